@@ -1,0 +1,223 @@
+"""``memlint`` command line: ``check`` (the default), ``rule``, ``config``.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal
+error. Errors are one line on stderr; a traceback only with ``--verbose`` or
+``MEMLINT_DEBUG=1``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from dataclasses import asdict
+from typing import Any, Dict, List, Optional, Sequence
+
+from memlint import __version__
+from memlint.config import ConfigResolver, parse_version
+from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
+from memlint.errors import UsageError
+from memlint.registry import get_registry
+from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
+
+SUBCOMMANDS = ("check", "rule", "config")
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def _comma_list(value: str) -> List[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="memlint", description="Find memory anti-patterns in Python code and fix them.")
+    parser.add_argument("--version", action="version", version=f"memlint {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    check = sub.add_parser("check", help="lint files and directories (the default)")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - for stdin")
+    selection = check.add_argument_group("rule selection")
+    selection.add_argument("--select", type=_comma_list, help="only these codes, prefixes or rule names")
+    selection.add_argument("--extend-select", type=_comma_list, action="extend", help="add to the selection")
+    selection.add_argument("--ignore", type=_comma_list, action="extend", help="codes, prefixes or names to skip")
+    out = check.add_argument_group("output")
+    out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
+    out.add_argument("--statistics", action="store_true", help="count findings per code")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    out.add_argument("-q", "--quiet", action="store_true", help="no summary lines on stderr")
+    fixing = check.add_argument_group("fixing")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes")
+    fixing.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=None,
+                        help="also apply unsafe fixes")
+    fixing.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as a diff; write nothing")
+    conf = check.add_argument_group("configuration")
+    conf.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml, no search")
+    conf.add_argument("--target-version", help="Python version the code targets, e.g. py310 or 3.10")
+    conf.add_argument("--stdin-filename", help="the file name of source given as -")
+    conf.add_argument("--enable-inference", action="store_true", default=None,
+                      help="tier-2 rules: ask astroid about other modules")
+    conf.add_argument("--report-unknown", action="store_true", default=None,
+                      help="report when a base class's layout cannot be known")
+    run = check.add_argument_group("running")
+    run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (1: in-process)")
+    run.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+
+    rule = sub.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("code", nargs="?", help="a rule code or name")
+    rule.add_argument("--all", action="store_true", help="every rule")
+
+    config = sub.add_parser("config", help="show the effective settings for a path")
+    config.add_argument("path", nargs="?", default=".")
+    config.add_argument("--config", metavar="PYPROJECT")
+    return parser
+
+
+def normalize_argv(argv: Sequence[str]) -> List[str]:
+    """``memlint PATH`` means ``memlint check PATH``."""
+    argv = list(argv)
+    first = next((a for a in argv if not a.startswith("-") or a == "-"), None)
+    if first in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
+        return argv
+    return ["check", *argv]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
+    try:
+        args = build_parser().parse_args(normalize_argv(argv))
+        if args.command == "rule":
+            return _rule_command(args)
+        if args.command == "config":
+            return _config_command(args)
+        return _check_command(args)
+    except UsageError as exc:
+        print(f"memlint: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("memlint: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in memlint: one line unless debugging
+        if debug:
+            traceback.print_exc()
+        print(f"memlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _overrides(args: argparse.Namespace) -> Dict[str, Any]:
+    registry = get_registry()
+    for flag in ("select", "extend_select", "ignore"):
+        registry.check_selectors(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
+    return {
+        "select": tuple(args.select) if args.select is not None else None,
+        "extend_select": tuple(args.extend_select or ()),
+        "ignore": tuple(args.ignore or ()),
+        "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
+        "enable_inference": args.enable_inference,
+        "report_unknown": args.report_unknown,
+    }
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    resolver = ConfigResolver(get_registry(), config_path=args.config, overrides=_overrides(args))
+    mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes)
+    if "-" in args.paths:
+        if len(args.paths) > 1:
+            raise UsageError("- (stdin) cannot be combined with other paths")
+        reports = [_check_stdin(args, resolver, mode)]
+    else:
+        files = discover_files(args.paths, resolver)
+        reports = run_files(files, resolver, mode, args.jobs)
+    return _emit(reports, args, mode)
+
+
+def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> FileReport:
+    filename = args.stdin_filename or "-"
+    settings = resolver.for_path(filename if args.stdin_filename else os.getcwd())
+    data = sys.stdin.buffer.read()
+    report = process_source(data, filename, settings, mode)
+    if mode.fix and not mode.diff:
+        # Fixed source goes to stdout, findings to stderr (editor integrations).
+        sys.stdout.buffer.write(report.output if report.output is not None else data)
+        sys.stdout.flush()
+    return report
+
+
+def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode) -> int:
+    diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
+    errors = [e for r in reports for e in r.errors]
+    stdin_fix = args.paths == ["-"] and mode.fix and not mode.diff
+    stream = sys.stderr if stdin_fix else sys.stdout
+    if mode.diff:
+        stream.write("".join(r.diff for r in reports))
+    elif args.format == "json":
+        stream.write(format_json(diagnostics))
+    elif args.format == "github":
+        stream.write(format_github(diagnostics))
+    elif args.format == "sarif":
+        stream.write(format_sarif(diagnostics, get_registry().rules, __version__))
+    else:
+        stream.write(format_text(diagnostics))
+    if args.statistics and not mode.diff:
+        stream.write(format_statistics(diagnostics))
+    for line in [w for r in reports for w in r.warnings]:
+        print(f"memlint: warning: {line}", file=sys.stderr)
+    for line in errors:
+        print(f"memlint: error: {line}", file=sys.stderr)
+    if not args.quiet:
+        _summary(reports, diagnostics, mode)
+    if errors:
+        return 2
+    if mode.diff:
+        return 1 if any(r.diff for r in reports) else 0
+    return 1 if diagnostics and not args.exit_zero else 0
+
+
+def _summary(reports: List[FileReport], diagnostics: list, mode: Mode) -> None:
+    fixed = sum(r.fixed for r in reports)
+    unsafe = sum(r.unsafe_fixable for r in reports)
+    parts = []
+    if mode.fix and not mode.diff:
+        files = sum(1 for r in reports if r.fixed)
+        parts.append(f"fixed {fixed} finding{'s' * (fixed != 1)} in {files} file{'s' * (files != 1)}")
+    if diagnostics:
+        parts.append(f"{len(diagnostics)} remaining" if mode.fix else f"found {len(diagnostics)}")
+    if unsafe:
+        parts.append(f"{unsafe} more fixable with --unsafe-fixes")
+    if parts:
+        print(f"memlint: {'; '.join(parts)}", file=sys.stderr)
+
+
+def _rule_command(args: argparse.Namespace) -> int:
+    from memlint.docs import render_rule
+
+    registry = get_registry()
+    if args.all:
+        print("\n\n".join(render_rule(rule) for rule in registry.rules))
+        return 0
+    if not args.code:
+        raise UsageError("memlint rule: give a rule code or name, or --all")
+    rule = registry.get(args.code)
+    if rule is None:
+        raise UsageError(f"unknown rule {args.code!r}")
+    print(render_rule(rule))
+    return 0
+
+
+def _config_command(args: argparse.Namespace) -> int:
+    resolver = ConfigResolver(get_registry(), config_path=args.config)
+    if not os.path.exists(args.path):
+        raise UsageError(f"{args.path}: no such file or directory")
+    settings = resolver.for_path(args.path)
+    data = asdict(settings)
+    data["enabled_rules"] = [rule.code for rule in settings.enabled_rules(get_registry())]
+    print(json.dumps(data, indent=2, default=list))
+    return 0

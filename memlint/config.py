@@ -1,0 +1,323 @@
+"""``[tool.memlint]`` discovery, validation and per-directory caching.
+
+The configuration of a file comes from the nearest ``pyproject.toml`` above it
+that has a ``[tool.memlint]`` table (``--config`` overrides the search). The
+target Python version is ``--target-version``, else ``target-version``, else
+the lower bound of ``[project] requires-python`` of that file (or of the
+nearest ``pyproject.toml`` when none has a memlint table), else the running
+interpreter.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on the oldest supported Python
+    import tomli as tomllib
+
+from memlint.errors import ConfigError
+from memlint.registry import Registry
+from memlint.rule import Rule
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", ".eggs", "*.egg-info",
+    "__pycache__", "build", "dist", "node_modules", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", ".memlint_cache", "__pypackages__", "site-packages",
+)
+
+Version = Tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings for the files under one configuration."""
+
+    select: Tuple[str, ...] = ("ALL",)
+    extend_select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: Tuple[str, ...] = ()
+    target_version: Version = sys.version_info[:2]
+    unsafe_fixes: bool = False
+    fixable: Tuple[str, ...] = ("ALL",)
+    unfixable: Tuple[str, ...] = ()
+    enable_inference: bool = False
+    report_unknown: bool = False
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    root: str = "."  # directory that relative patterns are relative to
+    source: Optional[str] = None  # the pyproject.toml these came from
+
+    def enabled_rules(self, registry: Registry, filename: Optional[str] = None) -> List[Type[Rule]]:
+        ignore = list(self.ignore)
+        if filename is not None:
+            ignore.extend(self.ignores_for(filename))
+        return registry.select(list(self.select) + list(self.extend_select), ignore)
+
+    def ignores_for(self, filename: str) -> List[str]:
+        relative = _relative(filename, self.root)
+        return [
+            code
+            for pattern, codes in self.per_file_ignores
+            if _glob_match(relative, pattern)
+            for code in codes
+        ]
+
+    def is_excluded(self, path: str) -> bool:
+        relative = _relative(path, self.root)
+        return any(_glob_match(relative, p) for p in self.exclude + self.extend_exclude)
+
+    def is_fixable(self, code: str, registry: Registry) -> bool:
+        rule = registry.get(code)
+        return rule is not None and rule in registry.select(list(self.fixable), list(self.unfixable))
+
+    def options_for(self, rule: Type[Rule]) -> Mapping[str, Any]:
+        return self.rule_options.get(rule.code, {})
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _glob_match(relative: str, pattern: str) -> bool:
+    """Patterns match a whole relative path, any path component, or a prefix
+    directory (``build`` excludes ``build/x.py``; ``*.egg-info`` any component)."""
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatch(relative, pattern) or relative == pattern or relative.startswith(pattern + "/"):
+        return True
+    if "/" in pattern:
+        return False
+    return any(fnmatch.fnmatch(part, pattern) for part in relative.split("/"))
+
+
+# -- parsing --------------------------------------------------------------------
+
+_STRING_LIST = "list of strings"
+
+
+def _check_type(value: Any, expected: str) -> bool:
+    if expected == _STRING_LIST:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if expected == "boolean":
+        return isinstance(value, bool)
+    if expected == "string":
+        return isinstance(value, str)
+    if expected == "table":
+        return isinstance(value, dict)
+    raise AssertionError(expected)
+
+
+# key -> (expected TOML type, Settings attribute)
+_TOP_LEVEL_KEYS: Dict[str, Tuple[str, str]] = {
+    "select": (_STRING_LIST, "select"),
+    "extend-select": (_STRING_LIST, "extend_select"),
+    "ignore": (_STRING_LIST, "ignore"),
+    "per-file-ignores": ("table", "per_file_ignores"),
+    "exclude": (_STRING_LIST, "exclude"),
+    "extend-exclude": (_STRING_LIST, "extend_exclude"),
+    "target-version": ("string", "target_version"),
+    "unsafe-fixes": ("boolean", "unsafe_fixes"),
+    "fixable": (_STRING_LIST, "fixable"),
+    "unfixable": (_STRING_LIST, "unfixable"),
+    "enable-inference": ("boolean", "enable_inference"),
+    "report-unknown": ("boolean", "report_unknown"),
+    "rules": ("table", "rule_options"),
+}
+
+
+def parse_version(text: str, where: str) -> Version:
+    """``py310``, ``3.10`` or ``3.10.2`` -> (3, 10)."""
+    match = re.fullmatch(r"py(\d)(\d+)|(\d+)\.(\d+)(?:\.\d+)?", text.strip())
+    if not match:
+        raise ConfigError(f"{where}: invalid target version {text!r} (expected e.g. 'py310' or '3.10')")
+    major, minor = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return int(major), int(minor)
+
+
+def requires_python_floor(spec: str) -> Optional[Version]:
+    """The lowest Python a ``requires-python`` specifier admits, if it says."""
+    floors = []
+    for op, major, minor in re.findall(r"(>=|~=|==|>)\s*(\d+)(?:\.(\d+))?", spec):
+        floors.append((int(major), int(minor or 0)))
+    return max(floors) if floors else None
+
+
+def load_toml(path: str) -> Dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def settings_from_table(
+    table: Mapping[str, Any], path: str, registry: Registry, requires_python: Optional[str] = None
+) -> Settings:
+    """Validate a ``[tool.memlint]`` table into Settings; errors name file and key."""
+    values: Dict[str, Any] = {"root": os.path.dirname(os.path.abspath(path)), "source": path}
+    floor = requires_python_floor(requires_python) if requires_python else None
+    if floor is not None:
+        values["target_version"] = floor
+    for key, value in table.items():
+        if key not in _TOP_LEVEL_KEYS:
+            raise ConfigError(f"{path}: unknown key 'tool.memlint.{key}' (known: {', '.join(sorted(_TOP_LEVEL_KEYS))})")
+        expected, attr = _TOP_LEVEL_KEYS[key]
+        if not _check_type(value, expected):
+            raise ConfigError(f"{path}: 'tool.memlint.{key}' must be a {expected}, not {type(value).__name__}")
+        values[attr] = _convert(key, value, path, registry)
+    if "exclude" in table:
+        values["exclude"] = tuple(values["exclude"])
+    return Settings(**values)
+
+
+def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
+    where = f"{path}: 'tool.memlint.{key}'"
+    if key in ("select", "extend-select", "ignore", "fixable", "unfixable"):
+        registry.check_selectors(value, where)
+        return tuple(value)
+    if key in ("exclude", "extend-exclude"):
+        return tuple(value)
+    if key == "target-version":
+        return parse_version(value, where)
+    if key == "per-file-ignores":
+        result = []
+        for pattern, codes in value.items():
+            if not _check_type(codes, _STRING_LIST):
+                raise ConfigError(f"{where}.{pattern!r} must be a list of strings")
+            registry.check_selectors(codes, f"{where}.{pattern!r}")
+            result.append((pattern, tuple(codes)))
+        return tuple(result)
+    if key == "rules":
+        return dict(validate_rule_options(code, options, path, registry) for code, options in value.items())
+    return value
+
+
+def validate_rule_options(code: str, options: Any, path: str, registry: Registry) -> Tuple[str, Dict[str, Any]]:
+    """Check one ``[tool.memlint.rules.X]`` table (X a code or a rule name)."""
+    where = f"{path}: 'tool.memlint.rules.{code}'"
+    rule = registry.get(code)
+    if rule is None:
+        raise ConfigError(f"{where}: unknown rule")
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where} must be a table")
+    for name, value in options.items():
+        if name not in rule.options:
+            known = ", ".join(sorted(rule.options)) or "none"
+            raise ConfigError(f"{where}: unknown option {name!r} (known: {known})")
+        default = rule.options[name]
+        if not _same_type(default, value):
+            raise ConfigError(
+                f"{where}.{name} must be {_type_label(default)}, not {type(value).__name__}"
+            )
+    return rule.code, dict(options)
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def _type_label(default: Any) -> str:
+    if isinstance(default, bool):
+        return "a boolean"
+    if isinstance(default, (list, tuple)):
+        return "a list of strings"
+    return f"a {type(default).__name__}"
+
+
+# -- discovery --------------------------------------------------------------------
+
+
+@dataclass
+class ConfigResolver:
+    """Finds the settings of each directory once; CLI overrides apply on top."""
+
+    registry: Registry
+    config_path: Optional[str] = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    _by_dir: Dict[str, Settings] = field(default_factory=dict)
+    _fixed: Optional[Settings] = None
+
+    def __post_init__(self) -> None:
+        if self.config_path is not None:
+            self._fixed = self._from_file(self.config_path, explicit=True)
+
+    def for_path(self, path: str) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        directory = os.path.dirname(os.path.abspath(path)) if not os.path.isdir(path) else os.path.abspath(path)
+        settings = self._by_dir.get(directory)
+        if settings is None:
+            settings = self._by_dir[directory] = self._discover(directory)
+        return settings
+
+    def _discover(self, directory: str) -> Settings:
+        nearest_project: Optional[str] = None
+        current = directory
+        while True:
+            candidate = os.path.join(current, "pyproject.toml")
+            if os.path.isfile(candidate):
+                data = load_toml(candidate)
+                if "memlint" in data.get("tool", {}):
+                    return self._from_file(candidate, data=data)
+                nearest_project = nearest_project or candidate
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        return self._defaults(nearest_project, directory)
+
+    def _defaults(self, pyproject: Optional[str], directory: str) -> Settings:
+        if pyproject is None:
+            return self._apply_overrides(Settings(root=directory))
+        data = load_toml(pyproject)
+        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, _requires_python(data)))
+
+    def _from_file(self, path: str, data: Optional[Dict[str, Any]] = None, explicit: bool = False) -> Settings:
+        if explicit and not os.path.isfile(path):
+            raise ConfigError(f"{path}: configuration file not found")
+        data = data if data is not None else load_toml(path)
+        table = data.get("tool", {}).get("memlint", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: 'tool.memlint' must be a table")
+        return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data)))
+
+    def _apply_overrides(self, settings: Settings) -> Settings:
+        return apply_overrides(settings, self.overrides)
+
+
+def _requires_python(data: Mapping[str, Any]) -> Optional[str]:
+    project = data.get("project", {})
+    value = project.get("requires-python") if isinstance(project, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
+    """Command-line values: ``select``/``target_version``/... replace, the
+    ``extend_*`` and ``ignore`` lists add to the file's values."""
+    changes: Dict[str, Any] = {}
+    for attr, value in overrides.items():
+        if value is None:
+            continue
+        if attr in ("extend_select", "ignore", "extend_exclude"):
+            changes[attr] = tuple(getattr(settings, attr)) + tuple(value)
+        else:
+            changes[attr] = value
+    return replace(settings, **changes) if changes else settings

@@ -1,0 +1,305 @@
+"""What a rule can ask about the code around the node it is visiting.
+
+The engine feeds every node of the single batched walk through
+:meth:`Context.push` / :meth:`Context.pop`, so the context always holds the
+path from the module down to the current node. Everything else (enclosing
+class or function, loops, ``finally`` blocks, import aliases, scope facts) is
+derived from that path or computed lazily on first use and cached per file.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Type, TypeVar, Union
+
+import libcst as cst
+
+from memlint.imports import dotted_name, import_bindings
+from memlint.scope import SCOPE_TYPES, ScopeInfo, ScopeNode
+
+N = TypeVar("N", bound=cst.CSTNode)
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+_LOOP_TYPES = (cst.For, cst.While)
+_COMPREHENSION_TYPES = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_FUNCTION_TYPES = (cst.FunctionDef, cst.Lambda)
+_TEST_DIRS = frozenset({"test", "tests", "testing"})
+
+
+class ModuleSymbols:
+    """Names bound at module level, from a scan of top-level statements only
+    (including those nested in top-level ``if``/``try``/``with``/loops)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.imports: Dict[str, str] = {}  # local name -> qualified name
+        self.defined: Set[str] = set()  # names bound by def/class/assignment
+        self.classes: Dict[str, cst.ClassDef] = {}
+        self.functions: Dict[str, cst.FunctionDef] = {}
+        self.nested_imports: Set[str] = set()  # local names imported inside defs/classes
+        self._scan(module.body)
+        self._scan_nested(module.body, top_level=True)
+
+    def _scan(self, body: Any) -> None:
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._scan_small(small)
+            elif isinstance(statement, cst.ClassDef):
+                self.classes[statement.name.value] = statement
+                self.defined.add(statement.name.value)
+            elif isinstance(statement, cst.FunctionDef):
+                self.functions[statement.name.value] = statement
+                self.defined.add(statement.name.value)
+            else:
+                self._scan_blocks(statement)
+
+    def _scan_nested(self, body: Any, top_level: bool) -> None:
+        """Imports anywhere below top level; statements only, no expressions."""
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                if not top_level:
+                    for small in statement.body:
+                        if isinstance(small, (cst.Import, cst.ImportFrom)):
+                            self.nested_imports.update(local for local, _, _ in import_bindings(small))
+                continue
+            nested = not top_level or isinstance(statement, (cst.FunctionDef, cst.ClassDef))
+            for child in statement.children:
+                if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                    self._scan_nested(child.body, top_level=not nested)
+                elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):
+                    self._scan_nested([child], top_level=not nested)
+
+    def _scan_blocks(self, statement: cst.CSTNode) -> None:
+        for child in statement.children:
+            if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                self._scan(child.body)
+            elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):
+                self._scan_blocks(child)
+
+    def _scan_small(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            for local, qualified, _ in import_bindings(small):
+                self.imports[local] = qualified
+        elif isinstance(small, cst.Assign):
+            for target in small.targets:
+                self._define(target.target)
+        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and small.value is not None:
+            self._define(small.target)
+
+    def _define(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.defined.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._define(element.value)
+
+
+class Context:
+    """Per-file state shared by all rules of one walk."""
+
+    def __init__(self, module: cst.Module, filename: str, settings: Any) -> None:
+        self.module = module
+        self.filename = filename
+        self.settings = settings
+        self.ancestors: List[cst.CSTNode] = []  # module ... current node
+        self._symbols: Optional[ModuleSymbols] = None
+        self._scopes: Dict[cst.CSTNode, ScopeInfo] = {}
+        self._cache: Dict[str, Any] = {}
+
+    # -- fed by the engine ----------------------------------------------------
+
+    def push(self, node: cst.CSTNode) -> None:
+        self.ancestors.append(node)
+
+    def pop(self, node: cst.CSTNode) -> None:
+        self.ancestors.pop()
+
+    # -- settings -------------------------------------------------------------
+
+    @property
+    def target_version(self) -> Tuple[int, int]:
+        return self.settings.target_version
+
+    @property
+    def is_test_file(self) -> bool:
+        """Test modules by pytest/unittest conventions, or under a tests/ folder."""
+        parts = self.filename.replace("\\", "/").split("/")
+        base = parts[-1]
+        return (
+            base.startswith("test_")
+            or base.endswith("_test.py")
+            or base == "conftest.py"
+            or any(part in _TEST_DIRS for part in parts[:-1])
+        )
+
+    def cached(self, key: str, compute: Any) -> Any:
+        """A per-file memo for analyses several rules share (computed once)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    # -- the path to the current node -----------------------------------------
+
+    @property
+    def node(self) -> cst.CSTNode:
+        return self.ancestors[-1]
+
+    @property
+    def parent(self) -> Optional[cst.CSTNode]:
+        """The parent of the node being visited."""
+        return self.ancestors[-2] if len(self.ancestors) > 1 else None
+
+    def enclosing(self, *types: Type[cst.CSTNode]) -> Optional[cst.CSTNode]:
+        """The innermost proper ancestor of the current node of one of ``types``."""
+        for node in reversed(self.ancestors[:-1]):
+            if isinstance(node, types):
+                return node
+        return None
+
+    def enclosing_function(self) -> Optional[cst.FunctionDef]:
+        """The innermost ``def`` around the current node (lambdas are skipped)."""
+        return self.enclosing(cst.FunctionDef)  # type: ignore[return-value]
+
+    def enclosing_class(self) -> Optional[cst.ClassDef]:
+        """The class whose body directly contains the current node's function or
+        statement: ``self`` in a method refers to an instance of it."""
+        for node in reversed(self.ancestors[:-1]):
+            if isinstance(node, cst.ClassDef):
+                return node
+        return None
+
+    def enclosing_method_class(self) -> Optional[Tuple[cst.ClassDef, cst.FunctionDef]]:
+        """(class, method) when the current node is inside a method defined
+        directly in a class body (not in a nested function)."""
+        function = self.enclosing_function()
+        if function is None:
+            return None
+        index = self.ancestors.index(function)
+        for node in reversed(self.ancestors[:index]):
+            if isinstance(node, cst.ClassDef):
+                return node, function
+            if isinstance(node, SCOPE_TYPES):
+                return None
+        return None
+
+    def _path_pairs(self) -> Iterator[Tuple[cst.CSTNode, cst.CSTNode]]:
+        """(ancestor, its child on the path to the current node), innermost first."""
+        path = self.ancestors
+        for index in range(len(path) - 2, -1, -1):
+            yield path[index], path[index + 1]
+
+    def enclosing_loop(self) -> Optional[cst.CSTNode]:
+        """The loop that repeats the current node, within the current scope: a
+        ``for``/``while`` body, or the parts of a comprehension evaluated per
+        item (everything but the outermost iterable)."""
+        path = self.ancestors
+        for index in range(len(path) - 2, -1, -1):
+            ancestor, child = path[index], path[index + 1]
+            if isinstance(ancestor, _LOOP_TYPES) and child is ancestor.body:
+                return ancestor
+            if isinstance(ancestor, _COMPREHENSION_TYPES) and child is not ancestor.for_in:
+                return ancestor
+            if isinstance(ancestor, cst.CompFor):
+                outermost = not isinstance(path[index - 1], cst.CompFor)
+                if child is not ancestor.iter or not outermost:
+                    return ancestor
+            if isinstance(ancestor, SCOPE_TYPES):
+                return None
+        return None
+
+    def enclosing_finally(self) -> Optional[cst.Try]:
+        """The ``try`` whose ``finally`` block contains the current node."""
+        for ancestor, child in self._path_pairs():
+            if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.finalbody:
+                return ancestor  # type: ignore[return-value]
+            if isinstance(ancestor, SCOPE_TYPES):
+                return None
+        return None
+
+    def enclosing_withs(self) -> List[cst.With]:
+        """The ``with`` statements whose body contains the current node, innermost first."""
+        result = []
+        for ancestor, child in self._path_pairs():
+            if isinstance(ancestor, cst.With) and child is ancestor.body:
+                result.append(ancestor)
+            if isinstance(ancestor, SCOPE_TYPES):
+                break
+        return result
+
+    # -- names ------------------------------------------------------------------
+
+    @property
+    def symbols(self) -> ModuleSymbols:
+        if self._symbols is None:
+            self._symbols = ModuleSymbols(self.module)
+        return self._symbols
+
+    def scope_info(self, node: ScopeNode) -> ScopeInfo:
+        """Bindings, reads and parents of a function, lambda, class or module (cached)."""
+        info = self._scopes.get(node)
+        if info is None:
+            info = self._scopes[node] = ScopeInfo(node)
+        return info
+
+    def enclosing_scopes(self) -> List[cst.CSTNode]:
+        """Function/lambda/class scopes around the current node, innermost first."""
+        return [n for n in reversed(self.ancestors[:-1]) if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef))]
+
+    def resolve_name(self, name: str) -> Optional[str]:
+        """What a bare name refers to at the current node: an imported name's
+        qualified name, ``builtins.X`` for an unshadowed builtin, else None
+        (a local variable, a parameter, or something the module defines)."""
+        innermost = True
+        for scope in self.enclosing_scopes():
+            if isinstance(scope, cst.ClassDef) and not innermost:
+                continue  # class bodies are not visible from their methods
+            innermost = False
+            info = self.scope_info(scope)  # type: ignore[arg-type]
+            if name in info.global_names:
+                break
+            if info.binds(name):
+                return _imported_only(info, name)
+        symbols = self.symbols
+        if name in symbols.defined:
+            return None
+        if name in symbols.imports:
+            return symbols.imports[name]
+        if name in _BUILTIN_NAMES:
+            return f"builtins.{name}"
+        return None
+
+    def qualified_name(self, node: cst.CSTNode) -> Optional[str]:
+        """The qualified name a Name/Attribute chain refers to, through the
+        module's imports: ``ft.lru_cache`` -> ``functools.lru_cache``; a Call
+        resolves its function. None when unknown or locally defined."""
+        if isinstance(node, cst.Call):
+            node = node.func
+        if isinstance(node, cst.Decorator):
+            node = node.decorator
+            if isinstance(node, cst.Call):
+                node = node.func
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        symbols = self.symbols
+        if head not in symbols.imports and head not in symbols.nested_imports and head not in _BUILTIN_NAMES:
+            return None  # cheap exit: cannot refer to anything outside the module
+        resolved = self.resolve_name(head)
+        if resolved is None:
+            return None
+        if resolved.startswith("builtins.") and rest:
+            return None if head not in _BUILTIN_NAMES else f"{resolved}.{rest}"
+        return f"{resolved}.{rest}" if rest else resolved
+
+    def matches(self, node: cst.CSTNode, *qualified_names: str) -> bool:
+        """True when ``node`` (a name, attribute, call or decorator) refers to one of ``qualified_names``."""
+        return self.qualified_name(node) in qualified_names
+
+
+def _imported_only(info: ScopeInfo, name: str) -> Optional[str]:
+    """A local name refers to an import only if every binding of it is that import."""
+    bindings = [b for b in info.bindings_of(name) if b.kind != "del"]
+    if bindings and all(b.kind == "import" for b in bindings):
+        return bindings[-1].qualified_name
+    return None
+

@@ -1,0 +1,91 @@
+"""Rule documentation generated from the rule classes.
+
+``python -m memlint.docs [DIR]`` writes ``DIR/MEMxxx.md`` for every rule and an
+index (default ``docs/rules``); a test fails when the committed files differ.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from typing import List, Type
+
+from memlint.rule import FixAvailability, Rule
+
+REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+
+
+def docstring_sections(rule: Type[Rule]) -> List[str]:
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    return [line[3:].strip() for line in doc.splitlines() if line.startswith("## ")]
+
+
+def missing_sections(rule: Type[Rule]) -> List[str]:
+    present = docstring_sections(rule)
+    required = list(REQUIRED_SECTIONS)
+    if rule.options:
+        required.append("Options")
+    return [s for s in required if s not in present]
+
+
+def _fix_line(rule: Type[Rule]) -> str:
+    if rule.fix_availability is FixAvailability.NONE:
+        return "no fix"
+    return f"fix {rule.fix_availability.value}, {rule.applicability.value}"
+
+
+def _printable(source: str) -> str:
+    """Case sources may carry raw bytes as surrogates; show them as escapes."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").rstrip()
+
+
+def render_rule(rule: Type[Rule]) -> str:
+    lines = [
+        f"# {rule.code}: {rule.name}",
+        "",
+        f"*Message:* `{rule.message}`  ",
+        f"*Fix:* {_fix_line(rule)}; *tier:* {rule.tier}",
+        "",
+        inspect.cleandoc(rule.__doc__ or "").strip(),
+    ]
+    if rule.options:
+        lines += ["", "## Option defaults", ""]
+        lines += [f"- `{name}` = `{value!r}`" for name, value in rule.options.items()]
+    lines += ["", "## Examples from the tests", "", "Reported:"]
+    for case in rule.INVALID:
+        lines += ["", "```python", _printable(case.source), "```"]
+        if case.expected_fixed is not None:
+            lines += ["", "Fixed:", "", "```python", _printable(case.expected_fixed), "```"]
+    lines += ["", "Not reported:"]
+    for valid in rule.VALID:
+        lines += ["", "```python", _printable(valid.source), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def render_index(rules: List[Type[Rule]]) -> str:
+    lines = ["# memlint rules", "", "| code | name | fix |", "|---|---|---|"]
+    lines += [f"| [{r.code}]({r.code}.md) | {r.name} | {_fix_line(r)} |" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+def expected_files(rules: List[Type[Rule]]) -> dict:
+    files = {f"{rule.code}.md": render_rule(rule) for rule in rules}
+    files["README.md"] = render_index(rules)
+    return files
+
+
+def main(argv: List[str]) -> int:
+    from memlint.registry import get_registry
+
+    directory = argv[0] if argv else os.path.join("docs", "rules")
+    os.makedirs(directory, exist_ok=True)
+    builtin = [r for r in get_registry().rules if r.__module__.startswith("memlint.rules.")]
+    for name, text in expected_files(builtin).items():
+        with open(os.path.join(directory, name), "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    print(f"wrote {len(builtin) + 1} files to {directory}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

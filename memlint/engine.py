@@ -1,0 +1,236 @@
+"""Lint one file: decode, parse once, one batched walk of all rules, positions
+only when something was reported, ``# noqa``, diagnostics.
+
+Nothing here touches the file system; :mod:`memlint.runner` reads and writes.
+"""
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from memlint.context import Context
+from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
+from memlint.rule import Fix, Replace, Report, Rule
+from memlint.suppress import Suppressions, split_lines
+
+SYNTAX_ERROR = ("MEM001", "syntax-error")
+UNDECODABLE = ("MEM002", "undecodable-file")
+
+
+class RuleCrash(Exception):
+    """A rule raised while visiting a file; names the rule so it can be
+    disabled for this file and reported, while the others still run."""
+
+    def __init__(self, rule: Type[Rule], error: BaseException) -> None:
+        super().__init__(f"rule {rule.code} ({rule.name}) crashed: {type(error).__name__}: {error}")
+        self.rule = rule
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # as detected, e.g. "utf-8", "utf-8-sig" (a BOM), "latin-1"
+
+
+@dataclass
+class Finding:
+    """A diagnostic plus the CST-level fix it came with (for the fix loop)."""
+
+    diagnostic: Diagnostic
+    fix: Optional[Fix] = None
+
+
+@dataclass
+class LintResult:
+    findings: List[Finding] = field(default_factory=list)
+    module: Optional[cst.Module] = None
+    errors: List[str] = field(default_factory=list)  # internal errors, one line each
+
+    @property
+    def diagnostics(self) -> List[Diagnostic]:
+        return [f.diagnostic for f in self.findings]
+
+
+class DecodeFailure(Exception):
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def decode_source(data: bytes) -> Decoded:
+    """Decode with the PEP 263 cookie or BOM (utf-8 by default), keeping newlines."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if _has_cookie(data):  # an unknown or conflicting declaration
+            raise DecodeFailure(exc.lineno or 1, 1, exc.msg) from exc
+        # No cookie, but the first lines are not UTF-8: find the exact byte below.
+        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        return Decoded(data.decode(encoding), encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DecodeFailure(line, column, f"not valid {encoding}: byte 0x{data[exc.start]:02x}") from exc
+
+
+def _has_cookie(data: bytes) -> bool:
+    return any(_COOKIE.match(line) for line in data.splitlines()[:2])
+
+
+def _engine_diagnostic(filename: str, kind: Tuple[str, str], line: int, column: int, message: str) -> Diagnostic:
+    code, name = kind
+    return Diagnostic(filename, line, column, line, column, code, name, message)
+
+
+def _syntax_error(text: str, filename: str, error: Exception) -> Diagnostic:
+    """MEM001 at the error's position. CPython's own parser is asked first, so
+    the position is the one ``python`` and flake8 (E999) give; if CPython
+    accepts the file, libcst's parser does not support this syntax yet."""
+    try:
+        compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return _engine_diagnostic(filename, SYNTAX_ERROR, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return _engine_diagnostic(filename, SYNTAX_ERROR, 1, 1, f"cannot parse: {exc}")
+    line = getattr(error, "editor_line", 1)
+    column = getattr(error, "editor_column", 1)
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return _engine_diagnostic(filename, SYNTAX_ERROR, line, column, f"cannot parse this syntax: {message}")
+
+
+def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diagnostic]]:
+    try:
+        return cst.parse_module(text), None
+    except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
+        return None, _syntax_error(text, filename, exc)
+
+
+def run_rules(
+    module: cst.Module, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
+) -> List[Report]:
+    """The single batched walk; every rule sees every node once."""
+    context = Context(module, filename, settings)
+    rules = [cls(context, settings.options_for(cls)) for cls in rule_classes]  # type: ignore[attr-defined]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    try:
+        wrapper.visit_batched(rules, before_visit=context.push, after_leave=context.pop)
+    except Exception as exc:  # find which rule raised, so it can be named and skipped
+        raise RuleCrash(_crashed_rule(exc, rule_classes), exc) from exc
+    return [report for rule in rules for report in rule.reports]
+
+
+def _crashed_rule(exc: BaseException, rule_classes: Sequence[Type[Rule]]) -> Type[Rule]:
+    culprit: Optional[Type[Rule]] = None
+    tb = exc.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("self")
+        if isinstance(candidate, Rule):
+            culprit = type(candidate)
+        tb = tb.tb_next
+    return culprit or rule_classes[0]
+
+
+def lint_module(
+    module: cst.Module, text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
+) -> LintResult:
+    """Run the rules, skipping (and reporting) any rule that crashes on this file."""
+    result = LintResult(module=module)
+    active = list(rule_classes)
+    while True:
+        try:
+            reports = run_rules(module, filename, settings, active)
+            break
+        except RuleCrash as crash:
+            result.errors.append(f"{filename}: {crash}")
+            active.remove(crash.rule)
+        except RecursionError:
+            result.errors.append(f"{filename}: too deeply nested to analyse")
+            return result
+    if not reports:
+        return result
+    result.findings = _to_findings(module, text, filename, reports)
+    return result
+
+
+def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Report]) -> List[Finding]:
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    suppressions = Suppressions(split_lines(text))
+    findings = []
+    for report in reports:
+        position = positions[report.node]
+        line, column = position.start.line, position.start.column + 1
+        if suppressions.suppressed(report.rule.code, line):
+            continue
+        diagnostic = Diagnostic(
+            filename,
+            line,
+            column,
+            position.end.line,
+            position.end.column + 1,
+            report.rule.code,
+            report.rule.name,
+            report.message,
+            _fix_info(module, positions, report.fix),
+        )
+        findings.append(Finding(diagnostic, report.fix))
+    findings.sort(key=lambda f: f.diagnostic.sort_key)
+    return findings
+
+
+def _fix_info(module: cst.Module, positions: Dict, fix: Optional[Fix]) -> Optional[FixInfo]:
+    if fix is None:
+        return None
+    edits = []
+    for replace in fix.replacements:
+        span = positions[replace.old]
+        edits.append(
+            TextEdit(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1, _node_code(module, replace))
+        )
+    return FixInfo(fix.applicability.value, tuple(edits))
+
+
+def _node_code(module: cst.Module, replace: Replace) -> str:
+    new = replace.new
+    if isinstance(new, cst.RemovalSentinel):
+        return ""
+    if isinstance(new, cst.FlattenSentinel):
+        return "".join(module.code_for_node(node) for node in new.nodes)
+    return module.code_for_node(new)
+
+
+def lint_text(
+    text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
+) -> LintResult:
+    module, error = parse(text, filename)
+    if module is None:
+        return LintResult(findings=[Finding(error)] if _enabled(error, rule_classes) else [])  # type: ignore[arg-type]
+    return lint_module(module, text, filename, settings, rule_classes)
+
+
+def lint_bytes(
+    data: bytes, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
+) -> Tuple[LintResult, Optional[Decoded]]:
+    try:
+        decoded = decode_source(data)
+    except DecodeFailure as failure:
+        diagnostic = _engine_diagnostic(filename, UNDECODABLE, failure.line, failure.column, f"cannot decode file: {failure}")
+        return LintResult(findings=[Finding(diagnostic)] if _enabled(diagnostic, rule_classes) else []), None
+    return lint_text(decoded.text, filename, settings, rule_classes), decoded
+
+
+def _enabled(diagnostic: Diagnostic, rule_classes: Sequence[Type[Rule]]) -> bool:
+    return any(rule.code == diagnostic.code for rule in rule_classes)
+

@@ -1,0 +1,179 @@
+"""Rule discovery and selection.
+
+Rule packs register under the entry-point group ``memlint.rules``; an entry
+point names a module or package (every Rule subclass defined in it or its
+submodules is loaded), a Rule subclass, or a list of them. The built-in rules
+are the package ``memlint.rules``, loaded even when entry-point metadata is
+missing (a source checkout run without installing).
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+
+from memlint.errors import UsageError
+from memlint.rule import Rule
+
+BUILTIN_PACKAGE = "memlint.rules"
+ENTRY_POINT_GROUP = "memlint.rules"
+CODE_RE = re.compile(r"^[A-Z]{1,3}[0-9]{3}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class RegistryError(UsageError):
+    """A rule pack is broken: duplicate codes, malformed rules."""
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    rule: Type[Rule]
+    origin: str  # "builtin" or the entry point, for error messages
+
+
+class Registry:
+    """All known rules, by code, with the selection logic."""
+
+    def __init__(self, sources: Iterable[RuleSource]) -> None:
+        self.by_code: Dict[str, RuleSource] = {}
+        self.by_name: Dict[str, RuleSource] = {}
+        for source in sources:
+            self._add(source)
+        self.rules: Tuple[Type[Rule], ...] = tuple(
+            self.by_code[code].rule for code in sorted(self.by_code)
+        )
+
+    def _add(self, source: RuleSource) -> None:
+        rule = source.rule
+        check_rule_class(rule)
+        for table, key, what in ((self.by_code, rule.code, "code"), (self.by_name, rule.name, "name")):
+            other = table.get(key)
+            if other is not None and other.rule is not rule:
+                raise RegistryError(
+                    f"duplicate rule {what} {key!r}: {_describe(other)} and {_describe(source)}"
+                )
+            table[key] = source
+
+    def get(self, code_or_name: str) -> Optional[Type[Rule]]:
+        source = self.by_code.get(code_or_name.upper()) or self.by_name.get(code_or_name)
+        return source.rule if source else None
+
+    def expand(self, selector: str) -> List[Type[Rule]]:
+        """The rules a selector names: a rule name, ``ALL``, or a code prefix."""
+        by_name = self.by_name.get(selector)
+        if by_name is not None:
+            return [by_name.rule]
+        prefix = selector.upper()
+        if prefix == "ALL":
+            return list(self.rules)
+        return [rule for rule in self.rules if rule.code.startswith(prefix)]
+
+    def check_selectors(self, selectors: Iterable[str], where: str) -> None:
+        for selector in selectors:
+            if not self.expand(selector):
+                raise UsageError(f"{where}: unknown rule code or name {selector!r}")
+
+    def select(
+        self, select: Sequence[str], ignore: Sequence[str]
+    ) -> List[Type[Rule]]:
+        """Rules enabled by ``select`` minus ``ignore``; the more specific
+        selector wins (``--select MEM1 --ignore MEM`` keeps MEM1xx), as in ruff."""
+        return [rule for rule in self.rules if _specificity(rule, select) > _specificity(rule, ignore)]
+
+
+def _specificity(rule: Type[Rule], selectors: Sequence[str]) -> int:
+    best = 0
+    for selector in selectors:
+        if selector == rule.name:
+            return 100
+        upper = selector.upper()
+        if upper == "ALL":
+            best = max(best, 1)
+        elif rule.code.startswith(upper):
+            best = max(best, 1 + len(upper))
+    return best
+
+
+def _describe(source: RuleSource) -> str:
+    rule = source.rule
+    return f"{rule.__module__}.{rule.__qualname__} (from {source.origin})"
+
+
+def check_rule_class(rule: Type[Rule]) -> None:
+    """Reject rule classes the engine cannot run correctly."""
+    where = f"{rule.__module__}.{rule.__qualname__}"
+    if not CODE_RE.match(rule.code or ""):
+        raise RegistryError(f"{where}: malformed rule code {rule.code!r} (expected e.g. 'MEM101')")
+    if not NAME_RE.match(rule.name or ""):
+        raise RegistryError(f"{where}: rule name {rule.name!r} is not kebab-case")
+    if not rule.message:
+        raise RegistryError(f"{where}: rule {rule.code} has no message")
+    if rule.tier not in (0, 1, 2):
+        raise RegistryError(f"{where}: tier must be 0, 1 or 2, not {rule.tier!r}")
+    for attr, member in inspect.getmembers(rule, callable):
+        if attr.startswith(("visit_", "leave_")) and any("matcher" in key.lower() for key in getattr(member, "__dict__", {})):
+            raise RegistryError(
+                f"{where}.{attr}: libcst matcher decorators are ignored by batched visitors; "
+                "use libcst.matchers.matches() inside the method instead"
+            )
+
+
+def rules_in(obj: object) -> List[Type[Rule]]:
+    """Rule classes from an entry point's object: module/package, class or list."""
+    if isinstance(obj, ModuleType):
+        return _rules_in_module(obj)
+    if inspect.isclass(obj) and issubclass(obj, Rule):
+        return [obj]
+    if isinstance(obj, (list, tuple)):
+        return [r for item in obj for r in rules_in(item)]
+    raise RegistryError(f"rule pack object {obj!r} is not a module, a Rule subclass or a list of them")
+
+
+def _rules_in_module(module: ModuleType) -> List[Type[Rule]]:
+    modules = [module]
+    for info in pkgutil.iter_modules(getattr(module, "__path__", []) or []):
+        if not info.name.startswith("_"):
+            modules.append(importlib.import_module(f"{module.__name__}.{info.name}"))
+    found = []
+    for mod in modules:
+        for value in vars(mod).values():
+            if inspect.isclass(value) and issubclass(value, Rule) and value.__module__ == mod.__name__ and value.code:
+                found.append(value)
+    return found
+
+
+def _entry_points() -> list:
+    from importlib import metadata
+
+    if sys.version_info >= (3, 10):
+        return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+    return list(metadata.entry_points().get(ENTRY_POINT_GROUP, []))
+
+
+def discover() -> List[RuleSource]:
+    sources = [RuleSource(rule, "builtin") for rule in rules_in(importlib.import_module(BUILTIN_PACKAGE))]
+    for entry_point in _entry_points():
+        if entry_point.value == BUILTIN_PACKAGE:
+            continue
+        try:
+            obj = entry_point.load()
+        except Exception as exc:  # a broken third-party pack must say which one
+            raise RegistryError(f"cannot load rule pack {entry_point.name!r} ({entry_point.value}): {exc}") from exc
+        sources.extend(RuleSource(rule, f"entry point {entry_point.name}={entry_point.value}") for rule in rules_in(obj))
+    return sources
+
+
+_REGISTRY: Optional[Registry] = None
+
+
+def get_registry() -> Registry:
+    """The process-wide registry (discovered once)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = Registry(discover())
+    return _REGISTRY

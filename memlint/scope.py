@@ -1,0 +1,225 @@
+"""Per-scope facts computed on demand: which names a scope binds, how, and where
+each name is read, plus a parent map of the scope's subtree.
+
+The engine never computes these eagerly; a rule asks ``context.scope_info(node)``
+for a function, lambda, class or module once it has a candidate finding, and the
+answer is cached per file. This replaces libcst's ScopeProvider, which costs
+several times the parse on every file (see DESIGN.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Set, Union
+
+import libcst as cst
+
+ScopeNode = Union[cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef]
+SCOPE_TYPES = (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One place where a scope binds ``name``.
+
+    ``kind`` is one of: param, assign, annassign, augassign, for, with, except,
+    walrus, import, def, class, del, match. ``value`` is the bound expression
+    when the binding binds the whole value to this one name (``x = value``,
+    ``x: T = value``, a parameter default, ``with value as x``, the iterable of
+    ``for x in value``); ``None`` for unpacking and the like. ``statement`` is the
+    node that performs the binding (the Assign, Param, For, ...).
+    """
+
+    name: str
+    kind: str
+    target: cst.CSTNode
+    statement: cst.CSTNode
+    value: Optional[cst.BaseExpression] = None
+    annotation: Optional[cst.BaseExpression] = None
+    qualified_name: Optional[str] = None  # for imports: what the name refers to
+    unpacked: bool = False
+
+
+class ScopeInfo:
+    """Bindings, reads and parents of one scope's subtree."""
+
+    def __init__(self, node: ScopeNode) -> None:
+        self.node = node
+        self.bindings: Dict[str, List[Binding]] = {}
+        self.loads: Dict[str, List[cst.Name]] = {}
+        self.global_names: Set[str] = set()
+        self.nonlocal_names: Set[str] = set()
+        self._parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        _ScopeCollector(self).collect()
+
+    def binds(self, name: str) -> bool:
+        """True when ``name`` is local to this scope (not declared global/nonlocal)."""
+        return name in self.bindings and name not in self.global_names and name not in self.nonlocal_names
+
+    def bindings_of(self, name: str) -> List[Binding]:
+        return self.bindings.get(name, [])
+
+    def loads_of(self, name: str) -> List[cst.Name]:
+        """Every read of ``name`` in the subtree, nested scopes included."""
+        return self.loads.get(name, [])
+
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The parent of a node inside this scope's subtree (None for the scope node)."""
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """Parents of ``node`` from the nearest up to the scope node."""
+        parent = self._parents.get(node)
+        while parent is not None:
+            yield parent
+            parent = self._parents.get(parent)
+
+    def _add(self, binding: Binding) -> None:
+        self.bindings.setdefault(binding.name, []).append(binding)
+
+
+class _ScopeCollector:
+    """One recursive walk over a scope: parents everywhere, bindings only in the
+    scope itself (nested functions and classes bind in their own scope), reads
+    everywhere (a nested function reading a name is a use of it)."""
+
+    def __init__(self, info: ScopeInfo) -> None:
+        self.info = info
+        self.root = info.node
+        self.stores: Set[cst.Name] = set()  # Name nodes written (assignment targets)
+
+    def collect(self) -> None:
+        root = self.root
+        if isinstance(root, (cst.FunctionDef, cst.Lambda)):
+            for param in _all_params(root.params):
+                self._bind(param.name, "param", param, value=param.default,
+                           annotation=param.annotation.annotation if param.annotation else None)
+        self._walk(root, own_scope=True)
+
+    def _walk(self, node: cst.CSTNode, own_scope: bool, in_import: bool = False) -> None:
+        parents = self.info._parents
+        self._mark_stores(node)
+        in_import = in_import or isinstance(node, (cst.Import, cst.ImportFrom))
+        for child in node.children:
+            parents[child] = node
+            child_own = own_scope and not (isinstance(child, SCOPE_TYPES) and child is not self.root)
+            if own_scope:
+                self._record_binding(child)
+            self._walk(child, child_own, in_import)
+        if isinstance(node, cst.Name) and not in_import:
+            self._maybe_load(node)
+
+    def _mark_stores(self, node: cst.CSTNode) -> None:
+        targets: List[cst.CSTNode] = []
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            targets = [node.asname.name]
+        elif isinstance(node, cst.Del):
+            targets = [node.target]
+        for target in targets:
+            self.stores.update(_target_names(target))
+
+    def _maybe_load(self, name: cst.Name) -> None:
+        if name in self.stores:
+            return
+        parent = self.info._parents.get(name)
+        if _is_load(name, parent):
+            self.info.loads.setdefault(name.value, []).append(name)
+
+    # -- bindings -------------------------------------------------------------
+
+    def _bind(self, name_node: cst.CSTNode, kind: str, statement: cst.CSTNode, **kw: object) -> None:
+        if isinstance(name_node, cst.Name):
+            self.info._add(Binding(name_node.value, kind, name_node, statement, **kw))  # type: ignore[arg-type]
+        elif isinstance(name_node, (cst.Tuple, cst.List)):
+            for element in name_node.elements:
+                self._bind(element.value, kind, statement, unpacked=True)
+        elif isinstance(name_node, cst.StarredElement):
+            self._bind(name_node.value, kind, statement, unpacked=True)
+
+    def _record_binding(self, node: cst.CSTNode) -> None:
+        if node is self.root:
+            return
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                self._bind(target.target, "assign", node, value=node.value)
+        elif isinstance(node, cst.AnnAssign):
+            self._bind(node.target, "annassign", node, value=node.value, annotation=node.annotation.annotation)
+        elif isinstance(node, cst.AugAssign):
+            self._bind(node.target, "augassign", node, value=node.value)
+        elif isinstance(node, cst.For):
+            self._bind(node.target, "for", node, value=node.iter)
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            self._bind(node.asname.name, "with", node, value=node.item)
+        elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+            self._bind(node.name.name, "except", node)
+        elif isinstance(node, cst.NamedExpr):
+            self._bind(node.target, "walrus", node, value=node.value)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self._bind(node.name, "def" if isinstance(node, cst.FunctionDef) else "class", node)
+        elif isinstance(node, cst.Del):
+            self._bind_del(node.target, node)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self._bind_import(node)
+        elif isinstance(node, cst.Global):
+            self.info.global_names.update(n.name.value for n in node.names)
+        elif isinstance(node, cst.Nonlocal):
+            self.info.nonlocal_names.update(n.name.value for n in node.names)
+        elif isinstance(node, cst.MatchAs) and node.name is not None:
+            self._bind(node.name, "match", node)
+        elif isinstance(node, cst.MatchStar) and node.name is not None:
+            self._bind(node.name, "match", node)
+
+    def _bind_del(self, target: cst.BaseExpression, statement: cst.Del) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_del(element.value, statement)
+        elif isinstance(target, cst.Name):
+            self._bind(target, "del", statement)
+
+    def _bind_import(self, node: Union[cst.Import, cst.ImportFrom]) -> None:
+        from memlint.imports import import_bindings
+
+        for local, qualified, alias in import_bindings(node):
+            self.info._add(Binding(local, "import", alias, node, qualified_name=qualified))
+
+
+def _all_params(params: cst.Parameters) -> List[cst.Param]:
+    result = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+    if isinstance(params.star_arg, cst.Param):
+        result.append(params.star_arg)
+    if params.star_kwarg is not None:
+        result.append(params.star_kwarg)
+    return result
+
+
+def _target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
+    """Names bound by an assignment target (through tuples, lists and stars)."""
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
+
+
+def _is_load(name: cst.Name, parent: Optional[cst.CSTNode]) -> bool:
+    """Whether a Name node (not an assignment target) reads a variable, rather
+    than naming an attribute, a keyword, a definition or an import."""
+    if isinstance(parent, cst.Attribute):
+        return parent.value is name
+    if isinstance(parent, cst.Arg):
+        return parent.keyword is not name
+    if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+        return parent.name is not name
+    return not isinstance(parent, _NON_VARIABLE_PARENTS)
+
+
+_NON_VARIABLE_PARENTS = (
+    cst.Param, cst.ImportAlias, cst.AsName, cst.ImportFrom, cst.Global, cst.Nonlocal,
+    cst.NameItem, cst.ExceptHandler, cst.MatchAs, cst.MatchStar, cst.MatchKeywordElement,
+    cst.MatchMapping,
+)

@@ -1,0 +1,143 @@
+import libcst as cst
+
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+
+from ._iteration import iterated_once
+
+
+class ListOfRangeIterated(Rule):
+    """
+    ## What it does
+    Reports `list(range(...))` used only as the iterable of a `for` loop or a
+    comprehension, directly or through a single-pass wrapper in the header
+    (`enumerate(list(range(n)), 1)`, `zip(list(range(n)), ys)`,
+    `itertools.islice(...)`, `itertools.chain(...)`).
+
+    It is not reported when the list is kept (bound to a name), indexed,
+    measured, or passed to anything that needs a sequence (`reversed`,
+    `sorted`, `len`), nor when the module shadows `list` or `range`.
+
+    ## Why is this bad?
+    A `range` is a lazy sequence of constant size (48 bytes). `list(range(n))`
+    allocates a list of `n` integers (about 8 bytes per slot plus the int objects
+    beyond the small-int cache): 10^6 items cost about 40 MB, only to be thrown
+    away after one pass.
+
+    ## Example
+    ```python
+    for i in list(range(len(items))):
+        process(items[i])
+    ```
+
+    ## Use instead
+    ```python
+    for i in range(len(items)):
+        process(items[i])
+    ```
+
+    ## Fix safety
+    The fix removes the `list(...)` call and is safe: iterating a `range`
+    yields exactly the values iterating the list would, and since the list was
+    a fresh object used only by the loop header, nothing else could observe or
+    mutate it. No fix is offered when a comment sits inside the `list(...)`
+    call but outside the `range(...)` (it would be lost).
+
+    ## References
+    - [range](https://docs.python.org/3/library/stdtypes.html#range)
+    """
+
+    code = "MEM202"
+    name = "list-of-range-iterated"
+    message = "list(range(...)) is only iterated: iterate the range directly"
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.SAFE
+
+    VALID = [
+        Valid("numbers = list(range(10))\nfor n in numbers:\n    numbers[n] += 1\n"),
+        Valid("first = list(range(10))[0]\n"),
+        Valid("for n in reversed(list(range(10))):\n    print(n)\n"),
+        Valid("for n in range(10):\n    print(n)\n"),
+        Valid("def list(x):\n    return x\n\nfor n in list(range(3)):\n    pass\n"),
+        Valid("from mylib import range\nfor n in list(range(3)):\n    pass\n"),
+        Valid("def f(list):\n    for n in list(range(3)):\n        pass\n"),
+        Valid("total = len(list(range(3)))\n"),
+        Valid("for n in list(range(3)), 4:\n    pass\n"),
+    ]
+    INVALID = [
+        Invalid(
+            "for i in list(range(len(items))):\n    process(items[i])\n",
+            line=1,
+            column=10,
+            fixed="for i in range(len(items)):\n    process(items[i])\n",
+        ),
+        Invalid(
+            "squares = [i * i for i in list(range(10))]\n",
+            line=1,
+            column=27,
+            fixed="squares = [i * i for i in range(10)]\n",
+        ),
+        Invalid(
+            "for n, i in enumerate(list(range(3, 9)), 1):\n    pass\n",
+            line=1,
+            column=23,
+            fixed="for n, i in enumerate(range(3, 9), 1):\n    pass\n",
+        ),
+        Invalid(
+            """
+            import itertools as it
+
+            async def f(ys):
+                return {k: v for k, v in zip(ys, it.islice(list(range(10)), 2))}
+            """,
+            line=4,
+            column=48,
+            fixed="""
+            import itertools as it
+
+            async def f(ys):
+                return {k: v for k, v in zip(ys, it.islice(range(10), 2))}
+            """,
+        ),
+        Invalid(
+            """
+            for i in list(range(10,  # keep me
+                                20)):
+                pass
+            """,
+            line=1,
+            column=10,
+            fixed="""
+            for i in range(10,  # keep me
+                                20):
+                pass
+            """,
+        ),
+        Invalid(
+            """
+            for i in list(  # a comment here would be lost
+                range(10)
+            ):
+                pass
+            """,
+            line=1,
+            column=10,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+            return
+        inner = node.args[0].value
+        if not isinstance(inner, cst.Call):
+            return
+        if not (self.context.matches(node, "builtins.list") and self.context.matches(inner, "builtins.range")):
+            return
+        if not iterated_once(self.context, self.context.ancestors):
+            return
+        self.report(node, self._fix(node, inner))
+
+    def _fix(self, node: cst.Call, inner: cst.Call):
+        outside = node.with_changes(args=[node.args[0].with_changes(value=cst.Name("_"))])
+        if "#" in self.context.module.code_for_node(outside):
+            return None  # a comment outside range(...) would be lost
+        return Replace(node, inner)
