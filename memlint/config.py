@@ -185,7 +185,7 @@ def settings_from_table(
 def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
     where = f"{path}: 'tool.memlint.{key}'"
     if key in ("select", "extend-select", "ignore", "fixable", "unfixable"):
-        registry.check_selectors(value, where)
+        registry.check_selectors(value, where, ConfigError)
         return tuple(value)
     if key in ("exclude", "extend-exclude"):
         return tuple(value)
@@ -196,7 +196,7 @@ def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
         for pattern, codes in value.items():
             if not _check_type(codes, _STRING_LIST):
                 raise ConfigError(f"{where}.{pattern!r} must be a list of strings")
-            registry.check_selectors(codes, f"{where}.{pattern!r}")
+            registry.check_selectors(codes, f"{where}.{pattern!r}", ConfigError)
             result.append((pattern, tuple(codes)))
         return tuple(result)
     if key == "rules":

@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from memlint import __version__
 from memlint.config import ConfigResolver, Settings
 from memlint.engine import lint_text
+from memlint.errors import UsageError
 from memlint.registry import get_registry
 
 
@@ -48,7 +49,11 @@ class MemlintChecker:
         return replace(resolver.for_path(path), select=("ALL",), extend_select=(), ignore=(), per_file_ignores=())
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
-        settings = self._settings()
+        try:
+            settings = self._settings()
+        except UsageError as exc:  # a bad [tool.memlint]: one clear finding, no traceback
+            yield 1, 0, f"MEM000 memlint configuration error: {exc}", type(self)
+            return
         rules = settings.enabled_rules(get_registry())
         result = lint_text("".join(self.lines), self.filename, settings, rules)
         for error in result.errors:

@@ -73,10 +73,10 @@ class Registry:
             return list(self.rules)
         return [rule for rule in self.rules if rule.code.startswith(prefix)]
 
-    def check_selectors(self, selectors: Iterable[str], where: str) -> None:
+    def check_selectors(self, selectors: Iterable[str], where: str, error: Type[UsageError] = UsageError) -> None:
         for selector in selectors:
             if not self.expand(selector):
-                raise UsageError(f"{where}: unknown rule code or name {selector!r}")
+                raise error(f"{where}: unknown rule code or name {selector!r}")
 
     def select(
         self, select: Sequence[str], ignore: Sequence[str]

@@ -1,0 +1,267 @@
+"""The command line, run as a subprocess exactly as users run it."""
+import json
+import os
+import stat
+
+import pytest
+
+LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text(LOOP)
+    (tmp_path / "pkg" / "clean.py").write_text("x = 1\n")
+    return tmp_path
+
+
+def lines(result):
+    return result.stdout.decode().splitlines()
+
+
+def test_text_output_and_exit_code(project, run_memlint):
+    result = run_memlint("pkg", cwd=project)
+    assert result.returncode == 1
+    assert lines(result) == [
+        "pkg/a.py:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly",
+        "pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap",
+    ]
+
+
+def test_check_subcommand_and_clean_exit(project, run_memlint):
+    result = run_memlint("check", "pkg/clean.py", cwd=project)
+    assert (result.returncode, result.stdout) == (0, b"")
+
+
+def test_json_output(project, run_memlint):
+    result = run_memlint("--output-format", "json", "pkg/a.py", cwd=project)
+    data = json.loads(result.stdout)
+    assert [(d["code"], d["line"], d["column"]) for d in data] == [("MEM202", 2, 10), ("MEM602", 3, 5)]
+    first = data[0]
+    assert set(first) == {"code", "name", "message", "filename", "line", "column", "end_line", "end_column", "fix"}
+    assert first["name"] == "list-of-range-iterated"
+    assert (first["end_line"], first["end_column"]) == (2, 24)
+    assert first["fix"] == {
+        "applicability": "safe",
+        "edits": [{"line": 2, "column": 10, "end_line": 2, "end_column": 24, "content": "range(3)"}],
+    }
+    assert data[1]["fix"] is None
+
+
+def test_github_and_sarif_formats(project, run_memlint):
+    github = run_memlint("--format", "github", "pkg/a.py", cwd=project)
+    assert lines(github)[0].startswith("::warning title=memlint (MEM202),file=pkg/a.py,line=2,col=10,")
+    sarif = json.loads(run_memlint("--format", "sarif", "pkg/a.py", cwd=project).stdout)
+    results = sarif["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["MEM202", "MEM602"]
+    assert results[0]["locations"][0]["physicalLocation"]["region"]["startColumn"] == 10
+
+
+@pytest.mark.parametrize(
+    "args, codes",
+    [
+        (["--select", "MEM6"], ["MEM602"]),
+        (["--select", "list-of-range-iterated"], ["MEM202"]),
+        (["--ignore", "MEM602"], ["MEM202"]),
+        (["--select", "MEM2", "--extend-select", "MEM602"], ["MEM202", "MEM602"]),
+        (["--select", "MEM6", "--ignore", "MEM"], ["MEM602"]),  # the more specific selector wins
+    ],
+)
+def test_selection(project, run_memlint, args, codes):
+    result = run_memlint(*args, "pkg/a.py", cwd=project)
+    assert [line.split()[1] for line in lines(result)] == codes
+
+
+def test_statistics_and_exit_zero(project, run_memlint):
+    result = run_memlint("--statistics", "--exit-zero", "pkg", cwd=project)
+    assert result.returncode == 0
+    assert lines(result)[-2:] == [
+        "1     MEM202 list(range(...)) is only iterated: iterate the range directly",
+        "1     MEM602 gc.collect() inside a loop: each call walks the whole heap",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing_dir"], "memlint: error: missing_dir: no such file or directory"),
+        (["--select", "XYZ9", "pkg"], "memlint: error: --select: unknown rule code or name 'XYZ9'"),
+        (["--ignore", "nonsense", "pkg"], "memlint: error: --ignore: unknown rule code or name 'nonsense'"),
+        (["--target-version", "python3", "pkg"], "memlint: error: --target-version: invalid target version 'python3'"),
+        (["--jobs", "0", "pkg"], "memlint: error: --jobs must be at least 1"),
+        (["--config", "nope.toml", "pkg"], "memlint: error: nope.toml: configuration file not found"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(project, run_memlint, args, message):
+    result = run_memlint(*args, cwd=project)
+    assert result.returncode == 2
+    err = result.stderr.decode().strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(message), err
+    assert b"Traceback" not in result.stderr
+
+
+def test_syntax_error_reported_and_run_goes_on(project, run_memlint):
+    (project / "pkg" / "bad.py").write_text("def f(:\n    pass\n")
+    result = run_memlint("pkg", cwd=project)
+    assert result.returncode == 1
+    assert "pkg/bad.py:1:7: MEM001 syntax error: invalid syntax" in lines(result)
+    assert any("MEM202" in line for line in lines(result))
+
+
+def test_undecodable_file(project, run_memlint):
+    (project / "pkg" / "latin.py").write_bytes(b"x = 1\nname = 'caf\xe9'\n")
+    result = run_memlint("pkg/latin.py", cwd=project)
+    assert lines(result) == ["pkg/latin.py:2:12: MEM002 cannot decode file: not valid utf-8: byte 0xe9"]
+
+
+def test_unreadable_file_is_an_error_and_others_still_lint(project, run_memlint):
+    if os.geteuid() == 0:
+        pytest.skip("root can read anything")
+    secret = project / "pkg" / "secret.py"
+    secret.write_text("x = 1\n")
+    secret.chmod(0)
+    result = run_memlint("pkg", cwd=project)
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr.decode()
+
+
+def test_unreadable_directory_entry(project, run_memlint):
+    # A dangling symlink named like a Python file: reading it fails, the run continues.
+    os.symlink(project / "nowhere.py", project / "pkg" / "dangling.py")
+    result = run_memlint("pkg", cwd=project)
+    assert result.returncode == 2
+    assert "pkg/dangling.py: cannot read: No such file or directory" in result.stderr.decode()
+    assert any("MEM202" in line for line in lines(result))
+
+
+def test_fix_writes_safe_fixes_only(project, run_memlint):
+    target = project / "pkg" / "a.py"
+    result = run_memlint("--fix", "pkg/a.py", cwd=project)
+    assert target.read_text() == "import gc\nfor i in range(3):\n    gc.collect()\n"
+    assert result.returncode == 1  # MEM602 remains
+    assert lines(result) == ["pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
+    assert "fixed 1 finding in 1 file" in result.stderr.decode()
+    again = run_memlint("--fix", "pkg/a.py", cwd=project)
+    assert "fixed 0 findings" in again.stderr.decode()
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path, run_memlint):
+    source = "import gc\n\ndef f():\n    gc.disable()\n    work()\n    gc.enable()\n"
+    path = tmp_path / "g.py"
+    path.write_text(source)
+    result = run_memlint("--fix", "g.py", cwd=tmp_path)
+    assert path.read_text() == source
+    assert "1 more fixable with --unsafe-fixes" in result.stderr.decode()
+    run_memlint("--fix", "--unsafe-fixes", "g.py", cwd=tmp_path)
+    assert "finally:\n        gc.enable()" in path.read_text()
+
+
+def test_fix_keeps_bom_crlf_encoding_and_mode(tmp_path, run_memlint):
+    path = tmp_path / "w.py"
+    original = "\ufeff# caf\u00e9\r\nfor i in list(range(3)):\r\n    pass\r\n".encode("utf-8")
+    path.write_bytes(original)
+    path.chmod(0o751)
+    run_memlint("--fix", "w.py", cwd=tmp_path)
+    assert path.read_bytes() == "\ufeff# caf\u00e9\r\nfor i in range(3):\r\n    pass\r\n".encode("utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o751
+    latin = tmp_path / "l.py"
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in list(range(3)):\n    pass\n")
+    run_memlint("--fix", "l.py", cwd=tmp_path)
+    assert latin.read_bytes() == b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in range(3):\n    pass\n"
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".memlint-")]
+
+
+def test_fix_leaves_clean_files_untouched(project, run_memlint):
+    clean = project / "pkg" / "clean.py"
+    before = clean.stat().st_mtime_ns
+    run_memlint("--fix", "pkg", cwd=project)
+    assert clean.stat().st_mtime_ns == before
+
+
+def test_diff_writes_nothing(project, run_memlint):
+    result = run_memlint("--diff", "pkg/a.py", cwd=project)
+    assert result.returncode == 1
+    assert lines(result) == [
+        "--- a/pkg/a.py",
+        "+++ b/pkg/a.py",
+        "@@ -1,3 +1,3 @@",
+        " import gc",
+        "-for i in list(range(3)):",
+        "+for i in range(3):",
+        "     gc.collect()",
+    ]
+    assert (project / "pkg" / "a.py").read_text() == LOOP
+
+
+def test_stdin(project, run_memlint):
+    result = run_memlint("-", "--stdin-filename", "pkg/x.py", cwd=project, stdin=LOOP.encode())
+    assert lines(result)[0] == "pkg/x.py:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly"
+    fixed = run_memlint("--fix", "-", cwd=project, stdin=LOOP.encode())
+    assert fixed.stdout == b"import gc\nfor i in range(3):\n    gc.collect()\n"
+    assert "-:3:5: MEM602" in fixed.stderr.decode()
+
+
+def test_excludes(project, run_memlint):
+    for name in (".venv", "build", "__pycache__", "node_modules"):
+        (project / name).mkdir()
+        (project / name / "x.py").write_text(LOOP)
+    (project / "env").mkdir()
+    (project / "env" / "pyvenv.cfg").write_text("")
+    (project / "env" / "x.py").write_text(LOOP)
+    result = run_memlint(".", cwd=project)
+    assert {line.split(":")[0] for line in lines(result)} == {"./pkg/a.py"}
+    (project / "pyproject.toml").write_text('[tool.memlint]\nextend-exclude = ["pkg/a.py"]\n')
+    assert run_memlint(".", cwd=project).stdout == b""
+
+
+def test_pyi_files_are_linted(tmp_path, run_memlint):
+    (tmp_path / "stub.pyi").write_text("import gc\nwhile True:\n    gc.collect()\n")
+    (tmp_path / "notes.txt").write_text(LOOP)
+    result = run_memlint(".", cwd=tmp_path)
+    assert lines(result) == ["./stub.pyi:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
+
+
+def test_rule_subcommand(run_memlint):
+    result = run_memlint("rule", "MEM601")
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("# MEM601: gc-disable-without-enable\n")
+    assert "## Fix safety" in result.stdout.decode()
+    by_name = run_memlint("rule", "gc-collect-in-loop")
+    assert by_name.stdout.decode().startswith("# MEM602")
+    everything = run_memlint("rule", "--all").stdout.decode()
+    assert everything.count("\n# MEM") + 1 >= 6
+    unknown = run_memlint("rule", "MEM999")
+    assert unknown.returncode == 2 and unknown.stderr.decode().strip() == "memlint: error: unknown rule 'MEM999'"
+
+
+def test_version(run_memlint):
+    from memlint import __version__
+
+    assert run_memlint("--version").stdout.decode().strip() == f"memlint {__version__}"
+
+
+def test_config_subcommand(project, run_memlint):
+    (project / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.9"\n[tool.memlint]\nignore = ["MEM6"]\n')
+    data = json.loads(run_memlint("config", "pkg", cwd=project).stdout)
+    assert data["target_version"] == [3, 9]
+    assert "MEM602" not in data["enabled_rules"] and "MEM202" in data["enabled_rules"]
+
+
+def test_internal_error_without_traceback_unless_verbose(tmp_path, run_memlint):
+    # A config whose rule options table has a wrong type reports cleanly.
+    (tmp_path / "pyproject.toml").write_text("[tool.memlint]\nselect = 3\n")
+    (tmp_path / "x.py").write_text("x = 1\n")
+    result = run_memlint("x.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == (
+        f"memlint: error: {tmp_path / 'pyproject.toml'}: 'tool.memlint.select' must be a list of strings, not int"
+    )
+
+
+def test_jobs_give_the_same_output(tmp_path, run_memlint):
+    for i in range(12):
+        (tmp_path / f"m{i:02}.py").write_text(LOOP)
+    serial = run_memlint("-j1", ".", cwd=tmp_path)
+    parallel = run_memlint("-j2", ".", cwd=tmp_path)
+    assert serial.stdout == parallel.stdout and len(lines(serial)) == 24

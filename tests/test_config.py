@@ -1,0 +1,110 @@
+"""[tool.memlint] discovery and validation."""
+import sys
+
+import pytest
+
+from memlint.config import ConfigResolver, parse_version, requires_python_floor
+from memlint.errors import ConfigError
+from memlint.registry import get_registry
+
+
+def resolver(**kw):
+    return ConfigResolver(get_registry(), **kw)
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "spec, floor",
+    [(">=3.9", (3, 9)), ("~=3.10", (3, 10)), (">=3.8, <4", (3, 8)), ("==3.11.*", (3, 11)), (">3.7", (3, 7)), ("<4", None)],
+)
+def test_requires_python_floor(spec, floor):
+    assert requires_python_floor(spec) == floor
+
+
+@pytest.mark.parametrize("text, version", [("py310", (3, 10)), ("3.9", (3, 9)), ("3.12.1", (3, 12)), ("py39", (3, 9))])
+def test_parse_version(text, version):
+    assert parse_version(text, "x") == version
+
+
+def test_nearest_memlint_table_wins(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.memlint]\nignore = ["MEM6"]\n')
+    write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "sub"\n')  # no memlint table: skipped
+    write(tmp_path / "sub" / "deeper" / "x.py", "")
+    settings = resolver().for_path(str(tmp_path / "sub" / "deeper" / "x.py"))
+    assert settings.ignore == ("MEM6",)
+    assert settings.source == str(tmp_path / "pyproject.toml")
+
+
+def test_target_version_precedence(tmp_path):
+    write(tmp_path / "a" / "pyproject.toml", '[project]\nrequires-python = ">=3.8"\n')
+    write(tmp_path / "b" / "pyproject.toml", '[project]\nrequires-python = ">=3.8"\n[tool.memlint]\ntarget-version = "py311"\n')
+    assert resolver().for_path(str(tmp_path / "a" / "x.py")).target_version == (3, 8)
+    assert resolver().for_path(str(tmp_path / "b" / "x.py")).target_version == (3, 11)
+    cli = resolver(overrides={"target_version": (3, 12)})
+    assert cli.for_path(str(tmp_path / "b" / "x.py")).target_version == (3, 12)
+    write(tmp_path / "c" / "x.py", "")
+    bare = resolver().for_path(str(tmp_path / "c" / "x.py"))
+    assert bare.target_version == sys.version_info[:2] or bare.source is not None
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ("selct = []", "unknown key 'tool.memlint.selct'"),
+        ("select = 'MEM1'", "'tool.memlint.select' must be a list of strings, not str"),
+        ("ignore = ['BOGUS1']", "'tool.memlint.ignore': unknown rule code or name 'BOGUS1'"),
+        ("unsafe-fixes = 'yes'", "'tool.memlint.unsafe-fixes' must be a boolean, not str"),
+        ("target-version = 'banana'", "invalid target version 'banana'"),
+        ("[tool.memlint.rules.MEM999]\nx = 1", "'tool.memlint.rules.MEM999': unknown rule"),
+        ("[tool.memlint.rules.MEM601]\nx = 1", "'tool.memlint.rules.MEM601': unknown option 'x' (known: none)"),
+        ("[tool.memlint.per-file-ignores]\n'tests/*' = 'MEM1'", "must be a list of strings"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path, table, message):
+    path = write(tmp_path / "pyproject.toml", "[tool.memlint]\n" + table + "\n")
+    with pytest.raises(ConfigError) as info:
+        resolver().for_path(str(tmp_path / "x.py"))
+    assert str(info.value).startswith(str(path) + ": ")
+    assert message in str(info.value)
+
+
+def test_invalid_toml(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.memlint\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        resolver().for_path(str(tmp_path / "x.py"))
+
+
+def test_per_file_ignores_and_selection(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.memlint]\nselect = ["MEM6"]\n[tool.memlint.per-file-ignores]\n"tests/*" = ["MEM602"]\n')
+    settings = resolver().for_path(str(tmp_path / "x.py"))
+    registry = get_registry()
+    codes = lambda f: [r.code for r in settings.enabled_rules(registry, str(tmp_path / f))]  # noqa: E731
+    assert codes("src/x.py") == ["MEM601", "MEM602", "MEM603"]
+    assert codes("tests/test_x.py") == ["MEM601", "MEM603"]
+
+
+def test_fixable_unfixable(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.memlint]\nunfixable = ["MEM202"]\n')
+    settings = resolver().for_path(str(tmp_path / "x.py"))
+    assert not settings.is_fixable("MEM202", get_registry())
+    assert settings.is_fixable("MEM601", get_registry())
+
+
+def test_settings_cached_per_directory(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.memlint]\n")
+    r = resolver()
+    first = r.for_path(str(tmp_path / "a.py"))
+    (tmp_path / "pyproject.toml").write_text("[tool.memlint]\nselct = 1\n")  # not re-read
+    assert r.for_path(str(tmp_path / "b.py")) is first
+
+
+def test_explicit_config_overrides_search(tmp_path):
+    explicit = write(tmp_path / "conf" / "pyproject.toml", '[tool.memlint]\nselect = ["MEM2"]\n')
+    write(tmp_path / "pyproject.toml", '[tool.memlint]\nselect = ["MEM6"]\n')
+    settings = resolver(config_path=str(explicit)).for_path(str(tmp_path / "x.py"))
+    assert settings.select == ("MEM2",)
