@@ -151,8 +151,13 @@ def _entry_points() -> list:
     from importlib import metadata
 
     if sys.version_info >= (3, 10):
-        return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
-    return list(metadata.entry_points().get(ENTRY_POINT_GROUP, []))
+        points = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+    else:
+        points = list(metadata.entry_points().get(ENTRY_POINT_GROUP, []))
+    # The same distribution can be visible twice (an egg-info in the working
+    # directory beside the installed metadata): load each entry point once.
+    unique = {(p.name, p.value): p for p in points}
+    return list(unique.values())
 
 
 def discover() -> List[RuleSource]:

@@ -60,7 +60,7 @@ def test_flake8_entry_point():
     from importlib import metadata
 
     points = metadata.entry_points(group="flake8.extension") if sys.version_info >= (3, 10) else metadata.entry_points()["flake8.extension"]
-    assert [p.value for p in points if p.name == "MEM"] == ["memlint.flake8_plugin:MemlintChecker"]
+    assert {p.value for p in points if p.name == "MEM"} == {"memlint.flake8_plugin:MemlintChecker"}
 
 
 def test_no_top_level_rules_package_installed(tmp_path):
