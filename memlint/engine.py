@@ -9,9 +9,11 @@ import ast
 import codecs
 import io
 import re
+import sys
 import tokenize
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple, Type
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -95,27 +97,54 @@ def _engine_diagnostic(filename: str, kind: Tuple[str, str], line: int, column: 
     return Diagnostic(filename, line, column, line, column, code, name, message)
 
 
-def _syntax_error(text: str, filename: str, error: Exception) -> Diagnostic:
-    """MEM001 at the error's position. CPython's own parser is asked first, so
-    the position is the one ``python`` and flake8 (E999) give; if CPython
-    accepts the file, libcst's parser does not support this syntax yet."""
+# CPython refuses these nestings; libcst's native parser overflows its stack
+# (a segmentation fault) on them, so such files must never reach it.
+_TOO_DEEP = (
+    "too many nested parentheses", "too many statically nested blocks", "too many levels of indentation",
+    "too complex",
+)
+
+
+def _cpython_syntax_error(text: str, filename: str) -> Tuple[Optional[Diagnostic], bool]:
+    """MEM001 at the position ``python`` and flake8 (E999) report, if CPython
+    rejects the text, and whether libcst must not be tried at all."""
     try:
         compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
-        return _engine_diagnostic(filename, SYNTAX_ERROR, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return _engine_diagnostic(filename, SYNTAX_ERROR, 1, 1, f"cannot parse: {exc}")
+        diagnostic = _engine_diagnostic(filename, SYNTAX_ERROR, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
+        return diagnostic, any(reason in exc.msg for reason in _TOO_DEEP)
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        return _engine_diagnostic(filename, SYNTAX_ERROR, 1, 1, f"syntax error: {exc or type(exc).__name__}"), True
+    return None, False
+
+
+def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diagnostic]]:
+    """libcst's tree, or MEM001. CPython's parser runs first (it is ~10x
+    faster): it guards libcst against inputs that crash it, and gives the
+    familiar error positions. Syntax CPython rejects may still be valid for a
+    newer target version, so libcst gets the final word unless the input is
+    too deeply nested for it."""
+    cpython_error, fatal = _cpython_syntax_error(text, filename)
+    if fatal:
+        return None, cpython_error
+    try:
+        return cst.parse_module(text), None
+    except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
+        return None, cpython_error or _libcst_error(filename, exc)
+
+
+def _libcst_error(filename: str, error: Exception) -> Diagnostic:
+    """CPython accepts the file, but libcst's parser does not support this syntax yet."""
     line = getattr(error, "editor_line", 1)
     column = getattr(error, "editor_column", 1)
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     return _engine_diagnostic(filename, SYNTAX_ERROR, line, column, f"cannot parse this syntax: {message}")
 
 
-def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diagnostic]]:
-    try:
-        return cst.parse_module(text), None
-    except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
-        return None, _syntax_error(text, filename, exc)
+# libcst's visitors recurse once per nesting level; long implicit string
+# concatenations (pydoc_data/topics.py) and deep expressions need more than
+# Python's default of 1000 frames.
+RECURSION_LIMIT = 20000
 
 
 def run_rules(
@@ -127,12 +156,18 @@ def run_rules(
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         wrapper.visit_batched(rules, before_visit=context.push, after_leave=context.pop)
+    except RecursionError:
+        raise
     except Exception as exc:  # find which rule raised, so it can be named and skipped
-        raise RuleCrash(_crashed_rule(exc, rule_classes), exc) from exc
+        culprit = _crashed_rule(exc)
+        if culprit is None:
+            raise
+        raise RuleCrash(culprit, exc) from exc
     return [report for rule in rules for report in rule.reports]
 
 
-def _crashed_rule(exc: BaseException, rule_classes: Sequence[Type[Rule]]) -> Type[Rule]:
+def _crashed_rule(exc: BaseException) -> Optional[Type[Rule]]:
+    """The rule whose method raised: the innermost frame whose ``self`` is a Rule."""
     culprit: Optional[Type[Rule]] = None
     tb = exc.__traceback__
     while tb is not None:
@@ -140,29 +175,41 @@ def _crashed_rule(exc: BaseException, rule_classes: Sequence[Type[Rule]]) -> Typ
         if isinstance(candidate, Rule):
             culprit = type(candidate)
         tb = tb.tb_next
-    return culprit or rule_classes[0]
+    return culprit
 
 
 def lint_module(
     module: cst.Module, text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
 ) -> LintResult:
-    """Run the rules, skipping (and reporting) any rule that crashes on this file."""
+    """Run the rules, skipping (and reporting) any rule that crashes on this
+    file; any other failure is reported as an error for this file alone."""
     result = LintResult(module=module)
     active = list(rule_classes)
-    while True:
-        try:
-            reports = run_rules(module, filename, settings, active)
-            break
-        except RuleCrash as crash:
-            result.errors.append(f"{filename}: {crash}")
-            active.remove(crash.rule)
-        except RecursionError:
-            result.errors.append(f"{filename}: too deeply nested to analyse")
-            return result
-    if not reports:
-        return result
-    result.findings = _to_findings(module, text, filename, reports)
+    try:
+        with _recursion_limit(RECURSION_LIMIT):
+            while True:
+                try:
+                    reports = run_rules(module, filename, settings, active)
+                    break
+                except RuleCrash as crash:
+                    result.errors.append(f"{filename}: {crash}")
+                    active.remove(crash.rule)
+            result.findings = _to_findings(module, text, filename, reports) if reports else []
+    except RecursionError:
+        result.errors.append(f"{filename}: too deeply nested to analyse")
+    except Exception as exc:  # never let one file end the run
+        result.errors.append(f"{filename}: internal error: {type(exc).__name__}: {exc}")
     return result
+
+
+@contextmanager
+def _recursion_limit(limit: int) -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Report]) -> List[Finding]:
