@@ -9,7 +9,7 @@ verdict both rules read, computed once per constructor call and file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
@@ -18,7 +18,7 @@ from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.rule import Replace, Rule
 from memlint.scope import SCOPE_TYPES, ScopeInfo
-from memlint.typeinfer import LOCAL, type_inference
+from memlint.typeinfer import LOCAL, looks_like_class, type_inference
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,12 @@ RESOURCES: Dict[str, Kind] = {
     "multiprocessing.Pool": EXECUTOR,
     "multiprocessing.pool.Pool": EXECUTOR,
 }
-# Methods that release a resource (files, sockets, executors, pools, processes).
-RELEASES = frozenset({"close", "shutdown", "terminate", "wait", "communicate"})
+# Methods that release a resource (files, sockets, executors, pools, processes);
+# `detach()` hands the descriptor to the caller.
+RELEASES = frozenset({"close", "shutdown", "terminate", "wait", "communicate", "detach"})
+# Methods whose bound method, handed to someone (`self.addCleanup(proc.kill)`),
+# lets that someone release the resource.
+RELEASE_CALLBACKS = RELEASES | {"kill", "__exit__"}
 # Calls that take over the resource passed to them: closing the result closes it.
 OWNERS = frozenset({
     "contextlib.closing", "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter",
@@ -109,28 +113,31 @@ class Verdict:
     fix: Optional[Replace] = None
 
 
-def resource_table(options: dict) -> Dict[str, Kind]:
+class ResourceTable:
     """The built-in constructors adjusted by `extra-resources` / `ignore-resources`."""
-    table = dict(RESOURCES)
-    for name in options.get("extra-resources", ()):
-        table.setdefault(name, OTHER)
-    for name in options.get("ignore-resources", ()):
-        table.pop(name, None)
-    return table
+
+    def __init__(self, options: dict) -> None:
+        kinds = dict(RESOURCES)
+        for name in options.get("extra-resources", ()):
+            kinds.setdefault(name, OTHER)
+        for name in options.get("ignore-resources", ()):
+            kinds.pop(name, None)
+        self.kinds = kinds
+        # Last components: a cheap precheck before any resolution.
+        self.candidates = frozenset(name.rsplit(".", 1)[-1] for name in kinds)
+        # Methods of a type (`Path.open`): only these need the receiver's type.
+        self.methods = frozenset(
+            name.rsplit(".", 1)[-1] for name in kinds if looks_like_class(name.rsplit(".", 1)[0])
+        )
 
 
-def candidate_names(table: Dict[str, Kind]) -> FrozenSet[str]:
-    """Last components of the constructors: a cheap precheck before resolution."""
-    return frozenset(name.rsplit(".", 1)[-1] for name in table)
-
-
-def find_resource(context: Context, call: cst.Call, table: Dict[str, Kind]) -> Optional[Resource]:
+def find_resource(context: Context, call: cst.Call, table: ResourceTable) -> Optional[Resource]:
     """The resource ``call`` creates, resolved through imports and receiver types."""
     qualified = context.qualified_name(call.func)
     if qualified is not None:
-        kind = table.get(qualified)
+        kind = table.kinds.get(qualified)
         return Resource(qualified, kind) if kind is not None else None
-    if not isinstance(call.func, cst.Attribute):
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in table.methods:
         return None
     if dotted_name(call.func) is not None and context.resolve_name(_head(call.func)) is not None:
         return None  # an attribute of a module or class that is not a resource
@@ -138,7 +145,7 @@ def find_resource(context: Context, call: cst.Call, table: Dict[str, Kind]) -> O
     if receiver is None or receiver.startswith(LOCAL):
         return None
     method = f"{receiver}.{call.func.attr.value}"
-    kind = table.get(method)
+    kind = table.kinds.get(method)
     return Resource(method, kind) if kind is not None else None
 
 
@@ -161,6 +168,8 @@ def analyze(context: Context, call: cst.Call, resource: Resource) -> Optional[Ve
 
 Block = Union[cst.Module, cst.IndentedBlock]
 NEVER_CLOSED = "no path closes it; use a `with` block"
+USED_ONCE = "the object is used once and dropped unclosed; use a `with` block"
+PASSED_ON = "it is passed to a call that does not close it; use a `with` block"
 
 
 class _Analysis:
@@ -187,11 +196,11 @@ class _Analysis:
         if isinstance(parent, cst.Attribute) and parent.value is node:
             if isinstance(grand, cst.Call) and grand.func is parent and parent.attr.value == "close":
                 return None  # open(p, "a").close()
-            return Verdict("MEM501", "the object is used once and dropped unclosed; use a `with` block", self._inline_fix())
+            return Verdict("MEM501", USED_ONCE, self._inline_fix())
         if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
             if self._passed_on(grand):
                 return None
-            return Verdict("MEM501", "it is passed to a call that does not close it; use a `with` block", self._inline_fix())
+            return Verdict("MEM501", PASSED_ON, self._inline_fix())
         if isinstance(parent, cst.WithItem) and parent.item is node:
             if self.kind.with_closes:
                 return None
@@ -318,9 +327,9 @@ class _NameFlow:
         if isinstance(parent, cst.Attribute) and parent.value is load:
             grand = self.info.parent(parent)
             called = isinstance(grand, cst.Call) and grand.func is parent
-            if parent.attr.value in RELEASES:
-                return grand if called else "escape"  # `stack.callback(f.close)` escapes
-            return "use"
+            if called:
+                return grand if parent.attr.value in RELEASES else "use"
+            return "escape" if parent.attr.value in RELEASE_CALLBACKS else "use"  # `stack.callback(f.close)`
         if isinstance(parent, cst.Arg):
             call = self.info.parent(parent)
             borrowed = isinstance(call, cst.Call) and self.context.qualified_name(call.func) in BORROWERS
@@ -354,9 +363,10 @@ class _NameFlow:
         following = _next_statement(self.analysis.path[: self.index + 1])
         if following is None:
             return False
+        release = m.Call(func=m.Attribute(value=m.Name(self.name), attr=m.Name()))
         return any(
-            isinstance(c.func, cst.Attribute) and c.func.attr.value in RELEASES and m.matches(c.func.value, m.Name(self.name))
-            for c in m.findall(following, m.Call())
+            c.func.attr.value in RELEASES  # type: ignore[attr-defined]
+            for c in m.findall(following, release)
         )
 
     def _with_fix(self, loads: Sequence[cst.Name]) -> Optional[Replace]:
@@ -413,7 +423,10 @@ def _class_may_release(context: Context, cls: cst.ClassDef, attribute: str, seen
     return False
 
 
-def _statement_of(path: Sequence[cst.CSTNode]) -> Optional[Tuple[cst.SimpleStatementLine, cst.BaseSmallStatement, Block, cst.CSTNode]]:
+StatementSite = Tuple[cst.SimpleStatementLine, cst.BaseSmallStatement, Block, cst.CSTNode]
+
+
+def _statement_of(path: Sequence[cst.CSTNode]) -> Optional[StatementSite]:
     """(line, small statement, block, scope) of the statement the last node of
     ``path`` is in, when that line holds one statement directly in a block."""
     for index in range(len(path) - 1, 1, -1):
@@ -507,11 +520,10 @@ class ResourceRule(Rule):
 
     def __init__(self, context: Context, options: Optional[dict] = None) -> None:
         super().__init__(context, options)
-        self._table = resource_table(self.options)
-        self._candidates = candidate_names(self._table)
+        self._table = ResourceTable(self.options)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if _dotted_last(node.func) not in self._candidates:
+        if _dotted_last(node.func) not in self._table.candidates:
             return
         resource = find_resource(self.context, node, self._table)
         if resource is None:

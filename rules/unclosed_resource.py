@@ -97,7 +97,7 @@ class UnclosedResource(ResourceRule):
     - [open](https://docs.python.org/3/library/functions.html#open)
     - [ResourceWarning and the development mode](https://docs.python.org/3/library/devmode.html)
     - [contextlib.closing](https://docs.python.org/3/library/contextlib.html#contextlib.closing)
-    - [sqlite3: how to use the connection context manager](https://docs.python.org/3/library/sqlite3.html#sqlite3-connection-context-manager)
+    - [sqlite3 connection context manager](https://docs.python.org/3/library/sqlite3.html#sqlite3-connection-context-manager)
     """
 
     code = "MEM501"
