@@ -78,6 +78,8 @@ OWNERS = frozenset({
     "contextlib.closing", "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter",
     "io.BufferedRandom", "io.BufferedRWPair", "codecs.getreader", "codecs.getwriter",
 })
+# Context managers of tests that expect their body to raise.
+EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
 # Methods that keep what they are given (containers, exit stacks, registries).
 KEEPING_METHODS = frozenset({
     "enter_context", "enter_async_context", "push", "callback", "append", "appendleft", "add",
@@ -192,24 +194,39 @@ class _Analysis:
         return None
 
     def _consumer(self, parent: cst.CSTNode, node: cst.CSTNode, index: int) -> Optional[Verdict]:
+        if isinstance(parent, cst.WithItem) and parent.item is node:
+            if self.kind.with_closes:
+                return None
+            return Verdict("MEM501", "its `with` block commits but does not close; use contextlib.closing()")
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
+            return self._bound(parent, index)
+        if not isinstance(parent, (cst.Attribute, cst.Arg, cst.Expr)) or self._expected_to_raise():
+            return None  # returned, yielded, stored in a container, ...: it escapes
         grand = self.path[index - 1]
         if isinstance(parent, cst.Attribute) and parent.value is node:
-            if isinstance(grand, cst.Call) and grand.func is parent and parent.attr.value == "close":
-                return None  # open(p, "a").close()
+            if isinstance(grand, cst.Call) and grand.func is parent and parent.attr.value in ("close", "detach"):
+                return None  # open(p, "a").close(), socket.socket().detach()
             return Verdict("MEM501", USED_ONCE, self._inline_fix())
         if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
             if self._passed_on(grand):
                 return None
             return Verdict("MEM501", PASSED_ON, self._inline_fix())
-        if isinstance(parent, cst.WithItem) and parent.item is node:
-            if self.kind.with_closes:
-                return None
-            return Verdict("MEM501", "its `with` block commits but does not close; use contextlib.closing()")
         if isinstance(parent, cst.Expr):
             return Verdict("MEM501", "the object is dropped unclosed")
-        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
-            return self._bound(parent, index)
-        return None  # returned, yielded, stored in a container, ...: it escapes
+        return None
+
+    def _expected_to_raise(self) -> bool:
+        """A statement directly in `with self.assertRaises(...)` / `pytest.raises(...)`:
+        the test expects the constructor (or the use) to fail."""
+        found = _statement_of(self.path)
+        if found is None:
+            return False
+        index = self.path.index(found[2])
+        owner = self.path[index - 1] if index > 0 else None
+        return isinstance(owner, cst.With) and any(
+            isinstance(item.item, cst.Call) and _dotted_last(item.item.func) in EXPECTING_RAISE
+            for item in owner.items
+        )
 
     def _passed_on(self, call: cst.Call) -> bool:
         """Whether the callee may take over the resource (so we stay silent)."""

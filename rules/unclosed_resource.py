@@ -259,6 +259,36 @@ class UnclosedResource(ResourceRule):
                 return f.read()
             """
         ),
+        # the test expects the constructor to raise
+        Valid(
+            """
+            import multiprocessing
+            import unittest
+
+            class T(unittest.TestCase):
+                def test_invalid(self):
+                    with self.assertRaises(ValueError):
+                        multiprocessing.Pool(-1)
+            """
+        ),
+        # detach() hands the descriptor over
+        Valid(
+            """
+            import socket
+
+            def free_fd():
+                return socket.socket().detach()
+            """
+        ),
+        Valid(
+            """
+            import subprocess
+
+            def start(test, cmd):
+                proc = subprocess.Popen(cmd)
+                test.addCleanup(proc.kill)
+            """
+        ),
         # not the stdlib resource
         Valid(
             """
