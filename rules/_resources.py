@@ -92,6 +92,10 @@ BORROWERS = frozenset({
     "builtins.len", "builtins.isinstance", "builtins.hasattr", "builtins.getattr", "builtins.id",
     "builtins.repr", "builtins.str", "builtins.list", "builtins.tuple", "builtins.sorted",
     "builtins.next", "builtins.type", "builtins.enumerate", "builtins.zip", "builtins.iter",
+    "builtins.set", "builtins.sum", "builtins.any", "builtins.all", "builtins.map", "builtins.exec",
+    "builtins.compile", "builtins.eval", "csv.reader", "csv.DictReader", "tokenize.tokenize",
+    "tokenize.detect_encoding", "hashlib.file_digest", "email.message_from_file",
+    "email.message_from_binary_file",
 })
 
 
@@ -208,7 +212,7 @@ class _Analysis:
                 return None  # open(p, "a").close(), socket.socket().detach()
             return Verdict("MEM501", USED_ONCE, self._inline_fix())
         if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
-            if self._passed_on(grand):
+            if self._passed_on(grand, discarded=isinstance(self.path[index - 2], cst.Expr)):
                 return None
             return Verdict("MEM501", PASSED_ON, self._inline_fix())
         if isinstance(parent, cst.Expr):
@@ -228,11 +232,14 @@ class _Analysis:
             for item in owner.items
         )
 
-    def _passed_on(self, call: cst.Call) -> bool:
-        """Whether the callee may take over the resource (so we stay silent)."""
+    def _passed_on(self, call: cst.Call, discarded: bool) -> bool:
+        """Whether the callee may take over the resource (so we stay silent):
+        anything but a known reader, unless the call's result is dropped."""
         callee = self.context.qualified_name(call.func)
-        if callee in OWNERS:
-            return True
+        if callee in BORROWERS:
+            return False
+        if callee in OWNERS or not discarded:
+            return True  # `asyncore.dispatcher(socket.socket())` keeps it
         func = call.func
         if isinstance(func, cst.Attribute):
             if func.attr.value in KEEPING_METHODS:

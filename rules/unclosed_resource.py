@@ -259,6 +259,16 @@ class UnclosedResource(ResourceRule):
                 return f.read()
             """
         ),
+        # an unknown callee whose result is kept may own the socket
+        Valid(
+            """
+            import asyncore
+            import socket
+
+            def serve(family):
+                return asyncore.dispatcher(socket.socket(family))
+            """
+        ),
         # the test expects the constructor to raise
         Valid(
             """
@@ -367,6 +377,15 @@ class UnclosedResource(ResourceRule):
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+            def dump(records, write_all):
+                write_all(records, open("out.txt", "w"))
+            """,
+            line=2,
+            column=24,
+            message="passed to a call that does not close it",
+        ),
         Invalid(
             """
             def read(p):
