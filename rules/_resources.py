@@ -340,6 +340,8 @@ class _NameFlow:
             return Verdict("MEM501", NEVER_CLOSED)
         if any(self._in_finally(release) for release in releases) or self._closed_next():
             return None
+        if self._swallowed_then_released(releases):
+            return None
         return Verdict("MEM502", "an exception before it leaks the resource; use a `with` block",
                        self._with_fix(loads))
 
@@ -376,6 +378,26 @@ class _NameFlow:
                 return False
             if isinstance(ancestor, SCOPE_TYPES):
                 return True
+        return False
+
+    def _swallowed_then_released(self, releases: Sequence[cst.Call]) -> bool:
+        """Created in a `try` whose broad `except` blocks fall through, and
+        released after that `try` (`try: s = socket(); s.bind(a)` /
+        `except Exception: pass` / `s.close()`): every path reaches the release."""
+        path = self.analysis.path[: self.index + 1]
+        for index in range(len(path) - 2, 0, -1):
+            node, child = path[index], path[index + 1]
+            if isinstance(node, SCOPE_TYPES):
+                return False
+            if isinstance(node, cst.Try) and child is node.body:
+                if not node.handlers or not all(_falls_through(h) for h in node.handlers):
+                    return False
+                if not any(_is_broad(h) for h in node.handlers):
+                    return False
+                block = path[index - 1]
+                later = list(block.body)[list(block.body).index(node) + 1:]  # type: ignore[attr-defined]
+                later_ids = {id(statement) for statement in later}
+                return any(any(id(a) in later_ids for a in self.info.ancestors(r)) for r in releases)
         return False
 
     def _in_finally(self, node: cst.CSTNode) -> bool:
@@ -491,6 +513,14 @@ def _next_statement(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
             return None
         node = parent
     return None
+
+
+def _falls_through(handler: cst.ExceptHandler) -> bool:
+    return not m.findall(handler, m.Return() | m.Raise() | m.Break() | m.Continue())
+
+
+def _is_broad(handler: cst.ExceptHandler) -> bool:
+    return handler.type is None or m.matches(handler.type, m.Name("Exception") | m.Name("BaseException"))
 
 
 def _is_close_line(statement: cst.CSTNode, name: str) -> bool:

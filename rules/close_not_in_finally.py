@@ -16,8 +16,10 @@ class CloseNotInFinally(ResourceRule):
     also by a factory that closes it and re-raises in an `except`; stored
     where it may be released later; passed to `contextlib.closing` or
     `ExitStack.enter_context`; entered by `with`), a release in a `finally`
-    block, and a release by the statement right after the creation. A
-    resource that is never released is MEM501's business.
+    block, a release by the statement right after the creation, and a
+    resource created in a `try` whose `except Exception:` (or bare `except:`)
+    handlers all fall through to a release after the `try`. A resource that
+    is never released is MEM501's business.
 
     ## Why is this bad?
     When a statement between `open()` and `close()` raises, the file stays
@@ -157,6 +159,25 @@ class CloseNotInFinally(ResourceRule):
                 return data
             """
         ),
+        # a broad except falls through to the release: every path closes it
+        Valid(
+            """
+            import socket
+
+            def has_ipv6(host):
+                sock = None
+                ok = False
+                try:
+                    sock = socket.socket(socket.AF_INET6)
+                    sock.bind((host, 0))
+                    ok = True
+                except Exception:
+                    pass
+                if sock:
+                    sock.close()
+                return ok
+            """
+        ),
         # never released at all: MEM501, not MEM502
         Valid(
             """
@@ -179,6 +200,23 @@ class CloseNotInFinally(ResourceRule):
         ),
     ]
     INVALID = [
+        # the except returns: that path skips the close
+        Invalid(
+            """
+            import socket
+
+            def has_ipv6(host):
+                try:
+                    sock = socket.socket(socket.AF_INET6)
+                    sock.bind((host, 0))
+                except OSError:
+                    return False
+                sock.close()
+                return True
+            """,
+            line=5,
+            column=16,
+        ),
         Invalid(
             """
             import hashlib
