@@ -194,8 +194,15 @@ class _Analysis:
             if isinstance(parent, cst.IfExp) and node is not parent.test:
                 node = parent  # `x = open(p) if p else sys.stdin`: follow the value
                 continue
-            return self._consumer(parent, node, index)
+            verdict = self._consumer(parent, node, index)
+            return None if verdict is None or self._tests_the_warning() else verdict
         return None
+
+    def _tests_the_warning(self) -> bool:
+        """The function is about ResourceWarning itself (`assertWarns(ResourceWarning)`):
+        the leak is what it tests."""
+        scope = next((n for n in reversed(self.path) if isinstance(n, cst.FunctionDef)), None)
+        return scope is not None and bool(m.findall(scope, m.Name("ResourceWarning")))
 
     def _consumer(self, parent: cst.CSTNode, node: cst.CSTNode, index: int) -> Optional[Verdict]:
         if isinstance(parent, cst.WithItem) and parent.item is node:
@@ -204,7 +211,7 @@ class _Analysis:
             return Verdict("MEM501", "its `with` block commits but does not close; use contextlib.closing()")
         if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
             return self._bound(parent, index)
-        if not isinstance(parent, (cst.Attribute, cst.Arg, cst.Expr)) or self._expected_to_raise():
+        if not isinstance(parent, (cst.Attribute, cst.Arg, cst.Expr)) or self._expected_to_raise(parent):
             return None  # returned, yielded, stored in a container, ...: it escapes
         grand = self.path[index - 1]
         if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -219,14 +226,17 @@ class _Analysis:
             return Verdict("MEM501", "the object is dropped unclosed")
         return None
 
-    def _expected_to_raise(self) -> bool:
-        """A statement directly in `with self.assertRaises(...)` / `pytest.raises(...)`:
-        the test expects the constructor (or the use) to fail."""
+    def _expected_to_raise(self, parent: cst.CSTNode) -> bool:
+        """A statement directly in `with self.assertRaises(...)` / `pytest.raises(...)`,
+        or a resource dropped at once in a `try` with handlers: the code expects
+        the constructor (or the use) to fail."""
         found = _statement_of(self.path)
         if found is None:
             return False
         index = self.path.index(found[2])
         owner = self.path[index - 1] if index > 0 else None
+        if isinstance(owner, cst.Try) and isinstance(parent, cst.Expr):
+            return bool(owner.handlers) and found[2] is owner.body
         return isinstance(owner, cst.With) and any(
             isinstance(item.item, cst.Call) and _dotted_last(item.item.func) in EXPECTING_RAISE
             for item in owner.items

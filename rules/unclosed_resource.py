@@ -35,8 +35,12 @@ class UnclosedResource(ResourceRule):
     may take it over (`io.TextIOWrapper(open(p, "rb"))`) or any function
     that is not a known reader such as `json.load`. Names that are not the
     stdlib constructor (`from webbrowser import open`, the module's own
-    `def open`, `os.open`) are not resources. A resource released on some
-    paths only is MEM502's business.
+    `def open`, `os.open`) are not resources. Code that expects the
+    constructor to fail is not reported either: a resource used inline
+    directly in `with self.assertRaises(...)`/`pytest.raises(...)`, or
+    created and dropped in a `try` with `except` handlers; nor is a function
+    that mentions `ResourceWarning` (it tests the leak). A resource released
+    on some paths only is MEM502's business.
 
     ## Why is this bad?
     An unclosed resource holds its buffer, file descriptor, socket, child
@@ -279,6 +283,28 @@ class UnclosedResource(ResourceRule):
                 def test_invalid(self):
                     with self.assertRaises(ValueError):
                         multiprocessing.Pool(-1)
+            """
+        ),
+        Valid(
+            """
+            def check_missing(path):
+                try:
+                    open(path)
+                except FileNotFoundError:
+                    pass
+            """
+        ),
+        # the leak is what the test is about
+        Valid(
+            """
+            import unittest
+
+            class T(unittest.TestCase):
+                def test_dealloc_warn(self):
+                    f = open(__file__)
+                    r = repr(f)
+                    with self.assertWarns(ResourceWarning):
+                        del f
             """
         ),
         # detach() hands the descriptor over
