@@ -195,8 +195,20 @@ class _Analysis:
                 node = parent  # `x = open(p) if p else sys.stdin`: follow the value
                 continue
             verdict = self._consumer(parent, node, index)
-            return None if verdict is None or self._tests_the_warning() else verdict
+            return None if verdict is None or self._tests_the_warning() or self._mocked() else verdict
         return None
+
+    def _mocked(self) -> bool:
+        """Inside `with patch("...open", ...)` or under `@patch.object(m, "Popen")`:
+        the constructor is a mock there."""
+        last = self.resource.qualified.rsplit(".", 1)[-1]
+        calls = [item.item for node in self.path if isinstance(node, cst.With) for item in node.items]
+        calls += [d.decorator for node in self.path if isinstance(node, cst.FunctionDef) for d in node.decorators]
+        return any(
+            isinstance(call, cst.Call) and _dotted_last(call.func) in ("patch", "object")
+            and any(_names_target(string, last) for string in m.findall(call, m.SimpleString()))
+            for call in calls
+        )
 
     def _tests_the_warning(self) -> bool:
         """The function is about ResourceWarning itself (`assertWarns(ResourceWarning)`):
@@ -560,6 +572,11 @@ def _free_name(context: Context, scope: cst.CSTNode, preferred: str) -> Optional
         if not (info.bindings_of(candidate) or info.loads_of(candidate)):
             return candidate
     return None
+
+
+def _names_target(string: cst.SimpleString, name: str) -> bool:
+    value = string.evaluated_value
+    return isinstance(value, str) and (value == name or value.endswith("." + name))
 
 
 def _is_simple(node: cst.BaseExpression) -> bool:

@@ -39,7 +39,9 @@ class UnclosedResource(ResourceRule):
     constructor to fail is not reported either: a resource used inline
     directly in `with self.assertRaises(...)`/`pytest.raises(...)`, or
     created and dropped in a `try` with `except` handlers; nor is a function
-    that mentions `ResourceWarning` (it tests the leak). A resource released
+    that mentions `ResourceWarning` (it tests the leak) or code where
+    the constructor is mocked (`with patch("...open")`, `@patch.object(m,
+    "Popen")`). A resource released
     on some paths only is MEM502's business.
 
     ## Why is this bad?
@@ -305,6 +307,27 @@ class UnclosedResource(ResourceRule):
                     r = repr(f)
                     with self.assertWarns(ResourceWarning):
                         del f
+            """
+        ),
+        # open is a mock here
+        Valid(
+            """
+            from unittest.mock import mock_open, patch
+
+            def test_read():
+                with patch("%s.open" % __name__, mock_open(read_data="x"), create=True):
+                    h = open("bar")
+                    assert h.read() == "x"
+            """
+        ),
+        Valid(
+            """
+            import subprocess
+            from unittest import mock
+
+            @mock.patch.object(subprocess, "Popen")
+            def test_spawn(popen):
+                subprocess.Popen(["x"])
             """
         ),
         # detach() hands the descriptor over
