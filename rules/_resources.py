@@ -497,7 +497,7 @@ StatementSite = Tuple[cst.SimpleStatementLine, cst.BaseSmallStatement, Block, cs
 def _statement_of(path: Sequence[cst.CSTNode]) -> Optional[StatementSite]:
     """(line, small statement, block, scope) of the statement the last node of
     ``path`` is in, when that line holds one statement directly in a block."""
-    for index in range(len(path) - 1, 1, -1):
+    for index in range(len(path) - 1, 0, -1):
         node = path[index]
         if isinstance(node, SCOPE_TYPES):
             return None

@@ -428,6 +428,21 @@ class UnclosedResource(ResourceRule):
     INVALID = [
         Invalid(
             """
+            import sys
+
+            source = open(sys.argv[1], "rb").read()
+            """,
+            line=3,
+            column=10,
+            fixed="""
+            import sys
+
+            with open(sys.argv[1], "rb") as f:
+                source = f.read()
+            """,
+        ),
+        Invalid(
+            """
             def dump(records, write_all):
                 write_all(records, open("out.txt", "w"))
             """,
