@@ -574,6 +574,14 @@ def _free_name(context: Context, scope: cst.CSTNode, preferred: str) -> Optional
     return None
 
 
+def _borrows_descriptor(call: cst.Call) -> bool:
+    """`open(fd, closefd=False)` wraps a descriptor it does not own."""
+    return any(
+        arg.keyword is not None and arg.keyword.value == "closefd" and m.matches(arg.value, m.Name("False"))
+        for arg in call.args
+    )
+
+
 def _names_target(string: cst.SimpleString, name: str) -> bool:
     value = string.evaluated_value
     return isinstance(value, str) and (value == name or value.endswith("." + name))
@@ -607,7 +615,7 @@ class ResourceRule(Rule):
         if _dotted_last(node.func) not in self._table.candidates:
             return
         resource = find_resource(self.context, node, self._table)
-        if resource is None:
+        if resource is None or _borrows_descriptor(node):
             return
         verdict = analyze(self.context, node, resource)
         if verdict is not None and verdict.code == self.code:

@@ -35,7 +35,8 @@ class UnclosedResource(ResourceRule):
     may take it over (`io.TextIOWrapper(open(p, "rb"))`) or any function
     that is not a known reader such as `json.load`. Names that are not the
     stdlib constructor (`from webbrowser import open`, the module's own
-    `def open`, `os.open`) are not resources. Code that expects the
+    `def open`, `os.open`) are not resources, nor is `open(fd,
+    closefd=False)`, which does not own the descriptor. Code that expects the
     constructor to fail is not reported either: a resource used inline
     directly in `with self.assertRaises(...)`/`pytest.raises(...)`, or
     created and dropped in a `try` with `except` handlers; nor is a function
@@ -328,6 +329,14 @@ class UnclosedResource(ResourceRule):
             @mock.patch.object(subprocess, "Popen")
             def test_spawn(popen):
                 subprocess.Popen(["x"])
+            """
+        ),
+        Valid(
+            """
+            import os
+
+            def peek(fd):
+                return open(fd, "rb", closefd=False).read(1)
             """
         ),
         # detach() hands the descriptor over
