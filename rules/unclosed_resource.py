@@ -100,6 +100,13 @@ class UnclosedResource(ResourceRule):
     container is assumed to be closed by whoever empties it. A module-level
     resource read by a function is assumed to live as long as the process.
 
+    `Popen(cmd).wait()` and `Popen(cmd, stdout=PIPE).communicate()` are
+    reported (the `Popen` object is dropped without `with`), although they
+    release the child and its pipes unless the wait is interrupted; a
+    process reaped by `poll()` in a loop and never waited is reported too.
+    Fire-and-forget processes (`subprocess.Popen(["xdg-open", url])`) are
+    reported: CPython warns about them, but they may be intended.
+
     ## References
     - [open](https://docs.python.org/3/library/functions.html#open)
     - [ResourceWarning and the development mode](https://docs.python.org/3/library/devmode.html)
