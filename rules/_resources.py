@@ -206,7 +206,8 @@ class _Analysis:
         calls += [d.decorator for node in self.path if isinstance(node, cst.FunctionDef) for d in node.decorators]
         return any(
             isinstance(call, cst.Call) and _dotted_last(call.func) in ("patch", "object")
-            and any(_names_target(string, last) for string in m.findall(call, m.SimpleString()))
+            and (any(_names_target(string, last) for string in m.findall(call, m.SimpleString()))
+                 or bool(m.findall(call, m.Name(last))))  # patch.object(subprocess.Popen, "_execute_child")
             for call in calls
         )
 
@@ -359,6 +360,8 @@ class _NameFlow:
             if isinstance(use, cst.Call):
                 releases.append(use)
         if not releases:
+            if not loads and self._in_try_body():
+                return None  # `try: p = Popen(bad)` / `except OSError:`: it is expected to fail
             return Verdict("MEM501", NEVER_CLOSED)
         if any(self._in_finally(release) for release in releases) or self._closed_next():
             return None
@@ -421,6 +424,14 @@ class _NameFlow:
                 later_ids = {id(statement) for statement in later}
                 return any(any(id(a) in later_ids for a in self.info.ancestors(r)) for r in releases)
         return False
+
+    def _in_try_body(self) -> bool:
+        found = _statement_of(self.analysis.path[: self.index + 1])
+        if found is None:
+            return False
+        index = self.analysis.path.index(found[2])
+        owner = self.analysis.path[index - 1]
+        return isinstance(owner, cst.Try) and bool(owner.handlers) and owner.body is found[2]
 
     def _in_finally(self, node: cst.CSTNode) -> bool:
         return any(isinstance(a, cst.Finally) for a in self.info.ancestors(node))

@@ -39,7 +39,7 @@ class UnclosedResource(ResourceRule):
     closefd=False)`, which does not own the descriptor. Code that expects the
     constructor to fail is not reported either: a resource used inline
     directly in `with self.assertRaises(...)`/`pytest.raises(...)`, or
-    created and dropped in a `try` with `except` handlers; nor is a function
+    created in a `try` with `except` handlers and never used; nor is a function
     that mentions `ResourceWarning` (it tests the leak) or code where
     the constructor is mocked (`with patch("...open")`, `@patch.object(m,
     "Popen")`). A resource released
@@ -344,6 +344,17 @@ class UnclosedResource(ResourceRule):
 
             def peek(fd):
                 return open(fd, "rb", closefd=False).read(1)
+            """
+        ),
+        Valid(
+            """
+            import subprocess
+
+            def check_bad_cwd(cmd, missing):
+                try:
+                    p = subprocess.Popen(cmd, cwd=missing)
+                except OSError as e:
+                    return e.errno
             """
         ),
         # detach() hands the descriptor over
