@@ -73,18 +73,8 @@ RELEASES = frozenset({"close", "shutdown", "terminate", "wait", "communicate", "
 # Methods whose bound method, handed to someone (`self.addCleanup(proc.kill)`),
 # lets that someone release the resource.
 RELEASE_CALLBACKS = RELEASES | {"kill", "__exit__"}
-# Calls that take over the resource passed to them: closing the result closes it.
-OWNERS = frozenset({
-    "contextlib.closing", "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter",
-    "io.BufferedRandom", "io.BufferedRWPair", "codecs.getreader", "codecs.getwriter",
-})
 # Context managers of tests that expect their body to raise.
 EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
-# Methods that keep what they are given (containers, exit stacks, registries).
-KEEPING_METHODS = frozenset({
-    "enter_context", "enter_async_context", "push", "callback", "append", "appendleft", "add",
-    "extend", "insert", "put", "put_nowait", "setdefault", "update", "register",
-})
 # Calls that only read from or write to a resource passed to them.
 BORROWERS = frozenset({
     "json.load", "json.dump", "pickle.load", "pickle.dump", "marshal.load", "marshal.dump",
@@ -232,7 +222,7 @@ class _Analysis:
                 return None  # open(p, "a").close(), socket.socket().detach()
             return Verdict("MEM501", USED_ONCE, self._inline_fix())
         if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
-            if self._passed_on(grand, discarded=isinstance(self.path[index - 2], cst.Expr)):
+            if self._passed_on(grand):
                 return None
             return Verdict("MEM501", PASSED_ON, self._inline_fix())
         if isinstance(parent, cst.Expr):
@@ -240,7 +230,7 @@ class _Analysis:
         return None
 
     def _expected_to_raise(self, parent: cst.CSTNode) -> bool:
-        """A statement directly in `with self.assertRaises(...)` / `pytest.raises(...)`,
+        """A statement in `with self.assertRaises(...)` / `pytest.raises(...)`,
         or a resource dropped at once in a `try` with handlers: the code expects
         the constructor (or the use) to fail."""
         found = _statement_of(self.path)
@@ -250,27 +240,17 @@ class _Analysis:
         owner = self.path[index - 1] if index > 0 else None
         if isinstance(owner, cst.Try) and isinstance(parent, cst.Expr):
             return bool(owner.handlers) and found[2] is owner.body
-        return isinstance(owner, cst.With) and any(
+        withs = [n for n in self.path[:index] if isinstance(n, cst.With)]
+        return any(
             isinstance(item.item, cst.Call) and _dotted_last(item.item.func) in EXPECTING_RAISE
-            for item in owner.items
+            for with_node in withs for item in with_node.items
         )
 
-    def _passed_on(self, call: cst.Call, discarded: bool) -> bool:
-        """Whether the callee may take over the resource (so we stay silent):
-        anything but a known reader, unless the call's result is dropped."""
-        callee = self.context.qualified_name(call.func)
-        if callee in BORROWERS:
-            return False
-        if callee in OWNERS or not discarded:
-            return True  # `asyncore.dispatcher(socket.socket())` keeps it
-        func = call.func
-        if isinstance(func, cst.Attribute):
-            if func.attr.value in KEEPING_METHODS:
-                return True
-            if _head(func) in ("self", "cls"):
-                return True  # a helper of the object may store it
-        last = (callee or _dotted_last(func)).rsplit(".", 1)[-1]
-        return last[:1].isupper()  # a class constructor may take ownership
+    def _passed_on(self, call: cst.Call) -> bool:
+        """Whether the callee may take over or close the resource (so we stay
+        silent): anything but a known reader or writer such as `json.load`.
+        (`asyncore.dispatcher(sock)` keeps it; `parser.parse(f)` closes it.)"""
+        return self.context.qualified_name(call.func) not in BORROWERS
 
     # -- bound to a name -----------------------------------------------------------
 
