@@ -142,7 +142,18 @@ def find_resource(context: Context, call: cst.Call, table: ResourceTable) -> Opt
         return None
     method = f"{receiver}.{call.func.attr.value}"
     kind = table.kinds.get(method)
-    return Resource(method, kind) if kind is not None else None
+    if kind is None or _custom_handlers(context, call.func.value):
+        return None
+    return Resource(method, kind)
+
+
+def _custom_handlers(context: Context, receiver: cst.BaseExpression) -> bool:
+    """An opener given hand-made handlers (`o.add_handler(MockHandler())`):
+    what its open() returns is up to them (test doubles, usually)."""
+    function = context.enclosing_function()
+    if function is None or not isinstance(receiver, cst.Name):
+        return False
+    return bool(m.findall(function, m.Call(func=m.Attribute(value=m.Name(receiver.value), attr=m.Name("add_handler")))))
 
 
 def _head(node: cst.BaseExpression) -> str:

@@ -26,6 +26,9 @@ class UnclosedResource(ResourceRule):
     annotated `Path`, `opener.open(url)` where `opener` comes from
     `urllib.request.build_opener()` or is annotated `OpenerDirector`.
 
+    `OpenerDirector.open` is not reported on an opener the function gives
+    hand-made handlers (`o.add_handler(...)`): what it returns is theirs.
+
     Not reported: a resource closed right away (`open(p, "a").close()`, or by
     the very next statement), entered by `with` (also `try: f = open(p)` /
     `except OSError: return` / `with f:`), closed in a `finally`, returned or
@@ -362,6 +365,17 @@ class UnclosedResource(ResourceRule):
                     p = subprocess.Popen(cmd, cwd=missing)
                 except OSError as e:
                     return e.errno
+            """
+        ),
+        # an opener with hand-made handlers returns whatever they make
+        Valid(
+            """
+            from urllib.request import OpenerDirector
+
+            def test_open(handler):
+                o = OpenerDirector()
+                o.add_handler(handler)
+                o.open("http://example.com/")
             """
         ),
         # detach() hands the descriptor over
