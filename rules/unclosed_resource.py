@@ -682,4 +682,16 @@ class UnclosedResource(ResourceRule):
             column=12,
             options={"extra-resources": ["mylib.connect"]},
         ),
+        Invalid(
+            """
+            from mylib import Client
+
+            def fetch(client: Client):
+                return client.session().get("/")
+            """,
+            line=4,
+            column=12,
+            options={"extra-resources": ["mylib.Client.session"]},
+            message="mylib.Client.session()",
+        ),
     ]
