@@ -41,7 +41,7 @@ class UnclosedResource(ResourceRule):
     `def open`, `os.open`) are not resources, nor is `open(fd,
     closefd=False)`, which does not own the descriptor. Code that expects the
     constructor to fail is not reported either: a resource used inline
-    directly in `with self.assertRaises(...)`/`pytest.raises(...)`, or
+    inside `with self.assertRaises(...)`/`pytest.raises(...)`, or
     created in a `try` with `except` handlers and never used; nor is a function
     that mentions `ResourceWarning` (it tests the leak) or code where
     the constructor is mocked (`with patch("...open")`, `@patch.object(m,
