@@ -410,9 +410,7 @@ class _NameFlow:
                     return False
                 if not any(_is_broad(h) for h in node.handlers):
                     return False
-                block = path[index - 1]
-                later = list(block.body)[list(block.body).index(node) + 1:]  # type: ignore[attr-defined]
-                later_ids = {id(statement) for statement in later}
+                later_ids = {id(statement) for statement in _statements_after(path[:index + 1])}
                 return any(any(id(a) in later_ids for a in self.info.ancestors(r)) for r in releases)
         return False
 
@@ -537,6 +535,20 @@ def _next_statement(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
             return None
         node = parent
     return None
+
+
+def _statements_after(path: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
+    """Statements after the last node of ``path`` in its block and in every
+    enclosing block up to the scope (what may run after it)."""
+    found: List[cst.CSTNode] = []
+    for index in range(len(path) - 2, 0, -1):
+        parent, child = path[index], path[index + 1]
+        if isinstance(parent, SCOPE_TYPES):
+            break
+        if isinstance(parent, (cst.IndentedBlock, cst.Module)):
+            siblings = list(parent.body)
+            found += siblings[siblings.index(child) + 1:]  # type: ignore[arg-type]
+    return found
 
 
 def _falls_through(handler: cst.ExceptHandler) -> bool:

@@ -167,12 +167,13 @@ class CloseNotInFinally(ResourceRule):
             def has_ipv6(host):
                 sock = None
                 ok = False
-                try:
-                    sock = socket.socket(socket.AF_INET6)
-                    sock.bind((host, 0))
-                    ok = True
-                except Exception:
-                    pass
+                if socket.has_ipv6:
+                    try:
+                        sock = socket.socket(socket.AF_INET6)
+                        sock.bind((host, 0))
+                        ok = True
+                    except Exception:
+                        pass
                 if sock:
                     sock.close()
                 return ok
