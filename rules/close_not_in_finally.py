@@ -1,0 +1,360 @@
+from memlint.rule import Applicability, FixAvailability, Invalid, Valid
+
+from ._resources import ResourceRule
+
+
+class CloseNotInFinally(ResourceRule):
+    """
+    ## What it does
+    Reports a resource (the constructors of MEM501) that a function creates
+    and releases itself with an explicit `.close()`, `.shutdown()`,
+    `.terminate()`, `.wait()` or `.communicate()`, when the release is not in
+    a `finally` block and not the very next statement: an exception raised
+    between creation and release skips it.
+
+    Not reported: everything MEM501 exempts (a resource returned or yielded,
+    also by a factory that closes it and re-raises in an `except`; stored
+    where it may be released later; passed to `contextlib.closing` or
+    `ExitStack.enter_context`; entered by `with`), a release in a `finally`
+    block, a release by the statement right after the creation, and a
+    resource created in a `try` whose `except Exception:` (or bare `except:`)
+    handlers all fall through to a release after the `try`. A resource that
+    is never released is MEM501's business.
+
+    ## Why is this bad?
+    When a statement between `open()` and `close()` raises, the file stays
+    open until the garbage collector finalizes it: at once in CPython if no
+    traceback or cycle keeps it alive, much later under PyPy, never while a
+    logged exception's frames hold it. Long-running services leak file
+    descriptors, sockets, threads or child processes on every failure.
+
+    ## Example
+    ```python
+    def checksum(path):
+        f = open(path, "rb")
+        digest = hashlib.sha256(f.read()).hexdigest()
+        f.close()
+        return digest
+    ```
+
+    ## Use instead
+    ```python
+    def checksum(path):
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        return digest
+    ```
+
+    ## Options
+    - `extra-resources` (list of qualified names, default `[]`): more
+      constructors, as for MEM501.
+    - `ignore-resources` (list of qualified names, default `[]`): built-in
+      constructors not to report.
+
+    ## Fix safety
+    The fix turns `x = <constructor>(...)`, the statements after it and a
+    later `x.close()` of the same block into `with <constructor>(...) as x:`
+    around exactly those statements, removing the `close()`. It is offered
+    only when `x` is bound nowhere else in the function, is not used after the
+    `close()` (nor before the creation), the `close()` line carries no
+    comment, and the resource's `__exit__` does exactly what `close()` does
+    (files, sockets, archives, temporary files, URL responses; not processes,
+    executors, pools or `sqlite3` connections). It is unsafe: the resource is
+    now also closed when the block is left early by `return`, `break`,
+    `continue` or an exception, which code that meant to keep it open on
+    those paths would notice.
+
+    ## Known problems
+    A release in a `finally` block anywhere in the function counts, even when
+    statements between the creation and that `try` could raise. A resource
+    closed both in an `except` handler that re-raises and after the `try`
+    (closed on every path, but not in a `finally`) is reported.
+
+    ## References
+    - [The with statement](https://docs.python.org/3/reference/compound_stmts.html#the-with-statement)
+    - [io.IOBase.close](https://docs.python.org/3/library/io.html#io.IOBase.close)
+    """
+
+    code = "MEM502"
+    name = "close-not-in-finally"
+    message = "{resource} is released outside a finally block: {advice}"
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.UNSAFE
+
+    VALID = [
+        Valid(
+            """
+            def read(p):
+                f = open(p)
+                try:
+                    return f.read()
+                finally:
+                    f.close()
+            """
+        ),
+        Valid(
+            """
+            def read(p):
+                f = None
+                try:
+                    f = open(p)
+                    return f.read()
+                finally:
+                    if f is not None:
+                        f.close()
+            """
+        ),
+        Valid(
+            """
+            def touch(p):
+                f = open(p, "a")
+                f.close()
+            """
+        ),
+        Valid(
+            """
+            import subprocess
+
+            def output(cmd):
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+                out, _ = proc.communicate()
+                return out
+            """
+        ),
+        # a factory that closes on failure, re-raises, and returns it
+        Valid(
+            """
+            import socket
+
+            def connect(address):
+                sock = socket.socket()
+                try:
+                    sock.connect(address)
+                except OSError:
+                    sock.close()
+                    raise
+                return sock
+            """
+        ),
+        Valid(
+            """
+            class Reader:
+                def open(self, p):
+                    self.f = open(p)
+                    self.header = self.f.readline()
+
+                def close(self):
+                    self.f.close()
+            """
+        ),
+        Valid(
+            """
+            from contextlib import closing
+            import urllib.request
+
+            def fetch(url):
+                with closing(urllib.request.urlopen(url)) as response:
+                    data = response.read()
+                    response.close()
+                return data
+            """
+        ),
+        # a broad except falls through to the release: every path closes it
+        Valid(
+            """
+            import socket
+
+            def has_ipv6(host):
+                sock = None
+                ok = False
+                if socket.has_ipv6:
+                    try:
+                        sock = socket.socket(socket.AF_INET6)
+                        sock.bind((host, 0))
+                        ok = True
+                    except Exception:
+                        pass
+                if sock:
+                    sock.close()
+                return ok
+            """
+        ),
+        # never released at all: MEM501, not MEM502
+        Valid(
+            """
+            def first(p):
+                f = open(p)
+                return f.readline()
+            """
+        ),
+        Valid(
+            """
+            def copy(src, dst):
+                f = open(src)
+                g = open(dst, "w")
+                try:
+                    g.write(f.read())
+                finally:
+                    f.close()
+                    g.close()
+            """
+        ),
+    ]
+    INVALID = [
+        # the except returns: that path skips the close
+        Invalid(
+            """
+            import socket
+
+            def has_ipv6(host):
+                try:
+                    sock = socket.socket(socket.AF_INET6)
+                    sock.bind((host, 0))
+                except OSError:
+                    return False
+                sock.close()
+                return True
+            """,
+            line=5,
+            column=16,
+        ),
+        Invalid(
+            """
+            import hashlib
+
+            def checksum(path):
+                f = open(path, "rb")  # binary
+                digest = hashlib.sha256(f.read()).hexdigest()
+                f.close()
+                return digest
+            """,
+            line=4,
+            column=9,
+            fixed="""
+            import hashlib
+
+            def checksum(path):
+                with open(path, "rb") as f:  # binary
+                    digest = hashlib.sha256(f.read()).hexdigest()
+                return digest
+            """,
+        ),
+        Invalid(
+            """
+            import socket
+
+            def ping(address):
+                s = socket.create_connection(address)
+                s.sendall(b"ping")
+                reply = s.recv(4)
+                s.close()
+                return reply
+            """,
+            line=4,
+            column=9,
+            fixed="""
+            import socket
+
+            def ping(address):
+                with socket.create_connection(address) as s:
+                    s.sendall(b"ping")
+                    reply = s.recv(4)
+                return reply
+            """,
+        ),
+        Invalid(
+            """
+            def lengths(paths):
+                result = []
+                for p in paths:
+                    f = open(p)
+                    result.append(len(f.read()))
+                    f.close()
+                return result
+            """,
+            line=4,
+            column=13,
+            fixed="""
+            def lengths(paths):
+                result = []
+                for p in paths:
+                    with open(p) as f:
+                        result.append(len(f.read()))
+                return result
+            """,
+        ),
+        # used after the close: no fix
+        Invalid(
+            """
+            def write(p, text):
+                f = open(p, "w")
+                f.write(text)
+                f.close()
+                return f.closed
+            """,
+            line=2,
+            column=9,
+        ),
+        # a comment on the close() line would be lost: no fix
+        Invalid(
+            """
+            def write(p, text):
+                f = open(p, "w")
+                f.write(text)
+                f.close()  # flush to disk
+            """,
+            line=2,
+            column=9,
+        ),
+        Invalid(
+            """
+            def write(p, text, check):
+                f = open(p, "w")
+                f.write(text)
+                if check:
+                    f.close()
+            """,
+            line=2,
+            column=9,
+        ),
+        Invalid(
+            """
+            from subprocess import PIPE, Popen
+
+            def lines(cmd):
+                proc = Popen(cmd, stdout=PIPE)
+                data = proc.stdout.read()
+                proc.wait()
+                return data.splitlines()
+            """,
+            line=4,
+            column=12,
+            message="subprocess.Popen() is released outside a finally block",
+        ),
+        Invalid(
+            """
+            import concurrent.futures as cf
+
+            def squares(xs):
+                pool = cf.ThreadPoolExecutor()
+                results = list(pool.map(lambda x: x * x, xs))
+                pool.shutdown()
+                return results
+            """,
+            line=4,
+            column=12,
+        ),
+        Invalid(
+            """
+            import sqlite3
+
+            def count(p):
+                conn = sqlite3.connect(p)
+                n = conn.execute("select count(*) from t").fetchone()[0]
+                conn.close()
+                return n
+            """,
+            line=4,
+            column=12,
+        ),
+    ]
