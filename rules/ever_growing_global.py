@@ -1,0 +1,296 @@
+import libcst as cst
+
+from memlint.facts import module_facts
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+
+
+class EverGrowingGlobal(Rule):
+    """
+    ## What it does
+    Reports a statement inside a function that inserts into a module-level
+    container (a dict, list or set literal, `dict()`/`list()`/`set()`,
+    `defaultdict`, `OrderedDict`, `Counter`, an unbounded `deque`) when
+    nothing anywhere in the module ever removes from that container. Inserts
+    are `c[k] = v`, `c[k] += n`, `append`, `add`, `setdefault`, `update`,
+    `extend`, `insert`, and writes into its values such as
+    `_timings[k].append(v)`. Removals are `pop`, `popitem`, `clear`,
+    `remove`, `discard`, `del c[k]`, `-=`, slice assignment, and a function
+    rebinding the name (`global c; c = {}`).
+
+    Not reported: containers filled only while the module is imported (at
+    module level, in a function the module only calls or applies as a
+    decorator at import time, in `__init_subclass__`), registration
+    decorators (a function that stores its argument and returns it:
+    `def register(fn): _handlers[fn.__name__] = fn; return fn`), bounded or
+    weak containers (`deque(maxlen=...)`, `WeakSet`, `WeakValueDictionary`,
+    `WeakKeyDictionary`), containers that some code of the module evicts from
+    or clears, and containers bound to another name or attribute (the alias
+    may be emptied elsewhere).
+
+    ## Why is this bad?
+    A module-level container lives as long as the process. If request
+    handlers, callbacks or loops keep adding to it and nothing takes entries
+    out, memory grows with every distinct key until the process is
+    restarted: the classic slow leak of long-running servers.
+
+    ## Example
+    ```python
+    _timings = collections.defaultdict(list)
+
+    def record(endpoint, seconds):
+        _timings[endpoint].append(seconds)
+    ```
+
+    ## Use instead
+    ```python
+    _timings = collections.defaultdict(lambda: collections.deque(maxlen=1000))
+
+    def record(endpoint, seconds):
+        _timings[endpoint].append(seconds)
+
+    def reset():
+        _timings.clear()
+    ```
+
+    ## Fix safety
+    There is no automatic fix: how to bound the container (an LRU, a
+    `deque(maxlen=...)`, periodic eviction, a weak mapping) depends on what
+    it is for.
+
+    ## Known problems
+    Only this module is seen: a container that other modules clear
+    (`mod._cache.clear()`) or that is filled only by other modules at their
+    import time (a public `register_x()` function) is still reported.
+
+    ## References
+    - [collections.deque](https://docs.python.org/3/library/collections.html#collections.deque)
+    - [functools.lru_cache](https://docs.python.org/3/library/functools.html#functools.lru_cache)
+    """
+
+    code = "MEM303"
+    name = "ever-growing-global"
+    message = (
+        "module-level {kind} `{name}` grows here and nothing in the module removes from it: "
+        "it lives as long as the process; bound it or evict entries"
+    )
+    fix_availability = FixAvailability.NONE
+    applicability = Applicability.DISPLAY_ONLY
+
+    VALID = [
+        # filled at import time
+        Valid(
+            """
+            _codes = {}
+            for name in ("a", "b"):
+                _codes[name] = len(_codes)
+            """
+        ),
+        # a registry filled by a decorator applied at import
+        Valid(
+            """
+            _handlers = {}
+
+            def register(fn):
+                _handlers[fn.__name__] = fn
+                return fn
+
+            @register
+            def on_start():
+                pass
+            """
+        ),
+        # a decorator factory that registers what it decorates
+        Valid(
+            """
+            _routes = {}
+
+            def route(path):
+                def decorate(view):
+                    _routes[path] = view
+                    return view
+                return decorate
+            """
+        ),
+        # a function the module only calls while importing
+        Valid(
+            """
+            _table = {}
+
+            def _build():
+                for i in range(256):
+                    _table[i] = chr(i)
+
+            _build()
+            """
+        ),
+        # evicted elsewhere in the module
+        Valid(
+            """
+            _sessions = {}
+
+            def login(user):
+                _sessions[user.id] = user
+
+            def logout(user):
+                _sessions.pop(user.id, None)
+            """
+        ),
+        Valid(
+            """
+            _seen = set()
+
+            def visit(x):
+                _seen.add(x)
+
+            def reset():
+                global _seen
+                _seen = set()
+            """
+        ),
+        Valid(
+            """
+            _log = []
+
+            def record(x):
+                _log.append(x)
+
+            def flush():
+                del _log[:]
+            """
+        ),
+        # bounded and weak containers
+        Valid(
+            """
+            import collections
+            import weakref
+
+            _recent = collections.deque(maxlen=100)
+            _alive = weakref.WeakSet()
+
+            def record(x):
+                _recent.append(x)
+                _alive.add(x)
+            """
+        ),
+        # a local of the same name
+        Valid(
+            """
+            _cache = {}
+
+            def f(k):
+                _cache = {}
+                _cache[k] = 1
+                return _cache
+            """
+        ),
+        # read only
+        Valid(
+            """
+            _defaults = {"a": 1}
+
+            def get(k):
+                return _defaults.get(k)
+            """
+        ),
+        # handed to another name: it may be emptied through it
+        Valid(
+            """
+            _pending = []
+
+            def add(x):
+                _pending.append(x)
+
+            def drain():
+                items = _pending
+                while items:
+                    handle(items.pop())
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import collections
+
+            _timings = collections.defaultdict(list)
+
+            def record(endpoint, seconds):
+                _timings[endpoint].append(seconds)
+            """,
+            line=6,
+            column=5,
+            message="module-level defaultdict `_timings` grows here",
+        ),
+        Invalid(
+            """
+            _cache = {}
+
+            def lookup(key):
+                if key not in _cache:
+                    _cache[key] = compute(key)
+                return _cache[key]
+            """,
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            from collections import Counter as C
+
+            _hits: "C[str]" = C()
+
+            async def handle(request):
+                _hits[request.path] += 1
+            """,
+            line=6,
+            column=5,
+        ),
+        Invalid(
+            """
+            _seen = set()
+
+            class Crawler:
+                def visit(self, url):
+                    _seen.add(url)
+            """,
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            _by_user = {}
+
+            def remember(user, item):
+                _by_user.setdefault(user, []).append(item)
+            """,
+            line=4,
+            column=5,
+        ),
+        # the decorator is also called at run time
+        Invalid(
+            """
+            _plugins = []
+
+            def load(plugin):
+                _plugins.append(plugin)
+
+            def reload_all(found):
+                for plugin in found:
+                    load(plugin)
+            """,
+            line=4,
+            column=5,
+        ),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        facts = module_facts(self.context)
+        for container in facts.globals.values():
+            if container.ever_shrinks:
+                continue
+            reported = set()
+            for write in container.writes:
+                if write.at_import or write.statement in reported:
+                    continue
+                reported.add(write.statement)
+                self.report(write.statement, kind=container.kind, name=container.name)
