@@ -139,7 +139,7 @@ class ModuleFacts:
             targets, value = [small.target], small.value
         else:
             return  # `__all__ += [...]` grows an existing binding while importing
-        kind = self._container_kind(value) if len(targets) == 1 else None
+        kind = container_kind(self.context, value) if len(targets) == 1 else None
         for target in targets:
             if isinstance(target, cst.Name) and target.value.startswith("__") and target.value.endswith("__"):
                 continue  # `__all__`, `__path__`: module metadata, not data
@@ -162,35 +162,6 @@ class ModuleFacts:
             self._excluded.add(name)
         else:
             self.class_attrs.pop((owner, name), None)
-
-    def _container_kind(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
-        """The kind of a growable container expression; None for anything else,
-        including bounded and weak containers."""
-        for literal, kind in _LITERALS.items():
-            if isinstance(value, literal):
-                return kind
-        if not isinstance(value, cst.Call):
-            return None
-        qualified = self._module_level_name(value.func)
-        kind = _CONTAINER_CALLS.get(qualified or "")
-        if kind == "deque" and (len(value.args) >= 2 or any(_keyword(a) == "maxlen" for a in value.args)):
-            return None  # bounded
-        return kind
-
-    def _module_level_name(self, node: cst.CSTNode) -> Optional[str]:
-        """What a name means at module level, through the module's imports."""
-        dotted = dotted_name(node)
-        if dotted is None:
-            return None
-        head, _, rest = dotted.partition(".")
-        symbols = self.context.symbols
-        if head in symbols.imports:
-            resolved = symbols.imports[head]
-        elif head in _BUILTIN_NAMES and head not in symbols.defined:
-            resolved = f"builtins.{head}"
-        else:
-            return None
-        return f"{resolved}.{rest}" if rest else resolved
 
     # -- references -----------------------------------------------------------
 
@@ -216,7 +187,7 @@ class ModuleFacts:
 
     def _attribute_reference(self, node: cst.Attribute, path: List[cst.CSTNode]) -> None:
         name = node.attr.value
-        use = _classify(path)
+        use = classify(path)
         if use == "remove" or (_rebinds(path) is not None and _in_function(path)):
             self._shrunk_attrs.add(name)
             return
@@ -225,7 +196,7 @@ class ModuleFacts:
             self._record(container, path)
 
     def _record(self, container: Container, path: List[cst.CSTNode]) -> None:
-        use = _classify(path)
+        use = classify(path)
         if use == "remove":
             container.removed = True
         elif use == "alias":
@@ -345,10 +316,62 @@ def module_facts(context: Context) -> ModuleFacts:
     return context.cached("memlint.facts", lambda: ModuleFacts(context))
 
 
+def container_kind(context: Context, value: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The kind of a growable container expression evaluated at module level
+    (a default argument, a module or class attribute); None for anything else,
+    including bounded and weak containers."""
+    for literal, kind in _LITERALS.items():
+        if isinstance(value, literal):
+            return kind
+    if not isinstance(value, cst.Call):
+        return None
+    kind = _CONTAINER_CALLS.get(module_level_name(context, value.func) or "")
+    if kind == "deque" and (len(value.args) >= 2 or any(_keyword(a) == "maxlen" for a in value.args)):
+        return None  # bounded
+    return kind
+
+
+def module_level_name(context: Context, node: cst.CSTNode) -> Optional[str]:
+    """What a name means at module level, through the module's imports."""
+    dotted = dotted_name(node)
+    if dotted is None:
+        return None
+    head, _, rest = dotted.partition(".")
+    symbols = context.symbols
+    if head in symbols.imports:
+        resolved = symbols.imports[head]
+    elif head in _BUILTIN_NAMES and head not in symbols.defined:
+        resolved = f"builtins.{head}"
+    else:
+        return None
+    return f"{resolved}.{rest}" if rest else resolved
+
+
+def variable_paths(root: cst.CSTNode, names: Set[str]) -> Iterator[List[cst.CSTNode]]:
+    """Paths (from ``root``) to every Name in ``names`` used as a variable in
+    ``root``'s subtree; the list is reused between results."""
+    path: List[cst.CSTNode] = []
+
+    def walk(node: cst.CSTNode) -> Iterator[List[cst.CSTNode]]:
+        path.append(node)
+        if isinstance(node, cst.Name) and node.value in names and len(path) > 1 and _is_variable(node, path[-2]):
+            yield path
+        for child in node.children:
+            yield from walk(child)
+        path.pop()
+
+    yield from walk(root)
+
+
+def is_grow(use: object) -> bool:
+    """Whether a :func:`classify` result inserts into the container."""
+    return isinstance(use, _Grow)
+
+
 # -- classifying one reference --------------------------------------------------
 
 
-def _classify(path: Sequence[cst.CSTNode]) -> object:
+def classify(path: Sequence[cst.CSTNode]) -> object:
     """What the reference at the end of ``path`` does to the container:
     a :class:`_Grow`, "remove", "alias" (another name now holds it) or None."""
     ref, index = path[-1], len(path) - 1

@@ -5,7 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from memlint.context import Context
-from memlint.imports import dotted_name
+from memlint.facts import module_level_name
 
 UNBOUNDED_BY_DEFAULT = "functools.cache"
 SIZED_CACHES = frozenset({"functools.lru_cache", "async_lru.alru_cache"})
@@ -55,20 +55,10 @@ def _enum_class(context: Context, cls: cst.ClassDef, seen: set) -> bool:
     for base in cls.bases:
         if base.keyword is not None:
             continue
-        if _module_level_name(context, base.value) in ENUM_BASES:
+        if module_level_name(context, base.value) in ENUM_BASES:
             return True
         if isinstance(base.value, cst.Name) and base.value.value in classes:
             if _enum_class(context, classes[base.value.value], seen):
                 return True
     return False
 
-
-def _module_level_name(context: Context, node: cst.CSTNode) -> Optional[str]:
-    dotted = dotted_name(node)
-    if dotted is None:
-        return None
-    head, _, rest = dotted.partition(".")
-    resolved = context.symbols.imports.get(head)
-    if resolved is None:
-        return None
-    return f"{resolved}.{rest}" if rest else resolved
