@@ -1,4 +1,4 @@
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -198,10 +198,10 @@ class ClosureMemo(Rule):
         if any(use in ("remove", "alias") for use, _ in uses):
             return
         in_inner = [(use, path) for use, path in uses if inner in path]
-        if not any(_is_lookup(use, path) for use, path in in_inner):
-            return
         writes = [path for use, path in in_inner if is_grow(use)]
-        if writes:
+        written_by = {_statement(path) for path in writes}
+        # A read that feeds a write of the same statement (`d[k] = d.get(k, 0) + 1`) counts, not memoizes.
+        if writes and any(_is_lookup(use, path, written_by) for use, path in in_inner):
             self.report(_statement(writes[0]), name=name, inner=inner.name.value)
 
 
@@ -234,14 +234,16 @@ def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
             yield from _names(arg.value)
 
 
-def _is_lookup(use: object, path: Sequence[cst.CSTNode]) -> bool:
-    """A memo lookup: `k in d`, `d.get(k)`, `d[k]` read, or `d.setdefault(k, v)`."""
+def _is_lookup(use: object, path: Sequence[cst.CSTNode], written_by: Set[cst.CSTNode]) -> bool:
+    """A memo lookup: `k in d`, `d.setdefault(k, v)`, or a `d.get(k)`/`d[k]`
+    read in a statement that does not also write the dict."""
     ref, parent = path[-1], path[-2]
     if isinstance(parent, cst.ComparisonTarget):
         return isinstance(parent.operator, (cst.In, cst.NotIn)) and parent.comparator is ref
-    if isinstance(parent, cst.Attribute) and parent.value is ref:
-        return parent.attr.value in ("get", "setdefault")
-    return isinstance(parent, cst.Subscript) and parent.value is ref and not is_grow(use)
+    if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value == "setdefault":
+        return True
+    reads = (isinstance(parent, cst.Attribute) and parent.attr.value == "get") or isinstance(parent, cst.Subscript)
+    return reads and getattr(parent, "value", None) is ref and not is_grow(use) and _statement(path) not in written_by
 
 
 def _statement(path: Sequence[cst.CSTNode]) -> cst.CSTNode:
