@@ -16,7 +16,8 @@ defines a container at module level or in a class body:
   a function) or lets another name hold it (an alias could remove from it);
 - whether a write runs only at import time: in a registration decorator
   (a function that stores its parameter and returns it), in a function that the
-  module only calls or applies at import time, or in ``__init_subclass__``.
+  module only calls or applies at import time, in a function named for
+  registering (``register_codec``), or in ``__init_subclass__``.
 """
 from __future__ import annotations
 
@@ -196,7 +197,7 @@ class ModuleFacts:
             self._record(container, path)
 
     def _record(self, container: Container, path: List[cst.CSTNode]) -> None:
-        use = classify(path)
+        use = classify(path, container.kind)
         if use == "remove":
             container.removed = True
         elif use == "alias":
@@ -284,6 +285,8 @@ class ModuleFacts:
         if any(isinstance(f, cst.FunctionDef) and f.name.value in ("__init_subclass__", "__set_name__")
                for f in write.functions):
             return True
+        if any(isinstance(f, cst.FunctionDef) and "register" in f.name.value.lower() for f in write.functions):
+            return True  # a registration API: its callers register while they are imported
         if isinstance(innermost, cst.FunctionDef) and _registers_its_argument(innermost, write):
             return True
         # A function the module only calls or applies while importing; not a
@@ -371,9 +374,18 @@ def is_grow(use: object) -> bool:
 # -- classifying one reference --------------------------------------------------
 
 
-def classify(path: Sequence[cst.CSTNode]) -> object:
-    """What the reference at the end of ``path`` does to the container:
-    a :class:`_Grow`, "remove", "alias" (another name now holds it) or None."""
+def classify(path: Sequence[cst.CSTNode], kind: Optional[str] = None) -> object:
+    """What the reference at the end of ``path`` does to a container of
+    ``kind``: a :class:`_Grow`, "remove", "alias" (another name now holds it)
+    or None. Writes that cannot grow it (``lst[i] = x``, ``d["key"] = x``)
+    and writes guarded by its size (``if len(c) < 100: c.add(x)``) are None."""
+    use = _use(path, kind)
+    if isinstance(use, _Grow) and _size_guarded(path):
+        return None
+    return use
+
+
+def _use(path: Sequence[cst.CSTNode], kind: Optional[str]) -> object:
     ref, index = path[-1], len(path) - 1
     parent = path[index - 1]
     if isinstance(parent, cst.Attribute) and parent.value is ref:
@@ -382,7 +394,7 @@ def classify(path: Sequence[cst.CSTNode]) -> object:
     while isinstance(path[index - 1], cst.Subscript) and path[index - 1].value is path[index]:
         index, depth = index - 1, depth + 1
     if depth:
-        return _subscript_use(path, index, depth)
+        return _subscript_use(path, index, depth, kind)
     if isinstance(parent, cst.AugAssign) and parent.target is ref:
         if isinstance(parent.operator, _GROW_AUGMENTED):
             return _Grow([parent.value])
@@ -410,12 +422,14 @@ def _method_use(path: Sequence[cst.CSTNode], index: int) -> object:
     return _Grow(chained or stored, attribute.attr, into_values=bool(chained))  # type: ignore[attr-defined]
 
 
-def _subscript_use(path: Sequence[cst.CSTNode], index: int, depth: int) -> object:
+def _subscript_use(path: Sequence[cst.CSTNode], index: int, depth: int, kind: Optional[str]) -> object:
     """``c[k]`` (``depth`` subscripts deep) at ``path[index]``."""
     subscript, above = path[index], path[index - 1]
     if _assigned(subscript, above):
         if depth == 1 and _is_slice(subscript):
             return "remove"  # `c[:] = []` replaces the contents
+        if depth == 1 and (kind in ("list", "deque") or _constant_key(subscript)):
+            return None  # replaces an item, or fills one fixed slot
         statement = path[index - 2] if isinstance(above, cst.AssignTarget) else above
         value = getattr(statement, "value", None)
         return _Grow([value] if value is not None else [], into_values=depth > 1)
@@ -465,6 +479,34 @@ def _rebinds(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
     if isinstance(parent, cst.AsName) and parent.name is ref:
         return parent
     return None
+
+
+def _constant_key(subscript: cst.CSTNode) -> bool:
+    """``c["name"]``, ``c[0]``: a key written again and again stays one entry."""
+    elements = getattr(subscript, "slice", ())
+    if len(elements) != 1 or not isinstance(elements[0].slice, cst.Index):
+        return False
+    return isinstance(elements[0].slice.value, (cst.SimpleString, cst.Integer, cst.Float))
+
+
+def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
+    """The write only runs while the container is small: it sits in the body
+    of an ``if``/``while`` whose test measures ``len()`` of the same container."""
+    target = dotted_name(path[-1])
+    if target is None:
+        return False
+    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
+        if isinstance(parent, _FUNCTIONS):
+            return False
+        if isinstance(parent, (cst.If, cst.While)) and child is parent.body and _measures(parent.test, target):
+            return True
+    return False
+
+
+def _measures(test: cst.CSTNode, target: str) -> bool:
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "len":
+        return len(test.args) == 1 and dotted_name(test.args[0].value) == target
+    return any(_measures(child, target) for child in test.children)
 
 
 def _is_slice(subscript: cst.CSTNode) -> bool:

@@ -193,7 +193,7 @@ class ClosureMemo(Rule):
         if inner_info.binds(name):
             return
         uses: List[Tuple[object, Sequence[cst.CSTNode]]] = [
-            (classify(path), list(path)) for path in variable_paths(outer.body, {name})
+            (classify(path, "dict"), list(path)) for path in variable_paths(outer.body, {name})
         ]
         if any(use in ("remove", "alias") for use, _ in uses):
             return

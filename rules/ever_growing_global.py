@@ -19,9 +19,12 @@ class EverGrowingGlobal(Rule):
 
     Not reported: containers filled only while the module is imported (at
     module level, in a function the module only calls or applies as a
-    decorator at import time, in `__init_subclass__`), registration
-    decorators (a function that stores its argument and returns it:
-    `def register(fn): _handlers[fn.__name__] = fn; return fn`), bounded or
+    decorator at import time, in `__init_subclass__`), registries
+    (a decorator that stores its argument and returns it:
+    `def register(fn): _handlers[fn.__name__] = fn; return fn`, or a function
+    named for registering: `register_codec(name, codec)`), writes that cannot
+    grow the container (`_state["last"] = x`, `_slots[i] = x` on a list) or
+    only run while it is small (`if len(_seen) < 100: _seen.add(x)`), bounded or
     weak containers (`deque(maxlen=...)`, `WeakSet`, `WeakValueDictionary`,
     `WeakKeyDictionary`), containers that some code of the module evicts from
     or clears, and containers bound to another name or attribute (the alias
@@ -121,6 +124,31 @@ class EverGrowingGlobal(Rule):
                     _table[i] = chr(i)
 
             _build()
+            """
+        ),
+        # a registration API and a size-guarded cache
+        Valid(
+            """
+            _codecs = {}
+            _types = set()
+
+            def register_codec(name, codec):
+                _codecs[name] = codec
+
+            def check(obj):
+                if type(obj) not in _types and len(_types) < 100:
+                    _types.add(type(obj))
+            """
+        ),
+        # fixed slots: the container does not grow
+        Valid(
+            """
+            _state = {"last": None}
+            _slots = [None] * 8
+
+            def remember(i, value):
+                _state["last"] = value
+                _slots[i % 8] = value
             """
         ),
         # evicted elsewhere in the module

@@ -17,7 +17,9 @@ class MutableDefaultMemo(Rule):
     memo shared by every call.
 
     Not reported: defaults that are only read; defaults the function rebinds
-    (`memo = memo or {}`), removes from or hands to another name.
+    (`memo = memo or {}`), removes from or hands to another name; writes that
+    cannot grow it (`counter[0] += 1`, `opts["seen"] = True`) or that only run
+    while it is small (`if len(memo) < 100:`).
 
     ## Why is this bad?
     The default object lives as long as the function, usually the whole
@@ -88,6 +90,16 @@ class MutableDefaultMemo(Rule):
                     seen.clear()
             """
         ),
+        # a fixed slot, not growth
+        Valid(
+            """
+            def reader(lnum=[0]):
+                try:
+                    return lnum[0]
+                finally:
+                    lnum[0] += 1
+            """
+        ),
         Valid(
             """
             def f(x, cache=None):
@@ -148,7 +160,7 @@ class MutableDefaultMemo(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         for param, kind in self._mutable_defaults(node):
-            if self._used_as_memo(node, param.name.value):
+            if self._used_as_memo(node, param.name.value, kind):
                 self.report(node, param=param.name.value, kind=kind)
                 return
 
@@ -160,11 +172,11 @@ class MutableDefaultMemo(Rule):
                 if kind is not None:
                     yield param, kind
 
-    def _used_as_memo(self, function: cst.FunctionDef, name: str) -> bool:
+    def _used_as_memo(self, function: cst.FunctionDef, name: str, kind: str) -> bool:
         bindings = self.context.scope_info(function).bindings_of(name)
         if any(b.kind != "param" for b in bindings):
             return False  # rebound: writes may go to another object
-        uses: List[object] = [classify(path) for path in variable_paths(function.body, {name})]
+        uses: List[object] = [classify(path, kind) for path in variable_paths(function.body, {name})]
         if any(use in ("remove", "alias") for use in uses):
             return False
         return any(is_grow(use) for use in uses)
