@@ -401,7 +401,7 @@ def _use(path: Sequence[cst.CSTNode], kind: Optional[str]) -> object:
         return "remove"
     if _deleted(path, index):
         return "remove"
-    if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and parent.value is ref:
+    if _assigned_elsewhere(path, index):
         return "alias"
     return None
 
@@ -453,6 +453,18 @@ def _chained_store(path: Sequence[cst.CSTNode], index: int) -> List[cst.BaseExpr
     return []
 
 
+def _assigned_elsewhere(path: Sequence[cst.CSTNode], index: int) -> bool:
+    """``x = c``, ``x, y = c, d``, ``self.c = c``: another name now holds it."""
+    node = path[index]
+    for ancestor in reversed(path[:index]):
+        if isinstance(ancestor, (cst.Assign, cst.AnnAssign, cst.NamedExpr)):
+            return ancestor.value is node
+        if not isinstance(ancestor, (cst.Tuple, cst.List, cst.Element)):
+            return False
+        node = ancestor
+    return False
+
+
 def _assigned(target: cst.CSTNode, parent: cst.CSTNode) -> bool:
     if isinstance(parent, cst.AssignTarget):
         return parent.target is target
@@ -491,7 +503,8 @@ def _constant_key(subscript: cst.CSTNode) -> bool:
 
 def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
     """The write only runs while the container is small: it sits in the body
-    of an ``if``/``while`` whose test measures ``len()`` of the same container."""
+    of an ``if``/``while`` whose test measures ``len()`` of the same container
+    or checks that it is still empty (``if not c:``, a one-time fill)."""
     target = dotted_name(path[-1])
     if target is None:
         return False
@@ -506,6 +519,8 @@ def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
 def _measures(test: cst.CSTNode, target: str) -> bool:
     if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "len":
         return len(test.args) == 1 and dotted_name(test.args[0].value) == target
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return dotted_name(test.expression) == target or _measures(test.expression, target)
     return any(_measures(child, target) for child in test.children)
 
 

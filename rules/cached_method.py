@@ -5,6 +5,8 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 from ._caches import cache_kind, is_enum_class
 
 _NOT_INSTANCE_METHODS = ("builtins.staticmethod", "builtins.classmethod")
+# Implicit static and class methods: their first argument is a class, not an instance.
+_IMPLICIT_CLASS_METHODS = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
 
 
 class CachedMethod(Rule):
@@ -15,7 +17,8 @@ class CachedMethod(Rule):
     an instance method: a function defined directly in a class body that is
     not a `staticmethod` or `classmethod`.
 
-    Not reported: static and class methods, methods of `Enum` classes (their
+    Not reported: static and class methods (also `__new__`,
+    `__init_subclass__`, `__class_getitem__`), methods of `Enum` classes (their
     members live forever anyway), `functools.cached_property` (it stores the
     value on the instance).
 
@@ -85,6 +88,10 @@ class CachedMethod(Rule):
                 @functools.cached_property
                 def tokens(self):
                     return self.text.split()
+
+                @functools.lru_cache()
+                def __new__(cls, root):
+                    return super().__new__(cls)
             """
         ),
         Valid(
@@ -168,6 +175,8 @@ class CachedMethod(Rule):
             return
         cls = self._defining_class()
         if cls is None or not (node.params.posonly_params or node.params.params):
+            return
+        if node.name.value in _IMPLICIT_CLASS_METHODS:
             return
         if any(self.context.matches(d, *_NOT_INSTANCE_METHODS) for d in node.decorators):
             return

@@ -24,7 +24,8 @@ class EverGrowingGlobal(Rule):
     `def register(fn): _handlers[fn.__name__] = fn; return fn`, or a function
     named for registering: `register_codec(name, codec)`), writes that cannot
     grow the container (`_state["last"] = x`, `_slots[i] = x` on a list) or
-    only run while it is small (`if len(_seen) < 100: _seen.add(x)`), bounded or
+    only run while it is small (`if len(_seen) < 100: _seen.add(x)`) or
+    empty (`if not _table: _table.update(build())`), bounded or
     weak containers (`deque(maxlen=...)`, `WeakSet`, `WeakValueDictionary`,
     `WeakKeyDictionary`), containers that some code of the module evicts from
     or clears, and containers bound to another name or attribute (the alias
@@ -221,6 +222,31 @@ class EverGrowingGlobal(Rule):
             """
         ),
         # handed to another name: it may be emptied through it
+        Valid(
+            """
+            _handlers = []
+
+            def add(h):
+                _handlers.append(h)
+
+            def remove(h):
+                lock, handlers = _lock, _handlers
+                with lock:
+                    handlers.remove(h)
+            """
+        ),
+        Valid(
+            """
+            _names = {}
+
+            def name_of(num):
+                global _names
+                if not _names:
+                    for key, value in load().items():
+                        _names[value] = key
+                return _names.get(num)
+            """
+        ),
         Valid(
             """
             _pending = []
