@@ -65,6 +65,7 @@ class Write:
     into_values: bool  # a write into a value (`c[k].append(x)`), not into the container itself
     functions: Tuple[cst.CSTNode, ...]  # the enclosing functions, outermost first
     at_import: bool = False  # runs only while the module is imported
+    finite_keys: bool = False  # the keys come from a fixed set or from the callers' choice
     method_class: Optional[cst.ClassDef] = None  # when the innermost function is a method
     instance_names: FrozenSet[str] = frozenset()  # names of the instance in that method (`self`)
 
@@ -208,6 +209,7 @@ class ModuleFacts:
                 return  # filled while the module is imported
             write = Write(_statement(path), use.stored, use.method, use.into_values, functions)
             write.at_import = self._runs_at_import(write)
+            write.finite_keys = self._finite_keys(write, _key_of(path), path)
             self._describe_method(write, path)
             container.writes.append(write)
         else:
@@ -280,6 +282,60 @@ class ModuleFacts:
         if params:
             write.instance_names = frozenset({params[0].name.value})
 
+    def _finite_keys(self, write: Write, key: Optional[cst.BaseExpression], path: Sequence[cst.CSTNode]) -> bool:
+        """The key written (``c[key] = v``, ``c.add(key)``, ``c.setdefault(key, v)``) can
+        take only the values of a module-level collection or of the arguments the
+        callers choose:
+
+        - a loop variable over a module-level name or a literal (``for name in _NAMES:``);
+        - a parameter of a private function that the module only calls with
+          module-level names or literals for it (``_encode(_ALPHABET, data)``);
+        - a parameter of a public function that stores its parameters as they are
+          (``def add_alias(alias, name): ALIASES[alias] = name``): a registration
+          or configuration API whose callers decide what goes in.
+        """
+        function = write.functions[-1]
+        if write.into_values or not isinstance(key, cst.Name) or not isinstance(function, cst.FunctionDef):
+            return False  # a value list keeps growing under a finite set of keys
+        if self._loop_over_constant(key.value, path):
+            return True
+        params = [p.name.value for p in list(function.params.posonly_params) + list(function.params.params)]
+        if key.value not in params or self.context.symbols.functions.get(function.name.value) is not function:
+            return False
+        if function.name.value.startswith("_"):
+            return self._only_called_with_constants(function, params.index(key.value), key.value)
+        return all(_made_of(value, set(params)) for value in write.stored) and bool(write.stored)
+
+    def _loop_over_constant(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
+        for node in reversed(path):
+            if isinstance(node, _FUNCTIONS):
+                return False
+            if isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.target.value == name:
+                return self._constant_expression(node.iter, path)
+        return False
+
+    def _constant_expression(self, value: cst.BaseExpression, path: Sequence[cst.CSTNode]) -> bool:
+        """A literal, or a module-level name (not bound in the enclosing functions)."""
+        if isinstance(value, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
+            return True
+        if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+            return all(self._constant_expression(e.value, path) for e in value.elements)
+        if isinstance(value, cst.Name):
+            return self._refers_to_module(value.value, list(path) + [value])
+        return False
+
+    def _only_called_with_constants(self, function: cst.FunctionDef, position: int, param: str) -> bool:
+        module = self.context.scope_info(self.context.module)
+        loads = module.loads_of(function.name.value)
+        for load in loads:
+            call = module.parent(load)
+            if not isinstance(call, cst.Call) or call.func is not load:
+                return False  # handed out: called from elsewhere
+            arg = _argument(call, position, param)
+            if arg is None or not self._constant_expression(arg, [self.context.module, *reversed(list(module.ancestors(arg)))]):
+                return False
+        return bool(loads)
+
     def _runs_at_import(self, write: Write) -> bool:
         innermost, outermost = write.functions[-1], write.functions[0]
         if any(isinstance(f, cst.FunctionDef) and f.name.value in ("__init_subclass__", "__set_name__")
@@ -293,14 +349,24 @@ class ModuleFacts:
         # function nested in it, which may be handed out and called later.
         return innermost is outermost and isinstance(outermost, cst.FunctionDef) and self._only_used_at_import(outermost)
 
-    def _only_used_at_import(self, function: cst.FunctionDef) -> bool:
+    def _only_used_at_import(self, function: cst.FunctionDef, seen: Optional[Set[str]] = None) -> bool:
         """A module-level function that the module applies as a decorator or
-        calls, and only outside function bodies."""
-        if self.context.symbols.functions.get(function.name.value) is not function:
+        calls, only outside function bodies or from functions that are
+        themselves only used at import (``def_op`` called by ``name_op``)."""
+        name = function.name.value
+        seen = set() if seen is None else seen
+        if self.context.symbols.functions.get(name) is not function or name in seen:
             return False
+        seen.add(name)
         module = self.context.scope_info(self.context.module)
-        loads = module.loads_of(function.name.value)
-        return bool(loads) and not any(_inside_function_body(module, load) for load in loads)
+        loads = module.loads_of(name)
+        for load in loads:
+            caller = _calling_function(module, load)
+            if caller is None:
+                continue
+            if not isinstance(caller, cst.FunctionDef) or not self._only_used_at_import(caller, seen):
+                return False
+        return bool(loads)
 
 
 class _Grow:
@@ -540,6 +606,42 @@ def _statement(path: Sequence[cst.CSTNode]) -> cst.CSTNode:
     return path[0]
 
 
+def _key_of(path: Sequence[cst.CSTNode]) -> Optional[cst.BaseExpression]:
+    """The key a write at the end of ``path`` uses: ``c[key]``, ``c.add(key)``, ``c.setdefault(key, ...)``."""
+    ref, parent = path[-1], path[-2]
+    if isinstance(parent, cst.Subscript) and parent.value is ref:
+        elements = parent.slice
+        if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
+            return elements[0].slice.value
+        return None
+    if isinstance(parent, cst.Attribute) and parent.attr.value in ("add", "setdefault", "__setitem__"):
+        call = path[-3]
+        if isinstance(call, cst.Call) and call.args and call.args[0].keyword is None:
+            return call.args[0].value
+    return None
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    """The argument a call passes for the parameter at ``position`` named ``keyword``."""
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+        if arg.keyword is None and index == position:
+            return arg.value
+    return None
+
+
+def _made_of(value: cst.BaseExpression, names: Set[str]) -> bool:
+    """A parameter as it is, or a tuple of them."""
+    if isinstance(value, cst.Name):
+        return value.value in names
+    if isinstance(value, cst.Tuple):
+        return all(_made_of(e.value, names) for e in value.elements)
+    return False
+
+
 def _is_new_call(value: Optional[cst.BaseExpression]) -> bool:
     """``super().__new__(cls)`` / ``object.__new__(cls)``: a new instance."""
     return (
@@ -578,16 +680,15 @@ def _registers_its_argument(function: cst.FunctionDef, write: Write) -> bool:
     )
 
 
-def _inside_function_body(module_info: object, node: cst.CSTNode) -> bool:
-    """Whether ``node`` runs when a function is called (not its decorators or defaults)."""
+def _calling_function(module_info: object, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+    """The function or lambda whose body contains ``node`` (runs when it is
+    called; decorators and defaults run where the function is defined)."""
     child = node
     for ancestor in module_info.ancestors(node):  # type: ignore[attr-defined]
-        if isinstance(ancestor, cst.FunctionDef) and child is ancestor.body:
-            return True
-        if isinstance(ancestor, cst.Lambda) and child is ancestor.body:
-            return True
+        if isinstance(ancestor, _FUNCTIONS) and child is ancestor.body:
+            return ancestor
         child = ancestor
-    return False
+    return None
 
 
 def _first_param_of_method(path: Sequence[cst.CSTNode]) -> Optional[str]:

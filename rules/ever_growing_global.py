@@ -25,7 +25,12 @@ class EverGrowingGlobal(Rule):
     named for registering: `register_codec(name, codec)`), writes that cannot
     grow the container (`_state["last"] = x`, `_slots[i] = x` on a list) or
     only run while it is small (`if len(_seen) < 100: _seen.add(x)`) or
-    empty (`if not _table: _table.update(build())`), bounded or
+    empty (`if not _table: _table.update(build())`), keys that can only take
+    a fixed set of values (a loop variable over a module-level collection; a
+    parameter of a private function the module calls only with module-level
+    names or literals; a public function that stores its parameters as they
+    are, `def add_alias(alias, name): ALIASES[alias] = name`, whose callers
+    decide what goes in), bounded or
     weak containers (`deque(maxlen=...)`, `WeakSet`, `WeakValueDictionary`,
     `WeakKeyDictionary`), containers that some code of the module evicts from
     or clears, and containers bound to another name or attribute (the alias
@@ -127,6 +132,23 @@ class EverGrowingGlobal(Rule):
             _build()
             """
         ),
+        # helpers only called while importing, also through each other
+        Valid(
+            """
+            opmap = {}
+            hasname = []
+
+            def def_op(name, op):
+                opmap[name] = op
+
+            def name_op(name, op):
+                def_op(name, op)
+                hasname.append(op)
+
+            name_op("LOAD_NAME", 101)
+            callback = lambda: None
+            """
+        ),
         # a registration API and a size-guarded cache
         Valid(
             """
@@ -139,6 +161,31 @@ class EverGrowingGlobal(Rule):
             def check(obj):
                 if type(obj) not in _types and len(_types) < 100:
                     _types.add(type(obj))
+            """
+        ),
+        # keys from a fixed set
+        Valid(
+            """
+            _NAMES = ("dbm.gnu", "dbm.ndbm")
+            _modules = {}
+            _tables = {}
+            _ALPHABET = b"abc"
+            ALIASES = {}
+
+            def load():
+                for name in _NAMES:
+                    _modules[name] = __import__(name)
+
+            def _encode(alphabet, data):
+                if alphabet not in _tables:
+                    _tables[alphabet] = list(alphabet)
+                return _tables[alphabet]
+
+            def encode(data):
+                return _encode(_ALPHABET, data)
+
+            def add_alias(alias, canonical):
+                ALIASES[alias] = canonical
             """
         ),
         # fixed slots: the container does not grow
@@ -320,6 +367,33 @@ class EverGrowingGlobal(Rule):
             line=4,
             column=5,
         ),
+        # called from a lambda that runs later
+        Invalid(
+            """
+            opmap = {}
+
+            def def_op(name, op):
+                opmap[name] = str(op)
+
+            handler = lambda name: def_op(name, 1)
+            """,
+            line=4,
+            column=5,
+        ),
+        # a private function called with run-time data
+        Invalid(
+            """
+            _tables = {}
+
+            def _table(key):
+                _tables[key] = build(key)
+
+            def handle(request):
+                _table(request.key)
+            """,
+            line=4,
+            column=5,
+        ),
         # the decorator is also called at run time
         Invalid(
             """
@@ -344,7 +418,7 @@ class EverGrowingGlobal(Rule):
                 continue
             reported = set()
             for write in container.writes:
-                if write.at_import or write.statement in reported:
+                if write.at_import or write.finite_keys or write.statement in reported:
                     continue
                 reported.add(write.statement)
                 self.report(write.statement, kind=container.kind, name=container.name)

@@ -16,7 +16,9 @@ class MutableDefaultMemo(Rule):
     default is created once, when the `def` runs, and serves as a hidden
     memo shared by every call.
 
-    Not reported: defaults that are only read; defaults the function rebinds
+    Not reported: functions defined inside another function (each call of the
+    outer function makes a new default, which dies with the inner function);
+    defaults that are only read; defaults the function rebinds
     (`memo = memo or {}`), removes from or hands to another name; writes that
     cannot grow it (`counter[0] += 1`, `opts["seen"] = True`) or that only run
     while it is small (`if len(memo) < 100:`).
@@ -90,6 +92,17 @@ class MutableDefaultMemo(Rule):
                     seen.clear()
             """
         ),
+        # a nested function: a new default per call of the outer one
+        Valid(
+            """
+            def walk(paths):
+                def seen(p, m={}):
+                    if p in m:
+                        return True
+                    m[p] = True
+                return [p for p in paths if not seen(p)]
+            """
+        ),
         # a fixed slot, not growth
         Valid(
             """
@@ -159,6 +172,8 @@ class MutableDefaultMemo(Rule):
     ]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if any(isinstance(a, (cst.FunctionDef, cst.Lambda)) for a in self.context.ancestors[:-1]):
+            return  # a nested def makes a new default on every call of its parent
         for param, kind in self._mutable_defaults(node):
             if self._used_as_memo(node, param.name.value, kind):
                 self.report(node, param=param.name.value, kind=kind)
