@@ -1,7 +1,10 @@
 """Module-level flow facts shared by the growth and lifetime rules (MEM303, MEM406).
 
-Computed once per file through ``context.cached`` and only when the module
-defines a container at module level or in a class body:
+One object per file through ``context.cached``. The definitions come from a
+scan of the top-level statements and class bodies; the uses are collected from
+the engine's single walk (the rules pass each Name and Attribute to
+:meth:`ModuleFacts.observe`) and resolved in ``leave_Module``, and only when the
+module defines a container at module level or in a class body:
 
 - which module-level names and class attributes hold a container (a dict, list
   or set literal, ``dict()``/``list()``/``set()``, ``defaultdict``,
@@ -114,10 +117,42 @@ class ModuleFacts:
             self.globals.pop(name, None)
         self._class_attr_names = {name for _, name in self.class_attrs}
         self._shrunk_attrs: Set[str] = set()
-        if self.globals or self.class_attrs:
-            self._walk(context.module, [])
-            for container in self.class_attrs.values():
-                container.removed = container.removed or container.name in self._shrunk_attrs
+        # Filled by one walk, used after it (a binding may follow a use):
+        self._pending: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = []
+        self._bound: Set[Tuple[cst.CSTNode, str]] = set()  # (scope, tracked name) bound there
+        self._declared_global: Set[Tuple[cst.CSTNode, str]] = set()
+        self._function_loads: Dict[str, List[Tuple[cst.CSTNode, ...]]] = {}  # module functions' uses
+        self._needed = bool(self.globals or self.class_attrs)
+        self._functions = symbols.functions
+        self._last_observed: Optional[cst.CSTNode] = None
+        self._finished = False
+
+    def observe(self, node: cst.CSTNode, ancestors: List[cst.CSTNode]) -> None:
+        """Feed a Name or Attribute of the engine's walk (``ancestors`` ends with
+        it). The rules using these facts call this from ``visit_Name`` and
+        ``visit_Attribute``, so no second walk is needed; several rules may feed
+        the same node."""
+        if not self._needed or node is self._last_observed:
+            return
+        self._last_observed = node
+        if type(node) is cst.Name:
+            self._name(node, ancestors)  # type: ignore[arg-type]
+        elif node.attr.value in self._class_attr_names:  # type: ignore[attr-defined]
+            self._pending.append((node, tuple(ancestors)))
+
+    def finish(self) -> "ModuleFacts":
+        """Resolve what the walk saw (call from ``leave_Module``); idempotent."""
+        if self._finished:
+            return self
+        self._finished = True
+        for node, path in self._pending:
+            if isinstance(node, cst.Name):
+                self._global_reference(node, path)
+            else:
+                self._attribute_reference(node, path)  # type: ignore[arg-type]
+        for container in self.class_attrs.values():
+            container.removed = container.removed or container.name in self._shrunk_attrs
+        return self
 
     # -- definitions ------------------------------------------------------------
 
@@ -167,15 +202,26 @@ class ModuleFacts:
 
     # -- references -----------------------------------------------------------
 
-    def _walk(self, node: cst.CSTNode, path: List[cst.CSTNode]) -> None:
-        path.append(node)
-        if isinstance(node, cst.Name) and node.value in self.globals and _is_variable(node, path[-2]):
-            self._global_reference(node, path)
-        elif isinstance(node, cst.Attribute) and node.attr.value in self._class_attr_names:
-            self._attribute_reference(node, path)
-        for child in node.children:
-            self._walk(child, path)
-        path.pop()
+    def _name(self, node: cst.Name, path: Sequence[cst.CSTNode]) -> None:
+        name = node.value
+        if name in self._functions:
+            if _is_variable(node, path[-2]):
+                self._function_loads.setdefault(name, []).append(tuple(path))
+            return
+        if name not in self.globals:
+            return
+        parent = path[-2]
+        if _is_variable(node, parent):
+            self._pending.append((node, tuple(path)))
+            if _binds(path):
+                self._bound.add((_scope(path, 1), name))
+        elif isinstance(parent, cst.NameItem):
+            table = self._declared_global if isinstance(path[-3], cst.Global) else self._bound
+            table.add((_scope(path, 1), name))
+        elif isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+            self._bound.add((_scope(path, 2), name))
+        else:  # a parameter, an import
+            self._bound.add((_scope(path, 1), name))
 
     def _global_reference(self, name: cst.Name, path: List[cst.CSTNode]) -> None:
         if not self._refers_to_module(name.value, path):
@@ -220,18 +266,28 @@ class ModuleFacts:
         innermost = True
         for node in reversed(path[:-1]):
             if isinstance(node, cst.ClassDef):
-                if innermost and self.context.scope_info(node).binds(name):
+                if innermost and self._binds_locally(node, name):
                     return False
             elif isinstance(node, _FUNCTIONS):
-                info = self.context.scope_info(node)
-                if name in info.global_names:
+                if self._declares_global(node, name):
                     return True
-                if info.binds(name) or name in info.nonlocal_names:
+                if self._binds_locally(node, name):
                     return False
             else:
                 continue
             innermost = False
         return True
+
+    def _binds_locally(self, scope: cst.CSTNode, name: str) -> bool:
+        if name in self.globals:  # tracked names: from the walk, no scope analysis
+            return (scope, name) in self._bound
+        info = self.context.scope_info(scope)  # type: ignore[arg-type]
+        return info.binds(name) or name in info.nonlocal_names
+
+    def _declares_global(self, scope: cst.CSTNode, name: str) -> bool:
+        if name in self.globals:
+            return (scope, name) in self._declared_global
+        return name in self.context.scope_info(scope).global_names  # type: ignore[arg-type]
 
     def _owning_container(self, node: cst.Attribute, path: Sequence[cst.CSTNode]) -> Optional[Container]:
         """The class-level container that ``X.attr`` names: ``Cls.attr`` for a
@@ -325,14 +381,13 @@ class ModuleFacts:
         return False
 
     def _only_called_with_constants(self, function: cst.FunctionDef, position: int, param: str) -> bool:
-        module = self.context.scope_info(self.context.module)
-        loads = module.loads_of(function.name.value)
-        for load in loads:
-            call = module.parent(load)
-            if not isinstance(call, cst.Call) or call.func is not load:
+        loads = self._function_loads.get(function.name.value, [])
+        for path in loads:
+            call = path[-2]
+            if not isinstance(call, cst.Call) or call.func is not path[-1]:
                 return False  # handed out: called from elsewhere
             arg = _argument(call, position, param)
-            if arg is None or not self._constant_expression(arg, [self.context.module, *reversed(list(module.ancestors(arg)))]):
+            if arg is None or not self._constant_expression(arg, path[:-1]):
                 return False
         return bool(loads)
 
@@ -358,10 +413,9 @@ class ModuleFacts:
         if self.context.symbols.functions.get(name) is not function or name in seen:
             return False
         seen.add(name)
-        module = self.context.scope_info(self.context.module)
-        loads = module.loads_of(name)
-        for load in loads:
-            caller = _calling_function(module, load)
+        loads = self._function_loads.get(name, [])
+        for path in loads:
+            caller = _calling_function(path)
             if caller is None:
                 continue
             if not isinstance(caller, cst.FunctionDef) or not self._only_used_at_import(caller, seen):
@@ -381,7 +435,9 @@ class _Grow:
 
 
 def module_facts(context: Context) -> ModuleFacts:
-    """The module's container facts, computed once per file."""
+    """The module's container facts, one object per file: rules feed it with
+    :meth:`ModuleFacts.observe` during the walk and read it after
+    :meth:`ModuleFacts.finish` in ``leave_Module``."""
     return context.cached("memlint.facts", lambda: ModuleFacts(context))
 
 
@@ -680,15 +736,40 @@ def _registers_its_argument(function: cst.FunctionDef, write: Write) -> bool:
     )
 
 
-def _calling_function(module_info: object, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-    """The function or lambda whose body contains ``node`` (runs when it is
-    called; decorators and defaults run where the function is defined)."""
-    child = node
-    for ancestor in module_info.ancestors(node):  # type: ignore[attr-defined]
-        if isinstance(ancestor, _FUNCTIONS) and child is ancestor.body:
-            return ancestor
-        child = ancestor
+def _calling_function(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
+    """The function or lambda whose body contains the end of ``path`` (it runs
+    when that function is called; decorators and defaults run where it is defined)."""
+    for index in range(len(path) - 2, -1, -1):
+        node = path[index]
+        if isinstance(node, _FUNCTIONS) and path[index + 1] is node.body:
+            return node
     return None
+
+
+def _scope(path: Sequence[cst.CSTNode], skip: int) -> cst.CSTNode:
+    """The innermost function, lambda, class or module above ``path[-1 - skip]``, inclusive."""
+    for node in reversed(path[: len(path) - skip]):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return node
+    return path[0]
+
+
+def _binds(path: Sequence[cst.CSTNode]) -> bool:
+    """A variable Name in a binding position: an assignment, ``for``, ``with``/
+    ``except`` ``as``, walrus, ``del`` or augmented assignment target."""
+    if _rebinds(path) is not None or _deleted(path, len(path) - 1):
+        return True
+    ref, parent = path[-1], path[-2]
+    if isinstance(parent, (cst.AugAssign, cst.NamedExpr, cst.CompFor)) and parent.target is ref:
+        return True
+    node = ref
+    for ancestor in reversed(path[:-1]):  # unpacking: `a, _cache = ...`
+        if isinstance(ancestor, (cst.AssignTarget, cst.For)) and getattr(ancestor, "target", None) is node:
+            return True
+        if not isinstance(ancestor, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+            return False
+        node = ancestor
+    return False
 
 
 def _first_param_of_method(path: Sequence[cst.CSTNode]) -> Optional[str]:

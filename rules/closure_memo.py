@@ -160,6 +160,9 @@ class ClosureMemo(Rule):
     ]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        body = node.body.body
+        if not any(isinstance(s, cst.FunctionDef) for s in body) or not any(_assigns_a_dict(s) for s in body):
+            return  # cheap precheck: no `name = {...}` next to an inner def
         dicts = self._local_dicts(node)
         if not dicts:
             return
@@ -203,6 +206,12 @@ class ClosureMemo(Rule):
         # A read that feeds a write of the same statement (`d[k] = d.get(k, 0) + 1`) counts, not memoizes.
         if writes and any(_is_lookup(use, path, written_by) for use, path in in_inner):
             self.report(_statement(writes[0]), name=name, inner=inner.name.value)
+
+
+def _assigns_a_dict(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Assign) and isinstance(small.value, (cst.Dict, cst.Call)) for small in statement.body
+    )
 
 
 def _returned_values(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseExpression]:

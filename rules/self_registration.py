@@ -277,7 +277,16 @@ class SelfRegistration(Rule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        facts = module_facts(self.context)
+        self.facts = module_facts(self.context)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.facts.observe(node, self.context.ancestors)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.facts.observe(node, self.context.ancestors)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        facts = self.facts.finish()
         for container in list(facts.globals.values()) + list(facts.class_attrs.values()):
             if container.ever_shrinks:
                 continue
