@@ -69,7 +69,12 @@ class EverGrowingGlobal(Rule):
     ## Known problems
     Only this module is seen: a container that other modules clear
     (`mod._cache.clear()`) or that is filled only by other modules at their
-    import time (a public `register_x()` function) is still reported.
+    import time (a public configuration function not named for registering,
+    such as `AddPackagePath(name, path)` appending to `packagePathMap[name]`)
+    is still reported. The rule cannot tell how many distinct keys a program
+    will use: a cache keyed by a few flags (`_cache[(aliased, terse)]`), by
+    classes or types, or a warn-once set of messages grows only a little and
+    is reported all the same; silence it with `# noqa: MEM303`.
 
     ## References
     - [collections.deque](https://docs.python.org/3/library/collections.html#collections.deque)

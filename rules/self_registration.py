@@ -69,6 +69,13 @@ class SelfRegistration(Rule):
     point, but code may have relied on the registry to keep them alive), and a
     `WeakSet` neither keeps insertion order nor duplicates.
 
+    ## Known problems
+    Only this module is seen: a registry that another module empties
+    (`Conn._instances.clear()` in a test helper) is still reported. Removal is
+    recognised by the attribute name for class attributes (any
+    `x._instances.remove(...)` counts), so a registry emptied through another
+    class of the same attribute name is taken as bounded.
+
     ## References
     - [weakref.WeakSet](https://docs.python.org/3/library/weakref.html#weakref.WeakSet)
     - [weakref.WeakValueDictionary](https://docs.python.org/3/library/weakref.html#weakref.WeakValueDictionary)
