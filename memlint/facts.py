@@ -32,6 +32,7 @@ import libcst as cst
 
 from memlint.context import Context
 from memlint.imports import dotted_name
+from memlint.scope import _target_names
 
 GROW_METHODS = frozenset(
     {"append", "add", "setdefault", "update", "extend", "insert", "appendleft", "extendleft", "__setitem__"}
@@ -183,7 +184,7 @@ class ModuleFacts:
             if isinstance(target, cst.Name) and kind is not None and value is not None:
                 self._define(target.value, kind, value, owner)
             else:
-                for name in _names_in(target):
+                for name in (n.value for n in _target_names(target)):
                     self._exclude(name, owner)
 
     def _define(self, name: str, kind: str, value: cst.BaseExpression, owner: Optional[cst.ClassDef]) -> None:
@@ -253,7 +254,7 @@ class ModuleFacts:
             functions = tuple(n for n in path if isinstance(n, _FUNCTIONS))
             if not functions:
                 return  # filled while the module is imported
-            write = Write(_statement(path), use.stored, use.method, use.into_values, functions)
+            write = Write(statement_of(path), use.stored, use.method, use.into_values, functions)
             write.at_import = self._runs_at_import(write)
             write.finite_keys = self._finite_keys(write, _key_of(path), path)
             self._describe_method(write, path)
@@ -432,6 +433,23 @@ class _Grow:
         self.stored = stored
         self.method = method
         self.into_values = into_values
+
+
+class ObservesModuleFacts:
+    """Mixin for rules that read :class:`ModuleFacts`: feeds the facts from the
+    engine's walk; the rule reads ``self.facts.finish()`` in ``leave_Module``."""
+
+    context: Context
+    facts: ModuleFacts
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.facts = module_facts(self.context)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.facts.observe(node, self.context.ancestors)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.facts.observe(node, self.context.ancestors)
 
 
 def module_facts(context: Context) -> ModuleFacts:
@@ -655,7 +673,7 @@ def _keyword(arg: cst.Arg) -> Optional[str]:
     return arg.keyword.value if arg.keyword is not None else None
 
 
-def _statement(path: Sequence[cst.CSTNode]) -> cst.CSTNode:
+def statement_of(path: Sequence[cst.CSTNode]) -> cst.CSTNode:
     for node in reversed(path):
         if isinstance(node, _STATEMENTS):
             return node
@@ -819,13 +837,3 @@ def _blocks(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
             yield child.body
         elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):
             yield from _blocks(child)
-
-
-def _names_in(target: cst.CSTNode) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _names_in(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _names_in(target.value)

@@ -2,7 +2,7 @@ from typing import Dict, Iterator, List, Sequence, Set, Tuple
 
 import libcst as cst
 
-from memlint.facts import classify, container_kind, is_grow, variable_paths
+from memlint.facts import classify, container_kind, is_grow, statement_of, variable_paths
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 _MAPPINGS = frozenset({"dict", "defaultdict", "OrderedDict"})
@@ -202,10 +202,10 @@ class ClosureMemo(Rule):
             return
         in_inner = [(use, path) for use, path in uses if inner in path]
         writes = [path for use, path in in_inner if is_grow(use)]
-        written_by = {_statement(path) for path in writes}
+        written_by = {statement_of(path) for path in writes}
         # A read that feeds a write of the same statement (`d[k] = d.get(k, 0) + 1`) counts, not memoizes.
         if writes and any(_is_lookup(use, path, written_by) for use, path in in_inner):
-            self.report(_statement(writes[0]), name=name, inner=inner.name.value)
+            self.report(statement_of(writes[0]), name=name, inner=inner.name.value)
 
 
 def _assigns_a_dict(statement: cst.CSTNode) -> bool:
@@ -252,11 +252,4 @@ def _is_lookup(use: object, path: Sequence[cst.CSTNode], written_by: Set[cst.CST
     if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value == "setdefault":
         return True
     reads = (isinstance(parent, cst.Attribute) and parent.attr.value == "get") or isinstance(parent, cst.Subscript)
-    return reads and getattr(parent, "value", None) is ref and not is_grow(use) and _statement(path) not in written_by
-
-
-def _statement(path: Sequence[cst.CSTNode]) -> cst.CSTNode:
-    for node in reversed(path):
-        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
-            return node
-    return path[-1]
+    return reads and getattr(parent, "value", None) is ref and not is_grow(use) and statement_of(path) not in written_by

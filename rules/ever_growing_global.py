@@ -1,10 +1,10 @@
 import libcst as cst
 
-from memlint.facts import module_facts
+from memlint.facts import ObservesModuleFacts
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 
-class EverGrowingGlobal(Rule):
+class EverGrowingGlobal(ObservesModuleFacts, Rule):
     """
     ## What it does
     Reports a statement inside a function that inserts into a module-level
@@ -415,15 +415,6 @@ class EverGrowingGlobal(Rule):
             column=5,
         ),
     ]
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.facts = module_facts(self.context)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.facts.observe(node, self.context.ancestors)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.facts.observe(node, self.context.ancestors)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         facts = self.facts.finish()

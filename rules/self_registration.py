@@ -2,7 +2,7 @@ from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from memlint.facts import Container, Write, module_facts
+from memlint.facts import Container, ObservesModuleFacts, Write
 from memlint.imports import dotted_name
 from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
@@ -13,7 +13,7 @@ _SIMPLE_EMPTY = {"list": "WeakSet", "set": "WeakSet", "dict": "WeakValueDictiona
 _SIMPLE_WRITE = {"list": "append", "set": "add", "dict": None}
 
 
-class SelfRegistration(Rule):
+class SelfRegistration(ObservesModuleFacts, Rule):
     """
     ## What it does
     Reports a method that adds its own instance (`self`, or the new instance
@@ -282,15 +282,6 @@ class SelfRegistration(Rule):
             message="use a weakref.WeakSet",
         ),
     ]
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.facts = module_facts(self.context)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.facts.observe(node, self.context.ancestors)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.facts.observe(node, self.context.ancestors)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         facts = self.facts.finish()
