@@ -402,8 +402,11 @@ class ModuleFacts:
         if isinstance(innermost, cst.FunctionDef) and _registers_its_argument(innermost, write):
             return True
         # A function the module only calls or applies while importing; not a
-        # function nested in it, which may be handed out and called later.
-        return innermost is outermost and isinstance(outermost, cst.FunctionDef) and self._only_used_at_import(outermost)
+        # function nested in it, which may be handed out and called later,
+        # unless it is the decorator a decorator factory returns.
+        if not isinstance(outermost, cst.FunctionDef) or not self._only_used_at_import(outermost):
+            return False
+        return innermost is outermost or (len(write.functions) == 2 and _returns_inner(outermost, innermost))
 
     def _only_used_at_import(self, function: cst.FunctionDef, seen: Optional[Set[str]] = None) -> bool:
         """A module-level function that the module applies as a decorator or
@@ -714,6 +717,31 @@ def _made_of(value: cst.BaseExpression, names: Set[str]) -> bool:
     if isinstance(value, cst.Tuple):
         return all(_made_of(e.value, names) for e in value.elements)
     return False
+
+
+def _returns_inner(outer: cst.FunctionDef, inner: cst.CSTNode) -> bool:
+    """``outer`` is a decorator factory: it returns ``inner`` (or ``inner(func)``)."""
+    if not isinstance(inner, cst.FunctionDef) or inner not in outer.body.body:
+        return False
+    name = inner.name.value
+    for statement in outer.body.body:
+        for node in _small_statements(statement):
+            value = node.value if isinstance(node, cst.Return) else None
+            if isinstance(value, cst.Call):
+                value = value.func
+            if isinstance(value, cst.Name) and value.value == name:
+                return True
+    return False
+
+
+def _small_statements(statement: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
+    """Small statements of a statement of a function body, through if/else blocks."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        yield from statement.body
+    elif isinstance(statement, cst.If):
+        for block in _blocks(statement):
+            for inner in block:
+                yield from _small_statements(inner)
 
 
 def _is_new_call(value: Optional[cst.BaseExpression]) -> bool:

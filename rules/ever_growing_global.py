@@ -125,6 +125,27 @@ class EverGrowingGlobal(ObservesModuleFacts, Rule):
                 return decorate
             """
         ),
+        # a decorator factory applied at import; its decorator registers
+        Valid(
+            """
+            import functools
+
+            _cleanups = []
+
+            def _tp_cache(func=None, *, typed=False):
+                def decorator(func):
+                    cached = functools.lru_cache(typed=typed)(func)
+                    _cleanups.append(cached.cache_clear)
+                    return cached
+                if func is not None:
+                    return decorator(func)
+                return decorator
+
+            @_tp_cache
+            def lookup(key):
+                return key
+            """
+        ),
         # a function the module only calls while importing
         Valid(
             """
