@@ -1,0 +1,867 @@
+"""Module-level flow facts shared by the growth and lifetime rules (MEM303, MEM406).
+
+One object per file through ``context.cached``. The definitions come from a
+scan of the top-level statements and class bodies; the uses are collected from
+the engine's single walk (the rules pass each Name and Attribute to
+:meth:`ModuleFacts.observe`) and resolved in ``leave_Module``, and only when the
+module defines a container at module level or in a class body:
+
+- which module-level names and class attributes hold a container (a dict, list
+  or set literal, ``dict()``/``list()``/``set()``, ``defaultdict``,
+  ``OrderedDict``, ``Counter``, ``deque``), and which hold a bounded or weak one
+  (``deque(maxlen=...)``, ``WeakSet``, ``WeakValueDictionary``,
+  ``WeakKeyDictionary``), which are never reported;
+- every place a function writes into each container (``c[k] = v``, ``append``,
+  ``add``, ``setdefault``, ``update``, ``extend``, ``insert``, writes into its
+  values such as ``c[k].append(v)``), with what is stored;
+- whether anything anywhere in the module removes from it (``pop``, ``del``,
+  ``clear``, ``popitem``, ``remove``, ``discard``, ``-=``, a reassignment inside
+  a function) or lets another name hold it (an alias could remove from it);
+- whether a write runs only at import time: in a registration decorator
+  (a function that stores its parameter and returns it), in a function that the
+  module only calls or applies at import time, in a function named for
+  registering (``register_codec``), or in ``__init_subclass__``.
+"""
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from memlint.context import Context
+from memlint.imports import dotted_name
+from memlint.scope import _target_names
+
+GROW_METHODS = frozenset(
+    {"append", "add", "setdefault", "update", "extend", "insert", "appendleft", "extendleft", "__setitem__"}
+)
+REMOVE_METHODS = frozenset(
+    {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__",
+     "difference_update", "intersection_update", "symmetric_difference_update"}
+)
+_GROW_AUGMENTED = (cst.AddAssign, cst.BitOrAssign)
+_CONTAINER_CALLS = {
+    "builtins.dict": "dict",
+    "builtins.list": "list",
+    "builtins.set": "set",
+    "collections.defaultdict": "defaultdict",
+    "collections.OrderedDict": "OrderedDict",
+    "collections.Counter": "Counter",
+    "collections.deque": "deque",
+}
+_WEAK_CALLS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
+_LITERALS = {cst.Dict: "dict", cst.DictComp: "dict", cst.List: "list", cst.ListComp: "list",
+             cst.Set: "set", cst.SetComp: "set"}
+_FUNCTIONS = (cst.FunctionDef, cst.Lambda)
+_STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass
+class Write:
+    """A function inserting into a container."""
+
+    statement: cst.CSTNode  # the statement to report
+    stored: Sequence[cst.BaseExpression]  # the values put in (what is appended, the value of `c[k] = v`)
+    method: Optional[cst.Name]  # the `append` of `c.append(x)`, None for other shapes
+    into_values: bool  # a write into a value (`c[k].append(x)`), not into the container itself
+    functions: Tuple[cst.CSTNode, ...]  # the enclosing functions, outermost first
+    at_import: bool = False  # runs only while the module is imported
+    finite_keys: bool = False  # the keys come from a fixed set or from the callers' choice
+    method_class: Optional[cst.ClassDef] = None  # when the innermost function is a method
+    instance_names: FrozenSet[str] = frozenset()  # names of the instance in that method (`self`)
+
+    @property
+    def stores_instance(self) -> bool:
+        """The method stores its own instance: `_all.append(self)`."""
+        return any(isinstance(v, cst.Name) and v.value in self.instance_names for v in self.stored)
+
+
+@dataclass
+class Container:
+    """A module-level name or a class attribute bound to a container."""
+
+    name: str
+    kind: str  # dict, list, set, defaultdict, OrderedDict, Counter, deque
+    value: cst.BaseExpression  # the container expression of the definition
+    owner: Optional[cst.ClassDef] = None  # the class of a class attribute
+    definitions: int = 1
+    writes: List[Write] = field(default_factory=list)
+    removed: bool = False  # something in the module removes from it
+    escapes: bool = False  # bound to another name or attribute: it may be emptied there
+    uses: List[Tuple[cst.CSTNode, ...]] = field(default_factory=list)  # paths of the other references
+
+    @property
+    def label(self) -> str:
+        return self.name if self.owner is None else f"{self.owner.name.value}.{self.name}"
+
+    @property
+    def ever_shrinks(self) -> bool:
+        return self.removed or self.escapes
+
+
+class ModuleFacts:
+    """The containers of one module and how its functions use them."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.globals: Dict[str, Container] = {}
+        self.class_attrs: Dict[Tuple[cst.ClassDef, str], Container] = {}
+        self._classes: Dict[str, cst.ClassDef] = dict(context.symbols.classes)
+        self._excluded: Set[str] = set()
+        self._scan_definitions(context.module.body, owner=None)
+        symbols = context.symbols
+        self._excluded.update(symbols.imports, symbols.functions, symbols.classes)
+        for name in self._excluded:
+            self.globals.pop(name, None)
+        self._class_attr_names = {name for _, name in self.class_attrs}
+        self._shrunk_attrs: Set[str] = set()
+        # Filled by one walk, used after it (a binding may follow a use):
+        self._pending: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = []
+        self._bound: Set[Tuple[cst.CSTNode, str]] = set()  # (scope, tracked name) bound there
+        self._declared_global: Set[Tuple[cst.CSTNode, str]] = set()
+        self._function_loads: Dict[str, List[Tuple[cst.CSTNode, ...]]] = {}  # module functions' uses
+        self._needed = bool(self.globals or self.class_attrs)
+        self._functions = symbols.functions
+        self._last_observed: Optional[cst.CSTNode] = None
+        self._finished = False
+
+    def observe(self, node: cst.CSTNode, ancestors: List[cst.CSTNode]) -> None:
+        """Feed a Name or Attribute of the engine's walk (``ancestors`` ends with
+        it). The rules using these facts call this from ``visit_Name`` and
+        ``visit_Attribute``, so no second walk is needed; several rules may feed
+        the same node."""
+        if not self._needed or node is self._last_observed:
+            return
+        self._last_observed = node
+        if type(node) is cst.Name:
+            self._name(node, ancestors)  # type: ignore[arg-type]
+        elif node.attr.value in self._class_attr_names:  # type: ignore[attr-defined]
+            self._pending.append((node, tuple(ancestors)))
+
+    def finish(self) -> "ModuleFacts":
+        """Resolve what the walk saw (call from ``leave_Module``); idempotent."""
+        if self._finished:
+            return self
+        self._finished = True
+        for node, path in self._pending:
+            if isinstance(node, cst.Name):
+                self._global_reference(node, path)
+            else:
+                self._attribute_reference(node, path)  # type: ignore[arg-type]
+        for container in self.class_attrs.values():
+            container.removed = container.removed or container.name in self._shrunk_attrs
+        return self
+
+    # -- definitions ------------------------------------------------------------
+
+    def _scan_definitions(self, body: Sequence[cst.CSTNode], owner: Optional[cst.ClassDef]) -> None:
+        """Top-level statements (through if/try/with blocks), and class bodies."""
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._definition(small, owner)
+            elif isinstance(statement, cst.ClassDef) and owner is None:
+                self._scan_definitions(statement.body.body, owner=statement)
+            elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                for block in _blocks(statement):
+                    self._scan_definitions(block, owner)
+
+    def _definition(self, small: cst.BaseSmallStatement, owner: Optional[cst.ClassDef]) -> None:
+        if isinstance(small, cst.Assign):
+            targets = [t.target for t in small.targets]
+            value: Optional[cst.BaseExpression] = small.value
+        elif isinstance(small, cst.AnnAssign):
+            targets, value = [small.target], small.value
+        else:
+            return  # `__all__ += [...]` grows an existing binding while importing
+        kind = container_kind(self.context, value) if len(targets) == 1 else None
+        for target in targets:
+            if isinstance(target, cst.Name) and target.value.startswith("__") and target.value.endswith("__"):
+                continue  # `__all__`, `__path__`: module metadata, not data
+            if isinstance(target, cst.Name) and kind is not None and value is not None:
+                self._define(target.value, kind, value, owner)
+            else:
+                for name in (n.value for n in _target_names(target)):
+                    self._exclude(name, owner)
+
+    def _define(self, name: str, kind: str, value: cst.BaseExpression, owner: Optional[cst.ClassDef]) -> None:
+        table: Dict = self.globals if owner is None else self.class_attrs
+        key = name if owner is None else (owner, name)
+        if key in table:
+            table[key].definitions += 1
+        else:
+            table[key] = Container(name, kind, value, owner)
+
+    def _exclude(self, name: str, owner: Optional[cst.ClassDef]) -> None:
+        if owner is None:
+            self._excluded.add(name)
+        else:
+            self.class_attrs.pop((owner, name), None)
+
+    # -- references -----------------------------------------------------------
+
+    def _name(self, node: cst.Name, path: Sequence[cst.CSTNode]) -> None:
+        name = node.value
+        if name in self._functions:
+            if _is_variable(node, path[-2]):
+                self._function_loads.setdefault(name, []).append(tuple(path))
+            return
+        if name not in self.globals:
+            return
+        parent = path[-2]
+        if _is_variable(node, parent):
+            self._pending.append((node, tuple(path)))
+            if _binds(path):
+                self._bound.add((_scope(path, 1), name))
+        elif isinstance(parent, cst.NameItem):
+            table = self._declared_global if isinstance(path[-3], cst.Global) else self._bound
+            table.add((_scope(path, 1), name))
+        elif isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+            self._bound.add((_scope(path, 2), name))
+        else:  # a parameter, an import
+            self._bound.add((_scope(path, 1), name))
+
+    def _global_reference(self, name: cst.Name, path: List[cst.CSTNode]) -> None:
+        if not self._refers_to_module(name.value, path):
+            return
+        container = self.globals[name.value]
+        if _rebinds(path) is not None:
+            if _in_function(path):
+                container.removed = True  # a function resets it
+            return
+        self._record(container, path)
+
+    def _attribute_reference(self, node: cst.Attribute, path: List[cst.CSTNode]) -> None:
+        name = node.attr.value
+        use = classify(path)
+        if use == "remove" or (_rebinds(path) is not None and _in_function(path)):
+            self._shrunk_attrs.add(name)
+            return
+        container = self._owning_container(node, path)
+        if container is not None:
+            self._record(container, path)
+
+    def _record(self, container: Container, path: List[cst.CSTNode]) -> None:
+        use = classify(path, container.kind)
+        if use == "remove":
+            container.removed = True
+        elif use == "alias":
+            container.escapes = True
+        elif isinstance(use, _Grow):
+            functions = tuple(n for n in path if isinstance(n, _FUNCTIONS))
+            if not functions:
+                return  # filled while the module is imported
+            write = Write(statement_of(path), use.stored, use.method, use.into_values, functions)
+            write.at_import = self._runs_at_import(write)
+            write.finite_keys = self._finite_keys(write, _key_of(path), path)
+            self._describe_method(write, path)
+            container.writes.append(write)
+        else:
+            container.uses.append(tuple(path))
+
+    def _refers_to_module(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
+        """Whether a Name at the end of ``path`` reads the module-level binding."""
+        innermost = True
+        for node in reversed(path[:-1]):
+            if isinstance(node, cst.ClassDef):
+                if innermost and self._binds_locally(node, name):
+                    return False
+            elif isinstance(node, _FUNCTIONS):
+                if self._declares_global(node, name):
+                    return True
+                if self._binds_locally(node, name):
+                    return False
+            else:
+                continue
+            innermost = False
+        return True
+
+    def _binds_locally(self, scope: cst.CSTNode, name: str) -> bool:
+        if name in self.globals:  # tracked names: from the walk, no scope analysis
+            return (scope, name) in self._bound
+        info = self.context.scope_info(scope)  # type: ignore[arg-type]
+        return info.binds(name) or name in info.nonlocal_names
+
+    def _declares_global(self, scope: cst.CSTNode, name: str) -> bool:
+        if name in self.globals:
+            return (scope, name) in self._declared_global
+        return name in self.context.scope_info(scope).global_names  # type: ignore[arg-type]
+
+    def _owning_container(self, node: cst.Attribute, path: Sequence[cst.CSTNode]) -> Optional[Container]:
+        """The class-level container that ``X.attr`` names: ``Cls.attr`` for a
+        class of the module, or ``self.attr``/``cls.attr``/``type(self).attr``/
+        ``self.__class__.attr`` inside a method of the class (or a subclass)."""
+        base = node.value
+        owner: Optional[cst.ClassDef] = None
+        if isinstance(base, cst.Name) and base.value in self._classes:
+            owner = self._classes[base.value]
+        elif _is_instance_or_class(base, _first_param_of_method(path)):
+            owner = _method_class(path)
+        if owner is None:
+            return None
+        return self._class_attr(owner, node.attr.value, set())
+
+    def _class_attr(self, owner: cst.ClassDef, name: str, seen: Set[str]) -> Optional[Container]:
+        found = self.class_attrs.get((owner, name))
+        if found is not None or owner.name.value in seen:
+            return found
+        seen.add(owner.name.value)
+        for base in owner.bases:
+            if isinstance(base.value, cst.Name) and base.value.value in self._classes:
+                found = self._class_attr(self._classes[base.value.value], name, seen)
+                if found is not None:
+                    return found
+        return None
+
+    # -- import-time writes -------------------------------------------------------
+
+    def _describe_method(self, write: Write, path: Sequence[cst.CSTNode]) -> None:
+        """Which class the write's function is a method of, and what names the instance there."""
+        function = write.functions[-1]
+        index = path.index(function)
+        if not isinstance(function, cst.FunctionDef) or index < 2 or not isinstance(path[index - 2], cst.ClassDef):
+            return
+        write.method_class = path[index - 2]  # type: ignore[assignment]
+        decorators = {dotted_name(d.decorator) for d in function.decorators}
+        if decorators & {"staticmethod", "classmethod"}:
+            return
+        if function.name.value == "__new__":
+            info = self.context.scope_info(function)
+            write.instance_names = frozenset(
+                name for name, bindings in info.bindings.items()
+                if any(_is_new_call(b.value) for b in bindings)
+            )
+            return
+        params = list(function.params.posonly_params) + list(function.params.params)
+        if params:
+            write.instance_names = frozenset({params[0].name.value})
+
+    def _finite_keys(self, write: Write, key: Optional[cst.BaseExpression], path: Sequence[cst.CSTNode]) -> bool:
+        """The key written (``c[key] = v``, ``c.add(key)``, ``c.setdefault(key, v)``) can
+        take only the values of a module-level collection or of the arguments the
+        callers choose:
+
+        - a loop variable over a module-level name or a literal (``for name in _NAMES:``);
+        - a parameter of a private function that the module only calls with
+          module-level names or literals for it (``_encode(_ALPHABET, data)``);
+        - a parameter of a public function that stores its parameters as they are
+          (``def add_alias(alias, name): ALIASES[alias] = name``): a registration
+          or configuration API whose callers decide what goes in.
+        """
+        function = write.functions[-1]
+        if write.into_values or not isinstance(key, cst.Name) or not isinstance(function, cst.FunctionDef):
+            return False  # a value list keeps growing under a finite set of keys
+        if self._loop_over_constant(key.value, path):
+            return True
+        params = [p.name.value for p in list(function.params.posonly_params) + list(function.params.params)]
+        if key.value not in params or self.context.symbols.functions.get(function.name.value) is not function:
+            return False
+        if function.name.value.startswith("_"):
+            return self._only_called_with_constants(function, params.index(key.value), key.value)
+        return all(_made_of(value, set(params)) for value in write.stored) and bool(write.stored)
+
+    def _loop_over_constant(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
+        for node in reversed(path):
+            if isinstance(node, _FUNCTIONS):
+                return False
+            if isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.target.value == name:
+                return self._constant_expression(node.iter, path)
+        return False
+
+    def _constant_expression(self, value: cst.BaseExpression, path: Sequence[cst.CSTNode]) -> bool:
+        """A literal, or a module-level name (not bound in the enclosing functions)."""
+        if isinstance(value, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
+            return True
+        if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+            return all(self._constant_expression(e.value, path) for e in value.elements)
+        if isinstance(value, cst.Name):
+            return self._refers_to_module(value.value, list(path) + [value])
+        return False
+
+    def _only_called_with_constants(self, function: cst.FunctionDef, position: int, param: str) -> bool:
+        loads = self._function_loads.get(function.name.value, [])
+        for path in loads:
+            call = path[-2]
+            if not isinstance(call, cst.Call) or call.func is not path[-1]:
+                return False  # handed out: called from elsewhere
+            arg = _argument(call, position, param)
+            if arg is None or not self._constant_expression(arg, path[:-1]):
+                return False
+        return bool(loads)
+
+    def _runs_at_import(self, write: Write) -> bool:
+        innermost, outermost = write.functions[-1], write.functions[0]
+        if any(isinstance(f, cst.FunctionDef) and f.name.value in ("__init_subclass__", "__set_name__")
+               for f in write.functions):
+            return True
+        if any(isinstance(f, cst.FunctionDef) and "register" in f.name.value.lower() for f in write.functions):
+            return True  # a registration API: its callers register while they are imported
+        if isinstance(innermost, cst.FunctionDef) and _registers_its_argument(innermost, write):
+            return True
+        # A function the module only calls or applies while importing; not a
+        # function nested in it, which may be handed out and called later,
+        # unless it is the decorator a decorator factory returns.
+        if not isinstance(outermost, cst.FunctionDef) or not self._only_used_at_import(outermost):
+            return False
+        return innermost is outermost or (len(write.functions) == 2 and _returns_inner(outermost, innermost))
+
+    def _only_used_at_import(self, function: cst.FunctionDef, seen: Optional[Set[str]] = None) -> bool:
+        """A module-level function that the module applies as a decorator or
+        calls, only outside function bodies or from functions that are
+        themselves only used at import (``def_op`` called by ``name_op``)."""
+        name = function.name.value
+        seen = set() if seen is None else seen
+        if self.context.symbols.functions.get(name) is not function or name in seen:
+            return False
+        seen.add(name)
+        loads = self._function_loads.get(name, [])
+        for path in loads:
+            caller = _calling_function(path)
+            if caller is None:
+                continue
+            if not isinstance(caller, cst.FunctionDef) or not self._only_used_at_import(caller, seen):
+                return False
+        return bool(loads)
+
+
+class _Grow:
+    """A write found by :func:`_classify`."""
+
+    def __init__(
+        self, stored: Sequence[cst.BaseExpression], method: Optional[cst.Name] = None, into_values: bool = False
+    ) -> None:
+        self.stored = stored
+        self.method = method
+        self.into_values = into_values
+
+
+class ObservesModuleFacts:
+    """Mixin for rules that read :class:`ModuleFacts`: feeds the facts from the
+    engine's walk; the rule reads ``self.facts.finish()`` in ``leave_Module``."""
+
+    context: Context
+    facts: ModuleFacts
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.facts = module_facts(self.context)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.facts.observe(node, self.context.ancestors)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.facts.observe(node, self.context.ancestors)
+
+
+def module_facts(context: Context) -> ModuleFacts:
+    """The module's container facts, one object per file: rules feed it with
+    :meth:`ModuleFacts.observe` during the walk and read it after
+    :meth:`ModuleFacts.finish` in ``leave_Module``."""
+    return context.cached("memlint.facts", lambda: ModuleFacts(context))
+
+
+def container_kind(context: Context, value: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The kind of a growable container expression evaluated at module level
+    (a default argument, a module or class attribute); None for anything else,
+    including bounded and weak containers."""
+    for literal, kind in _LITERALS.items():
+        if isinstance(value, literal):
+            return kind
+    if not isinstance(value, cst.Call):
+        return None
+    kind = _CONTAINER_CALLS.get(module_level_name(context, value.func) or "")
+    if kind == "deque" and (len(value.args) >= 2 or any(_keyword(a) == "maxlen" for a in value.args)):
+        return None  # bounded
+    return kind
+
+
+def module_level_name(context: Context, node: cst.CSTNode) -> Optional[str]:
+    """What a name means at module level, through the module's imports."""
+    dotted = dotted_name(node)
+    if dotted is None:
+        return None
+    head, _, rest = dotted.partition(".")
+    symbols = context.symbols
+    if head in symbols.imports:
+        resolved = symbols.imports[head]
+    elif head in _BUILTIN_NAMES and head not in symbols.defined:
+        resolved = f"builtins.{head}"
+    else:
+        return None
+    return f"{resolved}.{rest}" if rest else resolved
+
+
+def variable_paths(root: cst.CSTNode, names: Set[str]) -> Iterator[List[cst.CSTNode]]:
+    """Paths (from ``root``) to every Name in ``names`` used as a variable in
+    ``root``'s subtree; the list is reused between results."""
+    path: List[cst.CSTNode] = []
+
+    def walk(node: cst.CSTNode) -> Iterator[List[cst.CSTNode]]:
+        path.append(node)
+        if isinstance(node, cst.Name) and node.value in names and len(path) > 1 and _is_variable(node, path[-2]):
+            yield path
+        for child in node.children:
+            yield from walk(child)
+        path.pop()
+
+    yield from walk(root)
+
+
+def is_grow(use: object) -> bool:
+    """Whether a :func:`classify` result inserts into the container."""
+    return isinstance(use, _Grow)
+
+
+# -- classifying one reference --------------------------------------------------
+
+
+def classify(path: Sequence[cst.CSTNode], kind: Optional[str] = None) -> object:
+    """What the reference at the end of ``path`` does to a container of
+    ``kind``: a :class:`_Grow`, "remove", "alias" (another name now holds it)
+    or None. Writes that cannot grow it (``lst[i] = x``, ``d["key"] = x``)
+    and writes guarded by its size (``if len(c) < 100: c.add(x)``) are None."""
+    use = _use(path, kind)
+    if isinstance(use, _Grow) and _size_guarded(path):
+        return None
+    return use
+
+
+def _use(path: Sequence[cst.CSTNode], kind: Optional[str]) -> object:
+    ref, index = path[-1], len(path) - 1
+    parent = path[index - 1]
+    if isinstance(parent, cst.Attribute) and parent.value is ref:
+        return _method_use(path, index - 1)
+    depth = 0
+    while isinstance(path[index - 1], cst.Subscript) and path[index - 1].value is path[index]:
+        index, depth = index - 1, depth + 1
+    if depth:
+        return _subscript_use(path, index, depth, kind)
+    if isinstance(parent, cst.AugAssign) and parent.target is ref:
+        if isinstance(parent.operator, _GROW_AUGMENTED):
+            return _Grow([parent.value])
+        return "remove"
+    if _deleted(path, index):
+        return "remove"
+    if _assigned_elsewhere(path, index):
+        return "alias"
+    return None
+
+
+def _method_use(path: Sequence[cst.CSTNode], index: int) -> object:
+    """``c.method`` at ``path[index]``: a removal (also uncalled, as a callback),
+    a growing call, or a read."""
+    attribute = path[index]
+    method = attribute.attr.value  # type: ignore[attr-defined]
+    if method in REMOVE_METHODS:
+        return "remove"
+    call = path[index - 1]
+    if method not in GROW_METHODS or not (isinstance(call, cst.Call) and call.func is attribute):
+        return None
+    stored = [a.value for a in call.args if a.keyword is None and not a.star]
+    stored = stored[1:] if method in ("setdefault", "insert", "__setitem__") else stored
+    chained = _chained_store(path, index - 1)
+    return _Grow(chained or stored, attribute.attr, into_values=bool(chained))  # type: ignore[attr-defined]
+
+
+def _subscript_use(path: Sequence[cst.CSTNode], index: int, depth: int, kind: Optional[str]) -> object:
+    """``c[k]`` (``depth`` subscripts deep) at ``path[index]``."""
+    subscript, above = path[index], path[index - 1]
+    if _assigned(subscript, above):
+        if depth == 1 and _is_slice(subscript):
+            return "remove"  # `c[:] = []` replaces the contents
+        if depth == 1 and (kind in ("list", "deque") or _constant_key(subscript)):
+            return None  # replaces an item, or fills one fixed slot
+        statement = path[index - 2] if isinstance(above, cst.AssignTarget) else above
+        value = getattr(statement, "value", None)
+        return _Grow([value] if value is not None else [], into_values=depth > 1)
+    if _deleted(path, index):
+        return "remove" if depth == 1 else None
+    if isinstance(above, cst.Attribute) and above.value is subscript and above.attr.value in GROW_METHODS:
+        call = path[index - 2]
+        if isinstance(call, cst.Call) and call.func is above:
+            return _Grow([a.value for a in call.args if a.keyword is None and not a.star], into_values=True)
+    return None
+
+
+def _chained_store(path: Sequence[cst.CSTNode], index: int) -> List[cst.BaseExpression]:
+    """The argument of ``c.setdefault(k, []).append(x)``: what ends up stored."""
+    call = path[index]
+    above = path[index - 1] if index >= 1 else None
+    if isinstance(above, cst.Attribute) and above.value is call and above.attr.value in GROW_METHODS:
+        outer = path[index - 2]
+        if isinstance(outer, cst.Call) and outer.func is above:
+            return [a.value for a in outer.args if a.keyword is None and not a.star]
+    return []
+
+
+def _assigned_elsewhere(path: Sequence[cst.CSTNode], index: int) -> bool:
+    """``x = c``, ``x, y = c, d``, ``self.c = c``: another name now holds it."""
+    node = path[index]
+    for ancestor in reversed(path[:index]):
+        if isinstance(ancestor, (cst.Assign, cst.AnnAssign, cst.NamedExpr)):
+            return ancestor.value is node
+        if not isinstance(ancestor, (cst.Tuple, cst.List, cst.Element)):
+            return False
+        node = ancestor
+    return False
+
+
+def _assigned(target: cst.CSTNode, parent: cst.CSTNode) -> bool:
+    if isinstance(parent, cst.AssignTarget):
+        return parent.target is target
+    return isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is target
+
+
+def _deleted(path: Sequence[cst.CSTNode], index: int) -> bool:
+    """``del <path[index]>``, also as one of several targets."""
+    for ancestor in reversed(path[:index]):
+        if isinstance(ancestor, cst.Del):
+            return True
+        if not isinstance(ancestor, (cst.Tuple, cst.List, cst.Element)):
+            return False
+    return False
+
+
+def _rebinds(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
+    """The statement when the reference at the end of ``path`` is assigned to as a whole."""
+    ref, parent = path[-1], path[-2]
+    if isinstance(parent, cst.AssignTarget) and parent.target is ref:
+        return path[-3]
+    if isinstance(parent, (cst.AnnAssign, cst.For, cst.WithItem)) and getattr(parent, "target", None) is ref:
+        return parent
+    if isinstance(parent, cst.AsName) and parent.name is ref:
+        return parent
+    return None
+
+
+def _constant_key(subscript: cst.CSTNode) -> bool:
+    """``c["name"]``, ``c[0]``: a key written again and again stays one entry."""
+    elements = getattr(subscript, "slice", ())
+    if len(elements) != 1 or not isinstance(elements[0].slice, cst.Index):
+        return False
+    return isinstance(elements[0].slice.value, (cst.SimpleString, cst.Integer, cst.Float))
+
+
+def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
+    """The write only runs while the container is small: it sits in the body
+    of an ``if``/``while`` whose test measures ``len()`` of the same container
+    or checks that it is still empty (``if not c:``, a one-time fill)."""
+    target = dotted_name(path[-1])
+    if target is None:
+        return False
+    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
+        if isinstance(parent, _FUNCTIONS):
+            return False
+        if isinstance(parent, (cst.If, cst.While)) and child is parent.body and _measures(parent.test, target):
+            return True
+    return False
+
+
+def _measures(test: cst.CSTNode, target: str) -> bool:
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "len":
+        return len(test.args) == 1 and dotted_name(test.args[0].value) == target
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return dotted_name(test.expression) == target or _measures(test.expression, target)
+    return any(_measures(child, target) for child in test.children)
+
+
+def _is_slice(subscript: cst.CSTNode) -> bool:
+    elements = getattr(subscript, "slice", ())
+    return len(elements) == 1 and isinstance(elements[0].slice, cst.Slice)
+
+
+def _keyword(arg: cst.Arg) -> Optional[str]:
+    return arg.keyword.value if arg.keyword is not None else None
+
+
+def statement_of(path: Sequence[cst.CSTNode]) -> cst.CSTNode:
+    for node in reversed(path):
+        if isinstance(node, _STATEMENTS):
+            return node
+    return path[0]
+
+
+def _key_of(path: Sequence[cst.CSTNode]) -> Optional[cst.BaseExpression]:
+    """The key a write at the end of ``path`` uses: ``c[key]``, ``c.add(key)``, ``c.setdefault(key, ...)``."""
+    ref, parent = path[-1], path[-2]
+    if isinstance(parent, cst.Subscript) and parent.value is ref:
+        elements = parent.slice
+        if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
+            return elements[0].slice.value
+        return None
+    if isinstance(parent, cst.Attribute) and parent.attr.value in ("add", "setdefault", "__setitem__"):
+        call = path[-3]
+        if isinstance(call, cst.Call) and call.args and call.args[0].keyword is None:
+            return call.args[0].value
+    return None
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    """The argument a call passes for the parameter at ``position`` named ``keyword``."""
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+        if arg.keyword is None and index == position:
+            return arg.value
+    return None
+
+
+def _made_of(value: cst.BaseExpression, names: Set[str]) -> bool:
+    """A parameter as it is, or a tuple of them."""
+    if isinstance(value, cst.Name):
+        return value.value in names
+    if isinstance(value, cst.Tuple):
+        return all(_made_of(e.value, names) for e in value.elements)
+    return False
+
+
+def _returns_inner(outer: cst.FunctionDef, inner: cst.CSTNode) -> bool:
+    """``outer`` is a decorator factory: it returns ``inner`` (or ``inner(func)``)."""
+    if not isinstance(inner, cst.FunctionDef) or inner not in outer.body.body:
+        return False
+    name = inner.name.value
+    for statement in outer.body.body:
+        for node in _small_statements(statement):
+            value = node.value if isinstance(node, cst.Return) else None
+            if isinstance(value, cst.Call):
+                value = value.func
+            if isinstance(value, cst.Name) and value.value == name:
+                return True
+    return False
+
+
+def _small_statements(statement: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
+    """Small statements of a statement of a function body, through if/else blocks."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        yield from statement.body
+    elif isinstance(statement, cst.If):
+        for block in _blocks(statement):
+            for inner in block:
+                yield from _small_statements(inner)
+
+
+def _is_new_call(value: Optional[cst.BaseExpression]) -> bool:
+    """``super().__new__(cls)`` / ``object.__new__(cls)``: a new instance."""
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "__new__"
+    )
+
+
+def _is_variable(name: cst.Name, parent: cst.CSTNode) -> bool:
+    """A Name that refers to a variable (not an attribute, keyword or definition name)."""
+    if isinstance(parent, cst.Attribute):
+        return parent.value is name
+    if isinstance(parent, cst.Arg):
+        return parent.keyword is not name
+    if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+        return parent.name is not name
+    return not isinstance(parent, (cst.Param, cst.ImportAlias, cst.NameItem, cst.ImportFrom))
+
+
+def _in_function(path: Sequence[cst.CSTNode]) -> bool:
+    return any(isinstance(node, _FUNCTIONS) for node in path)
+
+
+def _registers_its_argument(function: cst.FunctionDef, write: Write) -> bool:
+    """A registration decorator: stores one of its parameters and returns it
+    (``def register(fn): _handlers[fn.__name__] = fn; return fn``)."""
+    params = {p.name.value for p in function.params.params} | {p.name.value for p in function.params.posonly_params}
+    stored = {v.value for v in write.stored if isinstance(v, cst.Name)} & params
+    if not stored:
+        return False
+    return any(
+        isinstance(small, cst.Return) and isinstance(small.value, cst.Name) and small.value.value in stored
+        for line in function.body.body if isinstance(line, cst.SimpleStatementLine)
+        for small in line.body
+    )
+
+
+def _calling_function(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
+    """The function or lambda whose body contains the end of ``path`` (it runs
+    when that function is called; decorators and defaults run where it is defined)."""
+    for index in range(len(path) - 2, -1, -1):
+        node = path[index]
+        if isinstance(node, _FUNCTIONS) and path[index + 1] is node.body:
+            return node
+    return None
+
+
+def _scope(path: Sequence[cst.CSTNode], skip: int) -> cst.CSTNode:
+    """The innermost function, lambda, class or module above ``path[-1 - skip]``, inclusive."""
+    for node in reversed(path[: len(path) - skip]):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return node
+    return path[0]
+
+
+def _binds(path: Sequence[cst.CSTNode]) -> bool:
+    """A variable Name in a binding position: an assignment, ``for``, ``with``/
+    ``except`` ``as``, walrus, ``del`` or augmented assignment target."""
+    if _rebinds(path) is not None or _deleted(path, len(path) - 1):
+        return True
+    ref, parent = path[-1], path[-2]
+    if isinstance(parent, (cst.AugAssign, cst.NamedExpr, cst.CompFor)) and parent.target is ref:
+        return True
+    node = ref
+    for ancestor in reversed(path[:-1]):  # unpacking: `a, _cache = ...`
+        if isinstance(ancestor, (cst.AssignTarget, cst.For)) and getattr(ancestor, "target", None) is node:
+            return True
+        if not isinstance(ancestor, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+            return False
+        node = ancestor
+    return False
+
+
+def _first_param_of_method(path: Sequence[cst.CSTNode]) -> Optional[str]:
+    """``self``/``cls`` of the method (defined directly in a class) around the end of ``path``."""
+    method = _method(path)
+    if method is None:
+        return None
+    params = list(method.params.posonly_params) + list(method.params.params)
+    return params[0].name.value if params else None
+
+
+def _method(path: Sequence[cst.CSTNode]) -> Optional[cst.FunctionDef]:
+    for index, node in enumerate(path):
+        if isinstance(node, cst.FunctionDef) and index >= 2 and isinstance(path[index - 2], cst.ClassDef):
+            return node
+    return None
+
+
+def _method_class(path: Sequence[cst.CSTNode]) -> Optional[cst.ClassDef]:
+    method = _method(path)
+    if method is None:
+        return None
+    return path[path.index(method) - 2]  # type: ignore[return-value]
+
+
+def _is_instance_or_class(base: cst.BaseExpression, first: Optional[str]) -> bool:
+    """``self``, ``cls``, ``type(self)``, ``self.__class__`` for the method's first parameter."""
+    if first is None:
+        return False
+    if isinstance(base, cst.Name):
+        return base.value == first
+    if isinstance(base, cst.Attribute):
+        return base.attr.value == "__class__" and isinstance(base.value, cst.Name) and base.value.value == first
+    if isinstance(base, cst.Call) and len(base.args) == 1:
+        arg = base.args[0].value
+        return (
+            isinstance(base.func, cst.Name) and base.func.value == "type"
+            and isinstance(arg, cst.Name) and arg.value == first
+        )
+    return False
+
+
+def _blocks(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
+    """Statement lists of an if/try/with/loop at module level."""
+    for child in statement.children:
+        if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            yield child.body
+        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):
+            yield from _blocks(child)

@@ -1,0 +1,255 @@
+from typing import Dict, Iterator, List, Sequence, Set, Tuple
+
+import libcst as cst
+
+from memlint.facts import classify, container_kind, is_grow, statement_of, variable_paths
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+
+_MAPPINGS = frozenset({"dict", "defaultdict", "OrderedDict"})
+
+
+class ClosureMemo(Rule):
+    """
+    ## What it does
+    Reports the statement that inserts into a dict of an enclosing function
+    when the inner function uses that dict as a memo (it looks keys up with
+    `in`, `get` or `d[k]`, or fills it with `setdefault`), the enclosing
+    function returns the inner function (directly or wrapped, as memoizing
+    decorators do: `return functools.wraps(fn)(wrapper)`), and nothing ever
+    evicts from the dict (`pop`, `popitem`, `clear`, `del`, a reset).
+
+    ## Why is this bad?
+    The dict lives as long as the returned function, which for a decorated
+    module-level function is the whole process. Every distinct argument
+    tuple and every result stays in it: a hand-written `@cache` with no bound.
+
+    ## Example
+    ```python
+    def memoize(fn):
+        cache = {}
+
+        @functools.wraps(fn)
+        def wrapper(*args):
+            if args not in cache:
+                cache[args] = fn(*args)
+            return cache[args]
+        return wrapper
+    ```
+
+    ## Use instead
+    ```python
+    def memoize(fn):
+        return functools.lru_cache(maxsize=1024)(fn)
+    ```
+
+    ## Fix safety
+    There is no automatic fix: the memo may be keyed or filled in ways
+    `lru_cache` does not reproduce (unhashable arguments turned into keys,
+    shared between several inner functions).
+
+    ## References
+    - [functools.lru_cache](https://docs.python.org/3/library/functools.html#functools.lru_cache)
+    """
+
+    code = "MEM304"
+    name = "closure-memo"
+    message = (
+        "closure dict `{name}` memoizes every call of `{inner}` and is never evicted: it lives as long as "
+        "the returned function; use functools.lru_cache(maxsize=...) or evict entries"
+    )
+    fix_availability = FixAvailability.NONE
+    applicability = Applicability.DISPLAY_ONLY
+
+    VALID = [
+        # the inner function is not returned: the dict dies with the call
+        Valid(
+            """
+            def solve(items):
+                memo = {}
+                def best(i):
+                    if i not in memo:
+                        memo[i] = compute(i)
+                    return memo[i]
+                return best(0)
+            """
+        ),
+        # evicted
+        Valid(
+            """
+            def memoize(fn):
+                cache = {}
+                def wrapper(x):
+                    if x not in cache:
+                        if len(cache) > 100:
+                            cache.popitem()
+                        cache[x] = fn(x)
+                    return cache[x]
+                return wrapper
+            """
+        ),
+        # a counter, not a memo
+        Valid(
+            """
+            def counter():
+                counts = {}
+                def hit(k):
+                    counts[k] = 1
+                return hit
+            """
+        ),
+        # rebound by the inner function: a fresh dict per call
+        Valid(
+            """
+            def outer():
+                memo = {}
+                def inner(k):
+                    memo = {}
+                    if k not in memo:
+                        memo[k] = 1
+                    return memo
+                return inner
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import functools
+
+            def memoize(fn):
+                cache = {}
+
+                @functools.wraps(fn)
+                def wrapper(*args):
+                    if args not in cache:
+                        cache[args] = fn(*args)
+                    return cache[args]
+                return wrapper
+            """,
+            line=9,
+            column=13,
+            message="closure dict `cache` memoizes every call of `wrapper`",
+        ),
+        Invalid(
+            """
+            import functools
+
+            def memoize(fn):
+                memo = dict()
+                def wrapper(key):
+                    return memo.setdefault(key, fn(key))
+                return functools.wraps(fn)(wrapper)
+            """,
+            line=6,
+            column=9,
+        ),
+        Invalid(
+            """
+            def make_lookup(db):
+                seen = {}
+                async def lookup(key):
+                    found = seen.get(key)
+                    if found is None:
+                        found = seen[key] = await db.get(key)
+                    return found
+                return lookup
+            """,
+            line=6,
+            column=13,
+        ),
+    ]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        body = node.body.body
+        if not any(isinstance(s, cst.FunctionDef) for s in body) or not any(_assigns_a_dict(s) for s in body):
+            return  # cheap precheck: no `name = {...}` next to an inner def
+        dicts = self._local_dicts(node)
+        if not dicts:
+            return
+        for inner in self._returned_functions(node):
+            for name in dicts:
+                self._check(node, inner, name)
+
+    def _local_dicts(self, function: cst.FunctionDef) -> Dict[str, cst.CSTNode]:
+        """`name = {}` statements directly in the function body, for names bound once."""
+        info = self.context.scope_info(function)
+        found = {}
+        for name, bindings in info.bindings.items():
+            if len(bindings) == 1 and bindings[0].kind == "assign" and not bindings[0].unpacked:
+                if container_kind(self.context, bindings[0].value) in _MAPPINGS:
+                    found[name] = bindings[0].statement
+        return found
+
+    def _returned_functions(self, function: cst.FunctionDef) -> Iterator[cst.FunctionDef]:
+        """Inner functions defined in the body that the function returns."""
+        inner = {s.name.value: s for s in function.body.body if isinstance(s, cst.FunctionDef)}
+        if not inner:
+            return
+        returned = set()
+        for value in _returned_values(function.body.body):
+            returned.update(n.value for n in _names(value) if n.value in inner)
+        for name in sorted(returned):
+            yield inner[name]
+
+    def _check(self, outer: cst.FunctionDef, inner: cst.FunctionDef, name: str) -> None:
+        inner_info = self.context.scope_info(inner)
+        if inner_info.binds(name):
+            return
+        uses: List[Tuple[object, Sequence[cst.CSTNode]]] = [
+            (classify(path, "dict"), list(path)) for path in variable_paths(outer.body, {name})
+        ]
+        if any(use in ("remove", "alias") for use, _ in uses):
+            return
+        in_inner = [(use, path) for use, path in uses if inner in path]
+        writes = [path for use, path in in_inner if is_grow(use)]
+        written_by = {statement_of(path) for path in writes}
+        # A read that feeds a write of the same statement (`d[k] = d.get(k, 0) + 1`) counts, not memoizes.
+        if writes and any(_is_lookup(use, path, written_by) for use, path in in_inner):
+            self.report(statement_of(writes[0]), name=name, inner=inner.name.value)
+
+
+def _assigns_a_dict(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Assign) and isinstance(small.value, (cst.Dict, cst.Call)) for small in statement.body
+    )
+
+
+def _returned_values(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseExpression]:
+    """Values of `return` statements in a function body, not in nested functions."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Return) and small.value is not None:
+                    yield small.value
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            for child in statement.children:
+                if isinstance(child, cst.IndentedBlock):
+                    yield from _returned_values(child.body)
+
+
+def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """Names whose object a returned value hands out: the value itself, tuple
+    items, and call arguments (`functools.wraps(fn)(wrapper)`), but not a
+    function that is called (`return best(0)`)."""
+    if isinstance(node, cst.Name):
+        yield node
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        for element in node.elements:
+            yield from _names(element.value)
+    elif isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Call):
+            yield from _names(node.func)
+        for arg in node.args:
+            yield from _names(arg.value)
+
+
+def _is_lookup(use: object, path: Sequence[cst.CSTNode], written_by: Set[cst.CSTNode]) -> bool:
+    """A memo lookup: `k in d`, `d.setdefault(k, v)`, or a `d.get(k)`/`d[k]`
+    read in a statement that does not also write the dict."""
+    ref, parent = path[-1], path[-2]
+    if isinstance(parent, cst.ComparisonTarget):
+        return isinstance(parent.operator, (cst.In, cst.NotIn)) and parent.comparator is ref
+    if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value == "setdefault":
+        return True
+    reads = (isinstance(parent, cst.Attribute) and parent.attr.value == "get") or isinstance(parent, cst.Subscript)
+    return reads and getattr(parent, "value", None) is ref and not is_grow(use) and statement_of(path) not in written_by

@@ -1,0 +1,450 @@
+import libcst as cst
+
+from memlint.facts import ObservesModuleFacts
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+
+
+class EverGrowingGlobal(ObservesModuleFacts, Rule):
+    """
+    ## What it does
+    Reports a statement inside a function that inserts into a module-level
+    container (a dict, list or set literal, `dict()`/`list()`/`set()`,
+    `defaultdict`, `OrderedDict`, `Counter`, an unbounded `deque`) when
+    nothing anywhere in the module ever removes from that container. Inserts
+    are `c[k] = v`, `c[k] += n`, `append`, `add`, `setdefault`, `update`,
+    `extend`, `insert`, and writes into its values such as
+    `_timings[k].append(v)`. Removals are `pop`, `popitem`, `clear`,
+    `remove`, `discard`, `del c[k]`, `-=`, slice assignment, and a function
+    rebinding the name (`global c; c = {}`).
+
+    Not reported: containers filled only while the module is imported (at
+    module level, in a function the module only calls or applies as a
+    decorator at import time, in `__init_subclass__`), registries
+    (a decorator that stores its argument and returns it:
+    `def register(fn): _handlers[fn.__name__] = fn; return fn`, or a function
+    named for registering: `register_codec(name, codec)`), writes that cannot
+    grow the container (`_state["last"] = x`, `_slots[i] = x` on a list) or
+    only run while it is small (`if len(_seen) < 100: _seen.add(x)`) or
+    empty (`if not _table: _table.update(build())`), keys that can only take
+    a fixed set of values (a loop variable over a module-level collection; a
+    parameter of a private function the module calls only with module-level
+    names or literals; a public function that stores its parameters as they
+    are, `def add_alias(alias, name): ALIASES[alias] = name`, whose callers
+    decide what goes in), bounded or
+    weak containers (`deque(maxlen=...)`, `WeakSet`, `WeakValueDictionary`,
+    `WeakKeyDictionary`), containers that some code of the module evicts from
+    or clears, and containers bound to another name or attribute (the alias
+    may be emptied elsewhere).
+
+    ## Why is this bad?
+    A module-level container lives as long as the process. If request
+    handlers, callbacks or loops keep adding to it and nothing takes entries
+    out, memory grows with every distinct key until the process is
+    restarted: the classic slow leak of long-running servers.
+
+    ## Example
+    ```python
+    _timings = collections.defaultdict(list)
+
+    def record(endpoint, seconds):
+        _timings[endpoint].append(seconds)
+    ```
+
+    ## Use instead
+    ```python
+    _timings = collections.defaultdict(lambda: collections.deque(maxlen=1000))
+
+    def record(endpoint, seconds):
+        _timings[endpoint].append(seconds)
+
+    def reset():
+        _timings.clear()
+    ```
+
+    ## Fix safety
+    There is no automatic fix: how to bound the container (an LRU, a
+    `deque(maxlen=...)`, periodic eviction, a weak mapping) depends on what
+    it is for.
+
+    ## Known problems
+    Only this module is seen: a container that other modules clear
+    (`mod._cache.clear()`) or that is filled only by other modules at their
+    import time (a public configuration function not named for registering,
+    such as `AddPackagePath(name, path)` appending to `packagePathMap[name]`)
+    is still reported. The rule cannot tell how many distinct keys a program
+    will use: a cache keyed by a few flags (`_cache[(aliased, terse)]`), by
+    classes or types, or a warn-once set of messages grows only a little and
+    is reported all the same; silence it with `# noqa: MEM303`.
+
+    ## References
+    - [collections.deque](https://docs.python.org/3/library/collections.html#collections.deque)
+    - [functools.lru_cache](https://docs.python.org/3/library/functools.html#functools.lru_cache)
+    """
+
+    code = "MEM303"
+    name = "ever-growing-global"
+    message = (
+        "module-level {kind} `{name}` grows here and nothing in the module removes from it: "
+        "it lives as long as the process; bound it or evict entries"
+    )
+    fix_availability = FixAvailability.NONE
+    applicability = Applicability.DISPLAY_ONLY
+
+    VALID = [
+        # filled at import time
+        Valid(
+            """
+            _codes = {}
+            for name in ("a", "b"):
+                _codes[name] = len(_codes)
+            """
+        ),
+        # a registry filled by a decorator applied at import
+        Valid(
+            """
+            _handlers = {}
+
+            def register(fn):
+                _handlers[fn.__name__] = fn
+                return fn
+
+            @register
+            def on_start():
+                pass
+            """
+        ),
+        # a decorator factory that registers what it decorates
+        Valid(
+            """
+            _routes = {}
+
+            def route(path):
+                def decorate(view):
+                    _routes[path] = view
+                    return view
+                return decorate
+            """
+        ),
+        # a decorator factory applied at import; its decorator registers
+        Valid(
+            """
+            import functools
+
+            _cleanups = []
+
+            def _tp_cache(func=None, *, typed=False):
+                def decorator(func):
+                    cached = functools.lru_cache(typed=typed)(func)
+                    _cleanups.append(cached.cache_clear)
+                    return cached
+                if func is not None:
+                    return decorator(func)
+                return decorator
+
+            @_tp_cache
+            def lookup(key):
+                return key
+            """
+        ),
+        # a function the module only calls while importing
+        Valid(
+            """
+            _table = {}
+
+            def _build():
+                for i in range(256):
+                    _table[i] = chr(i)
+
+            _build()
+            """
+        ),
+        # helpers only called while importing, also through each other
+        Valid(
+            """
+            opmap = {}
+            hasname = []
+
+            def def_op(name, op):
+                opmap[name] = op
+
+            def name_op(name, op):
+                def_op(name, op)
+                hasname.append(op)
+
+            name_op("LOAD_NAME", 101)
+            callback = lambda: None
+            """
+        ),
+        # a registration API and a size-guarded cache
+        Valid(
+            """
+            _codecs = {}
+            _types = set()
+
+            def register_codec(name, codec):
+                _codecs[name] = codec
+
+            def check(obj):
+                if type(obj) not in _types and len(_types) < 100:
+                    _types.add(type(obj))
+            """
+        ),
+        # keys from a fixed set
+        Valid(
+            """
+            _NAMES = ("dbm.gnu", "dbm.ndbm")
+            _modules = {}
+            _tables = {}
+            _ALPHABET = b"abc"
+            ALIASES = {}
+
+            def load():
+                for name in _NAMES:
+                    _modules[name] = __import__(name)
+
+            def _encode(alphabet, data):
+                if alphabet not in _tables:
+                    _tables[alphabet] = list(alphabet)
+                return _tables[alphabet]
+
+            def encode(data):
+                return _encode(_ALPHABET, data)
+
+            def add_alias(alias, canonical):
+                ALIASES[alias] = canonical
+            """
+        ),
+        # fixed slots: the container does not grow
+        Valid(
+            """
+            _state = {"last": None}
+            _slots = [None] * 8
+
+            def remember(i, value):
+                _state["last"] = value
+                _slots[i % 8] = value
+            """
+        ),
+        # evicted elsewhere in the module
+        Valid(
+            """
+            _sessions = {}
+
+            def login(user):
+                _sessions[user.id] = user
+
+            def logout(user):
+                _sessions.pop(user.id, None)
+            """
+        ),
+        Valid(
+            """
+            _seen = set()
+
+            def visit(x):
+                _seen.add(x)
+
+            def reset():
+                global _seen
+                _seen = set()
+            """
+        ),
+        Valid(
+            """
+            _log = []
+
+            def record(x):
+                _log.append(x)
+
+            def flush():
+                del _log[:]
+            """
+        ),
+        # bounded and weak containers
+        Valid(
+            """
+            import collections
+            import weakref
+
+            _recent = collections.deque(maxlen=100)
+            _alive = weakref.WeakSet()
+
+            def record(x):
+                _recent.append(x)
+                _alive.add(x)
+            """
+        ),
+        # a local of the same name
+        Valid(
+            """
+            _cache = {}
+
+            def f(k):
+                _cache = {}
+                _cache[k] = 1
+                return _cache
+            """
+        ),
+        # read only
+        Valid(
+            """
+            _defaults = {"a": 1}
+
+            def get(k):
+                return _defaults.get(k)
+            """
+        ),
+        # handed to another name: it may be emptied through it
+        Valid(
+            """
+            _handlers = []
+
+            def add(h):
+                _handlers.append(h)
+
+            def remove(h):
+                lock, handlers = _lock, _handlers
+                with lock:
+                    handlers.remove(h)
+            """
+        ),
+        Valid(
+            """
+            _names = {}
+
+            def name_of(num):
+                global _names
+                if not _names:
+                    for key, value in load().items():
+                        _names[value] = key
+                return _names.get(num)
+            """
+        ),
+        Valid(
+            """
+            _pending = []
+
+            def add(x):
+                _pending.append(x)
+
+            def drain():
+                items = _pending
+                while items:
+                    handle(items.pop())
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import collections
+
+            _timings = collections.defaultdict(list)
+
+            def record(endpoint, seconds):
+                _timings[endpoint].append(seconds)
+            """,
+            line=6,
+            column=5,
+            message="module-level defaultdict `_timings` grows here",
+        ),
+        Invalid(
+            """
+            _cache = {}
+
+            def lookup(key):
+                if key not in _cache:
+                    _cache[key] = compute(key)
+                return _cache[key]
+            """,
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            from collections import Counter as C
+
+            _hits: "C[str]" = C()
+
+            async def handle(request):
+                _hits[request.path] += 1
+            """,
+            line=6,
+            column=5,
+        ),
+        Invalid(
+            """
+            _seen = set()
+
+            class Crawler:
+                def visit(self, url):
+                    _seen.add(url)
+            """,
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            _by_user = {}
+
+            def remember(user, item):
+                _by_user.setdefault(user, []).append(item)
+            """,
+            line=4,
+            column=5,
+        ),
+        # called from a lambda that runs later
+        Invalid(
+            """
+            opmap = {}
+
+            def def_op(name, op):
+                opmap[name] = str(op)
+
+            handler = lambda name: def_op(name, 1)
+            """,
+            line=4,
+            column=5,
+        ),
+        # a private function called with run-time data
+        Invalid(
+            """
+            _tables = {}
+
+            def _table(key):
+                _tables[key] = build(key)
+
+            def handle(request):
+                _table(request.key)
+            """,
+            line=4,
+            column=5,
+        ),
+        # the decorator is also called at run time
+        Invalid(
+            """
+            _plugins = []
+
+            def load(plugin):
+                _plugins.append(plugin)
+
+            def reload_all(found):
+                for plugin in found:
+                    load(plugin)
+            """,
+            line=4,
+            column=5,
+        ),
+    ]
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        facts = self.facts.finish()
+        for container in facts.globals.values():
+            if container.ever_shrinks:
+                continue
+            reported = set()
+            for write in container.writes:
+                if write.at_import or write.finite_keys or write.statement in reported:
+                    continue
+                reported.add(write.statement)
+                self.report(write.statement, kind=container.kind, name=container.name)

@@ -1,0 +1,355 @@
+from typing import List, Optional
+
+import libcst as cst
+
+from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+
+from ._caches import UNBOUNDED_BY_DEFAULT, cache_kind, is_enum_class, unbounded_maxsize
+
+_FINITE_ANNOTATIONS = frozenset({"builtins.bool", "typing.Literal", "typing_extensions.Literal"})
+_OPTIONAL = frozenset({"typing.Optional"})
+
+
+class UnboundedCache(Rule):
+    """
+    ## What it does
+    Reports `@functools.cache`, `@lru_cache(maxsize=None)` (also
+    `@lru_cache(None)`) and `@async_lru.alru_cache(maxsize=None)` on a
+    function that takes arguments, through any import spelling
+    (`from functools import lru_cache as memo`, `import functools as ft`).
+
+    Not reported: functions without arguments (the cache holds one value),
+    functions whose arguments are all annotated `bool`, `Literal[...]` or an
+    `Enum` class of the module (finitely many keys), a `classmethod`'s `cls`,
+    and bounded caches: bare `@lru_cache` (128 entries), `@lru_cache()` and
+    any explicit `maxsize`.
+
+    ## Why is this bad?
+    An unbounded cache keeps every argument tuple and every result it has
+    ever seen. Keyed by request data (user ids, paths, queries) it grows for
+    the life of the process: a leak that looks like a speed-up.
+
+    ## Example
+    ```python
+    from functools import cache
+
+    @cache
+    def load_profile(user_id):
+        return db.fetch(user_id)
+    ```
+
+    ## Use instead
+    ```python
+    from functools import lru_cache
+
+    @lru_cache(maxsize=1024)
+    def load_profile(user_id):
+        return db.fetch(user_id)
+    ```
+
+    ## Options
+    - `maxsize` (int, default 1024): the bound the fix writes.
+
+    ## Fix safety
+    The fix sets `maxsize` to the `maxsize` option: `None` becomes the
+    number, and `@cache` becomes `@lru_cache(maxsize=N)` spelled like the
+    module's `cache` (`@functools.cache` becomes
+    `@functools.lru_cache(maxsize=N)`; a bare `@cache` uses the module's
+    name for `functools.lru_cache`, importing it when needed). It is unsafe:
+    evicted entries are computed again, so a function whose result must stay
+    the same object across calls (a singleton per key) changes behaviour, and
+    `lru_cache` is slightly slower than `cache`. No fix is offered when the
+    name `lru_cache` is already used for something else.
+
+    ## References
+    - [functools.lru_cache](https://docs.python.org/3/library/functools.html#functools.lru_cache)
+    - [functools.cache](https://docs.python.org/3/library/functools.html#functools.cache)
+    """
+
+    code = "MEM301"
+    name = "unbounded-cache"
+    message = "unbounded cache on a function with arguments: it keeps every argument and result forever; set a maxsize"
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.UNSAFE
+    options = {"maxsize": 1024}
+
+    VALID = [
+        Valid(
+            """
+            from functools import cache
+
+            @cache
+            def settings():
+                return load()
+            """
+        ),
+        Valid(
+            """
+            import functools
+
+            @functools.lru_cache(maxsize=128)
+            def parse(text):
+                return text.split()
+            """
+        ),
+        Valid(
+            """
+            from functools import lru_cache
+
+            @lru_cache
+            def parse(text):
+                return text.split()
+
+            @lru_cache()
+            def parse2(text):
+                return text.split()
+            """
+        ),
+        Valid(
+            """
+            import enum
+            from functools import cache
+            from typing import Literal
+
+            class Mode(enum.Enum):
+                FAST = 1
+                SLOW = 2
+
+            @cache
+            def table(mode: Mode, strict: bool, kind: Literal["a", "b"]):
+                return build(mode, strict, kind)
+            """
+        ),
+        Valid(
+            """
+            from functools import cache
+
+            class Config:
+                @classmethod
+                @cache
+                def default(cls):
+                    return cls()
+            """
+        ),
+        # not functools' cache
+        Valid(
+            """
+            from mylib import cache
+
+            @cache
+            def f(x):
+                return x
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            from functools import cache
+
+            @cache
+            def load_profile(user_id):
+                return fetch(user_id)
+            """,
+            line=3,
+            column=1,
+            fixed="""
+            from functools import lru_cache, cache
+
+            @lru_cache(maxsize=1024)
+            def load_profile(user_id):
+                return fetch(user_id)
+            """,
+        ),
+        Invalid(
+            """
+            import functools as ft
+
+            @ft.cache
+            def area(shape):
+                return shape.area()
+            """,
+            line=3,
+            column=1,
+            fixed="""
+            import functools as ft
+
+            @ft.lru_cache(maxsize=1024)
+            def area(shape):
+                return shape.area()
+            """,
+        ),
+        Invalid(
+            """
+            from functools import lru_cache as memo
+
+            @memo(maxsize=None, typed=True)
+            def parse(text):
+                return text.split()
+            """,
+            line=3,
+            column=1,
+            fixed="""
+            from functools import lru_cache as memo
+
+            @memo(maxsize=4096, typed=True)
+            def parse(text):
+                return text.split()
+            """,
+            options={"maxsize": 4096},
+        ),
+        Invalid(
+            """
+            from functools import cache, lru_cache as memo
+
+            @cache
+            def parse(text, *, strict: bool):
+                return text.split()
+            """,
+            line=3,
+            column=1,
+            fixed="""
+            from functools import cache, lru_cache as memo
+
+            @memo(maxsize=1024)
+            def parse(text, *, strict: bool):
+                return text.split()
+            """,
+        ),
+        Invalid(
+            """
+            import functools
+
+            class Index:
+                @staticmethod
+                @functools.lru_cache(None)
+                def lookup(word):
+                    return word.lower()
+            """,
+            line=5,
+            column=5,
+            fixed="""
+            import functools
+
+            class Index:
+                @staticmethod
+                @functools.lru_cache(1024)
+                def lookup(word):
+                    return word.lower()
+            """,
+        ),
+        Invalid(
+            """
+            from async_lru import alru_cache
+
+            @alru_cache(maxsize=None)
+            async def fetch(url):
+                return await get(url)
+            """,
+            line=3,
+            column=1,
+            fixed="""
+            from async_lru import alru_cache
+
+            @alru_cache(maxsize=1024)
+            async def fetch(url):
+                return await get(url)
+            """,
+        ),
+        # `lru_cache` means something else here: no fix
+        Invalid(
+            """
+            from functools import cache
+
+            def lru_cache(f):
+                return f
+
+            @cache
+            def f(*args):
+                return args
+            """,
+            line=6,
+            column=1,
+        ),
+    ]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        for decorator in node.decorators:
+            kind = cache_kind(self.context, decorator)
+            if kind is None:
+                continue
+            unbounded = unbounded_maxsize(decorator, kind)
+            if unbounded is not None and self._has_unbounded_keys(node):
+                self.report(decorator, self._fix(decorator, kind, unbounded))
+
+    def _has_unbounded_keys(self, function: cst.FunctionDef) -> bool:
+        params = function.params
+        positional = list(params.posonly_params) + list(params.params)
+        if positional and self._is_classmethod(function):
+            positional = positional[1:]  # `cls`: one key per class
+        every = positional + list(params.kwonly_params)
+        if isinstance(params.star_arg, cst.Param):
+            every.append(params.star_arg)
+        if params.star_kwarg is not None:
+            every.append(params.star_kwarg)
+        return any(not self._finite(p.annotation) for p in every)
+
+    def _is_classmethod(self, function: cst.FunctionDef) -> bool:
+        return self.context.enclosing(cst.ClassDef) is not None and any(
+            self.context.matches(d, "builtins.classmethod") for d in function.decorators
+        )
+
+    def _finite(self, annotation: Optional[cst.Annotation]) -> bool:
+        """A type with few values: bool, Literal[...], an Enum of the module (also Optional of those)."""
+        if annotation is None:
+            return False
+        return self._finite_type(annotation.annotation)
+
+    def _finite_type(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return self._finite_type(node.left) and self._finite_type(node.right)
+        if isinstance(node, cst.Name) and node.value == "None":
+            return True
+        if isinstance(node, cst.Subscript):
+            head = self.context.qualified_name(node.value)
+            if head in _FINITE_ANNOTATIONS:
+                return True
+            if head in _OPTIONAL and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                return self._finite_type(node.slice[0].slice.value)
+            return False
+        if self.context.qualified_name(node) in _FINITE_ANNOTATIONS:
+            return True
+        classes = self.context.symbols.classes
+        return isinstance(node, cst.Name) and node.value in classes and is_enum_class(self.context, classes[node.value])
+
+    # -- fix ----------------------------------------------------------------------
+
+    def _fix(self, decorator: cst.Decorator, kind: str, unbounded: cst.CSTNode) -> Optional[List[Edit]]:
+        size = cst.Integer(str(self.options["maxsize"]))
+        if kind != UNBOUNDED_BY_DEFAULT:
+            return [Replace(unbounded, size)]
+        maxsize = cst.Arg(
+            value=size,
+            keyword=cst.Name("maxsize"),
+            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+        )
+        if isinstance(unbounded, cst.Attribute):  # functools.cache, ft.cache: keep the module's spelling
+            func: cst.BaseExpression = unbounded.with_changes(attr=cst.Name("lru_cache"))
+            return [Replace(unbounded, cst.Call(func, args=[maxsize]))]
+        local = self._lru_cache_name()
+        if local is None:
+            return None
+        edits: List[Edit] = [Replace(unbounded, cst.Call(cst.Name(local), args=[maxsize]))]
+        if local not in self.context.symbols.imports:
+            edits.append(EnsureImport("functools", "lru_cache"))
+        return edits
+
+    def _lru_cache_name(self) -> Optional[str]:
+        """The module's name for functools.lru_cache, or `lru_cache` when free."""
+        symbols = self.context.symbols
+        for local, qualified in symbols.imports.items():
+            if qualified == "functools.lru_cache":
+                return local
+        if "lru_cache" in symbols.defined or "lru_cache" in symbols.imports or "lru_cache" in symbols.nested_imports:
+            return None
+        return "lru_cache"
