@@ -9,9 +9,10 @@ import ast
 import codecs
 import io
 import re
+import time
 import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple, Type
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -20,6 +21,10 @@ from memlint.context import Context
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
 from memlint.rule import Fix, Replace, Report, Rule
 from memlint.suppress import Suppressions, split_lines
+
+# --timings: phase or rule code -> seconds, while the runner measures a file;
+# None otherwise, and then nothing below measures or wraps anything.
+TIMINGS: Optional[Dict[str, float]] = None
 
 SYNTAX_ERROR = ("MEM001", "syntax-error")
 UNDECODABLE = ("MEM002", "undecodable-file")
@@ -111,11 +116,37 @@ def _syntax_error(text: str, filename: str, error: Exception) -> Diagnostic:
     return _engine_diagnostic(filename, SYNTAX_ERROR, line, column, f"cannot parse this syntax: {message}")
 
 
+def record_time(phase: str, start: float) -> None:
+    if TIMINGS is not None:
+        TIMINGS[phase] += time.perf_counter() - start
+
+
+def _timed_visitors(rule: Rule, timings: Dict[str, float]) -> Callable[[], Dict[str, Callable]]:
+    """A ``get_visitors`` for ``rule`` whose methods add their time to the rule's code."""
+    methods = type(rule).get_visitors(rule)
+    code = rule.code
+
+    def wrap(method: Callable) -> Callable:
+        def timed(*args: object) -> None:
+            start = time.perf_counter()
+            try:
+                method(*args)
+            finally:
+                timings[code] += time.perf_counter() - start
+
+        return timed
+
+    return lambda: {name: wrap(method) for name, method in methods.items()}
+
+
 def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diagnostic]]:
+    start = time.perf_counter()
     try:
         return cst.parse_module(text), None
     except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
         return None, _syntax_error(text, filename, exc)
+    finally:
+        record_time("parse", start)
 
 
 def run_rules(
@@ -124,11 +155,17 @@ def run_rules(
     """The single batched walk; every rule sees every node once."""
     context = Context(module, filename, settings)
     rules = [cls(context, settings.options_for(cls)) for cls in rule_classes]  # type: ignore[attr-defined]
+    if TIMINGS is not None:
+        for rule in rules:
+            rule.get_visitors = _timed_visitors(rule, TIMINGS)  # type: ignore[method-assign]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    start = time.perf_counter()
     try:
         wrapper.visit_batched(rules, before_visit=context.push, after_leave=context.pop)
     except Exception as exc:  # find which rule raised, so it can be named and skipped
         raise RuleCrash(_crashed_rule(exc, rule_classes), exc) from exc
+    finally:
+        record_time("walk", start)
     return [report for rule in rules for report in rule.reports]
 
 
@@ -166,7 +203,9 @@ def lint_module(
 
 
 def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Report]) -> List[Finding]:
+    start = time.perf_counter()
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    record_time("positions", start)
     suppressions = Suppressions(split_lines(text))
     findings = []
     for report in reports:
