@@ -80,3 +80,33 @@ def test_ctrl_c_stops_the_pool_cleanly(tmp_path):
     assert run.returncode == 130, err
     assert err.decode().strip() == "memlint: interrupted"
     assert out == b""
+
+
+def test_matches_precheck_agrees_with_name_resolution():
+    """Context.matches skips resolution when a name cannot match; it must
+    answer exactly as resolving would, for every call and every target."""
+    from memlint.engine import lint_text
+    from memlint.rule import Rule
+
+    source = (
+        "import gc\nimport gc as g\nfrom gc import disable as d, enable\nimport os.path\n"
+        "def f(len):\n    from gc import collect as c\n    c(); len(); gc.disable(); g.enable(); d()\n"
+        "    os.path.join(); enable(); print(); list(range(3)); x.disable()\n"
+        "def h():\n    gc = 1\n    gc.disable()\n"
+    )
+    targets = [("gc.disable",), ("gc.enable", "gc.collect"), ("builtins.len",), ("builtins.print",),
+               ("os.path.join",), ("builtins.range", "builtins.list"), ("x.disable",)]
+    answers = []
+
+    class Probe(Rule):
+        code, name, message = "TST002", "probe", "probe"
+
+        def visit_Call(self, node):
+            for names in targets:
+                resolved = self.context.qualified_name(node) in names
+                answers.append((resolved, self.context.matches(node, *names)))
+
+    lint_text(source, "x.py", Settings(), [Probe])
+    assert len(answers) == 12 * len(targets)
+    assert all(resolved == matched for resolved, matched in answers)
+    assert sum(resolved for resolved, _ in answers) == 9  # not: len (a parameter), x.disable, the local gc
