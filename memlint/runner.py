@@ -230,6 +230,10 @@ def run_files(
     ``registry`` is the one the settings were validated with (possibly the
     cache's rule stubs); it only decides fixability of cached findings here.
     """
+    if cache is not None and registry is None:
+        from memlint.registry import get_registry
+
+        registry = get_registry()
     reports: List[FileReport] = []
     work: List[Tuple[str, Settings]] = []
     for path in files:
