@@ -8,10 +8,13 @@ Corpora: copies of the installed standard library and the installed pip
 package in a temporary directory (copies, so editing a file is harmless and
 no pyproject.toml of this repository applies). ``--quick``: pip only.
 
-Every step runs in a fresh subprocess; its wall time and the peak RSS of the
-largest process of its tree (``wait4``: the maximum of the process and its
-waited-for children, i.e. the worst worker or the parent) are recorded.
-Numbers on a busy machine are noisy: compare ratios within one run.
+Every step runs in a fresh subprocess; its wall time, its CPU time (user +
+system, the process and its waited-for children: all workers) and the peak
+RSS of the largest process of its tree (``wait4``: the maximum of the process
+and its children, i.e. the worst worker or the parent) are recorded.
+Numbers on a busy machine are noisy: compare ratios within one run. CPU time
+is much less sensitive to other load than wall time: on a loaded machine,
+"CPU / jobs" estimates the wall time the pool would take on idle cores.
 """
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ PEER_SELECT = "E,W,F,C90,B,C4,SIM"  # flake8's defaults plus the three plugins; 
 class Step:
     name: str
     seconds: float
+    cpu: float  # user + system seconds of the whole process tree
     peak_mb: float
     note: str = ""
 
@@ -60,7 +64,7 @@ def run(cmd: Sequence[str], cwd: Optional[str] = None) -> Step:
     if code not in (0, 1, 2):  # 2: memlint reported an internal error for some file; timed all the same
         sys.exit(f"benchmark step failed ({code}): {' '.join(cmd)}\n{stderr.decode()[-2000:]}")
     note = f" (exit 2: {stderr.decode().splitlines()[0][:80]})" if code == 2 and stderr.strip() else ""
-    return Step(" ".join(cmd), seconds, usage.ru_maxrss / 1024, note)
+    return Step(" ".join(cmd), seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, note)
 
 
 def copy_corpus(source: str, target: str) -> str:
@@ -156,9 +160,12 @@ def bench_corpus(label: str, top: str, jobs: int, peers: Optional[str], work: st
         "g": "(g) ruff, same rule families",
     }
     floor = steps["a"].seconds
-    out = ["| step | seconds | × (a) | peak RSS, MB |", "|---|---:|---:|---:|"]
+    out = ["| step | wall s | × (a) | CPU s | CPU × (a) | peak RSS, MB |", "|---|---:|---:|---:|---:|---:|"]
     for key, step in steps.items():
-        out.append(f"| {names[key]}{step.note} | {step.seconds:.2f} | {step.seconds / floor:.3f} | {step.peak_mb:.0f} |")
+        out.append(
+            f"| {names[key]}{step.note} | {step.seconds:.2f} | {step.seconds / floor:.3f} "
+            f"| {step.cpu:.2f} | {step.cpu / steps['a'].cpu:.3f} | {step.peak_mb:.0f} |"
+        )
     if "f" not in steps:
         out.append(f"| (f) flake8: skipped ({problem}) | | | |")
     if "g" not in steps:
@@ -179,6 +186,7 @@ def targets(steps: Dict[str, Step], jobs: int) -> List[str]:
     a, cold = steps["a"].seconds, steps["bN"].seconds
     rows = [
         (f"cold `-j{jobs}` ≤ 1.0 × (a)", cold / a, 1.0),
+        (f"the same from CPU time: (CPU of `-j{jobs}` / {jobs}) / CPU of (a)", steps["bN"].cpu / jobs / steps["a"].cpu, 1.0),
         ("warm ≤ 0.05 × cold", steps["c"].seconds / cold, 0.05),
         ("one edited ≤ 1.5 × (file alone + warm)", steps["d"].seconds / (steps["alone"].seconds + steps["c"].seconds), 1.5),
         ("`--fix --diff` ≤ 2 × cold", steps["e"].seconds / cold, 2.0),
