@@ -92,7 +92,7 @@ def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> Fi
     from memlint.registry import get_registry
 
     registry = get_registry()
-    rules = settings.enabled_rules(registry, path)
+    rules = _enabled_rules(settings, registry, path)
     report = FileReport(path)
     result, decoded = engine.lint_bytes(data, path, settings, rules)
     report.errors.extend(result.errors)
@@ -116,6 +116,21 @@ def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> Fi
         else:
             report.output = _encode(outcome.text, decoded.encoding, report)
     return report
+
+
+# (id(settings), id(registry), per-file ignores) -> (settings, registry, rules):
+# the rule classes of a directory are selected once, not per file.
+_ENABLED: Dict[Tuple[int, int, Tuple[str, ...]], Tuple[Settings, object, list]] = {}
+
+
+def _enabled_rules(settings: Settings, registry, path: str) -> list:
+    key = (id(settings), id(registry), tuple(settings.ignores_for(path)))
+    known = _ENABLED.get(key)
+    if known is None or known[0] is not settings or known[1] is not registry:
+        if len(_ENABLED) > 256:  # settings arrive anew with every chunk a worker gets
+            _ENABLED.clear()
+        known = _ENABLED[key] = (settings, registry, settings.enabled_rules(registry, path))
+    return known[2]
 
 
 def _unsafe(settings: Settings, mode: Mode) -> bool:
