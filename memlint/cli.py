@@ -1,8 +1,12 @@
-"""``memlint`` command line: ``check`` (the default), ``rule``, ``config``.
+"""``memlint`` command line: ``check`` (the default), ``rule``, ``config``,
+``clean``.
 
 Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal
-error. Errors are one line on stderr; a traceback only with ``--verbose`` or
-``MEMLINT_DEBUG=1``.
+error, 130 interrupted. Errors are one line on stderr; a traceback only with
+``--verbose`` or ``MEMLINT_DEBUG=1``.
+
+Nothing here imports libcst or the rules up front: a run answered entirely
+from the cache (:mod:`memlint.cache`) never loads them.
 """
 from __future__ import annotations
 
@@ -10,19 +14,22 @@ import argparse
 import json
 import os
 import sys
+import time
 import traceback
 from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Sequence
 
 from memlint import __version__
+from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
 from memlint.config import ConfigResolver, parse_version
 from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
-from memlint.registry import get_registry
+from memlint.registry import Registry, RuleSource, get_registry
 from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
 
-SUBCOMMANDS = ("check", "rule", "config")
+SUBCOMMANDS = ("check", "rule", "config", "clean")
 FORMATS = ("text", "json", "github", "sarif")
+PHASES = ("read", "parse", "walk", "positions", "fix")
 
 
 def _comma_list(value: str) -> List[str]:
@@ -67,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = check.add_argument_group("running")
     run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (1: in-process)")
     run.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+    run.add_argument("--cache-dir", help=f"result cache directory (default: ${CACHE_DIR_ENV} or {DEFAULT_CACHE_DIR})")
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    run.add_argument("--timings", action="store_true", help="time per phase and per rule, on stderr")
 
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code or name")
@@ -75,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="show the effective settings for a path")
     config.add_argument("path", nargs="?", default=".")
     config.add_argument("--config", metavar="PYPROJECT")
+
+    clean_cmd = sub.add_parser("clean", help="remove the result cache")
+    clean_cmd.add_argument("--cache-dir", help=f"default: ${CACHE_DIR_ENV} or {DEFAULT_CACHE_DIR}")
     return parser
 
 
@@ -96,6 +109,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _rule_command(args)
         if args.command == "config":
             return _config_command(args)
+        if args.command == "clean":
+            return _clean_command(args)
         return _check_command(args)
     except UsageError as exc:
         print(f"memlint: error: {exc}", file=sys.stderr)
@@ -110,8 +125,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
 
-def _overrides(args: argparse.Namespace) -> Dict[str, Any]:
-    registry = get_registry()
+def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
     for flag in ("select", "extend_select", "ignore"):
         registry.check_selectors(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
     return {
@@ -127,16 +141,53 @@ def _overrides(args: argparse.Namespace) -> Dict[str, Any]:
 def _check_command(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    resolver = ConfigResolver(get_registry(), config_path=args.config, overrides=_overrides(args))
-    mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes)
-    if "-" in args.paths:
+    stdin = "-" in args.paths
+    cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
+    registry = _registry(cache)
+    resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
+    mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
+    start = time.perf_counter()
+    if stdin:
         if len(args.paths) > 1:
             raise UsageError("- (stdin) cannot be combined with other paths")
         reports = [_check_stdin(args, resolver, mode)]
     else:
         files = discover_files(args.paths, resolver)
-        reports = run_files(files, resolver, mode, args.jobs)
-    return _emit(reports, args, mode)
+        reports = run_files(files, resolver, mode, args.jobs, cache, registry)
+    if args.timings:
+        _print_timings(reports, registry, time.perf_counter() - start)
+    return _emit(reports, args, mode, registry)
+
+
+def _registry(cache: Optional[Cache]) -> Registry:
+    """The rules to validate selections and configuration against: from the
+    cache's rule catalog when it has one for this code (no rule is imported),
+    else the real registry, whose catalog is then stored for the next run."""
+    if cache is not None:
+        stubs = cache.load_rule_stubs()
+        if stubs is not None:
+            return Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
+    registry = get_registry()
+    if cache is not None:
+        cache.store_rule_catalog(registry.rules)
+    return registry
+
+
+def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -> None:
+    """Seconds per phase and per rule, summed over files (and workers).
+    Phases nest: ``fix`` includes the re-lints' parse/walk/positions, ``walk``
+    includes the rules' own time."""
+    totals: Dict[str, float] = {}
+    for report in reports:
+        for key, seconds in report.timings.items():
+            totals[key] = totals.get(key, 0.0) + seconds
+    out = [f"memlint: timings, seconds summed over {len(reports)} files ({wall:.3f} s wall)"]
+    out.extend(f"  {phase:<10} {totals.get(phase, 0.0):9.3f}" for phase in PHASES)
+    rules = sorted((k for k in totals if k not in PHASES), key=lambda k: (-totals[k], k))
+    for code in rules:
+        rule = registry.get(code)
+        out.append(f"  {code:<10} {totals[code]:9.3f}  {rule.name if rule else ''}")
+    print("\n".join(out), file=sys.stderr)
 
 
 def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> FileReport:
@@ -151,7 +202,7 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode)
     return report
 
 
-def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode) -> int:
+def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry) -> int:
     diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
     errors = [e for r in reports for e in r.errors]
     stdin_fix = args.paths == ["-"] and mode.fix and not mode.diff
@@ -163,7 +214,7 @@ def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode) -> in
     elif args.format == "github":
         stream.write(format_github(diagnostics))
     elif args.format == "sarif":
-        stream.write(format_sarif(diagnostics, get_registry().rules, __version__))
+        stream.write(format_sarif(diagnostics, registry.rules, __version__))
     else:
         stream.write(format_text(diagnostics))
     if args.statistics and not mode.diff:
@@ -220,4 +271,11 @@ def _config_command(args: argparse.Namespace) -> int:
     data = asdict(settings)
     data["enabled_rules"] = [rule.code for rule in settings.enabled_rules(get_registry())]
     print(json.dumps(data, indent=2, default=list))
+    return 0
+
+
+def _clean_command(args: argparse.Namespace) -> int:
+    directory = args.cache_dir or default_cache_dir()
+    if clean(directory):
+        print(f"memlint: removed {directory}", file=sys.stderr)
     return 0

@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,8 +23,10 @@ else:  # pragma: no cover - exercised on the oldest supported Python
     import tomli as tomllib
 
 from memlint.errors import ConfigError
-from memlint.registry import Registry
-from memlint.rule import Rule
+
+if TYPE_CHECKING:  # not at run time: a fully cached run must not import libcst
+    from memlint.registry import Registry
+    from memlint.rule import Rule
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", ".eggs", "*.egg-info",

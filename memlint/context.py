@@ -9,7 +9,7 @@ derived from that path or computed lazily on first use and cached per file.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
 import libcst as cst
 
@@ -271,13 +271,7 @@ class Context:
         """The qualified name a Name/Attribute chain refers to, through the
         module's imports: ``ft.lru_cache`` -> ``functools.lru_cache``; a Call
         resolves its function. None when unknown or locally defined."""
-        if isinstance(node, cst.Call):
-            node = node.func
-        if isinstance(node, cst.Decorator):
-            node = node.decorator
-            if isinstance(node, cst.Call):
-                node = node.func
-        dotted = dotted_name(node)
+        dotted = dotted_name(_callee(node))
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
@@ -293,7 +287,38 @@ class Context:
 
     def matches(self, node: cst.CSTNode, *qualified_names: str) -> bool:
         """True when ``node`` (a name, attribute, call or decorator) refers to one of ``qualified_names``."""
-        return self.qualified_name(node) in qualified_names
+        return self._could_match(node, qualified_names) and self.qualified_name(node) in qualified_names
+
+    def _could_match(self, node: cst.CSTNode, qualified_names: Sequence[str]) -> bool:
+        """A syntactic precheck that never rejects a node :meth:`qualified_name`
+        would resolve to one of ``qualified_names``, so most calls skip name
+        resolution (which computes scope information). Resolution replaces only
+        the head of ``a.b.c``: with an attribute, the last part is kept; a bare
+        name is an import or a builtin."""
+        dotted = dotted_name(_callee(node))
+        if dotted is None:
+            return False
+        head, _, rest = dotted.partition(".")
+        if rest:
+            last = dotted.rpartition(".")[2]
+            return any(name.rpartition(".")[2] == last for name in qualified_names)
+        symbols = self.symbols
+        return (
+            head in symbols.nested_imports
+            or symbols.imports.get(head) in qualified_names
+            or f"builtins.{head}" in qualified_names
+        )
+
+
+def _callee(node: cst.CSTNode) -> cst.CSTNode:
+    """The name part of a call or decorator: ``f`` of ``f()``, ``@f`` and ``@f()``."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Decorator):
+        node = node.decorator
+        if isinstance(node, cst.Call):
+            node = node.func
+    return node
 
 
 def _imported_only(info: ScopeInfo, name: str) -> Optional[str]:

@@ -10,10 +10,11 @@ import codecs
 import io
 import re
 import sys
+import time
 import tokenize
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -22,6 +23,10 @@ from memlint.context import Context
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
 from memlint.rule import Fix, Replace, Report, Rule
 from memlint.suppress import Suppressions, split_lines
+
+# --timings: phase or rule code -> seconds, while the runner measures a file;
+# None otherwise, and then nothing below measures or wraps anything.
+TIMINGS: Optional[Dict[str, float]] = None
 
 SYNTAX_ERROR = ("MEM001", "syntax-error")
 UNDECODABLE = ("MEM002", "undecodable-file")
@@ -124,13 +129,17 @@ def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diag
     familiar error positions. Syntax CPython rejects may still be valid for a
     newer target version, so libcst gets the final word unless the input is
     too deeply nested for it."""
-    cpython_error, fatal = _cpython_syntax_error(text, filename)
-    if fatal:
-        return None, cpython_error
+    start = time.perf_counter()
     try:
-        return cst.parse_module(text), None
-    except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
-        return None, cpython_error or _libcst_error(filename, exc)
+        cpython_error, fatal = _cpython_syntax_error(text, filename)
+        if fatal:
+            return None, cpython_error
+        try:
+            return cst.parse_module(text), None
+        except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
+            return None, cpython_error or _libcst_error(filename, exc)
+    finally:
+        record_time("parse", start)
 
 
 def _libcst_error(filename: str, error: Exception) -> Diagnostic:
@@ -147,13 +156,40 @@ def _libcst_error(filename: str, error: Exception) -> Diagnostic:
 RECURSION_LIMIT = 20000
 
 
+def record_time(phase: str, start: float) -> None:
+    if TIMINGS is not None:
+        TIMINGS[phase] += time.perf_counter() - start
+
+
+def _timed_visitors(rule: Rule, timings: Dict[str, float]) -> Callable[[], Dict[str, Callable]]:
+    """A ``get_visitors`` for ``rule`` whose methods add their time to the rule's code."""
+    methods = type(rule).get_visitors(rule)
+    code = rule.code
+
+    def wrap(method: Callable) -> Callable:
+        def timed(*args: object) -> None:
+            start = time.perf_counter()
+            try:
+                method(*args)
+            finally:
+                timings[code] += time.perf_counter() - start
+
+        return timed
+
+    return lambda: {name: wrap(method) for name, method in methods.items()}
+
+
 def run_rules(
     module: cst.Module, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
 ) -> List[Report]:
     """The single batched walk; every rule sees every node once."""
     context = Context(module, filename, settings)
     rules = [cls(context, settings.options_for(cls)) for cls in rule_classes]  # type: ignore[attr-defined]
+    if TIMINGS is not None:
+        for rule in rules:
+            rule.get_visitors = _timed_visitors(rule, TIMINGS)  # type: ignore[method-assign]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    start = time.perf_counter()
     try:
         wrapper.visit_batched(rules, before_visit=context.push, after_leave=context.pop)
     except RecursionError:
@@ -163,6 +199,8 @@ def run_rules(
         if culprit is None:
             raise
         raise RuleCrash(culprit, exc) from exc
+    finally:
+        record_time("walk", start)
     return [report for rule in rules for report in rule.reports]
 
 
@@ -213,7 +251,9 @@ def _recursion_limit(limit: int) -> Iterator[None]:
 
 
 def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Report]) -> List[Finding]:
+    start = time.perf_counter()
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    record_time("positions", start)
     suppressions = Suppressions(split_lines(text))
     findings = []
     for report in reports:

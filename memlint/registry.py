@@ -15,10 +15,12 @@ import re
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from memlint.errors import UsageError
-from memlint.rule import Rule
+
+if TYPE_CHECKING:  # imported where needed: a Registry of cached rule descriptions needs no libcst
+    from memlint.rule import Rule
 
 BUILTIN_PACKAGE = "memlint.rules"
 ENTRY_POINT_GROUP = "memlint.rules"
@@ -125,6 +127,8 @@ def check_rule_class(rule: Type[Rule]) -> None:
 
 def rules_in(obj: object) -> List[Type[Rule]]:
     """Rule classes from an entry point's object: module/package, class or list."""
+    from memlint.rule import Rule
+
     if isinstance(obj, ModuleType):
         return _rules_in_module(obj)
     if inspect.isclass(obj) and issubclass(obj, Rule):
@@ -135,6 +139,8 @@ def rules_in(obj: object) -> List[Type[Rule]]:
 
 
 def _rules_in_module(module: ModuleType) -> List[Type[Rule]]:
+    from memlint.rule import Rule
+
     modules = [module]
     for info in pkgutil.iter_modules(getattr(module, "__path__", []) or []):
         if not info.name.startswith("_"):

@@ -128,6 +128,9 @@ class Invalid:
         return None if self.fixed is None else _dedent(self.fixed)
 
 
+_VISITOR_NAMES: Dict[type, Tuple[str, ...]] = {}  # rule class -> its visit_*/leave_* methods
+
+
 class Rule(cst.BatchableCSTVisitor):
     """Base class of all rules. Subclasses set the class attributes below."""
 
@@ -150,6 +153,15 @@ class Rule(cst.BatchableCSTVisitor):
         resolved.update(options or {})
         self.options = resolved  # type: ignore[misc]
         self.reports: List[Report] = []
+
+    def get_visitors(self) -> Dict[str, Any]:
+        """libcst's version inspects every attribute of the class (hundreds of
+        no-op stubs) for every instance, i.e. per rule per file; the names
+        depend only on the class, so find them once."""
+        names = _VISITOR_NAMES.get(type(self))
+        if names is None:
+            names = _VISITOR_NAMES[type(self)] = tuple(super().get_visitors())
+        return {name: getattr(self, name) for name in names}
 
     def report(
         self,

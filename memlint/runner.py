@@ -1,21 +1,26 @@
-"""File discovery, per-file lint/fix with safe writes, and the process pool."""
+"""File discovery, per-file lint/fix with safe writes, the result cache and
+the process pool.
+
+This module imports no libcst: a run whose files are all in the cache never
+loads the engine or the rules. Linting imports them on first use.
+"""
 from __future__ import annotations
 
 import difflib
+import multiprocessing
 import os
+import signal
 import stat
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from memlint.cache import Cache
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
-from memlint.engine import Finding, lint_bytes
 from memlint.errors import UsageError
-from memlint.fixes import fix_allowed, fix_text
-from memlint.registry import get_registry
-from memlint.rule import Applicability
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -27,6 +32,7 @@ class Mode:
     fix: bool = False
     diff: bool = False
     unsafe_fixes: Optional[bool] = None  # None: from the configuration
+    timings: bool = False  # measure phases and rules (--timings)
 
 
 @dataclass
@@ -39,6 +45,7 @@ class FileReport:
     unsafe_fixable: int = 0  # remaining findings that --unsafe-fixes would fix
     diff: str = ""
     output: Optional[bytes] = None  # fixed bytes, for stdin
+    timings: Dict[str, float] = field(default_factory=dict)  # phase or rule code -> seconds
 
 
 # -- discovery --------------------------------------------------------------------
@@ -80,22 +87,28 @@ def _walk(top: str, resolver: ConfigResolver) -> Iterator[str]:
 
 def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> FileReport:
     """Lint (and maybe fix) one file's bytes; never raises for bad input."""
+    from memlint import engine
+    from memlint.fixes import fix_allowed, fix_text
+    from memlint.registry import get_registry
+
     registry = get_registry()
-    rules = settings.enabled_rules(registry, path)
+    rules = _enabled_rules(settings, registry, path)
     report = FileReport(path)
-    result, decoded = lint_bytes(data, path, settings, rules)
+    result, decoded = engine.lint_bytes(data, path, settings, rules)
     report.errors.extend(result.errors)
-    unsafe = settings.unsafe_fixes if mode.unsafe_fixes is None else mode.unsafe_fixes
+    unsafe = _unsafe(settings, mode)
     if decoded is None or not (mode.fix or mode.diff) or not any(f.fix for f in result.findings):
         report.diagnostics = result.diagnostics
-        report.unsafe_fixable = _count_unsafe(result.findings, settings, registry, unsafe)
+        report.unsafe_fixable = count_unsafe(report.diagnostics, settings, registry, unsafe)
         return report
     allowed = fix_allowed(settings, registry, unsafe, display=mode.diff)
+    start = time.perf_counter()
     outcome = fix_text(decoded.text, path, settings, rules, allowed)
+    engine.record_time("fix", start)
     report.warnings.extend(outcome.warnings)
     report.errors.extend(e for e in outcome.result.errors if e not in report.errors)
     report.diagnostics = outcome.result.diagnostics
-    report.unsafe_fixable = _count_unsafe(outcome.result.findings, settings, registry, unsafe)
+    report.unsafe_fixable = count_unsafe(report.diagnostics, settings, registry, unsafe)
     if outcome.fixed:
         report.fixed = outcome.fixed
         if mode.diff:
@@ -105,13 +118,47 @@ def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> Fi
     return report
 
 
-def _count_unsafe(findings: Sequence[Finding], settings: Settings, registry, unsafe: bool) -> int:
+# (id(settings), id(registry), per-file ignores) -> (settings, registry, rules):
+# the rule classes of a directory are selected once, not per file.
+_ENABLED: Dict[Tuple[int, int, Tuple[str, ...]], Tuple[Settings, object, list]] = {}
+
+
+def _enabled_rules(settings: Settings, registry, path: str) -> list:
+    key = (id(settings), id(registry), tuple(settings.ignores_for(path)))
+    known = _ENABLED.get(key)
+    if known is None or known[0] is not settings or known[1] is not registry:
+        if len(_ENABLED) > 256:  # settings arrive anew with every chunk a worker gets
+            _ENABLED.clear()
+        known = _ENABLED[key] = (settings, registry, settings.enabled_rules(registry, path))
+    return known[2]
+
+
+def _unsafe(settings: Settings, mode: Mode) -> bool:
+    return settings.unsafe_fixes if mode.unsafe_fixes is None else mode.unsafe_fixes
+
+
+def count_unsafe(diagnostics: Sequence[Diagnostic], settings: Settings, registry, unsafe: bool) -> int:
+    """Findings that only ``--unsafe-fixes`` would fix (for the summary line)."""
     if unsafe:
         return 0
     return sum(
-        1 for f in findings
-        if f.fix is not None and f.fix.applicability is Applicability.UNSAFE
-        and settings.is_fixable(f.diagnostic.code, registry)
+        1 for d in diagnostics
+        if d.fix is not None and d.fix.applicability == "unsafe" and settings.is_fixable(d.code, registry)
+    )
+
+
+def has_applicable_fix(diagnostics: Sequence[Diagnostic], settings: Settings, registry, mode: Mode) -> bool:
+    """Would ``--fix``/``--diff`` in this mode change the file these are the
+    (cached) findings of? The same test as :func:`memlint.fixes.fix_allowed`,
+    on plain diagnostics."""
+    applicable = {"safe"}
+    if _unsafe(settings, mode):
+        applicable.add("unsafe")
+    if mode.diff:
+        applicable.add("display-only")
+    return any(
+        d.fix is not None and d.fix.applicability in applicable and settings.is_fixable(d.code, registry)
+        for d in diagnostics
     )
 
 
@@ -132,21 +179,33 @@ def unified_diff(before: str, after: str, path: str) -> str:
     )
 
 
-def process_path(path: str, settings: Settings, mode: Mode) -> FileReport:
+def process_path(path: str, settings: Settings, mode: Mode, cache: Optional[Cache] = None) -> FileReport:
+    """Read, lint or fix, write; with a cache, store lint results (see
+    :mod:`memlint.cache` for when a result is stored)."""
+    start = time.perf_counter()
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return FileReport(path, errors=[f"{path}: cannot read: {exc.strerror or exc}"])
+    read_time = time.perf_counter() - start
     report = process_source(data, path, settings, mode)
+    written = None
     if report.output is not None and not mode.diff:
         if report.output != data:
-            _write_atomic(path, report.output, report)
+            written = report.output if _write_atomic(path, report.output, report) else None
         report.output = None
+    if cache is not None and not report.errors and not report.warnings:
+        # The final diagnostics belong to the bytes now on disk.
+        stored = written if report.fixed else data
+        if stored is not None:
+            cache.put(settings, cache.key(path, stored), report.diagnostics)
+    if mode.timings:
+        report.timings["read"] = report.timings.get("read", 0.0) + read_time
     return report
 
 
-def _write_atomic(path: str, data: bytes, report: FileReport) -> None:
+def _write_atomic(path: str, data: bytes, report: FileReport) -> bool:
     """Write via a temporary file in the same directory and ``os.replace``,
     keeping the file's permission bits; the original survives any failure."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -156,12 +215,13 @@ def _write_atomic(path: str, data: bytes, report: FileReport) -> None:
     except OSError as exc:
         report.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
         report.fixed = 0
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(temp, mode)
         os.replace(temp, path)
+        return True
     except OSError as exc:
         report.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
         report.fixed = 0
@@ -169,28 +229,113 @@ def _write_atomic(path: str, data: bytes, report: FileReport) -> None:
             os.unlink(temp)
         except OSError:
             pass
+        return False
 
 
 # -- many files -------------------------------------------------------------------
 
 
-def _process_chunk(chunk: Sequence[Tuple[str, Settings]], mode: Mode) -> List[FileReport]:
-    return [process_path(path, settings, mode) for path, settings in chunk]
+def run_files(
+    files: Sequence[str], resolver: ConfigResolver, mode: Mode, jobs: int,
+    cache: Optional[Cache] = None, registry=None,
+) -> List[FileReport]:
+    """Answer what the cache can, lint the rest in-process (jobs=1) or in a
+    process pool; reports come back sorted by path whatever the scheduling.
 
+    ``registry`` is the one the settings were validated with (possibly the
+    cache's rule stubs); it only decides fixability of cached findings here.
+    """
+    if cache is not None and registry is None:
+        from memlint.registry import get_registry
 
-def run_files(files: Sequence[str], resolver: ConfigResolver, mode: Mode, jobs: int) -> List[FileReport]:
-    """Process files in-process (jobs=1) or in a process pool; results come
-    back sorted by path whatever the scheduling."""
-    work = [(path, resolver.for_path(path)) for path in files]
-    if jobs <= 1 or len(work) < 2:
-        return _process_chunk(work, mode)
-    chunks = list(_chunks(work, max(1, min(16, len(work) // (jobs * 4) or 1))))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_process_chunk, chunk, mode) for chunk in chunks]
-        reports = [report for future in futures for report in future.result()]
+        registry = get_registry()
+    reports: List[FileReport] = []
+    work: List[Tuple[str, Settings]] = []
+    for path in files:
+        settings = resolver.for_path(path)
+        cached = _from_cache(path, settings, mode, cache, registry) if _cacheable(cache, settings) else None
+        if cached is not None:
+            reports.append(cached)
+        else:
+            work.append((path, settings))
+    if work:
+        reports.extend(_lint_all(work, mode, cache, jobs))
+    if cache is not None:
+        cache.prune()
     return sorted(reports, key=lambda r: r.path)
 
 
-def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _cacheable(cache: Optional[Cache], settings: Settings) -> bool:
+    # astroid inference reads other modules, which the cache key does not cover.
+    return cache is not None and not settings.enable_inference
+
+
+def _from_cache(path: str, settings: Settings, mode: Mode, cache: Cache, registry) -> Optional[FileReport]:
+    """The report of a file from its cache entry, if there is one and it is
+    the whole answer (in fix mode: nothing to fix)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None  # the lint reports the error
+    diagnostics = cache.get(settings, cache.key(path, data))
+    if diagnostics is None or ((mode.fix or mode.diff) and has_applicable_fix(diagnostics, settings, registry, mode)):
+        return None
+    unsafe = count_unsafe(diagnostics, settings, registry, _unsafe(settings, mode))
+    return FileReport(path, diagnostics=diagnostics, unsafe_fixable=unsafe)
+
+
+# Per worker process: set once by the pool initializer, not sent with every chunk.
+_WORKER: Dict[str, object] = {}
+
+
+def _init_worker(mode: Mode, cache: Optional[Cache]) -> None:
+    # Ctrl-C goes to the whole process group: the parent alone handles it
+    # (and terminates the workers), so workers print no tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(mode=mode, cache=cache)
+
+
+def _lint_in_worker(item: Tuple[str, Settings]) -> FileReport:
+    return _lint_one(item, _WORKER["mode"], _WORKER["cache"])  # type: ignore[arg-type]
+
+
+def _lint_one(item: Tuple[str, Settings], mode: Mode, cache: Optional[Cache]) -> FileReport:
+    path, settings = item
+    return _timed(lambda: process_path(path, settings, mode, cache if _cacheable(cache, settings) else None), mode)
+
+
+def _timed(run: Callable[[], FileReport], mode: Mode) -> FileReport:
+    """Run one file; with --timings, attach the engine's phase and rule times."""
+    if not mode.timings:
+        return run()
+    from memlint import engine
+
+    engine.TIMINGS = defaultdict(float)
+    try:
+        report = run()
+        for key, seconds in engine.TIMINGS.items():
+            report.timings[key] = report.timings.get(key, 0.0) + seconds
+    finally:
+        engine.TIMINGS = None
+    return report
+
+
+def _lint_all(work: Sequence[Tuple[str, Settings]], mode: Mode, cache: Optional[Cache], jobs: int) -> List[FileReport]:
+    if jobs <= 1 or len(work) < 2:
+        return [_lint_one(item, mode, cache) for item in work]
+    jobs = min(jobs, len(work))
+    # Chunks amortise the pickling of settings; several chunks per worker keep
+    # the load balanced when a few files are much bigger than the rest.
+    chunksize = max(1, min(16, len(work) // (jobs * 8)))
+    pool = multiprocessing.Pool(jobs, initializer=_init_worker, initargs=(mode, cache))
+    try:
+        reports = list(pool.imap(_lint_in_worker, work, chunksize))
+    except BaseException:  # Ctrl-C or a bug: stop the workers now, not after their chunks
+        pool.terminate()
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
+    return reports
+
