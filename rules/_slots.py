@@ -107,6 +107,7 @@ class ClassFacts:
     later_attrs: Set[str] = field(default_factory=set)  # self.x set in other methods
     setter_attrs: Dict[str, List[str]] = field(default_factory=dict)  # property -> self.x its setter sets
     foreign_attrs: Set[str] = field(default_factory=set)  # other.x set in methods
+    annotations: Set[str] = field(default_factory=set)  # names annotated in the class body
     has_init: bool = False
     dynamic: List[str] = field(default_factory=list)  # why instances need a __dict__
     owns_resources: bool = False
@@ -121,6 +122,7 @@ class ModuleFacts:
     weak_classes: Set[str] = field(default_factory=set)  # classes whose instances are weakly referenced
     weak_unknown: bool = False  # something else is weakly referenced
     multi_base: Set[str] = field(default_factory=set)  # classes used beside another base
+    bases_of_unslotted: Set[str] = field(default_factory=set)  # classes a class without __slots__ extends
 
 
 def module_facts(context: Context) -> ModuleFacts:
@@ -229,10 +231,12 @@ class _Scanner:
         self._class_body(facts)
         for base in node.bases:
             self._walk(base)
-        if len(node.bases) > 1:
-            for base in node.bases:
-                if isinstance(base.value, cst.Name):
+        for base in node.bases:
+            if isinstance(base.value, cst.Name):
+                if len(node.bases) > 1:
                     self.result.multi_base.add(base.value.value)
+                if facts.slots is None:
+                    self.result.bases_of_unslotted.add(base.value.value)
         for decorator in node.decorators:
             self._walk(decorator)
         self.path.append(node.name.value)
@@ -260,6 +264,8 @@ class _Scanner:
                 facts.class_attrs.setdefault(statement.name.value, statement)
             elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
                 self._class_assignment(facts, statement)
+                if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
+                    facts.annotations.add(statement.target.value)
 
     def _method_decorator(self, facts: ClassFacts, name: str, decorator: cst.BaseExpression) -> None:
         qualified = self.context.qualified_name(decorator) or ""
@@ -653,13 +659,15 @@ def _named_base(qualified: str) -> Layout:
 
 def _module_class(context: Context, base: ClassFacts, seen: Set[cst.ClassDef]) -> Layout:
     node = base.node
-    if node.keywords or any(_changes_layout(context, d) for d in node.decorators):
+    if node.keywords or any(decorator_kind(context, d) == "replacing" for d in node.decorators):
         return Layout(UNKNOWN, weakref=True)
-    above = _bases(context, node, seen)
     if any(context.qualified_name(arg.value) in SPECIAL_BASES for arg in node.bases):
         return Layout(UNKNOWN, weakref=True)
+    above = _bases(context, node, seen)
+    if any(makes_slots(context, d) for d in node.decorators):
+        return Layout(above.state, weakref=True, slots=above.slots)  # its slot names are not written out
     if base.slots is None:
-        return Layout(HAS_DICT, weakref=True) if above.state != UNKNOWN else Layout(UNKNOWN, weakref=True)
+        return Layout(HAS_DICT if above.state != UNKNOWN else UNKNOWN, weakref=True)
     if base.slots.names is None:
         return Layout(_worst(above.state, UNKNOWN), weakref=True)
     names = base.slots.name_set
@@ -670,6 +678,24 @@ def _module_class(context: Context, base: ClassFacts, seen: Set[cst.ClassDef]) -
     return Layout(state, weakref=above.weakref or "__weakref__" in names, slots=slots)
 
 
-def _changes_layout(context: Context, decorator: cst.Decorator) -> bool:
-    """A decorator that replaces the class or slots it (names not written out)."""
-    return decorator_kind(context, decorator) in ("replacing", "attrs-slotted") or makes_slots(context, decorator)
+def add_keyword(call: cst.BaseExpression, name: str) -> cst.Call:
+    """`deco` -> `deco(name=True)`; `deco(a)` -> `deco(a, name=True)`."""
+    new = cst.Arg(
+        keyword=cst.Name(name), value=cst.Name("True"),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+    if not isinstance(call, cst.Call):
+        return cst.Call(func=call, args=[new])
+    args = list(call.args)
+    if args:
+        last = args[-1]
+        if isinstance(last.comma, cst.Comma):  # a trailing comma stays trailing
+            new = new.with_changes(comma=last.comma)
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=[*args, new])
+
+
+def weakly_referenced(context: Context, facts: ClassFacts) -> bool:
+    """The module weakly references instances of the class, or something it cannot name."""
+    found = module_facts(context)
+    return facts.node.name.value in found.weak_classes or found.weak_unknown

@@ -8,6 +8,7 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule,
 from ._slots import (
     SERVICE_SUFFIXES, SLOTTED, SPECIAL_BASES, UNKNOWN, ClassFacts, Layout, base_layout, class_facts,
     decorator_kind, insert_statement, instance_attributes, mangle, module_facts, string_tuple,
+    weakly_referenced,
 )
 
 
@@ -544,6 +545,8 @@ class MissingSlots(Rule):
         node = facts.node
         if facts.in_function or facts.slots is not None or not facts.has_init or node.keywords:
             return False
+        if facts.node.name.value in module_facts(self.context).bases_of_unslotted:
+            return False  # its subclasses here keep a __dict__: slots would save nothing
         if facts.dynamic or facts.owns_resources or node.name.value.lstrip("_").endswith(SERVICE_SUFFIXES):
             return False
         return not self._ignored_decorator(node) and not self._ignored_base(node)
@@ -574,8 +577,7 @@ class MissingSlots(Rule):
             return None  # another class combines it with a base: layout conflicts
         own = facts.node.name.value
         names = [name for name in attributes if mangle(own, name) not in layout.slots]
-        weak = module_facts(self.context)
-        if (facts.node.name.value in weak.weak_classes or weak.weak_unknown) and not layout.weakref:
+        if weakly_referenced(self.context, facts) and not layout.weakref:
             names.append("__weakref__")
         slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
         return insert_statement(facts.node, slots)
