@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -686,13 +686,20 @@ def add_keyword(call: cst.BaseExpression, name: str) -> cst.Call:
     )
     if not isinstance(call, cst.Call):
         return cst.Call(func=call, args=[new])
-    args = list(call.args)
-    if args:
-        last = args[-1]
-        if isinstance(last.comma, cst.Comma):  # a trailing comma stays trailing
-            new = new.with_changes(comma=last.comma)
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    return call.with_changes(args=[*args, new])
+    return call.with_changes(args=append_item(call.args, new))
+
+
+def append_item(items: Sequence[Any], new: Any) -> List[Any]:
+    """`items` (arguments or elements, which own their commas) with `new` at the end;
+    a trailing comma of a multi-line literal stays trailing."""
+    result = list(items)
+    if result:
+        last = result[-1]
+        comma = last.comma
+        if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
+            new = new.with_changes(comma=comma)
+        result[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return [*result, new]
 
 
 def weakly_referenced(context: Context, facts: ClassFacts) -> bool:
