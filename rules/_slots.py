@@ -631,12 +631,12 @@ def _worst(a: str, b: str) -> str:
 def _base(context: Context, expression: cst.BaseExpression, seen: Set[cst.ClassDef]) -> Layout:
     if isinstance(expression, cst.Subscript):  # Generic[T], Base[int]
         expression = expression.value
+    if isinstance(expression, cst.Call):
+        return Layout(SLOTTED) if context.qualified_name(expression.func) in NAMEDTUPLE_FACTORIES else Layout(UNKNOWN, weakref=True)
     qualified = context.qualified_name(expression)
     if qualified is not None:
         return _named_base(qualified)
     facts = module_facts(context)
-    if isinstance(expression, cst.Call) and context.qualified_name(expression.func) in NAMEDTUPLE_FACTORIES:
-        return Layout(SLOTTED)
     if isinstance(expression, cst.Name):
         value = facts.assigned.get(expression.value)
         if value is not None and isinstance(value, cst.Call) and context.qualified_name(value.func) in NAMEDTUPLE_FACTORIES:
