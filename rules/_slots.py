@@ -424,7 +424,7 @@ class _Scanner:
             return
         callee = _last_name(node.func)
         self_name = self.methods[-1].self_name  # type: ignore[union-attr]
-        if callee and callee[:1].isupper() and any(
+        if callee and callee[:1].isupper() and callee != facts.node.name.value and any(
             isinstance(arg.value, cst.Name) and arg.value.value == self_name for arg in node.args
         ):
             facts.owns_resources = True  # builds objects that point back at it: a registry

@@ -43,12 +43,13 @@ class MissingSlots(Rule):
     - classes defined inside functions, and test files.
 
     ## Why is this bad?
-    Without `__slots__` every instance carries a `__dict__`. On CPython 3.12 a
-    three-attribute record measured with `tracemalloc` costs 104 bytes per
-    instance without slots and 56 bytes with `__slots__` (see
-    `tests/test_mem1_runtime.py`): a program holding a million records pays
-    about 46 MiB for dictionaries it never uses as dictionaries. Slotted
-    attribute access is also slightly faster.
+    Without `__slots__` every instance carries a `__dict__`. Measured with
+    `tracemalloc` on CPython 3.11 (`tests/test_mem1_runtime.py`, 20,000
+    instances of the three-attribute `Vector` of `fixtures/MEM101.py`, the
+    8-byte list slot that holds each one included): 105 bytes per instance
+    without slots, 65 bytes with the fixed `__slots__`. A program holding a
+    million such records pays about 38 MiB for dictionaries it never uses as
+    dictionaries. Slotted attribute access is also slightly faster.
 
     ## Example
     ```python
