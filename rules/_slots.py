@@ -686,19 +686,21 @@ def add_keyword(call: cst.BaseExpression, name: str) -> cst.Call:
     )
     if not isinstance(call, cst.Call):
         return cst.Call(func=call, args=[new])
-    return call.with_changes(args=append_item(call.args, new))
+    return call.with_changes(args=append_item(call.args, new, call.whitespace_before_args))
 
 
-def append_item(items: Sequence[Any], new: Any) -> List[Any]:
-    """`items` (arguments or elements, which own their commas) with `new` at the end;
-    a trailing comma of a multi-line literal stays trailing."""
+def append_item(items: Sequence[Any], new: Any, opening: Any) -> List[Any]:
+    """`items` (arguments or elements, which own their commas) with `new` at the end.
+    `opening` is the whitespace after the opening bracket: when it breaks the
+    line and the last item has a trailing comma, `new` goes on a line of its own."""
     result = list(items)
     if result:
         last = result[-1]
-        comma = last.comma
-        if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
-            new = new.with_changes(comma=comma)
-        result[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        after = cst.SimpleWhitespace(" ")
+        if isinstance(last.comma, cst.Comma) and isinstance(opening, cst.ParenthesizedWhitespace):
+            new = new.with_changes(comma=last.comma)
+            after = opening
+        result[-1] = last.with_changes(comma=cst.Comma(whitespace_after=after))
     return [*result, new]
 
 

@@ -225,7 +225,8 @@ class DataclassWithoutSlots(Rule):
             from dataclasses import dataclass
 
             @dataclass(
-                eq=False, slots=True,
+                eq=False,
+                slots=True,
             )
             class Event:
                 name: str

@@ -230,4 +230,7 @@ def _add_weakref(slots: Slots) -> Optional[Replace]:
         return None
     if not value.elements and isinstance(value, cst.Tuple):
         weak = weak.with_changes(comma=cst.Comma())
-    return Replace(value, value.with_changes(elements=append_item(value.elements, weak)))
+    opening = value.lbracket.whitespace_after if isinstance(value, cst.List) else (
+        value.lpar[0].whitespace_after if value.lpar else None
+    )
+    return Replace(value, value.with_changes(elements=append_item(value.elements, weak, opening)))
