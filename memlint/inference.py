@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import sys
 import time
 from typing import Any, Dict, Optional, Set, Tuple
 
@@ -62,20 +63,30 @@ def _answer(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
 
 def _load(context: Any) -> Any:
     import astroid
-    from astroid import modutils
 
     filename = context.filename
     module_name = ""
     if os.path.isfile(filename):
-        try:
-            module_name = ".".join(modutils.modpath_from_file(filename))
-        except Exception:  # not importable from sys.path: relative imports stay unknown
-            module_name = os.path.splitext(os.path.basename(filename))[0]
+        root, module_name = _package_root(os.path.abspath(filename))
+        if root not in sys.path:
+            sys.path.append(root)  # after the stdlib and site-packages: imports of the project resolve
     try:
         return astroid.parse(context.module.code, module_name=module_name, path=filename)
     except Exception:
         STATS["failures"] += 1
         return None
+
+
+def _package_root(path: str) -> Tuple[str, str]:
+    """The directory above the file's outermost package, and the file's dotted module name."""
+    directory, base = os.path.split(path)
+    parts = [os.path.splitext(base)[0]]
+    if parts[0] == "__init__":
+        parts = []
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    return directory, ".".join(parts)
 
 
 def _find(module: Any, path: Tuple[str, ...]) -> Any:
