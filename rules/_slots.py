@@ -62,10 +62,16 @@ RESOURCE_MODULES = (
     "threading.", "_thread.", "multiprocessing.", "concurrent.futures.", "asyncio.", "queue.", "socket.",
     "selectors.", "select.", "subprocess.", "ssl.", "sqlite3.", "mmap.", "tempfile.", "http.client.",
     "urllib.request.", "ftplib.", "smtplib.", "imaplib.", "poplib.", "telnetlib.", "socketserver.",
-    "logging.", "sched.", "signal.", "zipfile.", "tarfile.", "shelve.", "dbm.",
+    "logging.", "sched.", "signal.", "zipfile.", "tarfile.", "shelve.", "dbm.", "tkinter.", "zlib.", "bz2.",
+    "lzma.", "curses.", "readline.", "pty.", "fcntl.",
 )
 RESOURCE_CALLS = frozenset({"builtins.open", "io.open", "os.open", "os.fdopen", "os.popen", "io.FileIO",
                             "open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"})
+# Constructors recognised by name alone (also when the module defines them itself).
+RESOURCE_CLASS_NAMES = frozenset({
+    "Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Thread", "Event", "Barrier", "Queue",
+    "Popen", "socket", "Timer", "Process", "Pool", "ThreadPoolExecutor", "ProcessPoolExecutor",
+})
 # Class names of one-per-process service objects and other few-instance classes.
 SERVICE_SUFFIXES = (
     "Client", "Server", "Service", "Manager", "Scheduler", "Runner", "Repository", "Registry", "Host",
@@ -76,6 +82,9 @@ SERVICE_SUFFIXES = (
     "Debugger", "Profiler", "Tracer", "Interpreter", "Printer", "Encoder", "Decoder", "Factory",
     "Config", "Configuration", "Options", "Settings", "Cache", "Context", "Logger", "Stream", "Socket",
     "File", "Thread", "Process", "Queue", "Lock", "Tester", "Test", "Suite", "Result", "Window",
+    "Pickler", "Framer", "Unframer", "Tokenizer", "Lexer", "Scanner", "Wrapper", "Expander", "Helper",
+    "Timer", "Filterer", "Differ", "Closer", "Authenticator", "Accumulator", "Adapter", "Proxy", "Popen",
+    "Flavour", "Selector", "Mixin", "Base", "Memoize", "Mock", "Stub", "Fake", "Dialog", "Widget",
 )
 WEAKREF_CALLS = frozenset({"weakref.ref", "weakref.proxy", "weakref.finalize", "weakref.WeakMethod"})
 WEAK_CONTAINERS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
@@ -123,6 +132,8 @@ class ModuleFacts:
     weak_unknown: bool = False  # something else is weakly referenced
     multi_base: Set[str] = field(default_factory=set)  # classes used beside another base
     bases_of_unslotted: Set[str] = field(default_factory=set)  # classes a class without __slots__ extends
+    calls_in_functions: Set[str] = field(default_factory=set)  # names called inside a def or lambda
+    calls_at_top: Set[str] = field(default_factory=set)  # names called at module or class level
 
 
 def module_facts(context: Context) -> ModuleFacts:
@@ -396,6 +407,9 @@ class _Scanner:
             known.dynamic.append(why)
 
     def _call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            calls = self.result.calls_in_functions if self.in_function else self.result.calls_at_top
+            calls.add(node.func.value)
         qualified = self.context.qualified_name(node.func)
         first = node.args[0].value if node.args else None
         if qualified in ("builtins.setattr", "builtins.delattr", "builtins.vars") and first is not None:
@@ -423,6 +437,9 @@ class _Scanner:
             facts.owns_resources = True
             return
         callee = _last_name(node.func)
+        if callee in RESOURCE_CLASS_NAMES:
+            facts.owns_resources = True
+            return
         self_name = self.methods[-1].self_name  # type: ignore[union-attr]
         if callee and callee[:1].isupper() and callee != facts.node.name.value and any(
             isinstance(arg.value, cst.Name) and arg.value.value == self_name for arg in node.args
@@ -457,16 +474,28 @@ def _is_setter(node: cst.FunctionDef) -> bool:
 
 
 def _class_statements(node: cst.ClassDef) -> List[cst.CSTNode]:
-    """Statements of a class body, small statements unpacked."""
-    if isinstance(node.body, cst.SimpleStatementSuite):
-        return list(node.body.body)
+    """Statements of a class body, small statements unpacked, also those under
+    a class-level `if`/`try`/`with` (conditional method definitions)."""
     result: List[cst.CSTNode] = []
-    for statement in node.body.body:
+    _collect_statements(node.body, result)
+    return result
+
+
+def _collect_statements(block: cst.CSTNode, result: List[cst.CSTNode]) -> None:
+    for statement in getattr(block, "body", ()):
         if isinstance(statement, cst.SimpleStatementLine):
             result.extend(statement.body)
-        else:
+        elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With)):
+            _collect_branches(statement, result)
+        else:  # a compound statement, or a small statement of a one-line suite
             result.append(statement)
-    return result
+
+
+def _collect_branches(node: cst.CSTNode, result: List[cst.CSTNode]) -> None:
+    _collect_statements(getattr(node, "body", None), result)
+    for child in node.children:
+        if isinstance(child, (cst.If, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler)):
+            _collect_branches(child, result)
 
 
 def _names(target: cst.BaseExpression) -> List[str]:

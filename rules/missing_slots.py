@@ -12,6 +12,10 @@ from ._slots import (
 )
 
 
+# Descriptors and callable objects: a handful per program, not records.
+NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
+
+
 class MissingSlots(Rule):
     """
     ## What it does
@@ -350,6 +354,49 @@ class MissingSlots(Rule):
             class P:
                 x = attr.ib()
             """),
+        Valid("""
+            class Field:
+                def __init__(self, default):
+                    self.default = default
+
+                def __get__(self, obj, owner):
+                    return self.default
+            """),
+        Valid("""
+            class _Memo:
+                def __init__(self):
+                    self.digits = "23"
+
+            _memo = _Memo()
+            """),
+        Valid("""
+            class Env(dict):
+                def __init__(self, parent):
+                    self.parent = parent
+            """),
+        Valid("""
+            class SessionBase:
+                def __init__(self, key):
+                    self.key = key
+            """),
+        Valid("""
+            import os
+
+            class Closer:
+                def __init__(self, file):
+                    self.file = file
+
+                if os.name != "nt":
+                    def cleanup(self):
+                        self.file.close()
+                    def close(self):
+                        self.cleanup()
+            """),
+        Valid("""
+            class Point:
+                def __init__(self, x):
+                    self.x = x
+            """, filename="pkg/idle_test/mock_points.py"),
     ]
     INVALID = [
         Invalid(
@@ -527,7 +574,7 @@ class MissingSlots(Rule):
     ]
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if self.context.is_test_file:
+        if self.context.is_test_file or _in_test_directory(self.context.filename):
             return
         facts = class_facts(self.context, node)
         if not self._candidate(facts):
@@ -546,8 +593,14 @@ class MissingSlots(Rule):
         node = facts.node
         if facts.in_function or facts.slots is not None or not facts.has_init or node.keywords:
             return False
-        if facts.node.name.value in module_facts(self.context).bases_of_unslotted:
+        found = module_facts(self.context)
+        name = node.name.value
+        if name in found.bases_of_unslotted:
             return False  # its subclasses here keep a __dict__: slots would save nothing
+        if name in found.calls_at_top and name not in found.calls_in_functions:
+            return False  # instantiated once, at import time: a singleton
+        if NOT_RECORD_METHODS.intersection(facts.class_attrs):
+            return False  # a descriptor or a callable object, not a record
         if facts.dynamic or facts.owns_resources or node.name.value.lstrip("_").endswith(SERVICE_SUFFIXES):
             return False
         return not self._ignored_decorator(node) and not self._ignored_base(node)
@@ -569,6 +622,8 @@ class MissingSlots(Rule):
             qualified = self.context.qualified_name(value) or ""
             if qualified in SPECIAL_BASES or qualified.startswith("enum.") or {qualified, _dotted(value)} & ignored:
                 return True
+            if qualified.startswith(("builtins.", "collections.abc.", "numbers.")) and qualified != "builtins.object":
+                return True  # a container, number or exception: not a record
         return False
 
     def _fix(self, facts: ClassFacts, attributes: List[str], layout: Layout) -> Optional[Replace]:
@@ -582,6 +637,11 @@ class MissingSlots(Rule):
             names.append("__weakref__")
         slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
         return insert_statement(facts.node, slots)
+
+
+def _in_test_directory(filename: str) -> bool:
+    parts = filename.replace("\\", "/").split("/")[:-1]
+    return any(part.endswith(("_test", "_tests")) or part.startswith("test_") for part in parts)
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
