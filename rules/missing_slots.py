@@ -460,8 +460,9 @@ class MissingSlots(Rule):
                 def __init__(self, parent):
                     self.parent = weakref.ref(parent)
 
-            root = Node(None)
-            ref = weakref.ref(root)
+            def build():
+                root = Node(None)
+                return weakref.ref(root)
             """,
             line=3,
             column=7,
@@ -473,8 +474,9 @@ class MissingSlots(Rule):
                 def __init__(self, parent):
                     self.parent = weakref.ref(parent)
 
-            root = Node(None)
-            ref = weakref.ref(root)
+            def build():
+                root = Node(None)
+                return weakref.ref(root)
             """,
         ),
         Invalid(
@@ -641,7 +643,7 @@ class MissingSlots(Rule):
 
 def _in_test_directory(filename: str) -> bool:
     parts = filename.replace("\\", "/").split("/")[:-1]
-    return any(part.endswith(("_test", "_tests")) or part.startswith("test_") for part in parts)
+    return any(part.endswith(("_test", "_tests")) for part in parts)
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
