@@ -14,6 +14,7 @@ from ._slots import (
 
 # Descriptors and callable objects: a handful per program, not records.
 NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
+TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy")
 
 
 class MissingSlots(Rule):
@@ -603,7 +604,8 @@ class MissingSlots(Rule):
             return False  # instantiated once, at import time: a singleton
         if NOT_RECORD_METHODS.intersection(facts.class_attrs):
             return False  # a descriptor or a callable object, not a record
-        if facts.dynamic or facts.owns_resources or node.name.value.lstrip("_").endswith(SERVICE_SUFFIXES):
+        bare = name.lstrip("_")
+        if facts.dynamic or facts.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
             return False
         return not self._ignored_decorator(node) and not self._ignored_base(node)
 
