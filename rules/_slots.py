@@ -433,6 +433,7 @@ class _Scanner:
 
     def _resource_call(self, node: cst.Call, qualified: Optional[str]) -> None:
         facts = self.methods[-1].facts  # type: ignore[union-attr]
+        qualified = qualified or dotted_name(node.func)  # `lzma` bound by a guarded import is still lzma
         if qualified and (qualified in RESOURCE_CALLS or qualified.startswith(RESOURCE_MODULES)):
             facts.owns_resources = True
             return
