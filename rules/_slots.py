@@ -127,6 +127,7 @@ class ClassFacts:
 class ModuleFacts:
     classes: Dict[cst.ClassDef, ClassFacts] = field(default_factory=dict)
     by_name: Dict[str, ClassFacts] = field(default_factory=dict)  # module-level classes
+    redefined: Set[str] = field(default_factory=set)  # module-level class names defined twice
     assigned: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # module-level `x = value`
     weak_classes: Set[str] = field(default_factory=set)  # classes whose instances are weakly referenced
     weak_unknown: bool = False  # something else is weakly referenced
@@ -238,6 +239,8 @@ class _Scanner:
         facts = ClassFacts(node, tuple(self.path) + (node.name.value,), self.in_function > 0)
         self.result.classes[node] = facts
         if not self.path:
+            if node.name.value in self.result.by_name:
+                self.result.redefined.add(node.name.value)
             self.result.by_name[node.name.value] = facts
         self._class_body(facts)
         for base in node.bases:
@@ -672,7 +675,8 @@ def _base(context: Context, expression: cst.BaseExpression, seen: Set[cst.ClassD
         if value is not None and isinstance(value, cst.Call) and context.qualified_name(value.func) in NAMEDTUPLE_FACTORIES:
             return Layout(SLOTTED)
         base = facts.by_name.get(expression.value)
-        if base is not None and base.node not in seen and expression.value not in facts.assigned:
+        name = expression.value
+        if base is not None and base.node not in seen and name not in facts.assigned and name not in facts.redefined:
             return _module_class(context, base, seen | {base.node})
     return Layout(UNKNOWN, weakref=True)
 
