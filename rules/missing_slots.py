@@ -398,6 +398,16 @@ class MissingSlots(Rule):
                 def __init__(self, x):
                     self.x = x
             """, filename="pkg/idle_test/mock_points.py"),
+        Valid("""
+            class Untokenizer:
+                def __init__(self):
+                    self.tokens = []
+                    self.row = 1
+                    self.col = 0
+
+                def add(self, row, col):
+                    self.row, self.col = row, col
+            """),
     ]
     INVALID = [
         Invalid(
@@ -585,6 +595,8 @@ class MissingSlots(Rule):
         attributes, elsewhere = instance_attributes(facts)
         if elsewhere or len(attributes) < self.options["min-attributes"]:
             return
+        if len(facts.later_attrs) >= 2:
+            return  # its methods keep re-assigning its state: a worker (tokenizer, history), not a record
         layout = base_layout(self.context, node)
         if layout.state == UNKNOWN and self.context.settings.report_unknown:
             self.report(node.name, name=node.name.value, count=len(attributes), why=" (base class layout unknown)")
