@@ -135,8 +135,8 @@ def _class_layout(klass: Any, deadline: float, seen: Set[Any], depth: int) -> An
     root = klass.root()
     if root.name == "builtins":
         kind = getattr(builtins, klass.name, None)
-        if not isinstance(kind, type):
-            raise _Unknown()
+        if not isinstance(kind, type) or kind is type:
+            raise _Unknown()  # `type` is also what astroid answers for `type(list[int])`
         return Layout(HAS_DICT if kind.__dictoffset__ else SLOTTED, weakref=bool(kind.__weakrefoffset__))
     if not getattr(root, "pure_python", True) or klass.metaclass() is not None and not _abc_meta(klass):
         raise _Unknown()  # C types and metaclasses: their layout is not written in Python
