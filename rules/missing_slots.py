@@ -14,7 +14,7 @@ from ._slots import (
 
 # Descriptors and callable objects: a handful per program, not records.
 NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
-TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy")
+TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
 
 
 class MissingSlots(Rule):
@@ -399,6 +399,16 @@ class MissingSlots(Rule):
                     self.x = x
             """, filename="pkg/idle_test/mock_points.py"),
         Valid("""
+            class nonmember:
+                def __init__(self, value):
+                    self.value = value
+            """),
+        Valid("""
+            class _TestClass:
+                def __init__(self, value):
+                    self.value = value
+            """),
+        Valid("""
             class Untokenizer:
                 def __init__(self):
                     self.tokens = []
@@ -619,6 +629,8 @@ class MissingSlots(Rule):
         bare = name.lstrip("_")
         if facts.dynamic or facts.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
             return False
+        if bare[:1].islower():
+            return False  # `partial`-style lowercase classes are function-like helpers, not records
         return not self._ignored_decorator(node) and not self._ignored_base(node)
 
     def _ignored_decorator(self, node: cst.ClassDef) -> bool:
