@@ -100,9 +100,18 @@ class MissingSlots(Rule):
     all of those fail after the change.
 
     ## Known problems
-    Record-likeness is a heuristic. A class instantiated once per process that
-    owns no resource the rule recognises and has no service-like name is still
-    reported; add `# noqa: MEM101` or list its decorator or base in the options.
+    Record-likeness is a heuristic: memlint cannot count instances. A class
+    instantiated a handful of times per process that owns no resource the
+    rule recognises, has no service-like name and does not keep re-assigning
+    its attributes is still reported (on the standard library: `dis.Bytecode`,
+    `pstats.TupleComp`, `trace._Ignore`, `turtle.Shape`). Slots are harmless
+    there but save little; add `# noqa: MEM101`, or list the class's base or
+    decorator in `ignore-bases` / `ignore-decorators`.
+
+    The attribute set is what this module shows. Another module that sets an
+    extra attribute on instances, reads `obj.__dict__` or subclasses the class
+    next to another slotted base breaks after the fix; that is why the fix is
+    unsafe.
 
     ## References
     - [Python data model: `__slots__`](https://docs.python.org/3/reference/datamodel.html#slots)
