@@ -563,11 +563,15 @@ def insert_statement(node: cst.ClassDef, statement: cst.BaseSmallStatement) -> O
     """An edit making `statement` the first statement after the class docstring
     (the class body's comments and blank lines stay where they are)."""
     body = node.body
-    index = docstring_index(body) if isinstance(body, cst.IndentedBlock) else 0
-    if not isinstance(body, cst.IndentedBlock) or index >= len(body.body):
+    if not isinstance(body, cst.IndentedBlock):
         return None
+    line = cst.SimpleStatementLine(body=[statement])
+    index = docstring_index(body)
+    if index == len(body.body):  # only a docstring: the statement follows it
+        docstring = body.body[0]
+        return Replace(docstring, cst.FlattenSentinel([docstring, line]))
     following = body.body[index]
-    return Replace(following, cst.FlattenSentinel([cst.SimpleStatementLine(body=[statement]), following]))
+    return Replace(following, cst.FlattenSentinel([line, following]))
 
 
 def string_tuple(names: List[str]) -> cst.Tuple:

@@ -176,6 +176,19 @@ class BuiltinSubclassWithoutSlots(Rule):
         ),
         Invalid(
             """
+            class Code(int):
+                """An exit code."""
+            """,
+            line=1,
+            column=7,
+            fixed="""
+            class Code(int):
+                """An exit code."""
+                __slots__ = ()
+            """,
+        ),
+        Invalid(
+            """
             import weakref
 
             class Key(bytes):
