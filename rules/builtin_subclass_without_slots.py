@@ -177,13 +177,13 @@ class BuiltinSubclassWithoutSlots(Rule):
         Invalid(
             """
             class Code(int):
-                """An exit code."""
+                \"\"\"An exit code.\"\"\"
             """,
             line=1,
             column=7,
             fixed="""
             class Code(int):
-                """An exit code."""
+                \"\"\"An exit code.\"\"\"
                 __slots__ = ()
             """,
         ),
