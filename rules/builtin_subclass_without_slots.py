@@ -23,7 +23,7 @@ class BuiltinSubclassWithoutSlots(Rule):
     Not reported: `Enum` mixins (`class Color(str, Enum)`) and any class with
     a base the rule cannot see, `class X(NamedTuple)` (typing's form already
     has no `__dict__`), classes with a metaclass or a class-replacing
-    decorator.
+    decorator, classes defined inside functions, and test files.
 
     ## Why is this bad?
     The builtin base stores the value compactly, but the subclass adds a
@@ -101,6 +101,11 @@ class BuiltinSubclassWithoutSlots(Rule):
 
             class Tagged(Mixin, int):
                 pass
+            """),
+        Valid("""
+            def test_subclass():
+                class MyString(str):
+                    pass
             """),
         Valid("""
             class str:
@@ -207,7 +212,7 @@ class BuiltinSubclassWithoutSlots(Rule):
         if base is None:
             return
         facts = class_facts(self.context, node)
-        if facts.slots is not None or facts.dynamic:
+        if facts.slots is not None or facts.dynamic or facts.in_function or self.context.is_test_file:
             return
         if facts.init_attrs or facts.later_attrs or facts.setter_attrs or facts.foreign_attrs:
             return  # sets attributes on instances: it needs the __dict__

@@ -24,7 +24,8 @@ class DataclassWithoutSlots(Rule):
     attributes set outside the fields or through `setattr`/`__dict__`/
     `object.__setattr__`, with a metaclass, with a base that has a `__dict__`
     or lives in another module (Tier 2 with `--enable-inference` checks it),
-    and a target below 3.10 for `dataclasses`.
+    a target below 3.10 for `dataclasses`, classes defined inside functions,
+    and test files.
 
     ## Why is this bad?
     A dataclass without slots keeps its fields in a per-instance `__dict__`:
@@ -159,6 +160,21 @@ class DataclassWithoutSlots(Rule):
             class P:
                 x = attr.ib()
             """),
+        Valid("""
+            from dataclasses import dataclass
+
+            def test_roundtrip():
+                @dataclass
+                class P:
+                    x: int
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass
+            class P:
+                x: int
+            """, filename="tests/test_models.py"),
         Valid("""
             def dataclass(cls):
                 return cls
@@ -319,6 +335,8 @@ class DataclassWithoutSlots(Rule):
         facts = class_facts(self.context, node)
         if facts.slots is not None or facts.dynamic or node.keywords:
             return
+        if facts.in_function or self.context.is_test_file:
+            return  # throwaway classes of a function or a test: slots would not pay off
         if not self._fields_only(facts):
             return
         if base_layout(self.context, node).state != SLOTTED:
