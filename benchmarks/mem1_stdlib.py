@@ -49,7 +49,8 @@ def main():
         for diagnostic in result.diagnostics:
             counts[diagnostic.code] += 1
             print(diagnostic.as_text())
-    print(f"files {files}, errors {errors}, seconds {time.monotonic() - start:.0f}, findings {dict(sorted(counts.items()))}")
+    seconds = time.monotonic() - start
+    print(f"files {files}, errors {errors}, seconds {seconds:.0f}, findings {dict(sorted(counts.items()))}")
     if args.enable_inference:
         from memlint import inference
 

@@ -349,7 +349,10 @@ class _Scanner:
             self._mark_dynamic(node.value, f"uses {node.attr.value}")
 
     def _assignment(self, node: cst.CSTNode) -> None:
-        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]  # type: ignore[attr-defined]
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        else:
+            targets = [node.target]  # type: ignore[attr-defined]
         value = getattr(node, "value", None)
         method = self.methods[-1]
         for target in targets:
@@ -669,20 +672,24 @@ def _base(context: Context, expression: cst.BaseExpression, seen: Set[cst.ClassD
     if isinstance(expression, cst.Subscript):  # Generic[T], Base[int]
         expression = expression.value
     if isinstance(expression, cst.Call):
-        return Layout(SLOTTED) if context.qualified_name(expression.func) in NAMEDTUPLE_FACTORIES else Layout(UNKNOWN, weakref=True)
+        return Layout(SLOTTED) if _namedtuple_call(context, expression) else Layout(UNKNOWN, weakref=True)
     qualified = context.qualified_name(expression)
     if qualified is not None:
         return _named_base(qualified)
     facts = module_facts(context)
     if isinstance(expression, cst.Name):
         value = facts.assigned.get(expression.value)
-        if value is not None and isinstance(value, cst.Call) and context.qualified_name(value.func) in NAMEDTUPLE_FACTORIES:
+        if value is not None and _namedtuple_call(context, value):
             return Layout(SLOTTED)
         base = facts.by_name.get(expression.value)
         name = expression.value
         if base is not None and base.node not in seen and name not in facts.assigned and name not in facts.redefined:
             return _module_class(context, base, seen | {base.node})
     return Layout(UNKNOWN, weakref=True)
+
+
+def _namedtuple_call(context: Context, expression: cst.BaseExpression) -> bool:
+    return isinstance(expression, cst.Call) and context.qualified_name(expression.func) in NAMEDTUPLE_FACTORIES
 
 
 def _named_base(qualified: str) -> Layout:

@@ -365,7 +365,8 @@ class DataclassWithoutSlots(Rule):
             return None
         call = add_keyword(decorator.decorator, "slots")
         dataclass = decorator_kind(self.context, decorator) == "dataclass"  # attrs slots keep __weakref__
-        if dataclass and weakly_referenced(self.context, facts) and keyword(decorator.decorator, "weakref_slot") is None:
+        weak = weakly_referenced(self.context, facts)
+        if dataclass and weak and keyword(decorator.decorator, "weakref_slot") is None:
             if self.context.target_version < (3, 11):
                 return None
             call = add_keyword(call, "weakref_slot")

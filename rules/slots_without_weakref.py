@@ -225,7 +225,8 @@ def _add_weakref(slots: Slots) -> Optional[Replace]:
     value = slots.value
     weak = cst.Element(cst.SimpleString('"__weakref__"'))
     if isinstance(value, cst.SimpleString):
-        return Replace(value, cst.Tuple([cst.Element(value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), weak]))
+        first = cst.Element(value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return Replace(value, cst.Tuple([first, weak]))
     if not isinstance(value, (cst.Tuple, cst.List)):
         return None
     if not value.elements and isinstance(value, cst.Tuple):
