@@ -4,6 +4,9 @@ from memlint.rule import FixAvailability, Invalid, Rule, Valid
 
 from ._slots import class_facts
 
+# Names `type()` takes out of the class namespace itself: no class attribute is left to clash.
+NAMESPACE_SPECIALS = frozenset({"__qualname__", "__classcell__"})
+
 
 class SlotsConflictClassAttribute(Rule):
     """
@@ -66,6 +69,11 @@ class SlotsConflictClassAttribute(Rule):
                 y = 0
             """),
         Valid("""
+            class Q:
+                __qualname__ = "Renamed"
+                __slots__ = ["__qualname__"]
+            """),
+        Valid("""
             class P:
                 __slots__ = names()
                 x = 0
@@ -120,5 +128,5 @@ class SlotsConflictClassAttribute(Rule):
         if facts.slots is None or facts.slots.names is None:
             return
         for name, _ in facts.slots.names:
-            if name in facts.class_attrs:
+            if name in facts.class_attrs and name not in NAMESPACE_SPECIALS:
                 self.report(node.name, slot=name, name=node.name.value)
