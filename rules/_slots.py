@@ -86,6 +86,12 @@ SERVICE_SUFFIXES = (
     "Timer", "Filterer", "Differ", "Closer", "Authenticator", "Accumulator", "Adapter", "Proxy", "Popen",
     "Flavour", "Selector", "Mixin", "Base", "Memoize", "Mock", "Stub", "Fake", "Dialog", "Widget",
 )
+# Method decorators that never store anything on the instance.
+PLAIN_METHOD_DECORATORS = frozenset({
+    "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.overload",
+    "typing.final", "typing_extensions.override", "typing.override", "functools.wraps",
+    "functools.singledispatchmethod", "contextlib.contextmanager", "contextlib.asynccontextmanager",
+})
 WEAKREF_CALLS = frozenset({"weakref.ref", "weakref.proxy", "weakref.finalize", "weakref.WeakMethod"})
 WEAK_CONTAINERS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
 
@@ -289,6 +295,8 @@ class _Scanner:
             facts.properties.add(name)
         elif qualified.endswith("cached_property") or (dotted_name(decorator) or "").endswith("cached_property"):
             facts.dynamic.append("uses cached_property")
+        elif qualified not in PLAIN_METHOD_DECORATORS:
+            facts.dynamic.append("a method decorator that may store on the instance")
 
     def _class_assignment(self, facts: ClassFacts, statement: cst.CSTNode) -> None:
         if isinstance(statement, cst.Assign):

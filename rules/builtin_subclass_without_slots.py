@@ -103,6 +103,14 @@ class BuiltinSubclassWithoutSlots(Rule):
                 pass
             """),
         Valid("""
+            from ._functools import method_cache
+
+            class FoldedCase(str):
+                @method_cache
+                def lower(self):
+                    return super().lower()
+            """),
+        Valid("""
             def test_subclass():
                 class MyString(str):
                     pass
