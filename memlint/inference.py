@@ -1,0 +1,191 @@
+"""Tier 2: ask astroid about base classes that live in other modules.
+
+Imported only when ``enable-inference`` is on, and astroid itself only on the
+first question. Every question is guarded: an inference error, an MRO error,
+a recursion error or a blown time budget makes the answer "unknown" and is
+counted in :data:`STATS`, never raised.
+
+The answer never trusts ``ClassDef.slots()`` (``None`` for ``tuple``
+subclasses, ``[]`` for unknown bases): it walks the bases itself and checks
+each class's own ``__slots__``; builtin classes are checked on the running
+interpreter (``__dictoffset__``/``__weakrefoffset__``).
+"""
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+import time
+from typing import Any, Dict, Optional, Set, Tuple
+
+STATS: Dict[str, int] = {"questions": 0, "answered": 0, "unknown": 0, "failures": 0, "timeouts": 0}
+TIME_BUDGET = 2.0  # seconds per class
+MAX_DEPTH = 40
+
+
+class _Unknown(Exception):
+    """The layout cannot be told: an uninferable or ambiguous base."""
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def bases_layout(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
+    """The `rules._slots.Layout` the bases of the class at `path` give its
+    instances, or None when astroid cannot tell (counted in STATS)."""
+    key = "inference.layout." + ".".join(path)
+    return context.cached(key, lambda: _answer(context, path))
+
+
+def _answer(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
+    STATS["questions"] += 1
+    try:
+        module = context.cached("inference.module", lambda: _load(context))
+        if module is None:
+            raise _Unknown()
+        klass = _find(module, path)
+        deadline = time.monotonic() + TIME_BUDGET
+        layout = _bases(klass, deadline, set(), 0)
+    except _Unknown:
+        STATS["unknown"] += 1
+        return None
+    except _OutOfTime:
+        STATS["timeouts"] += 1
+        STATS["failures"] += 1
+        return None
+    except Exception:  # InferenceError, MroError, RecursionError, ...: never crash the run
+        STATS["failures"] += 1
+        return None
+    STATS["answered"] += 1
+    return layout
+
+
+def _load(context: Any) -> Any:
+    import astroid
+
+    filename = context.filename
+    module_name = ""
+    if os.path.isfile(filename):
+        root, module_name = _package_root(os.path.abspath(filename))
+        if root not in sys.path:
+            sys.path.append(root)  # after the stdlib and site-packages: imports of the project resolve
+    try:
+        return astroid.parse(context.module.code, module_name=module_name, path=filename)
+    except Exception:
+        STATS["failures"] += 1
+        return None
+
+
+def _package_root(path: str) -> Tuple[str, str]:
+    """The directory above the file's outermost package, and the file's dotted module name."""
+    directory, base = os.path.split(path)
+    parts = [os.path.splitext(base)[0]]
+    if parts[0] == "__init__":
+        parts = []
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    return directory, ".".join(parts)
+
+
+def _find(module: Any, path: Tuple[str, ...]) -> Any:
+    """The one class definition at `path` (class/function names from the module down)."""
+    scope = module
+    for name in path:
+        found = [node for node in scope.locals.get(name, ()) if type(node).__name__ in ("ClassDef", "FunctionDef")]
+        if len(found) != 1:
+            raise _Unknown()
+        scope = found[0]
+    if type(scope).__name__ != "ClassDef":
+        raise _Unknown()
+    return scope
+
+
+def _bases(klass: Any, deadline: float, seen: Set[Any], depth: int) -> Any:
+    from memlint.rules._slots import HAS_DICT, SLOTTED, Layout
+
+    if depth > MAX_DEPTH:
+        raise _Unknown()
+    result = Layout(SLOTTED)
+    for expression in klass.bases:
+        base = _infer_class(expression, deadline)
+        layout = _class_layout(base, deadline, seen, depth)
+        if layout.state == HAS_DICT:
+            result.state = HAS_DICT
+        result.weakref = result.weakref or layout.weakref
+        for name, owner in layout.slots.items():
+            result.slots.setdefault(name, owner)
+    return result
+
+
+def _infer_class(expression: Any, deadline: float) -> Any:
+    if time.monotonic() > deadline:
+        raise _OutOfTime()
+    inferred = list(expression.infer())
+    classes = {id(node): node for node in inferred if type(node).__name__ == "ClassDef"}
+    if len(classes) != 1 or len(inferred) != len(classes):
+        raise _Unknown()  # uninferable, ambiguous, or not a class
+    return next(iter(classes.values()))
+
+
+def _class_layout(klass: Any, deadline: float, seen: Set[Any], depth: int) -> Any:
+    from memlint.rules._slots import HAS_DICT, SLOTTED, Layout, mangle
+
+    root = klass.root()
+    if root.name == "builtins":
+        kind = getattr(builtins, klass.name, None)
+        if not isinstance(kind, type) or kind is type:
+            raise _Unknown()  # `type` is also what astroid answers for `type(list[int])`
+        return Layout(HAS_DICT if kind.__dictoffset__ else SLOTTED, weakref=bool(kind.__weakrefoffset__))
+    if not getattr(root, "pure_python", True) or klass.metaclass() is not None and not _abc_meta(klass):
+        raise _Unknown()  # C types and metaclasses: their layout is not written in Python
+    if id(klass) in seen:
+        raise _Unknown()
+    names = _own_slots(klass)
+    if names is None:
+        return Layout(HAS_DICT, weakref=True)
+    above = _bases(klass, deadline, seen | {id(klass)}, depth + 1)
+    slots = dict(above.slots)
+    for name in names:
+        slots.setdefault(mangle(klass.name, name), klass.name)
+    state = HAS_DICT if "__dict__" in names else above.state
+    return Layout(state, weakref=above.weakref or "__weakref__" in names, slots=slots)
+
+
+def _abc_meta(klass: Any) -> bool:
+    meta = klass.metaclass()
+    return meta is not None and meta.qname() in ("abc.ABCMeta", "typing._ProtocolMeta")
+
+
+def _own_slots(klass: Any) -> Optional[Set[str]]:
+    """The names of the class's own `__slots__`, None when it has none; unreadable ones are unknown."""
+    assigned = klass.locals.get("__slots__")
+    if not assigned:
+        return None
+    names: Set[str] = set()
+    for target in assigned:
+        statement = target.parent
+        value = getattr(statement, "value", None)
+        if value is None:
+            raise _Unknown()
+        names.update(_literal_names(value))
+    return names
+
+
+def _literal_names(value: Any) -> Set[str]:
+    kind = type(value).__name__
+    if kind == "Const" and isinstance(value.value, str):
+        return {value.value.strip()}
+    if kind in ("Tuple", "List"):
+        elements = value.elts
+    elif kind == "Dict":
+        elements = [key for key, _ in value.items]
+    else:
+        raise _Unknown()
+    names = set()
+    for element in elements:
+        if type(element).__name__ != "Const" or not isinstance(element.value, str):
+            raise _Unknown()
+        names.add(element.value.strip())
+    return names

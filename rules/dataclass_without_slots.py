@@ -1,0 +1,373 @@
+from typing import Optional
+
+import libcst as cst
+
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+
+from ._slots import (
+    SLOTTED, ClassFacts, add_keyword, base_layout, class_facts, decorator_kind, instance_attributes, keyword,
+    module_facts, weakly_referenced,
+)
+
+
+class DataclassWithoutSlots(Rule):
+    """
+    ## What it does
+    Reports a `@dataclass` (or `@dataclasses.dataclass(...)`) without
+    `slots=True` when the target Python is 3.10 or newer, and an attrs class
+    made with the classic `@attr.s` / `@attr.attrs` without `slots=True`
+    (any Python version). `@attrs.define`, `@attr.frozen` and
+    `@attr.mutable` already make slotted classes and are not reported.
+
+    Not reported: an explicit `slots=...` argument (also `slots=False`), a
+    class with a hand-written `__slots__`, with `cached_property`, with
+    attributes set outside the fields or through `setattr`/`__dict__`/
+    `object.__setattr__`, with a metaclass, with a base that has a `__dict__`
+    or lives in another module (Tier 2 with `--enable-inference` checks it),
+    a target below 3.10 for `dataclasses`, classes defined inside functions,
+    and test files.
+
+    ## Why is this bad?
+    A dataclass without slots keeps its fields in a per-instance `__dict__`:
+    about 40 extra bytes per three-field instance on CPython 3.11 (105 bytes
+    versus 65 with slots, measured with `tracemalloc`, see MEM101). Since Python 3.10
+    `@dataclass(slots=True)` makes the class slotted with one keyword.
+
+    ## Example
+    ```python
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Point:
+        x: float
+        y: float
+    ```
+
+    ## Use instead
+    ```python
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True, slots=True)
+    class Point:
+        x: float
+        y: float
+    ```
+
+    ## Fix safety
+    The fix adds `slots=True` to the decorator call (a bare `@dataclass`
+    becomes `@dataclass(slots=True)`). It is unsafe: instances lose their
+    `__dict__`, so code elsewhere that sets extra attributes or reads
+    `vars(obj)` breaks, and `dataclass` returns a new class object. No fix is
+    offered when a method uses zero-argument `super()` (the new class breaks
+    its `__class__` cell before Python 3.14), when the class is a base beside
+    another base of a class in the module (layout conflict), or when the
+    module weakly references instances and the target is below 3.11 (where
+    `weakref_slot=True` does not exist); from 3.11 the fix adds
+    `weakref_slot=True` as well.
+
+    ## References
+    - [dataclasses: slots](https://docs.python.org/3/library/dataclasses.html#dataclasses.dataclass)
+    - [attrs: slotted classes](https://www.attrs.org/en/stable/glossary.html#term-slotted-classes)
+    """
+
+    code = "MEM102"
+    name = "dataclass-without-slots"
+    message = "dataclass `{name}` without `slots=True`: every instance carries a `__dict__`"
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.UNSAFE
+
+    VALID = [
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass(slots=True)
+            class P:
+                x: int
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass(slots=False)
+            class P:
+                x: int
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass
+            class P:
+                x: int
+            """, target_version=(3, 9)),
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass
+            class P:
+                __slots__ = ("x",)
+                x: int
+            """),
+        Valid("""
+            from dataclasses import dataclass
+            from functools import cached_property
+
+            @dataclass
+            class P:
+                x: int
+
+                @cached_property
+                def double(self):
+                    return 2 * self.x
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            class Base:
+                pass
+
+            @dataclass
+            class P(Base):
+                x: int
+            """),
+        Valid("""
+            from dataclasses import dataclass
+            from models import Base
+
+            @dataclass
+            class P(Base):
+                x: int
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass
+            class P:
+                x: int
+
+                def __post_init__(self):
+                    self.cache = {}
+            """),
+        Valid("""
+            import attrs
+
+            @attrs.define
+            class P:
+                x: int
+            """),
+        Valid("""
+            import attr
+
+            @attr.s(slots=True)
+            class P:
+                x = attr.ib()
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            def test_roundtrip():
+                @dataclass
+                class P:
+                    x: int
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass
+            class P:
+                x: int
+            """, filename="tests/test_models.py"),
+        Valid("""
+            def dataclass(cls):
+                return cls
+
+            @dataclass
+            class P:
+                x: int
+            """),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class Point:
+                x: float
+                y: float = 0.0
+            """,
+            line=4,
+            column=7,
+            fixed="""
+            from dataclasses import dataclass
+
+            @dataclass(slots=True)
+            class Point:
+                x: float
+                y: float = 0.0
+            """,
+        ),
+        Invalid(
+            """
+            import dataclasses as dc
+
+            @dc.dataclass(frozen=True, order=True)
+            class Version:
+                major: int
+                minor: int
+            """,
+            line=4,
+            column=7,
+            fixed="""
+            import dataclasses as dc
+
+            @dc.dataclass(frozen=True, order=True, slots=True)
+            class Version:
+                major: int
+                minor: int
+            """,
+        ),
+        Invalid(
+            """
+            from dataclasses import dataclass
+
+            @dataclass(
+                eq=False,
+            )
+            class Event:
+                name: str
+            """,
+            line=6,
+            column=7,
+            fixed="""
+            from dataclasses import dataclass
+
+            @dataclass(
+                eq=False,
+                slots=True,
+            )
+            class Event:
+                name: str
+            """,
+        ),
+        Invalid(
+            """
+            import attr
+
+            @attr.s
+            class Row:
+                x = attr.ib()
+            """,
+            line=4,
+            column=7,
+            target_version=(3, 8),
+            fixed="""
+            import attr
+
+            @attr.s(slots=True)
+            class Row:
+                x = attr.ib()
+            """,
+        ),
+        Invalid(
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class Child:
+                x: int
+
+                def __repr__(self):
+                    return super().__repr__()
+            """,
+            line=4,
+            column=7,
+        ),
+        Invalid(
+            """
+            import weakref
+            from dataclasses import dataclass
+
+            @dataclass
+            class Node:
+                x: int
+
+                def ref(self):
+                    return weakref.ref(self)
+            """,
+            line=5,
+            column=7,
+            target_version=(3, 10),
+        ),
+        Invalid(
+            """
+            import weakref
+            from dataclasses import dataclass
+
+            @dataclass
+            class Node:
+                x: int
+
+                def ref(self):
+                    return weakref.ref(self)
+            """,
+            line=5,
+            column=7,
+            target_version=(3, 11),
+            fixed="""
+            import weakref
+            from dataclasses import dataclass
+
+            @dataclass(slots=True, weakref_slot=True)
+            class Node:
+                x: int
+
+                def ref(self):
+                    return weakref.ref(self)
+            """,
+        ),
+    ]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not node.decorators:
+            return
+        decorator = self._slottable_decorator(node)
+        if decorator is None:
+            return
+        facts = class_facts(self.context, node)
+        if facts.slots is not None or facts.dynamic or node.keywords:
+            return
+        if facts.in_function or self.context.is_test_file:
+            return  # throwaway classes of a function or a test: slots would not pay off
+        if not self._fields_only(facts):
+            return
+        if base_layout(self.context, node).state != SLOTTED:
+            return
+        self.report(node.name, self._fix(facts, decorator), name=node.name.value)
+
+    def _slottable_decorator(self, node: cst.ClassDef) -> Optional[cst.Decorator]:
+        for decorator in node.decorators:
+            kind = decorator_kind(self.context, decorator)
+            is_dataclass = kind == "dataclass" and self.context.matches(decorator, "dataclasses.dataclass")
+            if is_dataclass and self.context.target_version < (3, 10):
+                return None
+            if (is_dataclass or kind == "attrs-classic") and keyword(decorator.decorator, "slots") is None:
+                return decorator
+        return None
+
+    def _fields_only(self, facts: ClassFacts) -> bool:
+        """Every attribute the methods set on `self` is a field (annotated in the body,
+        or an `attr.ib()` for attrs)."""
+        attributes, elsewhere = instance_attributes(facts)
+        fields = facts.annotations | set(facts.class_attrs)
+        return set(attributes) | elsewhere <= fields
+
+    def _fix(self, facts: ClassFacts, decorator: cst.Decorator) -> Optional[Replace]:
+        if facts.zero_arg_super or facts.node.name.value in module_facts(self.context).multi_base:
+            return None
+        call = add_keyword(decorator.decorator, "slots")
+        dataclass = decorator_kind(self.context, decorator) == "dataclass"  # attrs slots keep __weakref__
+        weak = weakly_referenced(self.context, facts)
+        if dataclass and weak and keyword(decorator.decorator, "weakref_slot") is None:
+            if self.context.target_version < (3, 11):
+                return None
+            call = add_keyword(call, "weakref_slot")
+        return Replace(decorator, decorator.with_changes(decorator=call))

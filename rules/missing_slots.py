@@ -1,0 +1,692 @@
+from typing import List, Optional
+
+import libcst as cst
+
+from memlint.imports import dotted_name
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+
+from ._slots import (
+    SERVICE_SUFFIXES, SLOTTED, SPECIAL_BASES, UNKNOWN, ClassFacts, Layout, base_layout, class_facts,
+    decorator_kind, insert_statement, instance_attributes, mangle, module_facts, string_tuple,
+    weakly_referenced,
+)
+
+
+# Descriptors and callable objects: a handful per program, not records.
+NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
+TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
+
+
+class MissingSlots(Rule):
+    """
+    ## What it does
+    Reports a record-like class without `__slots__`: a value or data holder
+    (a point, token, row, event, tree node, cache entry) whose instance
+    attributes are all assigned in `__init__` on `self`, whose bases are
+    `object` or classes known to be slotted, and nothing in the module needs
+    the instances to have a `__dict__`.
+
+    The rule stays silent when it cannot see the whole attribute set or when
+    slots would not pay off:
+
+    - classes that assign attributes outside `__init__`, on other objects of
+      the class, or through `setattr`, `__dict__`, `vars()`, `__getattr__` /
+      `__setattr__` overrides, custom pickling (`__getstate__`, `__reduce__`,
+      `copyreg.pickle`) or `functools.cached_property`;
+    - service objects: classes that own threads, locks, files, sockets,
+      executors, connections or loggers, define `close`/`start`/`run`/
+      `__enter__`/`__del__`, construct objects with `self` as an argument (a
+      registry), or are named like a one-per-process object (`...Client`,
+      `...Server`, `...Manager`, `...Parser`, ...);
+    - classes without `__init__` (mixins), with a metaclass, decorated by a
+      dataclass or attrs decorator (see MEM102), exceptions, enums,
+      `NamedTuple`, `TypedDict` and `Protocol` classes;
+    - classes with a base that has a `__dict__` or that lives in another module
+      (with `--enable-inference`, astroid checks every class of the other
+      module's MRO for its own `__slots__`; an uninferable base stays unknown,
+      reported only with `--report-unknown`, without a fix);
+    - classes defined inside functions, and test files.
+
+    ## Why is this bad?
+    Without `__slots__` every instance carries a `__dict__`. Measured with
+    `tracemalloc` on CPython 3.11 (`tests/test_mem1_runtime.py`, 20,000
+    instances of the three-attribute `Vector` of `fixtures/MEM101.py`, the
+    8-byte list slot that holds each one included): 105 bytes per instance
+    without slots, 65 bytes with the fixed `__slots__`. A program holding a
+    million such records pays about 38 MiB for dictionaries it never uses as
+    dictionaries. Slotted attribute access is also slightly faster.
+
+    ## Example
+    ```python
+    class Point:
+        \"\"\"A point in the plane.\"\"\"
+
+        def __init__(self, x, y):
+            self.x = x
+            self.y = y
+    ```
+
+    ## Use instead
+    ```python
+    class Point:
+        \"\"\"A point in the plane.\"\"\"
+        __slots__ = ("x", "y")
+
+        def __init__(self, x, y):
+            self.x = x
+            self.y = y
+    ```
+
+    ## Options
+    - `min-attributes` (int, default 1): report only classes with at least
+      this many instance attributes.
+    - `ignore-bases` (list of qualified names): never report subclasses of
+      these classes.
+    - `ignore-decorators` (list of qualified names): never report classes
+      decorated with these (class-replacing or registering decorators).
+
+    ## Fix safety
+    The fix inserts `__slots__ = ("a", "b", ...)` as the first statement after
+    the docstring, in the order `__init__` first assigns the attributes, with
+    `"__weakref__"` added when the module weakly references instances of the
+    class (or something it cannot identify). Attributes that a base already
+    slots are left out. No fix is offered when a slot would clash with a class
+    attribute or method of the same name (class creation would raise
+    `ValueError`), when the class is one of several bases of another class in
+    the module (an instance layout conflict would raise `TypeError`), or when
+    the class body is a one-line suite. The fix is unsafe: code in other
+    modules may set extra attributes on instances, read `obj.__dict__`, pickle
+    them with protocol 0/1, or combine the class with another slotted base;
+    all of those fail after the change.
+
+    ## Known problems
+    Record-likeness is a heuristic: memlint cannot count instances. A class
+    instantiated a handful of times per process that owns no resource the
+    rule recognises, has no service-like name and does not keep re-assigning
+    its attributes is still reported. In a hand-read sample of 30 findings on
+    the CPython 3.11 standard library, 11 were such few-instance classes:
+    API objects (`dis.Bytecode`, `logging.Filter`, `email.charset.Charset`),
+    per-call helpers (`importlib.metadata.Lookup` and `Prepared`,
+    `multiprocessing`'s `_DupFd`), IDLE extensions holding their editor window
+    (`AutoExpand`, `Rstrip`, `ZoomHeight`) and `distutils.Extension`, whose
+    instances setuptools extends with attributes from another module. Slots
+    are harmless on the first kinds but save little; add `# noqa: MEM101`, or
+    list the class's base or decorator in `ignore-bases` / `ignore-decorators`.
+
+    The attribute set is what this module shows. Another module that sets an
+    extra attribute on instances, reads `obj.__dict__` or subclasses the class
+    next to another slotted base breaks after the fix; that is why the fix is
+    unsafe.
+
+    ## References
+    - [Python data model: `__slots__`](https://docs.python.org/3/reference/datamodel.html#slots)
+    """
+
+    code = "MEM101"
+    name = "missing-slots"
+    message = "class `{name}` has a fixed set of {count} instance attribute(s) but no `__slots__`{why}"
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.UNSAFE
+    options = {"min-attributes": 1, "ignore-bases": [], "ignore-decorators": []}
+
+    VALID = [
+        # dynamic attributes
+        Valid("""
+            class Bag:
+                def __init__(self, **kw):
+                    for k, v in kw.items():
+                        setattr(self, k, v)
+            """),
+        Valid("""
+            class Bag:
+                def __init__(self, data):
+                    self.__dict__.update(data)
+            """),
+        Valid("""
+            class Row:
+                def __init__(self, a):
+                    self.a = a
+
+                def dump(self):
+                    return vars(self)
+            """),
+        Valid("""
+            class Lazy:
+                def __init__(self, a):
+                    self.a = a
+
+                def __getattr__(self, name):
+                    return 0
+            """),
+        Valid("""
+            class Node:
+                def __init__(self, a):
+                    self.a = a
+
+                def link(self, b):
+                    self.b = b
+            """),
+        Valid("""
+            class Node:
+                def __init__(self, a):
+                    self.a = a
+
+            n = Node(1)
+            n.extra = 2
+            """),
+        Valid("""
+            import functools
+
+            class Circle:
+                def __init__(self, r):
+                    self.r = r
+
+                @functools.cached_property
+                def area(self):
+                    return 3.14 * self.r ** 2
+            """),
+        Valid("""
+            class Token:
+                def __init__(self, kind):
+                    self.kind = kind
+
+                def __getstate__(self):
+                    return {"kind": self.kind}
+            """),
+        Valid("""
+            import copyreg
+
+            class Token:
+                def __init__(self, kind):
+                    self.kind = kind
+
+            copyreg.pickle(Token, lambda t: (Token, (t.kind,)))
+            """),
+        # service objects
+        Valid("""
+            import threading
+
+            class Poller:
+                def __init__(self, interval):
+                    self.interval = interval
+                    self.lock = threading.Lock()
+            """),
+        Valid("""
+            class Tail:
+                def __init__(self, path):
+                    self.path = path
+                    self.fh = open(path)
+            """),
+        Valid("""
+            from concurrent.futures import ThreadPoolExecutor as TPE
+
+            class Jobs:
+                def __init__(self):
+                    self.pool = TPE(4)
+            """),
+        Valid("""
+            import socket
+
+            class Peer:
+                def __init__(self, addr):
+                    self.sock = socket.create_connection(addr)
+            """),
+        Valid("""
+            class Hub:
+                def __init__(self):
+                    self.children = []
+
+                def spawn(self, name):
+                    self.children.append(Child(self, name))
+            """),
+        Valid("""
+            class HttpClient:
+                def __init__(self, base_url):
+                    self.base_url = base_url
+            """),
+        Valid("""
+            class Conn:
+                def __init__(self, dsn):
+                    self.dsn = dsn
+
+                def close(self):
+                    pass
+            """),
+        # bases and special classes
+        Valid("""
+            class Mixin:
+                def describe(self):
+                    return repr(self)
+            """),
+        Valid("""
+            class ParseError(Exception):
+                def __init__(self, msg):
+                    self.msg = msg
+            """),
+        Valid("""
+            from enum import Enum
+
+            class Color(Enum):
+                RED = 1
+
+                def __init__(self, value):
+                    self.label = str(value)
+            """),
+        Valid("""
+            from typing import NamedTuple
+
+            class P(NamedTuple):
+                x: int
+            """),
+        Valid("""
+            from typing import TypedDict
+
+            class P(TypedDict):
+                x: int
+            """),
+        Valid("""
+            from typing import Protocol
+
+            class Sized(Protocol):
+                def __init__(self, n):
+                    self.n = n
+            """),
+        Valid("""
+            from dataclasses import dataclass
+
+            @dataclass
+            class P:
+                x: int
+            """),
+        Valid("""
+            class P(metaclass=Registry):
+                def __init__(self, x):
+                    self.x = x
+            """),
+        Valid("""
+            from models import Base
+
+            class P(Base):
+                def __init__(self, x):
+                    self.x = x
+            """),
+        Valid("""
+            class Base:
+                def __init__(self, x):
+                    self.x = x
+
+                def link(self, b):
+                    self.b = b
+
+            class P(Base):
+                def __init__(self, x, y):
+                    super().__init__(x)
+                    self.y = y
+            """),
+        Valid("""
+            class P:
+                __slots__ = ("x",)
+
+                def __init__(self, x):
+                    self.x = x
+            """),
+        Valid("""
+            def factory():
+                class Local:
+                    def __init__(self, x):
+                        self.x = x
+                return Local
+            """),
+        Valid("""
+            class P:
+                def __init__(self, x):
+                    self.x = x
+            """, filename="tests/test_points.py"),
+        Valid("""
+            class P:
+                def __init__(self, x):
+                    self.x = x
+            """, options={"min-attributes": 2}),
+        Valid("""
+            import abc
+
+            class P(abc.ABC):
+                def __init__(self, x):
+                    self.x = x
+            """, options={"ignore-bases": ["abc.ABC"]}),
+        Valid("""
+            from registry import register
+
+            @register
+            class P:
+                def __init__(self, x):
+                    self.x = x
+            """, options={"ignore-decorators": ["registry.register"]}),
+        Valid("""
+            import attr
+
+            @attr.s
+            class P:
+                x = attr.ib()
+            """),
+        Valid("""
+            class Field:
+                def __init__(self, default):
+                    self.default = default
+
+                def __get__(self, obj, owner):
+                    return self.default
+            """),
+        Valid("""
+            class _Memo:
+                def __init__(self):
+                    self.digits = "23"
+
+            _memo = _Memo()
+            """),
+        Valid("""
+            class Env(dict):
+                def __init__(self, parent):
+                    self.parent = parent
+            """),
+        Valid("""
+            class SessionBase:
+                def __init__(self, key):
+                    self.key = key
+            """),
+        Valid("""
+            import os
+
+            class Closer:
+                def __init__(self, file):
+                    self.file = file
+
+                if os.name != "nt":
+                    def cleanup(self):
+                        self.file.close()
+                    def close(self):
+                        self.cleanup()
+            """),
+        Valid("""
+            class Point:
+                def __init__(self, x):
+                    self.x = x
+            """, filename="pkg/idle_test/mock_points.py"),
+        Valid("""
+            class nonmember:
+                def __init__(self, value):
+                    self.value = value
+            """),
+        Valid("""
+            class _TestClass:
+                def __init__(self, value):
+                    self.value = value
+            """),
+        Valid("""
+            class Untokenizer:
+                def __init__(self):
+                    self.tokens = []
+                    self.row = 1
+                    self.col = 0
+
+                def add(self, row, col):
+                    self.row, self.col = row, col
+            """),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            class Point:
+                \"\"\"A point in the plane.\"\"\"
+
+                def __init__(self, x, y):
+                    self.x = x
+                    self.y = y
+
+                def norm(self):
+                    return (self.x ** 2 + self.y ** 2) ** 0.5
+            """,
+            line=1,
+            column=7,
+            message="class `Point` has a fixed set of 2 instance attribute(s)",
+            fixed="""
+            class Point:
+                \"\"\"A point in the plane.\"\"\"
+                __slots__ = ("x", "y")
+
+                def __init__(self, x, y):
+                    self.x = x
+                    self.y = y
+
+                def norm(self):
+                    return (self.x ** 2 + self.y ** 2) ** 0.5
+            """,
+        ),
+        Invalid(
+            """
+            import functools as ft
+
+            @ft.total_ordering
+            class Entry(object):
+                # a cache entry
+                def __init__(self, key, value):
+                    self.key, self.value = key, value
+                    self.__hits = 0
+            """,
+            line=4,
+            column=7,
+            fixed="""
+            import functools as ft
+
+            @ft.total_ordering
+            class Entry(object):
+                __slots__ = ("key", "value", "__hits")
+                # a cache entry
+                def __init__(self, key, value):
+                    self.key, self.value = key, value
+                    self.__hits = 0
+            """,
+        ),
+        Invalid(
+            """
+            import weakref
+
+            class Node:
+                def __init__(self, parent):
+                    self.parent = weakref.ref(parent)
+
+            def build():
+                root = Node(None)
+                return weakref.ref(root)
+            """,
+            line=3,
+            column=7,
+            fixed="""
+            import weakref
+
+            class Node:
+                __slots__ = ("parent", "__weakref__")
+                def __init__(self, parent):
+                    self.parent = weakref.ref(parent)
+
+            def build():
+                root = Node(None)
+                return weakref.ref(root)
+            """,
+        ),
+        Invalid(
+            """
+            class Base:
+                __slots__ = ("x",)
+
+            class Point(Base):
+                def __init__(self, x, y):
+                    self.x = x
+                    self.y = y
+            """,
+            line=4,
+            column=7,
+            fixed="""
+            class Base:
+                __slots__ = ("x",)
+
+            class Point(Base):
+                __slots__ = ("y",)
+                def __init__(self, x, y):
+                    self.x = x
+                    self.y = y
+            """,
+        ),
+        # a class attribute default would clash with the slot: no fix
+        Invalid(
+            """
+            class Counter:
+                count = 0
+
+                def __init__(self, start):
+                    self.count = start
+            """,
+            line=1,
+            column=7,
+        ),
+        # a property setter is not a slot
+        Invalid(
+            """
+            from typing import Generic, TypeVar
+
+            T = TypeVar("T")
+
+            class Box(Generic[T]):
+                def __init__(self, item: T, size: int) -> None:
+                    self.item: T = item
+                    self.size = size
+
+                @property
+                def size(self):
+                    return self._size
+
+                @size.setter
+                def size(self, value):
+                    self._size = value
+            """,
+            line=5,
+            column=7,
+            fixed="""
+            from typing import Generic, TypeVar
+
+            T = TypeVar("T")
+
+            class Box(Generic[T]):
+                __slots__ = ("item", "_size")
+                def __init__(self, item: T, size: int) -> None:
+                    self.item: T = item
+                    self.size = size
+
+                @property
+                def size(self):
+                    return self._size
+
+                @size.setter
+                def size(self, value):
+                    self._size = value
+            """,
+        ),
+        Invalid(
+            """
+            class Outer:
+                class Leaf:
+                    def __init__(self, value):
+                        self.value = value
+            """,
+            line=2,
+            column=11,
+            fixed="""
+            class Outer:
+                class Leaf:
+                    __slots__ = ("value",)
+                    def __init__(self, value):
+                        self.value = value
+            """,
+        ),
+    ]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.context.is_test_file or _in_test_directory(self.context.filename):
+            return
+        facts = class_facts(self.context, node)
+        if not self._candidate(facts):
+            return
+        attributes, elsewhere = instance_attributes(facts)
+        if elsewhere or len(attributes) < self.options["min-attributes"]:
+            return
+        if len(facts.later_attrs) >= 2:
+            return  # its methods keep re-assigning its state: a worker (tokenizer, history), not a record
+        layout = base_layout(self.context, node)
+        if layout.state == UNKNOWN and self.context.settings.report_unknown:
+            self.report(node.name, name=node.name.value, count=len(attributes), why=" (base class layout unknown)")
+        elif layout.state == SLOTTED:
+            self.report(node.name, self._fix(facts, attributes, layout), name=node.name.value,
+                        count=len(attributes), why=": every instance carries a `__dict__`")
+
+    def _candidate(self, facts: ClassFacts) -> bool:
+        node = facts.node
+        if facts.in_function or facts.slots is not None or not facts.has_init or node.keywords:
+            return False
+        found = module_facts(self.context)
+        name = node.name.value
+        if name in found.bases_of_unslotted:
+            return False  # its subclasses here keep a __dict__: slots would save nothing
+        if name in found.calls_at_top and name not in found.calls_in_functions:
+            return False  # instantiated once, at import time: a singleton
+        if NOT_RECORD_METHODS.intersection(facts.class_attrs):
+            return False  # a descriptor or a callable object, not a record
+        bare = name.lstrip("_")
+        if facts.dynamic or facts.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
+            return False
+        if bare[:1].islower():
+            return False  # `partial`-style lowercase classes are function-like helpers, not records
+        return not self._ignored_decorator(node) and not self._ignored_base(node)
+
+    def _ignored_decorator(self, node: cst.ClassDef) -> bool:
+        for decorator in node.decorators:
+            kind = decorator_kind(self.context, decorator)
+            if kind in ("dataclass", "attrs-slotted", "attrs-classic", "replacing"):
+                return True
+            names = {self.context.qualified_name(decorator), _dotted(decorator.decorator)}
+            if names & set(self.options["ignore-decorators"]):
+                return True
+        return False
+
+    def _ignored_base(self, node: cst.ClassDef) -> bool:
+        ignored = set(self.options["ignore-bases"])
+        for arg in node.bases:
+            value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+            qualified = self.context.qualified_name(value) or ""
+            if qualified in SPECIAL_BASES or qualified.startswith("enum.") or {qualified, _dotted(value)} & ignored:
+                return True
+            if qualified.startswith(("builtins.", "collections.abc.", "numbers.")) and qualified != "builtins.object":
+                return True  # a container, number or exception: not a record
+        return False
+
+    def _fix(self, facts: ClassFacts, attributes: List[str], layout: Layout) -> Optional[Replace]:
+        if any(name in facts.class_attrs for name in attributes):
+            return None  # `ValueError: 'x' in __slots__ conflicts with class variable`
+        if facts.node.name.value in module_facts(self.context).multi_base:
+            return None  # another class combines it with a base: layout conflicts
+        own = facts.node.name.value
+        names = [name for name in attributes if mangle(own, name) not in layout.slots]
+        if weakly_referenced(self.context, facts) and not layout.weakref:
+            names.append("__weakref__")
+        slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
+        return insert_statement(facts.node, slots)
+
+
+def _in_test_directory(filename: str) -> bool:
+    parts = filename.replace("\\", "/").split("/")[:-1]
+    return any(part.endswith(("_test", "_tests")) for part in parts)
+
+
+def _dotted(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Call):
+        node = node.func
+    return dotted_name(node)
