@@ -2,7 +2,7 @@ import libcst as cst
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
-from ._iteration import iterated_once
+from ._iteration import only_iterated
 
 
 class ListOfRangeIterated(Rule):
@@ -11,9 +11,11 @@ class ListOfRangeIterated(Rule):
     Reports `list(range(...))` used only as the iterable of a `for` loop or a
     comprehension, directly or through a single-pass wrapper in the header
     (`enumerate(list(range(n)), 1)`, `zip(list(range(n)), ys)`,
-    `itertools.islice(...)`, `itertools.chain(...)`).
+    `itertools.islice(...)`, `itertools.chain(...)`), or bound to a local
+    name whose only use is one such loop later in the same block
+    (`ids = list(range(n))` then `for i in ids:`).
 
-    It is not reported when the list is kept (bound to a name), indexed,
+    It is not reported when the list is kept (used again), indexed,
     measured, or passed to anything that needs a sequence (`reversed`,
     `sorted`, `len`), nor when the module shadows `list` or `range`.
 
@@ -39,7 +41,9 @@ class ListOfRangeIterated(Rule):
     The fix removes the `list(...)` call and is safe: iterating a `range`
     yields exactly the values iterating the list would, and since the list was
     a fresh object used only by the loop header, nothing else could observe or
-    mutate it. No fix is offered when a comment sits inside the `list(...)`
+    mutate it. When the list was bound to a name first, the name now holds the
+    `range`; its only use is the one loop, which sees the same values (a
+    `range`'s bounds are evaluated once, when it is created). No fix is offered when a comment sits inside the `list(...)`
     call but outside the `range(...)` (it would be lost).
 
     ## References
@@ -62,6 +66,53 @@ class ListOfRangeIterated(Rule):
         Valid("def f(list):\n    for n in list(range(3)):\n        pass\n"),
         Valid("total = len(list(range(3)))\n"),
         Valid("for n in list(range(3)), 4:\n    pass\n"),
+        # Bound to a name used more than once, or iterated more than once.
+        Valid(
+            """
+            def f(n):
+                ids = list(range(n))
+                for i in ids:
+                    print(i)
+                return ids
+            """
+        ),
+        Valid(
+            """
+            def f(n, rounds):
+                ids = list(range(n))
+                while rounds:
+                    for i in ids:
+                        rounds -= i
+            """
+        ),
+        Valid(
+            """
+            def f(n):
+                ids = list(range(n))
+                def inner():
+                    for i in ids:
+                        print(i)
+                return inner
+            """
+        ),
+        Valid(
+            """
+            def f(n, flag):
+                if flag:
+                    ids = list(range(n))
+                for i in ids:
+                    print(i)
+            """
+        ),
+        # The inner loop of a comprehension runs once per outer item.
+        Valid(
+            """
+            async def f(n):
+                ids = list(range(n))
+                return [i async for j in g() for i in enumerate(ids)]
+            """
+        ),
+        Valid("ids = list(range(9))\nfor i in ids:\n    print(i)\n"),
     ]
     INVALID = [
         Invalid(
@@ -114,6 +165,40 @@ class ListOfRangeIterated(Rule):
         ),
         Invalid(
             """
+            async def f(n):
+                ids = list(range(n))
+                print("start")
+                return [i * 2 for i in enumerate(ids) if await g(i)]
+            """,
+            line=2,
+            column=11,
+            fixed="""
+            async def f(n):
+                ids = range(n)
+                print("start")
+                return [i * 2 for i in enumerate(ids) if await g(i)]
+            """,
+        ),
+        Invalid(
+            """
+            def f(n):
+                ids = list(range(n))  # all of them
+                print("start")
+                for i in enumerate(ids, 1):
+                    print(i)
+            """,
+            line=2,
+            column=11,
+            fixed="""
+            def f(n):
+                ids = range(n)  # all of them
+                print("start")
+                for i in enumerate(ids, 1):
+                    print(i)
+            """,
+        ),
+        Invalid(
+            """
             for i in list(  # a comment here would be lost
                 range(10)
             ):
@@ -132,7 +217,7 @@ class ListOfRangeIterated(Rule):
             return
         if not (self.context.matches(node, "builtins.list") and self.context.matches(inner, "builtins.range")):
             return
-        if not iterated_once(self.context, self.context.ancestors):
+        if only_iterated(self.context, self.context.ancestors) is None:
             return
         self.report(node, self._fix(node, inner))
 
