@@ -106,10 +106,11 @@ def _wrapped(context: Context, call: cst.Call, arg: cst.Arg) -> bool:
 
 def _iterated_through_name(context: Context, path: Sequence[cst.CSTNode]) -> Optional[Iteration]:
     """``name = value`` in a function, and the name's only use is iterating it
-    once in a later statement of the same block."""
+    once in a later statement of the same block or of a block around it (the
+    loop after the ``with`` whose body read the file)."""
     if len(path) < 4:
         return None
-    value, assign, line, block = path[-1], path[-2], path[-3], path[-4]
+    value, assign, line = path[-1], path[-2], path[-3]
     if not (
         isinstance(assign, cst.Assign)
         and assign.value is value
@@ -117,28 +118,49 @@ def _iterated_through_name(context: Context, path: Sequence[cst.CSTNode]) -> Opt
         and isinstance(assign.targets[0].target, cst.Name)
         and isinstance(line, cst.SimpleStatementLine)
         and len(line.body) == 1
-        and isinstance(block, cst.IndentedBlock)
     ):
         return None
     scopes = context.enclosing_scopes()
     if not scopes or not isinstance(scopes[0], cst.FunctionDef):
         return None
     info = context.scope_info(scopes[0])
-    name = assign.targets[0].target.value  # type: ignore[union-attr]
-    load = _single_local_use(info, name)
+    load = _single_local_use(info, assign.targets[0].target.value)  # type: ignore[union-attr]
     if load is None:
         return None
+    statement: cst.CSTNode = line
+    for block in reversed(path[:-3]):
+        if isinstance(block, (cst.For, cst.While) + SCOPE_TYPES + _COMPREHENSIONS):
+            return None  # the binding may run several times (or never before the loop)
+        if not isinstance(block, cst.IndentedBlock):
+            continue
+        found = _later_iteration(context, info, load, block, statement)
+        if found is not None:
+            return found
+        statement = block
+    return None
+
+
+def _later_iteration(
+    context: Context, info: ScopeInfo, load: cst.Name, block: cst.IndentedBlock, binding: cst.CSTNode
+) -> Optional[Iteration]:
+    """The iteration of ``load`` when it sits in a statement of ``block`` after
+    the one holding the binding, run once per run of that statement."""
     load_path = _path_within_block(info, load, block)
     if load_path is None:
         return None
-    position = list(block.body)
-    distance = position.index(load_path[0]) - position.index(line)  # type: ignore[arg-type]
+    statements = list(block.body)
+    holder = next(s for s in statements if s is binding or _contains(info, s, binding))
+    distance = statements.index(load_path[0]) - statements.index(holder)  # type: ignore[arg-type]
     if distance <= 0 or _repeated(load_path):
         return None
     found = _iterating_loop(context, load_path)
     if found is None:
         return None
-    return Iteration(found.loop, found.body, load, adjacent=distance == 1)
+    return Iteration(found.loop, found.body, load, adjacent=distance == 1 and holder is binding)
+
+
+def _contains(info: ScopeInfo, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    return any(ancestor is outer for ancestor in info.ancestors(inner))
 
 
 def _single_local_use(info: ScopeInfo, name: str) -> Optional[cst.Name]:

@@ -1,8 +1,9 @@
 import libcst as cst
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 from ._iteration import only_iterated
+from ._rewrite import replace_keeping_comments
 
 
 class ListOfRangeIterated(Rule):
@@ -95,11 +96,14 @@ class ListOfRangeIterated(Rule):
                 return inner
             """
         ),
+        # Bound twice: which value the loop sees depends on the branch.
         Valid(
             """
             def f(n, flag):
                 if flag:
                     ids = list(range(n))
+                else:
+                    ids = []
                 for i in ids:
                     print(i)
             """
@@ -199,6 +203,26 @@ class ListOfRangeIterated(Rule):
         ),
         Invalid(
             """
+            def f(n, flag):
+                if flag:
+                    ids = list(range(n))
+                    print(n)
+                for i in ids:
+                    print(i)
+            """,
+            line=3,
+            column=15,
+            fixed="""
+            def f(n, flag):
+                if flag:
+                    ids = range(n)
+                    print(n)
+                for i in ids:
+                    print(i)
+            """,
+        ),
+        Invalid(
+            """
             for i in list(  # a comment here would be lost
                 range(10)
             ):
@@ -219,10 +243,5 @@ class ListOfRangeIterated(Rule):
             return
         if only_iterated(self.context, self.context.ancestors) is None:
             return
-        self.report(node, self._fix(node, inner))
+        self.report(node, replace_keeping_comments(node, inner))
 
-    def _fix(self, node: cst.Call, inner: cst.Call):
-        outside = node.with_changes(args=[node.args[0].with_changes(value=cst.Name("_"))])
-        if "#" in self.context.module.code_for_node(outside):
-            return None  # a comment outside range(...) would be lost
-        return Replace(node, inner)
