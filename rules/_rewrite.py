@@ -63,3 +63,19 @@ def _blank(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
 def builtin_available(context: Context, *names: str) -> bool:
     """Whether the fix may spell these builtins: none is shadowed here."""
     return all(context.resolve_name(name) == f"builtins.{name}" for name in names)
+
+
+def list_call_argument(context: Context, node: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    """``X`` when ``node`` is the builtin ``list(X)`` with one plain argument."""
+    if not (isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.func, cst.Name)):
+        return None
+    arg = node.args[0]
+    if node.func.value != "list" or arg.keyword is not None or arg.star:
+        return None
+    return arg.value if context.matches(node, "builtins.list") else None
+
+
+def iterable_operand(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` fit to follow ``for _ in``: parenthesized if the grammar needs it."""
+    bare = isinstance(expr, (cst.Lambda, cst.IfExp, cst.NamedExpr, cst.Yield, cst.GeneratorExp)) and not expr.lpar
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if bare else expr
