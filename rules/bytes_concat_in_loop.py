@@ -31,11 +31,13 @@ class BytesConcatInLoop(Rule):
     O(n*k) bytes and keeps two buffers alive at each step. A `bytearray`
     grows in place with amortized O(1) appends.
 
-    Measured by `benchmarks/mem2_memory.py` (CPython 3.12, 10^4 chunks of
-    1 KiB): 0.65 s with `bytes +=`, 0.6 ms with a `bytearray` (about 1000x);
-    the peak is about the same (20 MB vs 20 MB, the final buffer and its
-    copy) because each old buffer is freed right away: this rule sells time
-    and the allocator churn of copying 50 GB, not the peak.
+    Measured by `benchmarks/mem2_memory.py` (CPython 3.11, 10^4 chunks of
+    1 KiB, a 10 MB result): 7.0-15.6 s with `bytes +=` (it copies about
+    50 GB in all), 2-3 ms with a `bytearray`. The peak does not improve:
+    20.5 MB with `bytes` (the last buffer and its copy), 21.5 MB with the
+    `bytearray` (its over-allocation plus the final `bytes(buf)` copy),
+    because each old `bytes` buffer is freed right away. This rule sells
+    time and allocator churn, not the peak.
 
     ## Example
     ```python

