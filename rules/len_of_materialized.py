@@ -49,6 +49,11 @@ class LenOfMaterialized(Rule):
     container the count is now a full pass (slower), and an element
     expression that raises (an attribute error, say) no longer does.
 
+    ## Known problems
+    Tests that check what `list(x)` produces (`assertEqual(len(list(r)), 0)`
+    in CPython's `test_range.py`) are reported, and the fix would stop them
+    exercising `list()`; keep such lines with `# noqa: MEM209`.
+
     ## References
     - [len](https://docs.python.org/3/library/functions.html#len)
     - [sum](https://docs.python.org/3/library/functions.html#sum)

@@ -49,6 +49,13 @@ class ListOfRangeIterated(Rule):
     `range`'s bounds are evaluated once, when it is created). No fix is offered when a comment sits inside the `list(...)`
     call but outside the `range(...)` (it would be lost).
 
+    ## Known problems
+    Code that builds the list on purpose so that a later loop allocates
+    nothing new (CPython's own `test/libregrtest/refleak.py` pre-allocates
+    `rep_range = list(range(repcount))` before counting allocations) is
+    reported too: iterating a `range` creates the int objects during the
+    loop. Silence such a line with `# noqa: MEM202`.
+
     ## References
     - [range](https://docs.python.org/3/library/stdtypes.html#range)
     """
