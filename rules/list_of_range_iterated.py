@@ -1,8 +1,9 @@
 import libcst as cst
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-from ._iteration import iterated_once
+from ._iteration import only_iterated
+from ._rewrite import list_call_argument, replace_keeping_comments
 
 
 class ListOfRangeIterated(Rule):
@@ -11,9 +12,11 @@ class ListOfRangeIterated(Rule):
     Reports `list(range(...))` used only as the iterable of a `for` loop or a
     comprehension, directly or through a single-pass wrapper in the header
     (`enumerate(list(range(n)), 1)`, `zip(list(range(n)), ys)`,
-    `itertools.islice(...)`, `itertools.chain(...)`).
+    `itertools.islice(...)`, `itertools.chain(...)`), or bound to a local
+    name whose only use is one such loop later in the same block
+    (`ids = list(range(n))` then `for i in ids:`).
 
-    It is not reported when the list is kept (bound to a name), indexed,
+    It is not reported when the list is kept (used again), indexed,
     measured, or passed to anything that needs a sequence (`reversed`,
     `sorted`, `len`), nor when the module shadows `list` or `range`.
 
@@ -21,7 +24,9 @@ class ListOfRangeIterated(Rule):
     A `range` is a lazy sequence of constant size (48 bytes). `list(range(n))`
     allocates a list of `n` integers (about 8 bytes per slot plus the int objects
     beyond the small-int cache): 10^6 items cost about 40 MB, only to be thrown
-    away after one pass.
+    away after one pass. Measured by `benchmarks/mem2_memory.py` (CPython
+    3.11, `for i in list(range(10**6))`): peak traced memory 40.0 MB with
+    the list, 0.0 MB with the `range`; time 0.15 s vs 0.07-0.08 s.
 
     ## Example
     ```python
@@ -39,8 +44,17 @@ class ListOfRangeIterated(Rule):
     The fix removes the `list(...)` call and is safe: iterating a `range`
     yields exactly the values iterating the list would, and since the list was
     a fresh object used only by the loop header, nothing else could observe or
-    mutate it. No fix is offered when a comment sits inside the `list(...)`
+    mutate it. When the list was bound to a name first, the name now holds the
+    `range`; its only use is the one loop, which sees the same values (a
+    `range`'s bounds are evaluated once, when it is created). No fix is offered when a comment sits inside the `list(...)`
     call but outside the `range(...)` (it would be lost).
+
+    ## Known problems
+    Code that builds the list on purpose so that a later loop allocates
+    nothing new (CPython's own `test/libregrtest/refleak.py` pre-allocates
+    `rep_range = list(range(repcount))` before counting allocations) is
+    reported too: iterating a `range` creates the int objects during the
+    loop. Silence such a line with `# noqa: MEM202`.
 
     ## References
     - [range](https://docs.python.org/3/library/stdtypes.html#range)
@@ -62,6 +76,56 @@ class ListOfRangeIterated(Rule):
         Valid("def f(list):\n    for n in list(range(3)):\n        pass\n"),
         Valid("total = len(list(range(3)))\n"),
         Valid("for n in list(range(3)), 4:\n    pass\n"),
+        # Bound to a name used more than once, or iterated more than once.
+        Valid(
+            """
+            def f(n):
+                ids = list(range(n))
+                for i in ids:
+                    print(i)
+                return ids
+            """
+        ),
+        Valid(
+            """
+            def f(n, rounds):
+                ids = list(range(n))
+                while rounds:
+                    for i in ids:
+                        rounds -= i
+            """
+        ),
+        Valid(
+            """
+            def f(n):
+                ids = list(range(n))
+                def inner():
+                    for i in ids:
+                        print(i)
+                return inner
+            """
+        ),
+        # Bound twice: which value the loop sees depends on the branch.
+        Valid(
+            """
+            def f(n, flag):
+                if flag:
+                    ids = list(range(n))
+                else:
+                    ids = []
+                for i in ids:
+                    print(i)
+            """
+        ),
+        # The inner loop of a comprehension runs once per outer item.
+        Valid(
+            """
+            async def f(n):
+                ids = list(range(n))
+                return [i async for j in g() for i in enumerate(ids)]
+            """
+        ),
+        Valid("ids = list(range(9))\nfor i in ids:\n    print(i)\n"),
     ]
     INVALID = [
         Invalid(
@@ -114,6 +178,60 @@ class ListOfRangeIterated(Rule):
         ),
         Invalid(
             """
+            async def f(n):
+                ids = list(range(n))
+                print("start")
+                return [i * 2 for i in enumerate(ids) if await g(i)]
+            """,
+            line=2,
+            column=11,
+            fixed="""
+            async def f(n):
+                ids = range(n)
+                print("start")
+                return [i * 2 for i in enumerate(ids) if await g(i)]
+            """,
+        ),
+        Invalid(
+            """
+            def f(n):
+                ids = list(range(n))  # all of them
+                print("start")
+                for i in enumerate(ids, 1):
+                    print(i)
+            """,
+            line=2,
+            column=11,
+            fixed="""
+            def f(n):
+                ids = range(n)  # all of them
+                print("start")
+                for i in enumerate(ids, 1):
+                    print(i)
+            """,
+        ),
+        Invalid(
+            """
+            def f(n, flag):
+                if flag:
+                    ids = list(range(n))
+                    print(n)
+                for i in ids:
+                    print(i)
+            """,
+            line=3,
+            column=15,
+            fixed="""
+            def f(n, flag):
+                if flag:
+                    ids = range(n)
+                    print(n)
+                for i in ids:
+                    print(i)
+            """,
+        ),
+        Invalid(
+            """
             for i in list(  # a comment here would be lost
                 range(10)
             ):
@@ -125,19 +243,11 @@ class ListOfRangeIterated(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+        if not (isinstance(node.func, cst.Name) and node.func.value == "list"):
+            return  # cheap precheck before resolving names
+        inner = list_call_argument(self.context, node)
+        if not (isinstance(inner, cst.Call) and self.context.matches(inner, "builtins.range")):
             return
-        inner = node.args[0].value
-        if not isinstance(inner, cst.Call):
+        if only_iterated(self.context, self.context.ancestors) is None:
             return
-        if not (self.context.matches(node, "builtins.list") and self.context.matches(inner, "builtins.range")):
-            return
-        if not iterated_once(self.context, self.context.ancestors):
-            return
-        self.report(node, self._fix(node, inner))
-
-    def _fix(self, node: cst.Call, inner: cst.Call):
-        outside = node.with_changes(args=[node.args[0].with_changes(value=cst.Name("_"))])
-        if "#" in self.context.module.code_for_node(outside):
-            return None  # a comment outside range(...) would be lost
-        return Replace(node, inner)
+        self.report(node, replace_keeping_comments(node, inner))

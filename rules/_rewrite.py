@@ -1,0 +1,81 @@
+"""Shared by the MEM2 fixes: rewrite an expression without losing its comments."""
+from __future__ import annotations
+
+from typing import List, Optional, Union
+
+import libcst as cst
+import libcst.matchers as m
+
+from memlint.context import Context
+from memlint.rule import Replace
+
+Comprehension = Union[cst.ListComp, cst.GeneratorExp]
+
+
+def comments(node: cst.CSTNode) -> List[str]:
+    return sorted(c.value for c in m.findall(node, m.Comment()))  # type: ignore[union-attr]
+
+
+def replace_keeping_comments(old: cst.CSTNode, new: cst.CSTNode) -> Optional[Replace]:
+    """A Replace edit, or None when ``new`` would drop a comment of ``old``."""
+    return Replace(old, new) if comments(old) == comments(new) else None
+
+
+def is_async(comp: cst.CSTNode) -> bool:
+    """A comprehension that awaits: as a generator it would become an async
+    generator, which ``sum``/``len``/``next`` cannot consume."""
+    return bool(m.findall(comp, m.CompFor(asynchronous=m.Asynchronous()) | m.Await()))
+
+
+def as_generator(comp: cst.ListComp, sole_argument: bool) -> cst.GeneratorExp:
+    """``[x for x in y]`` as ``(x for x in y)``; the brackets' whitespace (and
+    comments) move onto the parentheses. As the sole argument of a call the
+    generator needs no parentheses of its own (``sum(x for x in y)``)."""
+    parens = not sole_argument or bool(comp.lpar)
+    whitespace_after = comp.lbracket.whitespace_after
+    whitespace_before = comp.rbracket.whitespace_before
+    return cst.GeneratorExp(
+        elt=comp.elt,
+        for_in=comp.for_in,
+        lpar=[cst.LeftParen(whitespace_after=whitespace_after)] if parens else [],
+        rpar=[cst.RightParen(whitespace_before=whitespace_before)] if parens else [],
+    )
+
+
+def sole_argument_call(call: cst.Call, comp: cst.ListComp, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with its only argument replaced by ``value``; the whitespace
+    inside the list's brackets moves inside the call's parentheses, where
+    the call has none of its own."""
+    arg = call.args[0]
+    changes = {}
+    if _blank(call.whitespace_before_args):
+        changes["whitespace_before_args"] = comp.lbracket.whitespace_after
+    arg_changes = {"value": value}
+    if _blank(arg.whitespace_after_arg) and arg.comma is cst.MaybeSentinel.DEFAULT:
+        arg_changes["whitespace_after_arg"] = comp.rbracket.whitespace_before
+    return call.with_changes(args=[arg.with_changes(**arg_changes)], **changes)
+
+
+def _blank(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
+    return isinstance(whitespace, cst.SimpleWhitespace) and whitespace.value == ""
+
+
+def builtin_available(context: Context, *names: str) -> bool:
+    """Whether the fix may spell these builtins: none is shadowed here."""
+    return all(context.resolve_name(name) == f"builtins.{name}" for name in names)
+
+
+def list_call_argument(context: Context, node: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    """``X`` when ``node`` is the builtin ``list(X)`` with one plain argument."""
+    if not (isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.func, cst.Name)):
+        return None
+    arg = node.args[0]
+    if node.func.value != "list" or arg.keyword is not None or arg.star:
+        return None
+    return arg.value if context.matches(node, "builtins.list") else None
+
+
+def iterable_operand(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` fit to follow ``for _ in``: parenthesized if the grammar needs it."""
+    bare = isinstance(expr, (cst.Lambda, cst.IfExp, cst.NamedExpr, cst.Yield, cst.GeneratorExp)) and not expr.lpar
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if bare else expr
