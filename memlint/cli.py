@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     selection.add_argument("--select", type=_comma_list, help="only these codes, prefixes or rule names")
     selection.add_argument("--extend-select", type=_comma_list, action="extend", help="add to the selection")
     selection.add_argument("--ignore", type=_comma_list, action="extend", help="codes, prefixes or names to skip")
+    selection.add_argument("--exclude", type=_comma_list, help="file patterns to skip (replaces the defaults)")
+    selection.add_argument("--extend-exclude", type=_comma_list, action="extend", help="more file patterns to skip")
     out = check.add_argument_group("output")
     out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
     out.add_argument("--statistics", action="store_true", help="count findings per code")
@@ -132,6 +134,8 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
         "select": tuple(args.select) if args.select is not None else None,
         "extend_select": tuple(args.extend_select or ()),
         "ignore": tuple(args.ignore or ()),
+        "exclude": tuple(args.exclude) if args.exclude is not None else None,
+        "extend_exclude": tuple(args.extend_exclude or ()),
         "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
         "enable_inference": args.enable_inference,
         "report_unknown": args.report_unknown,

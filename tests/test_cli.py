@@ -200,6 +200,9 @@ def test_excludes(project, run_memlint):
     (project / "env" / "x.py").write_text(LOOP)
     result = run_memlint(".", cwd=project)
     assert {line.split(":")[0] for line in lines(result)} == {"./pkg/a.py"}
+    assert run_memlint("--extend-exclude", "a.py", ".", cwd=project).stdout == b""
+    everything = run_memlint("--exclude", "", ".", cwd=project)
+    assert {line.split(":")[0] for line in lines(everything)} >= {"./.venv/x.py", "./build/x.py", "./pkg/a.py"}
     (project / "pyproject.toml").write_text('[tool.memlint]\nextend-exclude = ["pkg/a.py"]\n')
     assert run_memlint(".", cwd=project).stdout == b""
 
