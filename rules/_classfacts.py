@@ -21,6 +21,12 @@ from memlint.imports import dotted_name
 WEAK_REFERENCES = frozenset({"weakref.ref", "weakref.proxy", "weakref.WeakMethod", "_weakref.ref", "_weakref.proxy"})
 METHOD_DECORATORS_THAT_UNBIND = frozenset({"staticmethod", "classmethod"})
 FILL_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+CONTAINERS = frozenset({
+    "list", "List", "dict", "Dict", "set", "Set", "frozenset", "FrozenSet", "tuple", "Tuple", "deque", "Deque",
+    "defaultdict", "DefaultDict", "OrderedDict", "Sequence", "MutableSequence", "Mapping", "MutableMapping",
+    "MutableSet", "AbstractSet", "Collection", "Iterable",
+})
+WRAPPERS = frozenset({"Optional", "Union", "ClassVar", "Final", "Annotated"})
 SLOT = Union[int, str]  # where ``self`` is passed to a constructor: position (after self) or keyword
 
 
@@ -79,6 +85,29 @@ def annotation_classes(annotation: Optional[cst.CSTNode], known: Set[str]) -> Se
         text = string.evaluated_value if isinstance(string.evaluated_value, str) else ""
         found.update(word for word in _words(text) if word in known)
     return found
+
+
+def container_classes(annotation: cst.BaseExpression, known: Set[str]) -> Set[str]:
+    """Classes of ``known`` whose instances a container annotation holds
+    (``list[Child]``, ``dict[str, "Child"]``, ``Optional[Deque[Child]]``);
+    not ``type[Child]`` or ``Callable[..., Child]``."""
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            parsed = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
+        except (cst.ParserSyntaxError, TypeError):
+            return set()
+        return container_classes(parsed, known)
+    if isinstance(annotation, cst.BinaryOperation):  # X | None
+        return container_classes(annotation.left, known) | container_classes(annotation.right, known)
+    if not isinstance(annotation, cst.Subscript):
+        return set()
+    head = (dotted_name(annotation.value) or "").rsplit(".", 1)[-1]
+    elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    if head in WRAPPERS:
+        return set().union(*(container_classes(e, known) for e in elements)) if elements else set()
+    if head in CONTAINERS:
+        return set().union(*(annotation_classes(e, known) for e in elements)) if elements else set()
+    return set()
 
 
 def _words(text: str) -> Iterator[str]:
@@ -162,11 +191,10 @@ class _ClassScan:
         )
 
     def _note_child_annotation(self, attr: str, annotation: cst.BaseExpression) -> None:
-        """``list[Child]``, ``Dict[str, Child]``, ``set[Child]``: a container of children."""
-        if isinstance(annotation, cst.Subscript):
-            children = annotation_classes(annotation, self.known)
-            if children:
-                self.facts.child_attrs.setdefault(attr, set()).update(children)
+        """``list[Child]``, ``Dict[str, Child]``, ``Optional[set[Child]]``: a container of children."""
+        children = container_classes(annotation, self.known)
+        if children:
+            self.facts.child_attrs.setdefault(attr, set()).update(children)
 
     # -- methods ---------------------------------------------------------------
 

@@ -355,19 +355,16 @@ class ExceptionRetained(Rule):
 
     def _in_variable(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
         function = self.context.enclosing_function()
-        if function is None:
+        what = self._held(value, frames=True) if function is not None else None
+        if what is None:
             return False
-        info = self.context.scope_info(function)
+        info = self.context.scope_info(function)  # type: ignore[arg-type]
         if name in info.global_names or name in info.nonlocal_names:
-            what = self._held(value, frames=True)
-            if what is not None:
-                self._report(node, what[0], f"{'global' if name in info.global_names else 'closure variable'} {name}")
-            return what is not None
-        what = self._held(value, frames=False)
-        if what is None or what[1] is None:
-            return False
-        handler = what[1]
-        if self._cleared(info, name) or not _read_outside(info, name, handler):
+            kind = "global" if name in info.global_names else "closure variable"
+            self._report(node, what[0], f"{kind} {name}")
+            return True
+        handler = what[1]  # None for frames: kept in a local, the caller's frame makes no cycle (MEM404)
+        if handler is None or self._cleared(info, name) or not _read_outside(info, name, handler):
             return False
         self._report(node, what[0], f"local {name}", f"`del {name}` when done (in a finally)")
         return True
@@ -438,6 +435,8 @@ class ExceptionRetained(Rule):
         return isinstance(value, cst.Call) and not value.args and self.context.matches(value, *EXC_INFO)
 
     def _active_handlers(self) -> List[Handler]:
+        if not self._handlers:
+            return []
         function = self.context.enclosing_function()
         return [h for h, owner in self._handlers if owner is function and function is not None]
 

@@ -18,7 +18,11 @@ class FrameRetained(Rule):
     `frame = None`).
 
     Not reported: `sys._getframe(1)` and other callers' frames (a frame does
-    not reference the frames it calls, so no cycle forms); frames kept on
+    not reference the frames it calls, so no cycle forms); a variable that
+    walks up the stack (`frame = frame.f_back`), which leaves it on an outer
+    frame or `None`; a `del frame` later in the same block with no call,
+    `return`, `raise`, `yield`, `await`, `break` or `continue` before it (it
+    always runs); frames kept on
     `self`, in globals or containers (reported by MEM403); module-level code.
 
     ## Why is this bad?
@@ -58,6 +62,11 @@ class FrameRetained(Rule):
     into the `try`) or a closure that reads the variable after the function
     returned would find it deleted.
 
+    ## Known problems
+    A variable that walks up the stack only under a condition
+    (`while offset: frame = frame.f_back`) may still point at the current
+    frame when the function returns; it is not reported.
+
     ## References
     - [inspect: the interpreter stack](https://docs.python.org/3/library/inspect.html#the-interpreter-stack)
     """
@@ -72,6 +81,30 @@ class FrameRetained(Rule):
     applicability = Applicability.UNSAFE
 
     VALID = [
+        Valid(
+            """
+            import inspect
+
+            def caller_globals():
+                frame = inspect.currentframe()
+                caller = frame.f_back if frame is not None else None
+                del frame
+                return caller.f_globals
+            """
+        ),
+        Valid(
+            """
+            import sys
+
+            def depth():
+                f = sys._getframe()
+                n = 0
+                while f is not None:
+                    n += 1
+                    f = f.f_back
+                return n
+            """
+        ),
         Valid(
             """
             import inspect
@@ -139,13 +172,10 @@ class FrameRetained(Rule):
             """
             from sys import _getframe as getframe
 
-            def depth():
+            def local_names():
                 f = getframe(0)
-                n = 0
-                while f is not None:
-                    n += 1
-                    f = f.f_back
-                return n
+                names = sorted(f.f_locals)
+                return names
             """,
             line=4,
             column=5,
@@ -153,14 +183,11 @@ class FrameRetained(Rule):
             fixed="""
             from sys import _getframe as getframe
 
-            def depth():
+            def local_names():
                 f = getframe(0)
                 try:
-                    n = 0
-                    while f is not None:
-                        n += 1
-                        f = f.f_back
-                    return n
+                    names = sorted(f.f_locals)
+                    return names
                 finally:
                     del f
             """,
@@ -206,9 +233,28 @@ class FrameRetained(Rule):
         if function is None or not self.context.matches(value, *CURRENT_FRAME):
             return
         info = self.context.scope_info(function)
-        if not info.binds(name) or _released_in_finally(info, name):
+        if not info.binds(name) or _released_in_finally(info, name) or _walks_up(info, name):
+            return
+        if self._deleted_right_after(name):
             return
         self.report(node, self._fix(node, name), name=name)
+
+    def _deleted_right_after(self, name: str) -> bool:
+        """``del name`` later in the same block, with nothing in between that
+        could leave the block early (a call, return, raise, yield, await, break
+        or continue): the deletion always runs."""
+        path = self.context.ancestors
+        if len(path) < 3 or not isinstance(path[-2], cst.SimpleStatementLine):
+            return False
+        statements = list(getattr(path[-3], "body", ()))
+        if path[-2] not in statements:
+            return False
+        for statement in statements[statements.index(path[-2]) + 1:]:
+            if _deletes(statement, name) and isinstance(statement, cst.SimpleStatementLine):
+                return True
+            if m.findall(statement, m.Call() | m.Return() | m.Raise() | m.Yield() | m.Await() | m.Break() | m.Continue()):
+                return False
+        return False
 
     def _fix(self, node: cst.CSTNode, name: str) -> Optional[Replace]:
         path = self.context.ancestors
@@ -242,6 +288,13 @@ def _released_in_finally(info: ScopeInfo, name: str) -> bool:
             if binding.kind == "del" or m.matches(binding.value, m.Name("None")):
                 return True
     return False
+
+
+def _walks_up(info: ScopeInfo, name: str) -> bool:
+    """``frame = frame.f_back`` somewhere: the variable moves to outer frames,
+    which do not reference this one, before the function is done with it."""
+    step = m.Attribute(value=m.Name(name), attr=m.Name("f_back"))
+    return any(b.kind == "assign" and m.matches(b.value, step) for b in info.bindings_of(name))
 
 
 def _deletes(statement: cst.CSTNode, name: str) -> bool:

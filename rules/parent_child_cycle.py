@@ -151,6 +151,19 @@ class ParentChildCycle(Rule):
                     child.parent = self
             """
         ),
+        Valid(
+            """
+            from typing import Callable
+
+            class Context:
+                def __init__(self, command: "Command"):
+                    self.command = command
+
+            class Command:
+                context_class: type[Context] = Context
+                factory: Callable[[], Context]
+            """
+        ),
     ]
     INVALID = [
         Invalid(
