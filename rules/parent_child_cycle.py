@@ -178,7 +178,7 @@ class ParentChildCycle(Rule):
             """,
             line=3,
             column=9,
-            message="Node.parent holds a Tree",
+            message="Node.parent holds the Tree",
             fixed="""
             import weakref
 
@@ -269,6 +269,21 @@ class ParentChildCycle(Rule):
             line=4,
             column=13,
         ),
+        Invalid(
+            """
+            from typing import Optional
+
+            class Item:
+                def set_owner(self, owner: Optional["Inventory"]):
+                    self.owner = owner
+
+            class Inventory:
+                items: "dict[str, Item]"
+            """,
+            line=5,
+            column=9,
+            message="Item.owner holds the Inventory",
+        ),
     ]
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -306,7 +321,7 @@ class ParentChildCycle(Rule):
         self.report(
             node,
             self._fix(node, child, method, param, attr, facts[parent]),
-            what=f"{child.name}.{attr} holds a {parent} that keeps {child.name} instances",
+            what=f"{child.name}.{attr} holds the {parent} that keeps {child.name} instances",
             suggestion=f"store weakref.ref({param.name.value}) and read it through a property",
         )
 
