@@ -83,6 +83,12 @@ class ParentChildCycle(Rule):
     only reachable through a child is freed and the property returns `None`;
     the parent's class must support weak references.
 
+    ## Known problems
+    Only the module's top-level classes are analysed: dataclass fields
+    (`parent: Optional["Node"]` with no `__init__`), nested classes and parents
+    from other modules are not seen. A cycle that the program breaks by hand
+    (`child.parent = None` in a `close()`) is still reported.
+
     ## References
     - [weakref](https://docs.python.org/3/library/weakref.html)
     - [gc — garbage collector interface](https://docs.python.org/3/library/gc.html)

@@ -65,6 +65,11 @@ class SelfReferenceStored(Rule):
     No fix: the right change (a `WeakMethod`, a name looked up on demand, an
     explicit reset in `close()`) depends on how the callback is called.
 
+    ## Known problems
+    Only methods defined in the class itself count as bound methods:
+    `self.cb = self.inherited_method` is not reported. Short-lived objects
+    (a builder used once) are reported like long-lived ones.
+
     ## References
     - [weakref.WeakMethod](https://docs.python.org/3/library/weakref.html#weakref.WeakMethod)
     """
