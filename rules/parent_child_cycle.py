@@ -10,6 +10,7 @@ from ._classfacts import (
     ClassFacts,
     annotation_classes,
     class_facts,
+    container_classes,
     self_attribute,
     self_name,
     slot_position_of,
@@ -332,7 +333,10 @@ class ParentChildCycle(Rule):
         )
 
     def _parent_class(self, facts: dict, child: ClassFacts, method: cst.FunctionDef, param: cst.Param) -> Optional[str]:
-        annotated = annotation_classes(param.annotation.annotation if param.annotation else None, set(facts))
+        annotation = param.annotation.annotation if param.annotation else None
+        annotated = annotation_classes(annotation, set(facts))
+        if annotation is not None:
+            annotated -= container_classes(annotation, set(facts))  # a list of parents is not a parent
         for name in sorted(annotated):
             if facts[name].holds(child.name):
                 return name
