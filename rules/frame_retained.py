@@ -1,0 +1,304 @@
+from typing import List, Optional, Union
+
+import libcst as cst
+import libcst.matchers as m
+
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.scope import ScopeInfo
+
+CURRENT_FRAME = ("inspect.currentframe", "sys._getframe")
+
+
+class FrameRetained(Rule):
+    """
+    ## What it does
+    Reports a function that keeps its own frame in a local variable
+    (`frame = inspect.currentframe()`, `frame = sys._getframe()`) without
+    deleting the variable in a `finally` block (`del frame`, or
+    `frame = None`).
+
+    Not reported: `sys._getframe(1)` and other callers' frames (a frame does
+    not reference the frames it calls, so no cycle forms); a variable that
+    walks up the stack (`frame = frame.f_back`), which leaves it on an outer
+    frame or `None`; a `del frame` later in the same block with no call,
+    `return`, `raise`, `yield`, `await`, `break` or `continue` before it (it
+    always runs); frames kept on
+    `self`, in globals or containers (reported by MEM403); module-level code.
+
+    ## Why is this bad?
+    The frame references its local variables, and the variable references the
+    frame: a reference cycle. The frame, every local of the function and
+    everything they reference stay in memory after the function returns (or
+    raises) until the cyclic garbage collector runs. The `inspect` documentation
+    asks for `del frame` in a `finally` clause for exactly this reason.
+
+    ## Example
+    ```python
+    import inspect
+
+    def caller_name():
+        frame = inspect.currentframe()
+        return frame.f_back.f_code.co_name
+    ```
+
+    ## Use instead
+    ```python
+    import inspect
+
+    def caller_name():
+        frame = inspect.currentframe()
+        try:
+            return frame.f_back.f_code.co_name
+        finally:
+            del frame
+    ```
+
+    ## Fix safety
+    The fix wraps the statements that follow the assignment in its function
+    body in `try: ... finally: del frame`. It is offered when the assignment
+    is a statement of its own directly in the function body, some statement
+    follows it, and none of them deletes the variable already. It is unsafe:
+    code after the `finally` (none, since the whole rest of the body moves
+    into the `try`) or a closure that reads the variable after the function
+    returned would find it deleted.
+
+    ## Known problems
+    A variable that walks up the stack only under a condition
+    (`while offset: frame = frame.f_back`) may still point at the current
+    frame when the function returns; it is not reported.
+
+    ## References
+    - [inspect: the interpreter stack](https://docs.python.org/3/library/inspect.html#the-interpreter-stack)
+    """
+
+    code = "MEM404"
+    name = "frame-retained"
+    message = (
+        "{name} keeps the current frame: frame -> locals -> frame is a cycle only the garbage collector frees; "
+        "`del {name}` in a finally block"
+    )
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.UNSAFE
+
+    VALID = [
+        Valid(
+            """
+            import inspect
+
+            def caller_globals():
+                frame = inspect.currentframe()
+                caller = frame.f_back if frame is not None else None
+                del frame
+                return caller.f_globals
+            """
+        ),
+        Valid(
+            """
+            import sys
+
+            def depth():
+                f = sys._getframe()
+                n = 0
+                while f is not None:
+                    n += 1
+                    f = f.f_back
+                return n
+            """
+        ),
+        Valid(
+            """
+            import inspect
+
+            def caller_name():
+                frame = inspect.currentframe()
+                try:
+                    return frame.f_back.f_code.co_name
+                finally:
+                    del frame
+            """
+        ),
+        Valid(
+            """
+            import sys
+
+            def caller_module():
+                frame = sys._getframe(1)
+                return frame.f_globals.get("__name__")
+            """
+        ),
+        Valid(
+            """
+            import sys
+
+            def f():
+                frame = sys._getframe()
+                try:
+                    use(frame)
+                finally:
+                    frame = None
+            """
+        ),
+        Valid(
+            """
+            import inspect
+
+            frame = inspect.currentframe()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import inspect
+
+            def caller_name():
+                frame = inspect.currentframe()
+                return frame.f_back.f_code.co_name
+            """,
+            line=4,
+            column=5,
+            fixed="""
+            import inspect
+
+            def caller_name():
+                frame = inspect.currentframe()
+                try:
+                    return frame.f_back.f_code.co_name
+                finally:
+                    del frame
+            """,
+        ),
+        Invalid(
+            """
+            from sys import _getframe as getframe
+
+            def local_names():
+                f = getframe(0)
+                names = sorted(f.f_locals)
+                return names
+            """,
+            line=4,
+            column=5,
+            message="f keeps the current frame",
+            fixed="""
+            from sys import _getframe as getframe
+
+            def local_names():
+                f = getframe(0)
+                try:
+                    names = sorted(f.f_locals)
+                    return names
+                finally:
+                    del f
+            """,
+        ),
+        Invalid(
+            """
+            import inspect
+
+            def f(debug):
+                if debug:
+                    frame = inspect.currentframe()
+                    print(frame.f_lineno)
+            """,
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            import inspect
+
+            def f():
+                frame = inspect.currentframe()
+                use(frame)
+                del frame
+            """,
+            line=4,
+            column=5,
+        ),
+    ]
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self._check(node, node.targets[0].target.value, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and isinstance(node.target, cst.Name):
+            self._check(node, node.target.value, node.value)
+
+    def _check(self, node: Union[cst.Assign, cst.AnnAssign], name: str, value: cst.BaseExpression) -> None:
+        if not (isinstance(value, cst.Call) and _current_frame_args(value)):
+            return
+        function = self.context.enclosing_function()
+        if function is None or not self.context.matches(value, *CURRENT_FRAME):
+            return
+        info = self.context.scope_info(function)
+        if not info.binds(name) or _released_in_finally(info, name) or _walks_up(info, name):
+            return
+        if self._deleted_right_after(name):
+            return
+        self.report(node, self._fix(node, name), name=name)
+
+    def _deleted_right_after(self, name: str) -> bool:
+        """``del name`` later in the same block, with nothing in between that
+        could leave the block early (a call, return, raise, yield, await, break
+        or continue): the deletion always runs."""
+        path = self.context.ancestors
+        if len(path) < 3 or not isinstance(path[-2], cst.SimpleStatementLine):
+            return False
+        statements = list(getattr(path[-3], "body", ()))
+        if path[-2] not in statements:
+            return False
+        for statement in statements[statements.index(path[-2]) + 1:]:
+            if _deletes(statement, name) and isinstance(statement, cst.SimpleStatementLine):
+                return True
+            if m.findall(statement, m.Call() | m.Return() | m.Raise() | m.Yield() | m.Await() | m.Break() | m.Continue()):
+                return False
+        return False
+
+    def _fix(self, node: cst.CSTNode, name: str) -> Optional[Replace]:
+        path = self.context.ancestors
+        # Assign <- SimpleStatementLine <- IndentedBlock <- FunctionDef
+        if len(path) < 4 or not isinstance(path[-4], cst.FunctionDef):
+            return None
+        line, block = path[-2], path[-3]
+        if len(line.body) != 1:  # type: ignore[attr-defined]
+            return None
+        statements = list(block.body)  # type: ignore[attr-defined]
+        index = statements.index(line)
+        rest = statements[index + 1:]
+        if not rest or any(_deletes(s, name) for s in rest):
+            return None
+        guarded = cst.Try(
+            body=cst.IndentedBlock(body=rest),
+            finalbody=cst.Finally(body=cst.IndentedBlock(body=[cst.parse_statement(f"del {name}")])),
+        )
+        return Replace(block, block.with_changes(body=statements[: index + 1] + [guarded]))
+
+
+def _current_frame_args(call: cst.Call) -> bool:
+    """No argument, or depth 0: the calling function's own frame."""
+    args: List[cst.Arg] = list(call.args)
+    return not args or (len(args) == 1 and args[0].keyword is None and m.matches(args[0].value, m.Integer("0")))
+
+
+def _released_in_finally(info: ScopeInfo, name: str) -> bool:
+    for binding in info.bindings_of(name):
+        if binding.kind in ("del", "assign") and any(isinstance(a, cst.Finally) for a in info.ancestors(binding.statement)):
+            if binding.kind == "del" or m.matches(binding.value, m.Name("None")):
+                return True
+    return False
+
+
+def _walks_up(info: ScopeInfo, name: str) -> bool:
+    """``frame = frame.f_back`` somewhere: the variable moves to outer frames,
+    which do not reference this one, before the function is done with it."""
+    step = m.Attribute(value=m.Name(name), attr=m.Name("f_back"))
+    return any(b.kind == "assign" and m.matches(b.value, step) for b in info.bindings_of(name))
+
+
+def _deletes(statement: cst.CSTNode, name: str) -> bool:
+    return any(
+        m.matches(target, m.Name(name)) or any(m.matches(e.value, m.Name(name)) for e in getattr(target, "elements", ()))
+        for target in (d.target for d in m.findall(statement, m.Del()))
+    )
