@@ -4,6 +4,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+from memlint.scope import ScopeInfo
 
 from ._classfacts import ClassFacts, class_facts, self_attribute, self_name
 
@@ -84,6 +85,21 @@ class SelfReferenceStored(Rule):
     applicability = Applicability.DISPLAY_ONLY
 
     VALID = [
+        # The weak-reference idiom of weakref.WeakSet: `self` is rebound from a weak reference.
+        Valid(
+            """
+            from weakref import ref
+
+            class Registry:
+                def __init__(self):
+                    def _remove(item, selfref=ref(self)):
+                        self = selfref()
+                        if self is not None:
+                            self.data.discard(item)
+                    self._remove = _remove
+                    self.data = set()
+            """
+        ),
         Valid(
             """
             import weakref
@@ -157,6 +173,18 @@ class SelfReferenceStored(Rule):
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+            class Button:
+                def __init__(self):
+                    def clicked(event, owner=self):
+                        owner.count += 1
+                    self.on_click = clicked
+                    self.count = 0
+            """,
+            line=5,
+            column=9,
+        ),
         Invalid(
             """
             class Connection:
@@ -309,10 +337,16 @@ def _held_attribute(holder: cst.CSTNode, var: str) -> Optional[str]:
 
 
 def _uses(node: cst.CSTNode, var: str) -> bool:
-    """Whether a lambda or nested def reads ``var`` from the enclosing method
-    (a parameter of the same name shadows it)."""
+    """Whether a lambda or nested def keeps ``var`` of the enclosing method
+    alive: as a default value, or read as a free variable. A parameter of the
+    same name shadows it, and so does a local binding (the weak-reference
+    idiom ``def _remove(item, selfref=ref(self)): self = selfref()``)."""
     params = node.params
     own = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+    if any(m.matches(p.default, m.Name(var)) for p in own if p.default is not None):
+        return True
     if any(p.name.value == var for p in own):
+        return False
+    if isinstance(node, cst.FunctionDef) and ScopeInfo(node).binds(var):
         return False
     return bool(m.findall(node.body, m.Name(var)))
