@@ -17,6 +17,15 @@ NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name_
 TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
 
 
+def _handles_events(statement: cst.CSTNode) -> bool:
+    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
+    if not isinstance(statement, cst.FunctionDef):
+        return False
+    name = statement.name.value
+    params = statement.params.params
+    return name.endswith("_event") or name.startswith("on_") or any(p.name.value in ("event", "evt") for p in params)
+
+
 class MissingSlots(Rule):
     """
     ## What it does
@@ -36,8 +45,9 @@ class MissingSlots(Rule):
     - service objects: classes that own threads, locks, files, sockets,
       executors, connections or loggers, define `close`/`start`/`run`/
       `__enter__`/`__del__`, construct objects with `self` as an argument (a
-      registry), or are named like a one-per-process object (`...Client`,
-      `...Server`, `...Manager`, `...Parser`, ...);
+      registry), are named like a one-per-process object (`...Client`,
+      `...Server`, `...Manager`, `...Parser`, ...), or handle events (a method
+      `..._event`, `on_...`, or taking an `event` argument: one per window);
     - classes without `__init__` (mixins), with a metaclass, decorated by a
       dataclass or attrs decorator (see MEM102), exceptions, enums,
       `NamedTuple`, `TypedDict` and `Protocol` classes;
@@ -108,7 +118,8 @@ class MissingSlots(Rule):
     API objects (`dis.Bytecode`, `logging.Filter`, `email.charset.Charset`),
     per-call helpers (`importlib.metadata.Lookup` and `Prepared`,
     `multiprocessing`'s `_DupFd`), IDLE extensions holding their editor window
-    (`AutoExpand`, `Rstrip`, `ZoomHeight`) and `distutils.Extension`, whose
+    (`AutoExpand`, `Rstrip`, `ZoomHeight`: no longer reported, since classes
+    with event callbacks are skipped) and `distutils.Extension`, whose
     instances setuptools extends with attributes from another module. Slots
     are harmless on the first kinds but save little; add `# noqa: MEM101`, or
     list the class's base or decorator in `ignore-bases` / `ignore-decorators`.
@@ -130,6 +141,17 @@ class MissingSlots(Rule):
     options = {"min-attributes": 1, "ignore-bases": [], "ignore-decorators": []}
 
     VALID = [
+        Valid(
+            """
+            class ZoomHeight:
+                def __init__(self, editwin):
+                    self.editwin = editwin
+                    self.top = editwin.top
+
+                def zoom_height_event(self, event=None):
+                    self.top.wm_geometry("+0+0")
+            """
+        ),
         # dynamic attributes
         Valid("""
             class Bag:
@@ -640,6 +662,8 @@ class MissingSlots(Rule):
             return False  # instantiated once, at import time: a singleton
         if NOT_RECORD_METHODS.intersection(facts.class_attrs):
             return False  # a descriptor or a callable object, not a record
+        if any(_handles_events(statement) for statement in node.body.body):
+            return False  # a GUI or protocol component, one per window or connection
         bare = name.lstrip("_")
         if facts.dynamic or facts.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
             return False
