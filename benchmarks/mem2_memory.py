@@ -1,3 +1,5 @@
+# memlint: noqa
+# (This file holds the eager patterns MEM2 reports, on purpose: they are the "before" cases.)
 """Peak memory and time before/after each MEM2 rewrite, on realistic sizes.
 
 Run: python benchmarks/mem2_memory.py [--quick]

@@ -56,11 +56,11 @@ class Step:
 def run(cmd: Sequence[str], cwd: Optional[str] = None) -> Step:
     """Run a command, discarding its output; wall time and peak RSS."""
     start = time.perf_counter()
-    process = subprocess.Popen(list(cmd), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = process.stderr.read() if process.stderr else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    code = process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    with subprocess.Popen(list(cmd), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        stderr = process.stderr.read() if process.stderr else b""
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        code = process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     if code not in (0, 1, 2):  # 2: memlint reported an internal error for some file; timed all the same
         sys.exit(f"benchmark step failed ({code}): {' '.join(cmd)}\n{stderr.decode()[-2000:]}")
     note = f" (exit 2: {stderr.decode().splitlines()[0][:80]})" if code == 2 and stderr.strip() else ""

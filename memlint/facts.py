@@ -429,6 +429,7 @@ class ModuleFacts:
 
 class _Grow:
     """A write found by :func:`_classify`."""
+    __slots__ = ("stored", "method", "into_values")
 
     def __init__(
         self, stored: Sequence[cst.BaseExpression], method: Optional[cst.Name] = None, into_values: bool = False
@@ -559,6 +560,8 @@ def _method_use(path: Sequence[cst.CSTNode], index: int) -> object:
     call = path[index - 1]
     if method not in GROW_METHODS or not (isinstance(call, cst.Call) and call.func is attribute):
         return None
+    if method == "update" and call.args and all(a.keyword is not None for a in call.args):
+        return None  # `c.update(mode=m, cache=c)`: fixed keys, overwritten each time
     stored = [a.value for a in call.args if a.keyword is None and not a.star]
     stored = stored[1:] if method in ("setdefault", "insert", "__setitem__") else stored
     chained = _chained_store(path, index - 1)

@@ -160,7 +160,8 @@ class Rule(cst.BatchableCSTVisitor):
         depend only on the class, so find them once."""
         names = _VISITOR_NAMES.get(type(self))
         if names is None:
-            names = _VISITOR_NAMES[type(self)] = tuple(super().get_visitors())
+            # Keyed by rule class: bounded by the installed rules.
+            names = _VISITOR_NAMES[type(self)] = tuple(super().get_visitors())  # noqa: MEM303
         return {name: getattr(self, name) for name in names}
 
     def report(

@@ -41,6 +41,7 @@ class Binding:
 
 class ScopeInfo:
     """Bindings, reads and parents of one scope's subtree."""
+    __slots__ = ("node", "bindings", "loads", "global_names", "nonlocal_names", "_parents")
 
     def __init__(self, node: ScopeNode) -> None:
         self.node = node

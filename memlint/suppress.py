@@ -41,6 +41,7 @@ def _matches(code: str, codes: FrozenSet[str]) -> bool:
 
 class Suppressions:
     """Answers "is this code suppressed on this line?" for one file."""
+    __slots__ = ("lines", "file_codes")
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines

@@ -111,6 +111,7 @@ class Verdict:
 
 class ResourceTable:
     """The built-in constructors adjusted by `extra-resources` / `ignore-resources`."""
+    __slots__ = ("kinds", "candidates", "methods")
 
     def __init__(self, options: dict) -> None:
         kinds = dict(RESOURCES)

@@ -91,6 +91,14 @@ class EverGrowingGlobal(ObservesModuleFacts, Rule):
     applicability = Applicability.DISPLAY_ONLY
 
     VALID = [
+        Valid(
+            """
+            _WORKER = {}
+
+            def init_worker(mode, cache):
+                _WORKER.update(mode=mode, cache=cache)
+            """
+        ),
         # filled at import time
         Valid(
             """

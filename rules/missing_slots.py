@@ -1,6 +1,7 @@
 from typing import List, Optional
 
 import libcst as cst
+import libcst.matchers as m
 
 from memlint.imports import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
@@ -26,6 +27,23 @@ def _handles_events(statement: cst.CSTNode) -> bool:
     return name.endswith("_event") or name.startswith("on_") or any(p.name.value in ("event", "evt") for p in params)
 
 
+def _is_processor(node: cst.ClassDef) -> bool:
+    """A class that does work rather than hold data: ``__init__`` calls the
+    class's own methods (``self._scan(...)``), or it has three or more private
+    helper methods. Records compute from their fields in a few public methods."""
+    methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
+    if len(helpers) >= 3:
+        return True
+    init = methods.get("__init__")
+    if init is None:
+        return False
+    own_calls = m.findall(
+        init.body, m.Call(func=m.Attribute(value=m.Name("self"), attr=m.MatchIfTrue(lambda n: n.value in methods)))
+    )
+    return bool(own_calls)
+
+
 class MissingSlots(Rule):
     """
     ## What it does
@@ -47,7 +65,10 @@ class MissingSlots(Rule):
       `__enter__`/`__del__`, construct objects with `self` as an argument (a
       registry), are named like a one-per-process object (`...Client`,
       `...Server`, `...Manager`, `...Parser`, ...), or handle events (a method
-      `..._event`, `on_...`, or taking an `event` argument: one per window);
+      `..._event`, `on_...`, or taking an `event` argument: one per window),
+      or do work rather than hold data (`__init__` calls the class's own
+      methods, or three or more private helper methods: a scanner, an
+      analysis);
     - classes without `__init__` (mixins), with a metaclass, decorated by a
       dataclass or attrs decorator (see MEM102), exceptions, enums,
       `NamedTuple`, `TypedDict` and `Protocol` classes;
@@ -141,6 +162,36 @@ class MissingSlots(Rule):
     options = {"min-attributes": 1, "ignore-bases": [], "ignore-decorators": []}
 
     VALID = [
+        Valid(
+            """
+            class Symbols:
+                def __init__(self, module):
+                    self.imports = {}
+                    self._scan(module)
+
+                def _scan(self, module):
+                    self.imports.update(module.imports)
+            """
+        ),
+        Valid(
+            """
+            class Analysis:
+                def __init__(self, tree):
+                    self.tree = tree
+
+                def run(self):
+                    return self._walk(self.tree)
+
+                def _walk(self, node):
+                    return self._visit(node)
+
+                def _visit(self, node):
+                    return self._leave(node)
+
+                def _leave(self, node):
+                    return node
+            """
+        ),
         Valid(
             """
             class ZoomHeight:
@@ -664,6 +715,8 @@ class MissingSlots(Rule):
             return False  # a descriptor or a callable object, not a record
         if any(_handles_events(statement) for statement in node.body.body):
             return False  # a GUI or protocol component, one per window or connection
+        if _is_processor(node):
+            return False  # an object that does work (an analysis, a scanner), not a data holder
         bare = name.lstrip("_")
         if facts.dynamic or facts.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
             return False

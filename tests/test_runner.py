@@ -70,13 +70,13 @@ def test_ctrl_c_stops_the_pool_cleanly(tmp_path):
     body = "".join(f"def f{i}(x):\n    return [y for y in list(range(x))]\n" for i in range(200))
     for i in range(200):
         (tmp_path / f"m{i:03}.py").write_text(body)
-    run = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "memlint", "-j2", "--no-cache", "."],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    time.sleep(3)
-    os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
-    out, err = run.communicate(timeout=60)
+    ) as run:
+        time.sleep(3)
+        os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+        out, err = run.communicate(timeout=60)
     assert run.returncode == 130, err
     assert err.decode().strip() == "memlint: interrupted"
     assert out == b""
