@@ -85,10 +85,14 @@ class Settings:
 
 
 def _relative(path: str, root: str) -> str:
+    """The path below the configuration's directory. A path outside it keeps
+    only its last component: the directories above it (``site-packages`` of
+    ``memlint /venv/lib/python3.11/site-packages/pip``) are not the user's to
+    exclude, and the directory walk checks every component below as it goes."""
     try:
         return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
-        return Path(path).as_posix()
+        return Path(path).name
 
 
 def _glob_match(relative: str, pattern: str) -> bool:

@@ -15,6 +15,7 @@ import libcst as cst
 
 from memlint.imports import dotted_name, import_bindings
 from memlint.scope import SCOPE_TYPES, ScopeInfo, ScopeNode
+from memlint.nodes import children
 
 N = TypeVar("N", bound=cst.CSTNode)
 
@@ -62,14 +63,14 @@ class ModuleSymbols:
                             self.nested_imports.update(local for local, _, _ in import_bindings(small))
                 continue
             nested = not top_level or isinstance(statement, (cst.FunctionDef, cst.ClassDef))
-            for child in statement.children:
+            for child in children(statement):
                 if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
                     self._scan_nested(child.body, top_level=not nested)
                 elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):
                     self._scan_nested([child], top_level=not nested)
 
     def _scan_blocks(self, statement: cst.CSTNode) -> None:
-        for child in statement.children:
+        for child in children(statement):
             if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
                 self._scan(child.body)
             elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):

@@ -33,6 +33,7 @@ import libcst as cst
 from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.scope import _target_names
+from memlint.nodes import children
 
 GROW_METHODS = frozenset(
     {"append", "add", "setdefault", "update", "extend", "insert", "appendleft", "extendleft", "__setitem__"}
@@ -503,7 +504,7 @@ def variable_paths(root: cst.CSTNode, names: Set[str]) -> Iterator[List[cst.CSTN
         path.append(node)
         if isinstance(node, cst.Name) and node.value in names and len(path) > 1 and _is_variable(node, path[-2]):
             yield path
-        for child in node.children:
+        for child in children(node):
             yield from walk(child)
         path.pop()
 
@@ -667,7 +668,7 @@ def _measures(test: cst.CSTNode, target: str) -> bool:
         return len(test.args) == 1 and dotted_name(test.args[0].value) == target
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return dotted_name(test.expression) == target or _measures(test.expression, target)
-    return any(_measures(child, target) for child in test.children)
+    return any(_measures(child, target) for child in children(test))
 
 
 def _is_slice(subscript: cst.CSTNode) -> bool:
@@ -863,7 +864,7 @@ def _is_instance_or_class(base: cst.BaseExpression, first: Optional[str]) -> boo
 
 def _blocks(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
     """Statement lists of an if/try/with/loop at module level."""
-    for child in statement.children:
+    for child in children(statement):
         if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
             yield child.body
         elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Union
 
 import libcst as cst
+from memlint.nodes import children
 
 ScopeNode = Union[cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef]
 SCOPE_TYPES = (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -100,7 +101,7 @@ class _ScopeCollector:
         parents = self.info._parents
         self._mark_stores(node)
         in_import = in_import or isinstance(node, (cst.Import, cst.ImportFrom))
-        for child in node.children:
+        for child in children(node):
             parents[child] = node
             child_own = own_scope and not (isinstance(child, SCOPE_TYPES) and child is not self.root)
             if own_scope:

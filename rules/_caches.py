@@ -22,8 +22,9 @@ def cache_kind(context: Context, decorator: cst.Decorator) -> Optional[str]:
         return None  # cheap precheck: only a bare name can be an alias
     if not isinstance(head, (cst.Name, cst.Attribute)):
         return None
-    name = context.qualified_name(head)
-    return name if name in CACHE_DECORATORS else None
+    if not context.matches(head, *CACHE_DECORATORS):  # prechecks before resolving names
+        return None
+    return context.qualified_name(head)
 
 
 def unbounded_maxsize(decorator: cst.Decorator, kind: str) -> Optional[cst.CSTNode]:

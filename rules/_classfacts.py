@@ -17,6 +17,7 @@ import libcst.matchers as m
 
 from memlint.context import Context
 from memlint.imports import dotted_name
+from memlint.nodes import children
 
 WEAK_REFERENCES = frozenset({"weakref.ref", "weakref.proxy", "weakref.WeakMethod", "_weakref.ref", "_weakref.proxy"})
 METHOD_DECORATORS_THAT_UNBIND = frozenset({"staticmethod", "classmethod"})
@@ -142,6 +143,7 @@ class _ClassScan:
         self.facts = facts
         self.known = known
         self.imports = imports
+        self._constructions: Optional[Dict[str, cst.Call]] = None
 
     def scan(self) -> None:
         for statement in self.facts.node.body.body:
@@ -292,16 +294,19 @@ class _ClassScan:
             self.facts.keeps_with_self.setdefault(call.func.value, set()).add(slot)  # type: ignore[attr-defined]
 
     def _construction_of(self, name: str) -> Optional[cst.Call]:
-        for function in self._functions():
-            for node in walk_own_scope(function.body):
-                if (
-                    isinstance(node, cst.Assign)
-                    and len(node.targets) == 1
-                    and m.matches(node.targets[0].target, m.Name(name))
-                    and isinstance(node.value, cst.Call)
-                ):
-                    return node.value
-        return None
+        """The first ``name = Call(...)`` in the class's methods (one walk per class)."""
+        if self._constructions is None:
+            self._constructions = {}
+            for function in self._functions():
+                for node in walk_own_scope(function.body):
+                    if (
+                        isinstance(node, cst.Assign)
+                        and len(node.targets) == 1
+                        and isinstance(node.targets[0].target, cst.Name)
+                        and isinstance(node.value, cst.Call)
+                    ):
+                        self._constructions.setdefault(node.targets[0].target.value, node.value)
+        return self._constructions.get(name)
 
     def _is_weak_reference(self, call: cst.Call) -> bool:
         dotted = dotted_name(call.func)
@@ -331,7 +336,7 @@ def _self_slots(call: cst.Call, var: str) -> Iterator[SLOT]:
 
 def walk_own_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` except inside nested functions, lambdas and classes."""
-    for child in node.children:
+    for child in children(node):
         yield child
         if not isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             yield from walk_own_scope(child)

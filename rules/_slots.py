@@ -20,6 +20,7 @@ import libcst as cst
 from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.rule import Replace
+from memlint.nodes import children
 
 SLOTTED = "slotted"  # no ancestor gives instances a __dict__
 HAS_DICT = "dict"  # some ancestor gives instances a __dict__
@@ -238,7 +239,7 @@ class _Scanner:
             self._function(node)
             return
         self._inspect(node)
-        for child in node.children:
+        for child in children(node):
             self._walk(child)
 
     def _class(self, node: cst.ClassDef) -> None:
@@ -327,7 +328,7 @@ class _Scanner:
         self.in_function += 1
         self.scope_ids.append(id(node))
         self.methods.append(method)
-        for child in node.children:
+        for child in children(node):
             if not isinstance(child, cst.Decorator):
                 self._walk(child)
         self.methods.pop()
@@ -508,7 +509,7 @@ def _collect_statements(block: cst.CSTNode, result: List[cst.CSTNode]) -> None:
 
 def _collect_branches(node: cst.CSTNode, result: List[cst.CSTNode]) -> None:
     _collect_statements(getattr(node, "body", None), result)
-    for child in node.children:
+    for child in children(node):
         if isinstance(child, (cst.If, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler)):
             _collect_branches(child, result)
 

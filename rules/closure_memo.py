@@ -3,6 +3,7 @@ from typing import Dict, Iterator, List, Sequence, Set, Tuple
 import libcst as cst
 
 from memlint.facts import classify, container_kind, is_grow, statement_of, variable_paths
+from memlint.nodes import children
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 _MAPPINGS = frozenset({"dict", "defaultdict", "OrderedDict"})
@@ -222,7 +223,7 @@ def _returned_values(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseExpression
                 if isinstance(small, cst.Return) and small.value is not None:
                     yield small.value
         elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            for child in statement.children:
+            for child in children(statement):
                 if isinstance(child, cst.IndentedBlock):
                     yield from _returned_values(child.body)
 
