@@ -335,11 +335,15 @@ def _self_slots(call: cst.Call, var: str) -> Iterator[SLOT]:
 
 
 def walk_own_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under ``node`` except inside nested functions, lambdas and classes."""
-    for child in children(node):
+    """Every node under ``node``, in source order, except inside nested
+    functions, lambdas and classes. Iterative: nested ``yield from`` costs a
+    frame per level for every node yielded."""
+    stack = children(node)[::-1]
+    while stack:
+        child = stack.pop()
         yield child
         if not isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            yield from walk_own_scope(child)
+            stack.extend(children(child)[::-1])
 
 
 def _bound_names(target: cst.CSTNode) -> Iterator[cst.Name]:
