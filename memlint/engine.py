@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from memlint.context import Context
+from memlint.positions import positions_of
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
 from memlint.rule import Fix, Replace, Report, Rule
 from memlint.suppress import Suppressions, split_lines
@@ -252,7 +253,9 @@ def _recursion_limit(limit: int) -> Iterator[None]:
 
 def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Report]) -> List[Finding]:
     start = time.perf_counter()
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    wanted = [report.node for report in reports]
+    wanted += [r.old for report in reports if report.fix is not None for r in report.fix.replacements]
+    positions = positions_of(module, wanted)
     record_time("positions", start)
     suppressions = Suppressions(split_lines(text))
     findings = []

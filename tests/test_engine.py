@@ -206,3 +206,22 @@ def test_fix_that_does_not_parse_is_discarded():
     outcome = _fix("def f():\n    return 1\n", [BreaksSyntax])
     assert outcome.text == "def f():\n    return 1\n"
     assert outcome.warnings == ["x.py: fixes for TST006 produced code that does not parse; they were not applied (please report this)"]
+
+
+def test_positions_of_agrees_with_position_provider():
+    """Positions computed up to the last wanted node equal libcst's full provider."""
+    from pathlib import Path
+
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from memlint.positions import positions_of
+
+    fixtures = sorted((Path(__file__).resolve().parent.parent / "fixtures").glob("MEM[1-6]*.py"))
+    assert fixtures
+    for path in fixtures:
+        module = cst.parse_module(path.read_text(encoding="utf-8"))
+        full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        nodes = list(full)
+        for wanted in (nodes[::7], nodes[: len(nodes) // 3 : 5], [nodes[len(nodes) // 2]]):
+            found = positions_of(module, wanted)
+            assert {n: found[n] for n in wanted} == {n: full[n] for n in wanted}, path.name
