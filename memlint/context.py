@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Ty
 import libcst as cst
 
 from memlint.imports import dotted_name, import_bindings
-from memlint.scope import SCOPE_TYPES, ScopeInfo, ScopeNode
+from memlint.scope import SCOPE_TYPES, ScopeInfo, ScopeNode, target_names
 from memlint.nodes import children
 
 N = TypeVar("N", bound=cst.CSTNode)
@@ -82,16 +82,9 @@ class ModuleSymbols:
                 self.imports[local] = qualified
         elif isinstance(small, cst.Assign):
             for target in small.targets:
-                self._define(target.target)
+                self.defined.update(n.value for n in target_names(target.target))
         elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and small.value is not None:
-            self._define(small.target)
-
-    def _define(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.defined.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._define(element.value)
+            self.defined.update(n.value for n in target_names(small.target))
 
 
 class Context:
@@ -160,14 +153,6 @@ class Context:
         """The innermost ``def`` around the current node (lambdas are skipped)."""
         return self.enclosing(cst.FunctionDef)  # type: ignore[return-value]
 
-    def enclosing_class(self) -> Optional[cst.ClassDef]:
-        """The class whose body directly contains the current node's function or
-        statement: ``self`` in a method refers to an instance of it."""
-        for node in reversed(self.ancestors[:-1]):
-            if isinstance(node, cst.ClassDef):
-                return node
-        return None
-
     def enclosing_method_class(self) -> Optional[Tuple[cst.ClassDef, cst.FunctionDef]]:
         """(class, method) when the current node is inside a method defined
         directly in a class body (not in a nested function)."""
@@ -215,16 +200,6 @@ class Context:
             if isinstance(ancestor, SCOPE_TYPES):
                 return None
         return None
-
-    def enclosing_withs(self) -> List[cst.With]:
-        """The ``with`` statements whose body contains the current node, innermost first."""
-        result = []
-        for ancestor, child in self._path_pairs():
-            if isinstance(ancestor, cst.With) and child is ancestor.body:
-                result.append(ancestor)
-            if isinstance(ancestor, SCOPE_TYPES):
-                break
-        return result
 
     # -- names ------------------------------------------------------------------
 

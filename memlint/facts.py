@@ -32,7 +32,7 @@ import libcst as cst
 
 from memlint.context import Context
 from memlint.imports import dotted_name
-from memlint.scope import _target_names
+from memlint.scope import target_names
 from memlint.nodes import children
 
 GROW_METHODS = frozenset(
@@ -185,7 +185,7 @@ class ModuleFacts:
             if isinstance(target, cst.Name) and kind is not None and value is not None:
                 self._define(target.value, kind, value, owner)
             else:
-                for name in (n.value for n in _target_names(target)):
+                for name in (n.value for n in target_names(target)):
                     self._exclude(name, owner)
 
     def _define(self, name: str, kind: str, value: cst.BaseExpression, owner: Optional[cst.ClassDef]) -> None:

@@ -121,7 +121,7 @@ class _ScopeCollector:
         elif isinstance(node, cst.Del):
             targets = [node.target]
         for target in targets:
-            self.stores.update(_target_names(target))
+            self.stores.update(target_names(target))
 
     def _maybe_load(self, name: cst.Name) -> None:
         if name in self.stores:
@@ -132,14 +132,11 @@ class _ScopeCollector:
 
     # -- bindings -------------------------------------------------------------
 
-    def _bind(self, name_node: cst.CSTNode, kind: str, statement: cst.CSTNode, **kw: object) -> None:
-        if isinstance(name_node, cst.Name):
-            self.info._add(Binding(name_node.value, kind, name_node, statement, **kw))  # type: ignore[arg-type]
-        elif isinstance(name_node, (cst.Tuple, cst.List)):
-            for element in name_node.elements:
-                self._bind(element.value, kind, statement, unpacked=True)
-        elif isinstance(name_node, cst.StarredElement):
-            self._bind(name_node.value, kind, statement, unpacked=True)
+    def _bind(self, target: cst.CSTNode, kind: str, statement: cst.CSTNode, **kw: object) -> None:
+        """Bind every name of ``target``; the value belongs to a lone name only."""
+        for name in target_names(target):
+            extra = kw if name is target else {"unpacked": True}
+            self.info._add(Binding(name.value, kind, name, statement, **extra))  # type: ignore[arg-type]
 
     def _record_binding(self, node: cst.CSTNode) -> None:
         if node is self.root:
@@ -197,15 +194,15 @@ def _all_params(params: cst.Parameters) -> List[cst.Param]:
     return result
 
 
-def _target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
+def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
     """Names bound by an assignment target (through tuples, lists and stars)."""
     if isinstance(target, cst.Name):
         yield target
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
-            yield from _target_names(element.value)
+            yield from target_names(element.value)
     elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
+        yield from target_names(target.value)
 
 
 def _is_load(name: cst.Name, parent: Optional[cst.CSTNode]) -> bool:
