@@ -25,7 +25,7 @@ cached (astroid reads other modules, which the key does not cover).
 
 The rule catalog lets a fully cached run answer ``--select`` and config
 validation without importing any rule (rules import libcst): it lists each
-rule's code, name, message, tier and option defaults. It is written by a run
+rule's code, name, message and option defaults. It is written by a run
 that imported the real rules and is read back as plain "stub" classes that
 :class:`memlint.registry.Registry` accepts like the real ones.
 
@@ -60,7 +60,7 @@ CACHEDIR_TAG = (
     "# This file is a cache directory tag created by memlint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-RULE_ATTRIBUTES = ("code", "name", "message", "tier", "options")
+RULE_ATTRIBUTES = ("code", "name", "message", "options")
 
 
 def default_cache_dir() -> str:

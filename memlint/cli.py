@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("--target-version", help="Python version the code targets, e.g. py310 or 3.10")
     conf.add_argument("--stdin-filename", help="the file name of source given as -")
     conf.add_argument("--enable-inference", action="store_true", default=None,
-                      help="tier-2 rules: ask astroid about other modules")
+                      help="let rules ask astroid about other modules")
     conf.add_argument("--report-unknown", action="store_true", default=None,
                       help="report when a base class's layout cannot be known")
     run = check.add_argument_group("running")

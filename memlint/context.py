@@ -9,15 +9,17 @@ derived from that path or computed lazily on first use and cached per file.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
 import libcst as cst
 
+from memlint.analysis import Collector, Fact, WalkFact
 from memlint.imports import dotted_name, import_bindings
 from memlint.scope import SCOPE_TYPES, ScopeInfo, ScopeNode, target_names
 from memlint.nodes import children
 
 N = TypeVar("N", bound=cst.CSTNode)
+T = TypeVar("T")
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _LOOP_TYPES = (cst.For, cst.While)
@@ -97,7 +99,8 @@ class Context:
         self.ancestors: List[cst.CSTNode] = []  # module ... current node
         self._symbols: Optional[ModuleSymbols] = None
         self._scopes: Dict[cst.CSTNode, ScopeInfo] = {}
-        self._cache: Dict[str, Any] = {}
+        self._facts: Dict[Fact[Any], Any] = {}
+        self._fed: Set[WalkFact[Any]] = set()  # walk-fed facts the engine is feeding
 
     # -- fed by the engine ----------------------------------------------------
 
@@ -125,11 +128,25 @@ class Context:
             or any(part in _TEST_DIRS for part in parts[:-1])
         )
 
-    def cached(self, key: str, compute: Any) -> Any:
-        """A per-file memo for analyses several rules share (computed once)."""
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+    def fact(self, key: Fact[T]) -> T:
+        """The value of a shared analysis for this file, computed once."""
+        try:
+            return self._facts[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        if isinstance(key, WalkFact) and key not in self._fed:
+            raise LookupError(f"{key.name} is fed by the engine's walk: list it in the rule's `requires`")
+        value = self._facts[key] = key.compute(self)
+        return value
+
+    def start_collectors(self, keys: Iterable[WalkFact[Any]]) -> List[Collector]:
+        """Create the walk-fed analyses (called by the engine before its walk)."""
+        collectors: List[Collector] = []
+        for key in keys:
+            if key not in self._fed:
+                self._fed.add(key)
+                collectors.append(self.fact(key))
+        return collectors
 
     # -- the path to the current node -----------------------------------------
 

@@ -44,7 +44,7 @@ def render_rule(rule: Type[Rule]) -> str:
         f"# {rule.code}: {rule.name}",
         "",
         f"*Message:* `{rule.message}`  ",
-        f"*Fix:* {_fix_line(rule)}; *tier:* {rule.tier}",
+        f"*Fix:* {_fix_line(rule)}",
         "",
         inspect.cleandoc(rule.__doc__ or "").strip(),
     ]

@@ -14,16 +14,17 @@ import time
 import tokenize
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
+from memlint.analysis import WalkFact
 from memlint.context import Context
 from memlint.positions import positions_of
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
 from memlint.rule import Fix, Replace, Report, Rule
 from memlint.suppress import Suppressions, split_lines
+from memlint.walk import Dispatch, Method, walk
 
 # --timings: phase or rule code -> seconds, while the runner measures a file;
 # None otherwise, and then nothing below measures or wraps anything.
@@ -31,16 +32,6 @@ TIMINGS: Optional[Dict[str, float]] = None
 
 SYNTAX_ERROR = ("MEM001", "syntax-error")
 UNDECODABLE = ("MEM002", "undecodable-file")
-
-
-class RuleCrash(Exception):
-    """A rule raised while visiting a file; names the rule so it can be
-    disabled for this file and reported, while the others still run."""
-
-    def __init__(self, rule: Type[Rule], error: BaseException) -> None:
-        super().__init__(f"rule {rule.code} ({rule.name}) crashed: {type(error).__name__}: {error}")
-        self.rule = rule
-        self.error = error
 
 
 @dataclass(frozen=True)
@@ -162,77 +153,77 @@ def record_time(phase: str, start: float) -> None:
         TIMINGS[phase] += time.perf_counter() - start
 
 
-def _timed_visitors(rule: Rule, timings: Dict[str, float]) -> Callable[[], Dict[str, Callable]]:
-    """A ``get_visitors`` for ``rule`` whose methods add their time to the rule's code."""
-    methods = type(rule).get_visitors(rule)
-    code = rule.code
+def _timed(key: str, method: Method, timings: Dict[str, float]) -> Method:
+    """``method``, adding its time to ``timings[key]`` (only under --timings)."""
 
-    def wrap(method: Callable) -> Callable:
-        def timed(*args: object) -> None:
-            start = time.perf_counter()
-            try:
-                method(*args)
-            finally:
-                timings[code] += time.perf_counter() - start
+    def timed(node: cst.CSTNode) -> None:
+        start = time.perf_counter()
+        try:
+            method(node)
+        finally:
+            timings[key] += time.perf_counter() - start
 
-        return timed
+    return timed
 
-    return lambda: {name: wrap(method) for name, method in methods.items()}
+
+def _visitors(owner: object, key: str, methods: Dict[str, Method]) -> Tuple[object, Dict[str, Method]]:
+    if TIMINGS is not None:
+        timings = TIMINGS
+        methods = {name: _timed(key, method, timings) for name, method in methods.items()}
+    return owner, methods
+
+
+def _required_facts(rules: Sequence[Rule]) -> List[WalkFact[Any]]:
+    """The walk-fed analyses the rules read, each once, in declaration order."""
+    keys: Dict[WalkFact[Any], None] = {}
+    for rule in rules:
+        keys.update((key, None) for key in rule.requires if isinstance(key, WalkFact))
+    return list(keys)
 
 
 def run_rules(
-    module: cst.Module, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
-) -> List[Report]:
-    """The single batched walk; every rule sees every node once."""
+    module: cst.Module, text: str, filename: str, settings: Any, rule_classes: Sequence[Type[Rule]]
+) -> Tuple[List[Report], List[str]]:
+    """The single walk; every rule and analysis sees the node types it asks for.
+    Returns the reports and one line per rule or analysis that crashed (its
+    findings for this file are dropped, the others still run)."""
     context = Context(module, filename, settings)
-    rules = [cls(context, settings.options_for(cls)) for cls in rule_classes]  # type: ignore[attr-defined]
-    if TIMINGS is not None:
-        for rule in rules:
-            rule.get_visitors = _timed_visitors(rule, TIMINGS)  # type: ignore[method-assign]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    rules = [cls(context, settings.options_for(cls)) for cls in rule_classes if cls.may_report(text)]
+    collectors = context.start_collectors(_required_facts(rules))
+    errors: List[str] = []
+
+    def on_crash(owner: object, error: Exception) -> List[object]:
+        if isinstance(owner, Rule):
+            errors.append(f"{filename}: rule {owner.code} ({owner.name}) crashed: {type(error).__name__}: {error}")
+            return [owner]
+        dependents = [rule for rule in rules if any(context.fact(key) is owner for key in rule.requires)]
+        skipped = ", ".join(rule.code for rule in dependents)
+        errors.append(
+            f"{filename}: analysis {type(owner).__name__} crashed: {type(error).__name__}: {error}; skipped {skipped}"
+        )
+        return [owner, *dependents]
+
+    visitors = [_visitors(c, type(c).__name__, c.visitors()) for c in collectors]
+    visitors += [_visitors(rule, rule.code, rule.get_visitors()) for rule in rules]
+    dispatch = Dispatch(visitors)
     start = time.perf_counter()
     try:
-        wrapper.visit_batched(rules, before_visit=context.push, after_leave=context.pop)
-    except RecursionError:
-        raise
-    except Exception as exc:  # find which rule raised, so it can be named and skipped
-        culprit = _crashed_rule(exc)
-        if culprit is None:
-            raise
-        raise RuleCrash(culprit, exc) from exc
+        walk(module, dispatch, context.push, context.pop, on_crash)
     finally:
         record_time("walk", start)
-    return [report for rule in rules for report in rule.reports]
-
-
-def _crashed_rule(exc: BaseException) -> Optional[Type[Rule]]:
-    """The rule whose method raised: the innermost frame whose ``self`` is a Rule."""
-    culprit: Optional[Type[Rule]] = None
-    tb = exc.__traceback__
-    while tb is not None:
-        candidate = tb.tb_frame.f_locals.get("self")
-        if isinstance(candidate, Rule):
-            culprit = type(candidate)
-        tb = tb.tb_next
-    return culprit
+    reports = [report for rule in rules if rule not in dispatch.dropped for report in rule.reports]
+    return reports, errors
 
 
 def lint_module(
-    module: cst.Module, text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
+    module: cst.Module, text: str, filename: str, settings: Any, rule_classes: Sequence[Type[Rule]]
 ) -> LintResult:
     """Run the rules, skipping (and reporting) any rule that crashes on this
     file; any other failure is reported as an error for this file alone."""
     result = LintResult(module=module)
-    active = list(rule_classes)
     try:
         with _recursion_limit(RECURSION_LIMIT):
-            while True:
-                try:
-                    reports = run_rules(module, filename, settings, active)
-                    break
-                except RuleCrash as crash:
-                    result.errors.append(f"{filename}: {crash}")
-                    active.remove(crash.rule)
+            reports, result.errors = run_rules(module, text, filename, settings, rule_classes)
             result.findings = _to_findings(module, text, filename, reports) if reports else []
     except RecursionError:
         result.errors.append(f"{filename}: too deeply nested to analyse")

@@ -1,10 +1,11 @@
 """Module-level flow facts shared by the growth and lifetime rules (MEM303, MEM406).
 
-One object per file through ``context.cached``. The definitions come from a
-scan of the top-level statements and class bodies; the uses are collected from
-the engine's single walk (the rules pass each Name and Attribute to
-:meth:`ModuleFacts.observe`) and resolved in ``leave_Module``, and only when the
-module defines a container at module level or in a class body:
+Read it as ``context.fact(MODULE_CONTAINERS)`` from a rule that lists
+``MODULE_CONTAINERS`` in ``requires``. The definitions come from a scan of the
+top-level statements and class bodies; the uses are collected from the
+engine's single walk (its Names and Attributes) and resolved in
+``leave_Module``, and only when the module defines a container at module level
+or in a class body:
 
 - which module-level names and class attributes hold a container (a dict, list
   or set literal, ``dict()``/``list()``/``set()``, ``defaultdict``,
@@ -30,6 +31,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tup
 
 import libcst as cst
 
+from memlint.analysis import Collector, WalkFact
 from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.scope import target_names
@@ -103,11 +105,11 @@ class Container:
         return self.removed or self.escapes
 
 
-class ModuleFacts:
+class ModuleFacts(Collector):
     """The containers of one module and how its functions use them."""
 
     def __init__(self, context: Context) -> None:
-        self.context = context
+        super().__init__(context)
         self.globals: Dict[str, Container] = {}
         self.class_attrs: Dict[Tuple[cst.ClassDef, str], Container] = {}
         self._classes: Dict[str, cst.ClassDef] = dict(context.symbols.classes)
@@ -126,27 +128,17 @@ class ModuleFacts:
         self._function_loads: Dict[str, List[Tuple[cst.CSTNode, ...]]] = {}  # module functions' uses
         self._needed = bool(self.globals or self.class_attrs)
         self._functions = symbols.functions
-        self._last_observed: Optional[cst.CSTNode] = None
-        self._finished = False
 
-    def observe(self, node: cst.CSTNode, ancestors: List[cst.CSTNode]) -> None:
-        """Feed a Name or Attribute of the engine's walk (``ancestors`` ends with
-        it). The rules using these facts call this from ``visit_Name`` and
-        ``visit_Attribute``, so no second walk is needed; several rules may feed
-        the same node."""
-        if not self._needed or node is self._last_observed:
-            return
-        self._last_observed = node
-        if type(node) is cst.Name:
-            self._name(node, ancestors)  # type: ignore[arg-type]
-        elif node.attr.value in self._class_attr_names:  # type: ignore[attr-defined]
-            self._pending.append((node, tuple(ancestors)))
+    def visit_Name(self, node: cst.Name) -> None:
+        if self._needed:
+            self._name(node, self.context.ancestors)
 
-    def finish(self) -> "ModuleFacts":
-        """Resolve what the walk saw (call from ``leave_Module``); idempotent."""
-        if self._finished:
-            return self
-        self._finished = True
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._needed and node.attr.value in self._class_attr_names:
+            self._pending.append((node, tuple(self.context.ancestors)))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Resolve what the walk saw (a binding may follow a use)."""
         for node, path in self._pending:
             if isinstance(node, cst.Name):
                 self._global_reference(node, path)
@@ -154,7 +146,6 @@ class ModuleFacts:
                 self._attribute_reference(node, path)  # type: ignore[arg-type]
         for container in self.class_attrs.values():
             container.removed = container.removed or container.name in self._shrunk_attrs
-        return self
 
     # -- definitions ------------------------------------------------------------
 
@@ -440,28 +431,7 @@ class _Grow:
         self.into_values = into_values
 
 
-class ObservesModuleFacts:
-    """Mixin for rules that read :class:`ModuleFacts`: feeds the facts from the
-    engine's walk; the rule reads ``self.facts.finish()`` in ``leave_Module``."""
-
-    context: Context
-    facts: ModuleFacts
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.facts = module_facts(self.context)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.facts.observe(node, self.context.ancestors)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.facts.observe(node, self.context.ancestors)
-
-
-def module_facts(context: Context) -> ModuleFacts:
-    """The module's container facts, one object per file: rules feed it with
-    :meth:`ModuleFacts.observe` during the walk and read it after
-    :meth:`ModuleFacts.finish` in ``leave_Module``."""
-    return context.cached("memlint.facts", lambda: ModuleFacts(context))
+MODULE_CONTAINERS: WalkFact[ModuleFacts] = WalkFact("module containers", ModuleFacts)
 
 
 def container_kind(context: Context, value: Optional[cst.BaseExpression]) -> Optional[str]:

@@ -18,6 +18,8 @@ import sys
 import time
 from typing import Any, Dict, Optional, Set, Tuple
 
+from memlint.analysis import Fact
+
 STATS: Dict[str, int] = {"questions": 0, "answered": 0, "unknown": 0, "failures": 0, "timeouts": 0}
 TIME_BUDGET = 2.0  # seconds per class
 MAX_DEPTH = 40
@@ -31,17 +33,23 @@ class _OutOfTime(Exception):
     pass
 
 
+# class path -> its bases' layout (None: unknown), per file
+_ANSWERS: Fact[Dict[Tuple[str, ...], Optional[Any]]] = Fact("astroid answers", lambda context: {})
+
+
 def bases_layout(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
     """The `rules._slots.Layout` the bases of the class at `path` give its
     instances, or None when astroid cannot tell (counted in STATS)."""
-    key = "inference.layout." + ".".join(path)
-    return context.cached(key, lambda: _answer(context, path))
+    answers = context.fact(_ANSWERS)
+    if path not in answers:
+        answers[path] = _answer(context, path)
+    return answers[path]
 
 
 def _answer(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
     STATS["questions"] += 1
     try:
-        module = context.cached("inference.module", lambda: _load(context))
+        module = context.fact(_MODULE)
         if module is None:
             raise _Unknown()
         klass = _find(module, path)
@@ -75,6 +83,9 @@ def _load(context: Any) -> Any:
     except Exception:
         STATS["failures"] += 1
         return None
+
+
+_MODULE: Fact[Any] = Fact("astroid module", _load)
 
 
 def _package_root(path: str) -> Tuple[str, str]:

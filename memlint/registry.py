@@ -115,8 +115,14 @@ def check_rule_class(rule: Type[Rule]) -> None:
         raise RegistryError(f"{where}: rule name {rule.name!r} is not kebab-case")
     if not rule.message:
         raise RegistryError(f"{where}: rule {rule.code} has no message")
-    if rule.tier not in (0, 1, 2):
-        raise RegistryError(f"{where}: tier must be 0, 1 or 2, not {rule.tier!r}")
+    for attr in vars(rule):
+        if attr.startswith(("visit_", "leave_")):
+            from memlint.walk import VisitorError, node_type  # only real rule classes have visitors
+
+            try:
+                node_type(attr)
+            except VisitorError as error:
+                raise RegistryError(f"{where}.{error}") from None
     for attr, member in inspect.getmembers(rule, callable):
         if attr.startswith(("visit_", "leave_")) and any("matcher" in key.lower() for key in getattr(member, "__dict__", {})):
             raise RegistryError(

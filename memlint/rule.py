@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, 
 import libcst as cst
 
 if TYPE_CHECKING:
+    from memlint.analysis import Fact
     from memlint.context import Context
 
 
@@ -140,7 +141,13 @@ class Rule(cst.BatchableCSTVisitor):
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     applicability: ClassVar[Applicability] = Applicability.UNSAFE
     options: ClassVar[Mapping[str, Any]] = {}  # option name -> typed default
-    tier: ClassVar[int] = 0  # 0 walk only, 1 libcst metadata, 2 astroid
+    # The walk-fed analyses (memlint.analysis.WalkFact) the rule reads; the
+    # engine feeds them from its walk only when an enabled rule lists them.
+    requires: ClassVar[Tuple["Fact[Any]", ...]] = ()
+    # Words of which at least one must occur in a file's text for the rule to
+    # be able to report there (`gc` for the gc rules); empty: always run.
+    # Imports name what they bring in, so an alias still contains the word.
+    triggers: ClassVar[Tuple[str, ...]] = ()
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
 
@@ -153,6 +160,11 @@ class Rule(cst.BatchableCSTVisitor):
         resolved.update(options or {})
         self.options = resolved  # type: ignore[misc]
         self.reports: List[Report] = []
+
+    @classmethod
+    def may_report(cls, text: str) -> bool:
+        """False when none of the rule's trigger words occurs in ``text``."""
+        return not cls.triggers or any(word in text for word in cls.triggers)
 
     def get_visitors(self) -> Dict[str, Any]:
         """libcst's version inspects every attribute of the class (hundreds of

@@ -27,6 +27,7 @@ from typing import Dict, FrozenSet, List, Optional, Set
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis import Fact
 from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.scope import SCOPE_TYPES, Binding, ScopeInfo, ScopeNode
@@ -59,7 +60,7 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 
 def type_inference(context: Context) -> "TypeInference":
     """The per-file :class:`TypeInference` (created once, shared by all rules)."""
-    return context.cached("typeinfer", lambda: TypeInference(context))
+    return context.fact(TYPE_INFERENCE)
 
 
 def looks_like_class(qualified: str) -> bool:
@@ -355,3 +356,6 @@ def _self_attribute_stores(function: cst.FunctionDef, self_name: str, member: st
         elif node.value is not None and m.matches(node.target, target):
             found.append(node)
     return found
+
+
+TYPE_INFERENCE: Fact[TypeInference] = Fact("type inference", TypeInference)

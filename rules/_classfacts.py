@@ -15,6 +15,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis import Fact
 from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.nodes import children
@@ -58,7 +59,10 @@ class ClassFacts:
 
 def class_facts(context: Context) -> Dict[str, ClassFacts]:
     """Facts of the module's top-level classes, by class name (computed once per file)."""
-    return context.cached("mem4.classfacts", lambda: _compute(context))
+    return context.fact(CLASS_FACTS)
+
+
+CLASS_FACTS: Fact[Dict[str, ClassFacts]] = Fact("class facts", lambda context: _compute(context))
 
 
 def self_name(function: cst.FunctionDef) -> Optional[str]:

@@ -14,6 +14,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis import Fact
 from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.rule import Replace, Rule
@@ -163,9 +164,13 @@ def _head(node: cst.BaseExpression) -> str:
     return node.value if isinstance(node, cst.Name) else ""
 
 
+# (id of the constructor call, resource) -> verdict: MEM501 and MEM502 share them.
+_VERDICTS: Fact[Dict[Tuple[int, str], Optional[Verdict]]] = Fact("resource verdicts", lambda context: {})
+
+
 def analyze(context: Context, call: cst.Call, resource: Resource) -> Optional[Verdict]:
     """The verdict on one constructor call (shared by MEM501 and MEM502)."""
-    memo = context.cached("mem5.verdicts", dict)
+    memo = context.fact(_VERDICTS)
     key = (id(call), resource.qualified)
     if key not in memo:
         memo[key] = _Analysis(context, call, resource, list(context.ancestors)).verdict()

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from memlint.analysis import Fact
 from memlint.context import Context
 from memlint.imports import dotted_name
 from memlint.rule import Replace
@@ -145,7 +146,10 @@ class ModuleFacts:
 
 
 def module_facts(context: Context) -> ModuleFacts:
-    return context.cached("mem1.module_facts", lambda: _Scanner(context).scan())
+    return context.fact(SLOTS_MODULE_FACTS)
+
+
+SLOTS_MODULE_FACTS: Fact[ModuleFacts] = Fact("slots facts", lambda context: _Scanner(context).scan())
 
 
 def class_facts(context: Context, node: cst.ClassDef) -> ClassFacts:

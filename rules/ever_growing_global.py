@@ -1,10 +1,10 @@
 import libcst as cst
 
-from memlint.facts import ObservesModuleFacts
+from memlint.facts import MODULE_CONTAINERS
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 
-class EverGrowingGlobal(ObservesModuleFacts, Rule):
+class EverGrowingGlobal(Rule):
     """
     ## What it does
     Reports a statement inside a function that inserts into a module-level
@@ -82,6 +82,7 @@ class EverGrowingGlobal(ObservesModuleFacts, Rule):
     """
 
     code = "MEM303"
+    requires = (MODULE_CONTAINERS,)
     name = "ever-growing-global"
     message = (
         "module-level {kind} `{name}` grows here and nothing in the module removes from it: "
@@ -446,7 +447,7 @@ class EverGrowingGlobal(ObservesModuleFacts, Rule):
     ]
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        facts = self.facts.finish()
+        facts = self.context.fact(MODULE_CONTAINERS)
         for container in facts.globals.values():
             if container.ever_shrinks:
                 continue

@@ -1,8 +1,9 @@
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis import Fact
 from memlint.rule import Applicability, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._classfacts import (
@@ -396,11 +397,18 @@ class ParentChildCycle(Rule):
         def is_attr(target: cst.CSTNode) -> bool:
             return isinstance(target, cst.Attribute) and target.attr.value == attr
 
-        stores = self.context.cached(f"mem401.stores.{attr}", lambda: [
-            n for n in m.findall(self.context.module, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del())
-            if any(is_attr(t) for t in _targets(n))
-        ])
+        memo = self.context.fact(_ATTRIBUTE_STORES)
+        if attr not in memo:
+            memo[attr] = [
+                n for n in m.findall(self.context.module, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del())
+                if any(is_attr(t) for t in _targets(n))
+            ]
+        stores = memo[attr]
         return any(n is not node for n in stores)
+
+
+# attribute name -> the statements of the module that store or delete it
+_ATTRIBUTE_STORES: Fact[Dict[str, List[cst.CSTNode]]] = Fact("attribute stores", lambda context: {})
 
 
 class _ReplaceNode(cst.CSTTransformer):

@@ -2,7 +2,7 @@ from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from memlint.facts import Container, ObservesModuleFacts, Write
+from memlint.facts import Container, MODULE_CONTAINERS, Write
 from memlint.imports import dotted_name
 from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
@@ -13,7 +13,7 @@ _SIMPLE_EMPTY = {"list": "WeakSet", "set": "WeakSet", "dict": "WeakValueDictiona
 _SIMPLE_WRITE = {"list": "append", "set": "add", "dict": None}
 
 
-class SelfRegistration(ObservesModuleFacts, Rule):
+class SelfRegistration(Rule):
     """
     ## What it does
     Reports a method that adds its own instance (`self`, or the new instance
@@ -82,6 +82,7 @@ class SelfRegistration(ObservesModuleFacts, Rule):
     """
 
     code = "MEM406"
+    requires = (MODULE_CONTAINERS,)
     name = "self-registration"
     message = (
         "the instance adds itself to `{where}` and nothing removes it: every instance stays alive "
@@ -284,7 +285,7 @@ class SelfRegistration(ObservesModuleFacts, Rule):
     ]
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        facts = self.facts.finish()
+        facts = self.context.fact(MODULE_CONTAINERS)
         for container in list(facts.globals.values()) + list(facts.class_attrs.values()):
             if container.ever_shrinks:
                 continue

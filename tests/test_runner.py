@@ -28,7 +28,7 @@ def test_positions_are_computed_only_for_files_with_findings(monkeypatch):
     def no_positions(*args, **kwargs):
         raise AssertionError("positions resolved for a clean file")
 
-    monkeypatch.setattr(memlint.engine.MetadataWrapper, "resolve", no_positions)
+    monkeypatch.setattr(memlint.engine, "positions_of", no_positions)
     report = process_source(b"import gc\nfor i in range(3):\n    pass\n", "x.py", Settings(), Mode())
     assert report.diagnostics == [] and report.errors == []
 
