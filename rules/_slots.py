@@ -19,7 +19,7 @@ import libcst as cst
 
 from memlint.analysis import Fact
 from memlint.context import Context
-from memlint.imports import dotted_name
+from memlint.analysis.names import dotted_name
 from memlint.rule import Replace
 from memlint.nodes import children
 

@@ -3,7 +3,7 @@ from typing import Iterator, List, Optional
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.imports import dotted_name
+from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 from ._iteration import Iteration, only_iterated

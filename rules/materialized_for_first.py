@@ -4,7 +4,7 @@ import libcst as cst
 
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
-from memlint.scope import SCOPE_TYPES
+from memlint.analysis.scopes import SCOPE_TYPES
 
 from ._rewrite import (
     as_generator,

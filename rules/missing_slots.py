@@ -3,7 +3,7 @@ from typing import List, Optional
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.imports import dotted_name
+from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._slots import (

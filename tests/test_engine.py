@@ -4,6 +4,7 @@ import textwrap
 import libcst as cst
 import pytest
 
+from memlint.analysis.blocks import enclosing_finally
 from memlint.config import Settings
 from memlint.engine import lint_bytes, lint_text
 from memlint.fixes import apply_fixes, drop_overlapping, fix_allowed, fix_text
@@ -70,7 +71,7 @@ def test_enclosing_loop_and_finally():
     """
     got = names_seen(
         source,
-        lambda ctx, node: (node.func.value, ctx.enclosing_loop() is not None, ctx.enclosing_finally() is not None),
+        lambda ctx, node: (node.func.value, ctx.enclosing_loop() is not None, enclosing_finally(ctx.ancestors) is not None),
     )
     assert got == [
         ("a", False, False), ("b", True, False), ("c", False, True), ("d", True, False),

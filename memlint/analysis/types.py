@@ -29,8 +29,8 @@ import libcst.matchers as m
 
 from memlint.analysis import Fact
 from memlint.context import Context
-from memlint.imports import dotted_name
-from memlint.scope import SCOPE_TYPES, Binding, ScopeInfo, ScopeNode
+from memlint.analysis.names import dotted_name
+from memlint.analysis.scopes import SCOPE_TYPES, Binding, ScopeInfo, ScopeNode
 
 LOCAL = "<module>."  # prefix of names defined by the linted module itself
 
