@@ -5,9 +5,10 @@ import libcst.matchers as m
 
 from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+from memlint.edits import replace_keeping_comments
 
 from ._iteration import Iteration, only_iterated
-from ._rewrite import list_call_argument, replace_keeping_comments
+from ._rewrite import list_call_argument
 
 _LAZY = ("builtins.map", "builtins.filter", "builtins.zip")
 # What could change the source of a lazy iterator inside the loop body.
