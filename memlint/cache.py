@@ -350,3 +350,30 @@ def clean(directory: str) -> bool:
     shutil.rmtree(directory)
     return True
 
+
+
+# -- entries of other kinds (the project index: memlint.index) -------------------------------------
+
+
+def kind_entry_path(cache: Cache, kind: str, key: str) -> str:
+    """Where an entry of ``kind`` lives: ``<memlint version>/<kind>/<key[:2]>/<key>``,
+    beside the findings' settings directories (pruned and cleaned with them)."""
+    return os.path.join(cache.version_dir, kind, key[:2], key)
+
+
+def load_entry(cache: Cache, kind: str, key: str) -> Any:
+    """The JSON value stored as ``key`` of ``kind``, or None when there is none
+    or it cannot be read; the caller validates what it gets."""
+    path = kind_entry_path(cache, kind, key)
+    try:
+        with open(path, "rb") as handle:
+            value = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    cache._touch(path)
+    return value
+
+
+def store_entry(cache: Cache, kind: str, key: str, value: Any) -> None:
+    """Store a JSON value as ``key`` of ``kind`` (atomically; never raises)."""
+    cache._write(kind_entry_path(cache, kind, key), json.dumps(value, separators=(",", ":")).encode())
