@@ -373,13 +373,15 @@ class _Binding:
 
 
 class _Scope:
-    __slots__ = ("kind", "parent", "bindings", "globals", "nonlocals", "prefix", "function", "captures")
+    """A module, class, function, lambda or comprehension body. Its bindings
+    are kept by the scanner (a binding refers to its scope: no cycles)."""
+
+    __slots__ = ("kind", "parent", "globals", "nonlocals", "prefix", "function", "captures")
 
     def __init__(self, kind: str, parent: Optional["_Scope"], prefix: str,
                  function: Optional["_FunctionInfo"] = None) -> None:
         self.kind = kind  # module, class, function, lambda, comprehension
         self.parent = parent
-        self.bindings: Dict[str, List[_Binding]] = {}
         self.globals: Set[str] = set()
         self.nonlocals: Set[str] = set()
         self.prefix = prefix  # qualname prefix of what is defined inside
@@ -451,7 +453,8 @@ class _Scanner:
     def __init__(self, module: str, is_package: bool) -> None:
         self.module = module
         self.is_package = is_package
-        self.module_scope = _Scope("module", None, "")
+        self.bindings: Dict[_Scope, Dict[str, List[_Binding]]] = {}  # scope -> name -> bindings
+        self.module_scope = self.new_scope("module", None, "")
         self.scope = self.module_scope
         self.loop = False  # in a loop body of the current scope
         self.comprehension = False  # in the per-item part of a comprehension
@@ -507,8 +510,23 @@ class _Scanner:
         if name in scope.globals:
             scope = self.module_scope
         elif name in scope.nonlocals:
-            scope = _nonlocal_owner(scope, name) or scope
-        scope.bindings.setdefault(name, []).append(_Binding(kind, value, self.scope))
+            scope = self.nonlocal_owner(scope, name) or scope
+        self.bindings[scope].setdefault(name, []).append(_Binding(kind, value, self.scope))
+
+    def new_scope(self, kind: str, parent: Optional[_Scope], prefix: str,
+                  function: Optional[_FunctionInfo] = None) -> _Scope:
+        scope = _Scope(kind, parent, prefix, function)
+        self.bindings[scope] = {}
+        return scope
+
+    def nonlocal_owner(self, scope: _Scope, name: str) -> Optional[_Scope]:
+        """The enclosing function scope a ``nonlocal name`` refers to."""
+        current = scope.parent
+        while current is not None and current.kind != "module":
+            if current.kind != "class" and name in self.bindings[current] and name not in current.nonlocals:
+                return current
+            current = current.parent
+        return None
 
     # definitions
 
@@ -525,7 +543,7 @@ class _Scanner:
             info.opaque = True  # defined twice: which definition runs is not ours to guess
         info.bases.extend((base, self.scope) for base in node.bases)
         info.decorators.extend((decorator, self.scope) for decorator in node.decorator_list)
-        scope = _Scope("class", self.scope, qualname + ".")
+        scope = self.new_scope("class", self.scope, qualname + ".")
         info.scopes.append(scope)
         self.enter(scope, lambda: self.visit_all(node.body))
 
@@ -543,7 +561,7 @@ class _Scanner:
         every.extend(a for a in (arguments.kwarg,) if a is not None)
         info = _FunctionInfo(qualname, [a.arg for a in every], len(positional), node.decorator_list)
         outer = self.scope
-        scope = _Scope("function", outer, qualname + ".<locals>.", info)
+        scope = self.new_scope("function", outer, qualname + ".<locals>.", info)
         self.functions.append((info, scope))
         instance = _instance_kind(node) if outer.kind == "class" and positional else None
         for index, argument in enumerate(every):
@@ -551,22 +569,22 @@ class _Scanner:
                 binding = _Binding(instance, outer.prefix[:-1], scope)
             else:
                 binding = _Binding(_PARAM, (info, argument.arg, argument.annotation), scope)
-            scope.bindings.setdefault(argument.arg, []).append(binding)
+            self.bindings[scope].setdefault(argument.arg, []).append(binding)
         self.enter(scope, lambda: self.visit_all(node.body))
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         arguments = node.args
         self.visit_all(arguments.defaults)
         self.visit_all(d for d in arguments.kw_defaults if d is not None)
-        scope = _Scope("lambda", self.scope, self.scope.prefix + "<lambda>.<locals>.")
+        scope = self.new_scope("lambda", self.scope, self.scope.prefix + "<lambda>.<locals>.")
         for argument in _all_arguments(arguments):
-            scope.bindings.setdefault(argument.arg, []).append(_Binding(_OTHER, None, scope))
+            self.bindings[scope].setdefault(argument.arg, []).append(_Binding(_OTHER, None, scope))
         self.enter(scope, lambda: self.visit(node.body))
 
     def visit_comprehension(self, node: Union[ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp]) -> None:
         generators = node.generators
         self.visit(generators[0].iter)  # evaluated once, in the enclosing scope
-        scope = _Scope("comprehension", self.scope, self.scope.prefix)
+        scope = self.new_scope("comprehension", self.scope, self.scope.prefix)
 
         def body() -> None:
             for index, generator in enumerate(generators):
@@ -841,9 +859,10 @@ class _Scanner:
                 current = current.parent
                 continue
             if name in current.globals:
-                return self.module_scope.bindings.get(name)
-            if name not in current.nonlocals and name in current.bindings:
-                return current.bindings[name]
+                return self.bindings[self.module_scope].get(name)
+            names = self.bindings[current]
+            if name not in current.nonlocals and name in names:
+                return names[name]
             innermost = False
             current = current.parent
         return None
@@ -973,7 +992,7 @@ class _Scanner:
                 info.opaque = True
             names = set(info.class_names)
             for scope in info.scopes:
-                names.update(n for n, bs in scope.bindings.items() if any(b.kind != _ANNOTATION for b in bs))
+                names.update(n for n, bs in self.bindings[scope].items() if any(b.kind != _ANNOTATION for b in bs))
             summaries[qualname] = ClassSummary(
                 bases=tuple(self.base_name(base, scope) for base, scope in info.bases),
                 fields=tuple(sorted(info.fields)),
@@ -990,7 +1009,7 @@ class _Scanner:
             owner = scope.parent
             name = info.qualname.rpartition(".")[2]
             if owner is not None and any(
-                b.kind != _CLASS or b.value != info.qualname for b in owner.bindings.get(name, ())
+                b.kind != _CLASS or b.value != info.qualname for b in self.bindings[owner].get(name, ())
             ):
                 return True
         return False
@@ -1070,7 +1089,7 @@ class _Scanner:
         for info, scope in implementations:
             if seen[info.qualname] != 1:
                 continue  # property setters, conditional definitions: which one runs is unknown
-            rebound = {p for p in info.params if len(scope.bindings.get(p, ())) > 1}
+            rebound = {p for p in info.params if len(self.bindings[scope].get(p, ())) > 1}
             fates = {fate: tuple(p for p in info.params if p in names) for fate, names in info.fates.items()}
             fates["unknown"] = tuple(p for p in info.params if p in rebound)
             summaries[info.qualname] = FunctionSummary(params=tuple(info.params), positional=info.positional, **fates)
@@ -1123,7 +1142,7 @@ class _Scanner:
         bindings = self.lookup(name, scope)
         if bindings is None:
             return None
-        if bindings is self.module_scope.bindings.get(name):
+        if bindings is self.bindings[self.module_scope].get(name):
             if all(b.kind == _IMPORT for b in bindings):
                 return self.qualify_name(name, scope, 0)
             return f"{self.module}.{name}"
@@ -1140,7 +1159,7 @@ class _Scanner:
     def exports(self) -> Dict[str, str]:
         """Module-level names bound only to an import or to another name (``Alias = Message``)."""
         found = {}
-        for name, bindings in self.module_scope.bindings.items():
+        for name, bindings in self.bindings[self.module_scope].items():
             if all(b.kind == _IMPORT or (b.kind == _VALUE and isinstance(b.value, (ast.Name, ast.Attribute)))
                    for b in bindings):
                 target = self.qualify_name(name, self.module_scope, 0)
@@ -1175,15 +1194,6 @@ _STANDARD_LIBRARY = _standard_library() | {"builtins"}
 
 def _in_standard_library(dotted: str) -> bool:
     return dotted.partition(".")[0] in _STANDARD_LIBRARY
-
-
-def _nonlocal_owner(scope: _Scope, name: str) -> Optional[_Scope]:
-    current = scope.parent
-    while current is not None and current.kind != "module":
-        if current.kind != "class" and name in current.bindings and name not in current.nonlocals:
-            return current
-        current = current.parent
-    return None
 
 
 def _function_of(scope: _Scope) -> Optional[_FunctionInfo]:
@@ -1576,37 +1586,26 @@ class ProjectIndex:
         derives from ``int``/``bytes``/``tuple`` (``IntEnum``, ``NamedTuple``,
         ...) or its ``__slots__`` (and every base's) leave out ``__weakref__``."""
         key = self._class_key(class_qualname)
-        return None if key is None else self._has_weakref(key, frozenset())
+        layout = None if key is None else self._layout(key, frozenset())
+        return None if layout is None else layout == "weakref"
 
-    def _has_weakref(self, name: str, seen: FrozenSet[str]) -> Optional[bool]:
-        """Whether instances of ``name`` (a project class or an outside one) carry ``__weakref__``."""
+    def _layout(self, name: str, seen: FrozenSet[str]) -> Optional[str]:
+        """The layout of a project class in :data:`EXTERNAL_LAYOUTS`' terms, or an outside class's."""
         cls = self._classes.get(name)
         if cls is None:
-            layout = external_layout(name)
-            return None if layout is None else layout == "weakref"
+            return external_layout(name)
         if cls.opaque_layout or name in seen:
             return None
-        seen = seen | {name}
-        bases = [self._base_key(base) for base in cls.bases] or ["builtins.object"]
-        inherited = [self._has_weakref(base, seen) for base in bases]
-        if True in inherited:
-            return True
-        if cls.slots is not None:
-            return True if "__weakref__" in cls.slots else None if None in inherited else False
-        # no __slots__: CPython adds __weakref__ unless the layout is variable-size
-        never = [self._never_weakref(base, seen) for base in bases]
-        return False if True in never else None if None in never else True
-
-    def _never_weakref(self, name: str, seen: FrozenSet[str]) -> Optional[bool]:
-        """Whether ``name`` has a variable-size layout: no subclass's instances get ``__weakref__``."""
-        cls = self._classes.get(name)
-        if cls is None:
-            layout = external_layout(name)
-            return None if layout is None else layout == "never"
-        if cls.opaque_layout or name in seen:
+        layouts = [self._layout(self._base_key(base), seen | {name}) for base in cls.bases] or ["plain"]
+        if "never" in layouts:  # a variable-size layout gets no __weakref__, whatever a mixin has
+            return "never"
+        if "weakref" in layouts:
+            return "weakref"
+        if None in layouts:
             return None
-        answers = [self._never_weakref(self._base_key(base), seen | {name}) for base in cls.bases]
-        return True if True in answers else None if None in answers else False
+        if cls.slots is None:  # CPython adds __weakref__ (and __dict__)
+            return "weakref"
+        return "weakref" if "__weakref__" in cls.slots else "plain"
 
     def _base_key(self, base: str) -> str:
         """A base as the index knows it: a project class, else its dotted name ("" unknown)."""
