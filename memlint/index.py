@@ -32,7 +32,7 @@ import sys
 from dataclasses import dataclass
 from typing import (
     Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple, Optional,
-    Sequence, Set, Tuple, Union,
+    Sequence, Set, Tuple, Type, Union,
 )
 
 from memlint.cache import Cache, load_entry, store_entry
@@ -487,10 +487,15 @@ class _Scanner:
         while stack:
             node = stack.pop()
             handler = handlers.get(type(node))
-            if handler is None:
-                stack.extend(ast.iter_child_nodes(node))
-            else:
+            if handler is not None:
                 handler(self, node)
+                continue
+            for field in _child_fields(type(node)):  # ast.iter_child_nodes, without its generators
+                value = getattr(node, field, None)
+                if isinstance(value, list):
+                    stack.extend(item for item in value if isinstance(item, ast.AST))
+                elif isinstance(value, ast.AST):
+                    stack.append(value)
 
     def visit_all(self, nodes: Iterable[ast.AST]) -> None:
         for node in nodes:
@@ -1286,6 +1291,19 @@ def _parse_annotation(text: str) -> Optional[ast.expr]:
         return ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+_SCALAR_FIELDS = frozenset({"ctx", "id", "attr", "arg", "type_comment", "kind", "level", "module", "conversion",
+                            "is_async", "simple", "lineno", "col_offset", "end_lineno", "end_col_offset"})
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: Type[ast.AST]) -> Tuple[str, ...]:
+    """The fields of a node type that may hold nodes."""
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = _CHILD_FIELDS[node_type] = tuple(f for f in node_type._fields if f not in _SCALAR_FIELDS)
+    return fields
 
 
 def _build_handlers() -> Dict[type, _Handler]:
