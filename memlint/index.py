@@ -472,6 +472,9 @@ class _Scanner:
         self.in_container: Set[int] = set()  # ids of calls whose result goes into a container
         self.bound_calls: Dict[int, str] = {}  # id of a call -> the name its result is assigned to
         self.namedtuple_calls: Dict[int, str] = {}  # id of a namedtuple(...) call -> its class qualname
+        # memoised answers, by the id of a (scope, name)'s binding list
+        self.qualified: Dict[int, Optional[str]] = {}
+        self.instance_classes: Dict[int, Set[str]] = {}
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -872,7 +875,11 @@ class _Scanner:
             current = current.parent
         return None
 
-    def qualify(self, expr: ast.expr, scope: _Scope, depth: int = 0) -> Optional[str]:
+    # Names are resolved by following bindings (``x = y``, ``x = copy.copy(y)``),
+    # which may form cycles (``node = node.parent``). One query visits each
+    # (scope, name) once; only a query's own complete answer is memoised.
+
+    def qualify(self, expr: ast.expr, scope: _Scope, visited: Optional[Set[int]] = None) -> Optional[str]:
         """The dotted name a ``Name``/``Attribute`` chain refers to: through
         imports, to a class or function of this module, or ``builtins.X``;
         None for anything local or ambiguous."""
@@ -882,77 +889,100 @@ class _Scanner:
             expr = expr.value
         if not isinstance(expr, ast.Name):
             return None
-        head = self.qualify_name(expr.id, scope, depth)
+        head = self.qualify_name(expr.id, scope, visited)
         if head is None:
             return None
         parts.append(head)
         return ".".join(reversed(parts))
 
-    def qualify_name(self, name: str, scope: _Scope, depth: int) -> Optional[str]:
+    def qualify_name(self, name: str, scope: _Scope, visited: Optional[Set[int]] = None) -> Optional[str]:
         bindings = self.lookup(name, scope)
         if bindings is None:
             return f"builtins.{name}" if name in _BUILTIN_NAMES else None
-        targets = {self.binding_target(binding, depth) for binding in bindings}
-        return targets.pop() if len(targets) == 1 else None
+        key = id(bindings)
+        if key in self.qualified:
+            return self.qualified[key]
+        top = visited is None
+        visited = set() if visited is None else visited
+        if key in visited:
+            return None  # a cycle names nothing
+        visited.add(key)
+        targets = {self.binding_target(binding, visited) for binding in bindings}
+        target = targets.pop() if len(targets) == 1 else None
+        if top:
+            self.qualified[key] = target
+        return target
 
-    def binding_target(self, binding: _Binding, depth: int) -> Optional[str]:
+    def binding_target(self, binding: _Binding, visited: Set[int]) -> Optional[str]:
         kind, value = binding.kind, binding.value
         if kind == _IMPORT:
             return str(value)
         if kind in (_CLASS, _DEF, _CLS):
             return f"{self.module}.{value}"
-        if kind == _VALUE and depth < _MAX_HOPS:
+        if kind == _VALUE:
             if isinstance(value, (ast.Name, ast.Attribute)):
-                return self.qualify(value, binding.scope, depth + 1)
+                return self.qualify(value, binding.scope, visited)
             if isinstance(value, ast.Call) and id(value) in self.namedtuple_calls:
                 return f"{self.module}.{self.namedtuple_calls[id(value)]}"
         return None
 
-    def classes_of(self, expr: ast.expr, scope: _Scope, depth: int = 0) -> Set[str]:
+    def name_classes(self, name: str, scope: _Scope, visited: Optional[Set[int]] = None) -> Set[str]:
+        """The classes whose instances a name may hold (see :meth:`classes_of`)."""
+        bindings = self.lookup(name, scope)
+        if not bindings:
+            return set()
+        key = id(bindings)
+        if key in self.instance_classes:
+            return self.instance_classes[key]
+        top = visited is None
+        visited = set() if visited is None else visited
+        if key in visited:
+            return set()  # reached again: the first visit collects its classes
+        visited.add(key)
+        found: Set[str] = set()
+        for binding in bindings:
+            found |= self.binding_classes(binding, visited)
+        if top:
+            self.instance_classes[key] = found
+        return found
+
+    def classes_of(self, expr: ast.expr, scope: _Scope, visited: Set[int]) -> Set[str]:
         """The classes an expression's value may be an instance of, as far as
         the module shows: a constructor call, ``copy.copy``/``copy.deepcopy``
         of such a value, a name bound to one or annotated with one."""
-        if depth > _MAX_HOPS:
-            return set()
         if isinstance(expr, ast.Call):
             target = self.qualify(expr.func, scope)
             if target in COPIES and expr.args:
-                return self.classes_of(expr.args[0], scope, depth + 1)
+                return self.classes_of(expr.args[0], scope, visited)
             return {target} if target is not None and self.may_be_class(target) else set()
         if isinstance(expr, ast.Name):
-            found: Set[str] = set()
-            for binding in self.lookup(expr.id, scope) or ():
-                found |= self.binding_classes(binding, depth + 1)
-            return found
+            return self.name_classes(expr.id, scope, visited)
         if isinstance(expr, ast.IfExp):
-            return self.classes_of(expr.body, scope, depth + 1) | self.classes_of(expr.orelse, scope, depth + 1)
+            return self.classes_of(expr.body, scope, visited) | self.classes_of(expr.orelse, scope, visited)
         if isinstance(expr, ast.BoolOp):
-            return set().union(*(self.classes_of(v, scope, depth + 1) for v in expr.values))
+            return set().union(*(self.classes_of(v, scope, visited) for v in expr.values))
         if isinstance(expr, ast.NamedExpr):
-            return self.classes_of(expr.value, scope, depth + 1)
+            return self.classes_of(expr.value, scope, visited)
         return set()
 
-    def binding_classes(self, binding: _Binding, depth: int) -> Set[str]:
+    def binding_classes(self, binding: _Binding, visited: Set[int]) -> Set[str]:
         if binding.kind == _VALUE:
-            return self.classes_of(binding.value, binding.scope, depth)
+            return self.classes_of(binding.value, binding.scope, visited)
         if binding.kind == _ANNOTATION:
-            return self.annotation_classes(binding.value, binding.scope, depth)
+            return self.annotation_classes(binding.value, binding.scope)
         if binding.kind == _PARAM and binding.value[2] is not None:
-            return self.annotation_classes(binding.value[2], binding.scope.parent or binding.scope, depth)
+            return self.annotation_classes(binding.value[2], binding.scope.parent or binding.scope)
         if binding.kind == _SELF:
             return {f"{self.module}.{binding.value}"}
         return set()
 
-    def annotation_classes(self, annotation: ast.expr, scope: _Scope, depth: int) -> Set[str]:
+    def annotation_classes(self, annotation: ast.expr, scope: _Scope) -> Set[str]:
         """Classes an annotation admits: ``C``, ``"C"``, ``Optional[C]``, ``Union[C, D]``, ``C | None``."""
-        if depth > _MAX_HOPS:
-            return set()
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             parsed = _parse_annotation(annotation.value)
-            return set() if parsed is None else self.annotation_classes(parsed, scope, depth + 1)
+            return set() if parsed is None else self.annotation_classes(parsed, scope)
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-            return (self.annotation_classes(annotation.left, scope, depth + 1)
-                    | self.annotation_classes(annotation.right, scope, depth + 1))
+            return self.annotation_classes(annotation.left, scope) | self.annotation_classes(annotation.right, scope)
         if isinstance(annotation, ast.Subscript):
             wrapper = self.qualify(annotation.value, scope) or ""
             module, _, name = wrapper.rpartition(".")
@@ -962,7 +992,7 @@ class _Scanner:
             members = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             if name == "Annotated":
                 members = members[:1]
-            return set().union(*(self.annotation_classes(m, scope, depth + 1) for m in members))
+            return set().union(*(self.annotation_classes(m, scope) for m in members))
         target = self.qualify(annotation, scope) if isinstance(annotation, (ast.Name, ast.Attribute)) else None
         return {target} if target is not None and self.may_be_class(target) else set()
 
@@ -1042,10 +1072,7 @@ class _Scanner:
             bindings = self.lookup(receiver, scope) or []
             if any(b.kind in (_SELF, _CLS) for b in bindings):
                 return  # a field or a class attribute, recorded on the class
-            classes: Set[str] = set()
-            for binding in bindings:
-                classes |= self.binding_classes(binding, 0)
-            for name in classes:
+            for name in self.name_classes(receiver, scope):
                 attributes = found.setdefault(name, {})
                 attributes[attribute] = min(line, attributes.get(attribute, line))
 
@@ -1149,7 +1176,7 @@ class _Scanner:
             return None
         if bindings is self.bindings[self.module_scope].get(name):
             if all(b.kind == _IMPORT for b in bindings):
-                return self.qualify_name(name, scope, 0)
+                return self.qualify_name(name, scope)
             return f"{self.module}.{name}"
         return None
 
@@ -1167,7 +1194,7 @@ class _Scanner:
         for name, bindings in self.bindings[self.module_scope].items():
             if all(b.kind == _IMPORT or (b.kind == _VALUE and isinstance(b.value, (ast.Name, ast.Attribute)))
                    for b in bindings):
-                target = self.qualify_name(name, self.module_scope, 0)
+                target = self.qualify_name(name, self.module_scope)
                 if target is not None and not _in_standard_library(target):
                     found[name] = target
         return found
