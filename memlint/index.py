@@ -147,8 +147,7 @@ _MAX_HOPS = 8  # alias and re-export chains followed before giving up
 # -- the summary of one file ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ClassSummary:
+class ClassSummary(NamedTuple):
     """One class, as its module defines it."""
 
     bases: Tuple[str, ...]  # dotted names through the module's imports; "" for a base that has none
@@ -158,17 +157,38 @@ class ClassSummary:
     opaque_layout: bool  # a non-literal ``__slots__``, a decorator that rebuilds the class, or defined twice
 
 
-@dataclass(frozen=True)
-class FunctionSummary:
-    """What one function does with each of its parameters (names, in order)."""
+# What a function does with a parameter: bits of FunctionSummary.fates.
+CLOSES = 1  # ``p.close()`` (CLOSING_METHODS), ``with p:``, ``with contextlib.closing(p):``
+RETURNS = 2  # ``return p`` / ``yield p``, also inside a tuple, list or dict display
+STORES = 4  # ``self.x = p``, ``d[k] = p``, ``xs.append(p)`` (FILLING_METHODS), a global
+PASSES = 8  # an argument of another call, or captured by a nested function
+REBOUND = 16  # assigned in the body: what happens to the name is not the argument's fate
+_ALL_FATES = 31
+_CAPTURED = 32  # (while scanning) read by a nested function: PASSES for the enclosing function's parameter
+
+
+class ParameterFate(NamedTuple):
+    closes: bool
+    returns: bool
+    stores: bool
+    passes: bool
+
+
+class FunctionSummary(NamedTuple):
+    """What one function does with each of its parameters."""
 
     params: Tuple[str, ...]  # positional ones first (self included), then *args, keyword-only, **kwargs
     positional: int  # how many of ``params`` can be passed by position
-    closes: Tuple[str, ...]  # ``p.close()`` (CLOSING_METHODS), ``with p:``, ``with closing(p):``
-    returns: Tuple[str, ...]  # ``return p`` / ``yield p``, also inside a tuple, list or dict display
-    stores: Tuple[str, ...]  # ``self.x = p``, ``d[k] = p``, ``xs.append(p)`` (FILLING_METHODS), a global
-    passes: Tuple[str, ...]  # an argument of another call, or captured by a nested function
-    unknown: Tuple[str, ...]  # rebound in the body: its fate is not the argument's
+    fates: Tuple[int, ...]  # per parameter: CLOSES | RETURNS | STORES | PASSES | REBOUND
+
+    def fate(self, name: str) -> Optional[ParameterFate]:
+        """The fate of parameter ``name``; None when there is no such parameter or it is rebound."""
+        if name not in self.params:
+            return None
+        flags = self.fates[self.params.index(name)]
+        if flags & REBOUND:
+            return None
+        return ParameterFate(bool(flags & CLOSES), bool(flags & RETURNS), bool(flags & STORES), bool(flags & PASSES))
 
 
 class Construction(NamedTuple):
@@ -192,7 +212,7 @@ class ModuleSummary:
     error: Optional[str]  # why the file has no facts (cannot be parsed); None when it has them
     exports: Mapping[str, str]  # module-level name -> what it refers to (imports, ``Alias = Name``)
     classes: Mapping[str, ClassSummary]
-    functions: Mapping[str, FunctionSummary]
+    functions: Mapping[str, FunctionSummary]  # those that take an argument (beyond self or cls)
     stores: Mapping[str, Mapping[str, int]]  # receiver's class -> attribute -> first line assigned
     constructions: Mapping[str, Construction]  # callee -> its call sites here
     removals: Tuple[str, ...]  # module-level containers removed from (sorted)
@@ -220,7 +240,7 @@ class ModuleSummary:
         """The summary ``data`` holds, or None when it is not exactly what
         :meth:`to_json` writes (a wrong type anywhere makes it absent)."""
         try:
-            if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+            if type(data) is not dict or data.get("format") != INDEX_FORMAT:
                 return None
             error = data["error"]
             return cls(
@@ -242,40 +262,44 @@ class _Invalid(ValueError):
     """A summary read back that :meth:`ModuleSummary.to_json` did not write."""
 
 
+# The checks run on every summary a warm run reads: plain type tests, no per-item calls.
+
+
 def _string(value: Any) -> str:
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise _Invalid(value)
-    return value
+    return str(value)
 
 
 def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
+    if type(value) is not bool:
         raise _Invalid(value)
-    return value
+    return bool(value)
 
 
-def _count(value: Any) -> int:
-    if type(value) is not int or value < 0:
+def _counts(value: Any, size: int, below: int) -> Tuple[int, ...]:
+    """A list of ``size`` ints in ``range(below)``."""
+    if type(value) is not list or len(value) != size or not all(type(n) is int and 0 <= n < below for n in value):
         raise _Invalid(value)
-    return int(value)
+    return tuple(value)
 
 
 def _line(value: Any) -> int:
-    if _count(value) == 0:
+    if type(value) is not int or value < 1:
         raise _Invalid(value)
     return int(value)
 
 
 def _strings(value: Any) -> Tuple[str, ...]:
-    if not isinstance(value, list):
+    if type(value) is not list or not all(type(item) is str for item in value):
         raise _Invalid(value)
-    return tuple(_string(item) for item in value)
+    return tuple(value)
 
 
 def _mapping(value: Any, item: Callable[[Any], Any]) -> Dict[str, Any]:
-    if not isinstance(value, dict):
+    if type(value) is not dict or not all(type(key) is str for key in value):
         raise _Invalid(value)
-    return {_string(key): item(v) for key, v in value.items()}
+    return {key: item(v) for key, v in value.items()}
 
 
 def _class_to_json(summary: ClassSummary) -> Dict[str, Any]:
@@ -289,7 +313,7 @@ def _class_to_json(summary: ClassSummary) -> Dict[str, Any]:
 
 
 def _class_from_json(data: Any) -> ClassSummary:
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         raise _Invalid(data)
     slots = data["slots"]
     return ClassSummary(
@@ -301,34 +325,22 @@ def _class_from_json(data: Any) -> ClassSummary:
     )
 
 
-_FATES = ("closes", "returns", "stores", "passes", "unknown")  # in JSON: bit i of a parameter's flags
-
-
 def _function_to_json(summary: FunctionSummary) -> Dict[str, Any]:
-    fates = [set(getattr(summary, fate)) for fate in _FATES]
-    flags = [sum(1 << bit for bit, names in enumerate(fates) if param in names) for param in summary.params]
-    return {"params": list(summary.params), "positional": summary.positional, "fates": flags}
+    return {"params": list(summary.params), "positional": summary.positional, "fates": list(summary.fates)}
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         raise _Invalid(data)
     params = _strings(data["params"])
-    positional = _count(data["positional"])
-    flags = data["fates"]
-    if (positional > len(params) or not isinstance(flags, list) or len(flags) != len(params)
-            or any(_count(f) >= 1 << len(_FATES) for f in flags)):
+    positional = data["positional"]
+    if type(positional) is not int or not 0 <= positional <= len(params):
         raise _Invalid(data)
-    fates = {
-        fate: tuple(param for param, f in zip(params, flags) if f & (1 << bit)) for bit, fate in enumerate(_FATES)
-    }
-    return FunctionSummary(params=params, positional=positional, **fates)
+    return FunctionSummary(params, positional, _counts(data["fates"], len(params), _ALL_FATES + 1))
 
 
 def _construction_from_json(data: Any) -> Construction:
-    if not isinstance(data, list) or len(data) != len(Construction._fields):
-        raise _Invalid(data)
-    counts = Construction(*(_count(n) for n in data))
+    counts = Construction(*_counts(data, len(Construction._fields), 1 << 62))
     if max(counts[1:]) > counts.sites:
         raise _Invalid(data)
     return counts
@@ -402,13 +414,15 @@ class _Scope:
 
 
 class _FunctionInfo:
-    __slots__ = ("qualname", "params", "positional", "fates", "decorators")
+    __slots__ = ("qualname", "params", "positional", "bound", "fates", "decorators")
 
-    def __init__(self, qualname: str, params: List[str], positional: int, decorators: List[ast.expr]) -> None:
+    def __init__(self, qualname: str, params: List[str], positional: int, bound: bool,
+                 decorators: List[ast.expr]) -> None:
         self.qualname = qualname
         self.params = params
         self.positional = positional
-        self.fates: Dict[str, Set[str]] = {fate: set() for fate in _FATES}
+        self.bound = bound  # the first parameter is the instance or the class
+        self.fates: Dict[str, int] = dict.fromkeys(params, 0)  # parameter -> CLOSES | RETURNS | ...
         self.decorators = decorators
 
 
@@ -465,7 +479,7 @@ class _Scanner:
         self.setattr_calls: List[Tuple[_Scope, ast.expr, str, str, int]] = []  # scope, func, receiver, attr, line
         self.sites: List[_Site] = []
         self.fills: List[Tuple[_Scope, str]] = []  # a name put into a container
-        self.fates: List[Tuple[_Scope, str, str]] = []  # scope, name, fate
+        self.fates: List[Tuple[_Scope, str, int]] = []  # scope, name, fate (a bit, or _CAPTURED)
         self.closing_withs: List[Tuple[_Scope, ast.expr, str]] = []  # `with closing(name):`
         self.removals: List[Tuple[_Scope, ast.expr]] = []
         self.namedtuples: List[Tuple[_Scope, str, ast.Call]] = []
@@ -567,11 +581,12 @@ class _Scanner:
         every.extend(a for a in (arguments.vararg,) if a is not None)
         every.extend(arguments.kwonlyargs)
         every.extend(a for a in (arguments.kwarg,) if a is not None)
-        info = _FunctionInfo(qualname, [a.arg for a in every], len(positional), node.decorator_list)
         outer = self.scope
+        instance = _instance_kind(node) if outer.kind == "class" and positional else None
+        info = _FunctionInfo(qualname, [a.arg for a in every], len(positional), instance is not None,
+                             node.decorator_list)
         scope = self.new_scope("function", outer, qualname + ".<locals>.", info)
         self.functions.append((info, scope))
-        instance = _instance_kind(node) if outer.kind == "class" and positional else None
         for index, argument in enumerate(every):
             if index == 0 and instance is not None:
                 binding = _Binding(instance, outer.prefix[:-1], scope)
@@ -690,7 +705,7 @@ class _Scanner:
             self.store_attribute(target, value, line)
         elif isinstance(target, ast.Subscript):
             if value is not None:
-                self.note_escape(value, "stores")
+                self.note_escape(value, STORES)
                 if isinstance(value, ast.Name):
                     self.fills.append((self.scope, value.id))
             if isinstance(target.slice, ast.Slice):  # xs[:] = ... replaces the contents
@@ -718,14 +733,14 @@ class _Scanner:
         if rebinds:
             self.removals.append((self.scope, target))  # ``module.REGISTRY = {}`` (kept only for imported modules)
         if value is not None:
-            self.note_escape(value, "stores")
+            self.note_escape(value, STORES)
 
     def note_global_reassignment(self, target: ast.Name, value: Optional[ast.expr] = None) -> None:
         scope = self.scope
         if target.id in scope.globals and scope.kind != "module":
             self.removals.append((self.module_scope, ast.Name(id=target.id)))
             if value is not None:
-                self.note_escape(value, "stores")
+                self.note_escape(value, STORES)
 
     def note_class_name(self, name: str, slots_value: Optional[ast.expr] = None, opaque_slots: bool = False) -> None:
         if self.scope.kind != "class" or name != "__slots__":
@@ -761,7 +776,7 @@ class _Scanner:
             context = item.context_expr
             self.visit(context)
             if isinstance(context, ast.Name):
-                self.fates.append((self.scope, context.id, "closes"))
+                self.fates.append((self.scope, context.id, CLOSES))
             elif isinstance(context, ast.Call) and len(context.args) == 1 and isinstance(context.args[0], ast.Name):
                 self.closing_withs.append((self.scope, context.func, context.args[0].id))
             if item.optional_vars is not None:
@@ -777,7 +792,7 @@ class _Scanner:
 
     def visit_Return(self, node: Union[ast.Return, ast.Yield, ast.YieldFrom]) -> None:
         if node.value is not None:
-            self.note_escape(node.value, "returns")
+            self.note_escape(node.value, RETURNS)
             self.visit(node.value)
 
     def visit_pattern_name(self, node: ast.AST) -> None:
@@ -794,15 +809,15 @@ class _Scanner:
         call_id = id(node)
         self.sites.append(_Site(self.scope, func, self.loop, self.comprehension, call_id in self.in_container,
                                 self.bound_calls.pop(call_id, None)))
-        fate = "passes"
+        fate = PASSES
         if isinstance(func, ast.Attribute):
             method, receiver = func.attr, func.value
             if method in CLOSING_METHODS and isinstance(receiver, ast.Name):
-                self.fates.append((self.scope, receiver.id, "closes"))
+                self.fates.append((self.scope, receiver.id, CLOSES))
             elif method in REMOVING_METHODS:
                 self.removals.append((self.scope, receiver))
             elif method in FILLING_METHODS:
-                fate = "stores"
+                fate = STORES
                 for argument in node.args:
                     if isinstance(argument, ast.Call):
                         self.in_container.add(id(argument))
@@ -828,12 +843,12 @@ class _Scanner:
 
     def visit_Name(self, node: ast.Name) -> None:
         if self.scope.captures and isinstance(node.ctx, ast.Load):
-            self.fates.append((self.scope, node.id, "captured"))
+            self.fates.append((self.scope, node.id, _CAPTURED))
 
     def skip(self, node: ast.AST) -> None:
         """Leaves without names or calls (also annotations' contexts)."""
 
-    def note_escape(self, value: ast.expr, fate: str) -> None:
+    def note_escape(self, value: ast.expr, fate: int) -> None:
         """The names ``value`` hands on as they are: ``p``, ``(p, q)``, ``[p]``, ``{k: p}``, ``a or p``."""
         if self.scope.kind == "module":
             return  # module code has no parameters
@@ -1109,7 +1124,7 @@ class _Scanner:
             self.note_fate(scope, name, fate)
         for scope, func, name in self.closing_withs:
             if self.qualify(func, scope) in CLOSING_WRAPPERS:
-                self.note_fate(scope, name, "closes")
+                self.note_fate(scope, name, CLOSES)
         implementations = [
             (info, scope) for info, scope in self.functions
             if not any(self.qualify(d, scope.parent or scope) in OVERLOADS for d in info.decorators)
@@ -1121,22 +1136,25 @@ class _Scanner:
         for info, scope in implementations:
             if seen[info.qualname] != 1:
                 continue  # property setters, conditional definitions: which one runs is unknown
-            rebound = {p for p in info.params if len(self.bindings[scope].get(p, ())) > 1}
-            fates = {fate: tuple(p for p in info.params if p in names) for fate, names in info.fates.items()}
-            fates["unknown"] = tuple(p for p in info.params if p in rebound)
-            summaries[info.qualname] = FunctionSummary(params=tuple(info.params), positional=info.positional, **fates)
+            if len(info.params) == info.bound:
+                continue  # no argument to ask about
+            names = self.bindings[scope]
+            fates = tuple(
+                info.fates[p] | (REBOUND if len(names.get(p, ())) > 1 else 0) for p in info.params
+            )
+            summaries[info.qualname] = FunctionSummary(tuple(info.params), info.positional, fates)
         return summaries
 
-    def note_fate(self, scope: _Scope, name: str, fate: str) -> None:
+    def note_fate(self, scope: _Scope, name: str, fate: int) -> None:
         found = self.parameter(name, scope)
         if found is None:
             return
         info, param = found
-        if fate == "captured":
+        if fate == _CAPTURED:
             if _function_of(scope) is not info:
-                info.fates["passes"].add(param)
-        elif fate != "returns" or _function_of(scope) is info:
-            info.fates[fate].add(param)
+                info.fates[param] |= PASSES
+        elif fate != RETURNS or _function_of(scope) is info:  # an inner function's return is not this one's
+            info.fates[param] |= fate
 
     def parameter(self, name: str, scope: _Scope) -> Optional[Tuple[_FunctionInfo, str]]:
         """The parameter ``name`` is, directly or through ``alias = param``."""
@@ -1322,15 +1340,20 @@ def _parse_annotation(text: str) -> Optional[ast.expr]:
 
 _SCALAR_FIELDS = frozenset({"ctx", "id", "attr", "arg", "type_comment", "kind", "level", "module", "conversion",
                             "is_async", "simple", "lineno", "col_offset", "end_lineno", "end_col_offset"})
-_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _node_fields(node_type: Type[ast.AST]) -> Tuple[str, ...]:
+    """The fields of a node type that may hold nodes."""
+    return tuple(f for f in node_type._fields if f not in _SCALAR_FIELDS)
+
+
+_CHILD_FIELDS = {
+    value: _node_fields(value) for value in vars(ast).values() if isinstance(value, type) and issubclass(value, ast.AST)
+}
 
 
 def _child_fields(node_type: Type[ast.AST]) -> Tuple[str, ...]:
-    """The fields of a node type that may hold nodes."""
-    fields = _CHILD_FIELDS.get(node_type)
-    if fields is None:
-        fields = _CHILD_FIELDS[node_type] = tuple(f for f in node_type._fields if f not in _SCALAR_FIELDS)
-    return fields
+    return _CHILD_FIELDS.get(node_type) or _node_fields(node_type)
 
 
 def _build_handlers() -> Dict[type, _Handler]:
@@ -1475,13 +1498,6 @@ def _module_name(path: str, root: str, is_package_dir: Callable[[str], bool]) ->
 
 
 # -- the merged index ---------------------------------------------------------------------------
-
-
-class ParameterFate(NamedTuple):
-    closes: bool
-    returns: bool
-    stores: bool
-    passes: bool
 
 
 class ProjectIndex:
@@ -1680,16 +1696,8 @@ class ProjectIndex:
             position = parameter + (1 if bound else 0)
             if not 0 <= position < function.positional:
                 return None
-            name = function.params[position]
-        elif parameter in function.params:
-            name = parameter
-        else:
-            return None
-        if name in function.unknown:
-            return None
-        return ParameterFate(
-            name in function.closes, name in function.returns, name in function.stores, name in function.passes,
-        )
+            parameter = function.params[position]
+        return function.fate(parameter)
 
     def removes_from(self, module: str, container: str) -> Optional[bool]:
         """Whether some module of the project removes from ``module.container``
