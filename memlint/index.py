@@ -1,7 +1,7 @@
 """The project index: one small summary per file, merged into answers about the project.
 
 Some facts that decide a finding live in other modules of the project being
-linted (``../shared/RULES.md``, "Project-wide facts"): an attribute another
+linted (RULES.md, "Project-wide facts"): an attribute another
 module assigns to instances of a class, where a class is constructed, whether
 its instances can be weakly referenced, what a function does with the
 resource it receives, whether some module evicts from a registry.
@@ -483,6 +483,7 @@ class _Scanner:
         self.closing_withs: List[Tuple[_Scope, ast.expr, str]] = []  # `with closing(name):`
         self.removals: List[Tuple[_Scope, ast.expr]] = []
         self.namedtuples: List[Tuple[_Scope, str, ast.Call]] = []
+        self.nonlocal_bindings: List[Tuple[_Scope, str, _Binding]] = []
         self.in_container: Set[int] = set()  # ids of calls whose result goes into a container
         self.bound_calls: Dict[int, str] = {}  # id of a call -> the name its result is assigned to
         self.namedtuple_calls: Dict[int, str] = {}  # id of a namedtuple(...) call -> its class qualname
@@ -529,11 +530,13 @@ class _Scanner:
         if scope.kind == "comprehension" and kind == _VALUE:  # a walrus binds in the enclosing function
             while scope.kind == "comprehension" and scope.parent is not None:
                 scope = scope.parent
+        binding = _Binding(kind, value, self.scope)
+        if name in scope.nonlocals:  # the enclosing function may bind it further down
+            self.nonlocal_bindings.append((scope, name, binding))
+            return
         if name in scope.globals:
             scope = self.module_scope
-        elif name in scope.nonlocals:
-            scope = self.nonlocal_owner(scope, name) or scope
-        self.bindings[scope].setdefault(name, []).append(_Binding(kind, value, self.scope))
+        self.bindings[scope].setdefault(name, []).append(binding)
 
     def new_scope(self, kind: str, parent: Optional[_Scope], prefix: str,
                   function: Optional[_FunctionInfo] = None) -> _Scope:
@@ -541,14 +544,15 @@ class _Scanner:
         self.bindings[scope] = {}
         return scope
 
-    def nonlocal_owner(self, scope: _Scope, name: str) -> Optional[_Scope]:
-        """The enclosing function scope a ``nonlocal name`` refers to."""
-        current = scope.parent
-        while current is not None and current.kind != "module":
-            if current.kind != "class" and name in self.bindings[current] and name not in current.nonlocals:
-                return current
-            current = current.parent
-        return None
+    def bind_nonlocals(self) -> None:
+        """Add each ``nonlocal`` name's bindings to the enclosing function that binds it."""
+        for scope, name, binding in self.nonlocal_bindings:
+            current = scope.parent
+            while current is not None and current.kind != "module":
+                if current.kind != "class" and name not in current.nonlocals and name in self.bindings[current]:
+                    self.bindings[current][name].append(binding)
+                    break
+                current = current.parent
 
     # definitions
 
@@ -858,6 +862,7 @@ class _Scanner:
     # -- resolution ---------------------------------------------------------------------------
 
     def summary(self) -> ModuleSummary:
+        self.bind_nonlocals()
         self.resolve_namedtuples()
         stores = self.stores()  # before the classes: ``setattr(self, "x", v)`` adds a field
         return ModuleSummary(

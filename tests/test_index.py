@@ -549,6 +549,41 @@ def test_parameter_fate(tmp_path, function, parameter, bound, expected):
     assert index_of(tmp_path, FATES).parameter_fate(function, parameter, bound=bound) == expected
 
 
+def test_nonlocal_rebinding_makes_a_fate_unknown():
+    summary = summarize(textwrap.dedent("""\
+        def outer(p, q):
+            def reset():
+                nonlocal p, r
+                p = None
+                r = q
+            r = None
+            reset()
+            p.close()
+            r.close()
+    """), "m")
+    assert summary.functions["outer"].fate("p") is None
+    # r is bound to q by the inner function (bound after it, in source order); q is also captured
+    assert summary.functions["outer"].fate("q") == ParameterFate(False, False, False, True)
+
+
+def test_cyclic_aliases_collect_every_class():
+    summary = summarize(textwrap.dedent("""\
+        from pkg import A, B
+        def f(flag):
+            x = A()
+            y = B()
+            for _ in range(3):
+                x, y = y, x
+                x = y
+                y = x
+            x.one = 1
+            y.two = 2
+    """), "m")
+    assert {name: dict(attrs) for name, attrs in summary.stores.items()} == {
+        "pkg.A": {"one": 9, "two": 10}, "pkg.B": {"one": 9, "two": 10},
+    }
+
+
 def test_inner_returns_are_not_the_outer_functions():
     summary = summarize("def outer(p):\n    def inner():\n        return p\n    return inner\n", "m")
     assert summary.functions["outer"].fate("p") == ParameterFate(False, False, False, True)
@@ -604,6 +639,19 @@ def test_removes_from_an_uncovered_module_is_unknown(tmp_path):
     index = index_of(tmp_path, REGISTRIES)
     assert index.removes_from("elsewhere", "REGISTRY") is None
     assert index.covers("pkg.registry") and not index.covers("elsewhere")
+
+
+def test_re_export_cycles_resolve_to_nothing():
+    index = ProjectIndex([summarize("from b import X\n", "a"), summarize("from a import X\n", "b")])
+    assert index.resolve("a.X") is None
+    assert index.weakly_referenceable("a.X") is None
+    assert index.resolve("a") == "a"
+
+
+def test_aliases_name_the_same_module():
+    index = ProjectIndex([summarize("class M: pass\n", "lib.pkg.msg")], aliases={"pkg.msg": "lib.pkg.msg"})
+    assert index.resolve("pkg.msg.M") == "lib.pkg.msg.M"
+    assert index.covers("pkg.msg") and index.covers("lib.pkg.msg") and not index.covers("pkg")
 
 
 # -- robustness ------------------------------------------------------------------------------------------
