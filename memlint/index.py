@@ -40,10 +40,9 @@ from memlint.cache import Cache, load_entry, store_entry
 INDEX_FORMAT = 1  # bump when a summary's content or meaning changes
 INDEX_KIND = f"index-{INDEX_FORMAT}"  # the cache's entry kind (a directory beside the findings)
 
-# Method calls that release what they are called on (a parameter's fate "closes").
-CLOSING_METHODS = frozenset({
-    "close", "aclose", "shutdown", "terminate", "kill", "wait", "communicate", "cleanup", "__exit__", "__aexit__",
-})
+# Method calls that release what they are called on (a parameter's fate "closes"); a ``Popen`` is
+# released by ``wait``/``communicate``, not by ``terminate``/``kill`` (RULES.md, MEM502).
+CLOSING_METHODS = frozenset({"close", "aclose", "shutdown", "wait", "communicate", "cleanup", "__exit__", "__aexit__"})
 # Method calls that keep their argument in the receiver (fate "stores"; a construction "goes into a container").
 FILLING_METHODS = frozenset({
     "append", "appendleft", "add", "insert", "extend", "setdefault", "put", "put_nowait", "update", "push",
@@ -832,11 +831,10 @@ class _Scanner:
             if isinstance(receiver, ast.Name):
                 attribute = name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else "*"
                 self.setattr_calls.append((self.scope, func, receiver.id, attribute, node.lineno))
-        if self.scope.kind != "module":
-            for argument in node.args:
-                self.note_escape(argument, fate)
-            for keyword in node.keywords:
-                self.note_escape(keyword.value, fate)
+        for argument in node.args:
+            self.note_escape(argument, fate)
+        for keyword in node.keywords:
+            self.note_escape(keyword.value, fate)
         self.visit(func)
         self.visit_all(node.args)
         self.visit_all(node.keywords)
@@ -1188,7 +1186,7 @@ class _Scanner:
                 name = None if owner is None or self.lookup_is_local(expr.value, scope) else f"{owner}.{expr.attr}"
             else:
                 name = None
-            if name is not None and not name.startswith("builtins."):
+            if name is not None and not _in_standard_library(name):
                 found.add(name)
         return found
 
@@ -1509,9 +1507,14 @@ class ProjectIndex:
     """The summaries of a project's modules, merged, and the questions rules
     ask about them. Every answer is exact for the code the index covers;
     ``None`` means "unknown": a module it does not cover (outside the
-    project, unparsable), a name it cannot resolve, a fact it cannot decide."""
+    project, unparsable), a name it cannot resolve, a fact it cannot decide.
+    Questions about the whole project (who assigns, constructs, subclasses,
+    removes) need every file: an index that is not ``complete`` (built from
+    a partial cache) answers them with None."""
 
-    def __init__(self, summaries: Iterable[ModuleSummary], aliases: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, summaries: Iterable[ModuleSummary], aliases: Optional[Mapping[str, str]] = None,
+                 complete: bool = True) -> None:
+        self.complete = complete
         self.modules: Dict[str, ModuleSummary] = {}  # parsed modules by name
         self.failed: Dict[str, str] = {}  # module -> why it has no facts
         for summary in summaries:
@@ -1575,6 +1578,10 @@ class ProjectIndex:
         key = self.resolve(qualname)
         return key if key in self._classes else None
 
+    def _project_wide_key(self, qualname: str) -> Optional[str]:
+        """The class a project-wide question is about, when the index can answer one."""
+        return self._class_key(qualname) if self.complete else None
+
     def class_summary(self, qualname: str) -> Optional[ClassSummary]:
         key = self._class_key(qualname)
         return None if key is None else self._classes[key]
@@ -1586,12 +1593,12 @@ class ProjectIndex:
         receiver other than the instance parameter of its methods (``msg.seqno
         = n`` where ``msg = Message()``, ``copy.copy`` of one, or annotated
         ``Message``); ``"*"`` for a ``setattr`` with a computed name."""
-        key = self._class_key(class_qualname)
+        key = self._project_wide_key(class_qualname)
         return None if key is None else frozenset(self._store_map().get(key, ()))
 
     def where_assigned(self, class_qualname: str, attribute: str) -> Optional[Tuple[str, int]]:
         """(module, line) of the first such assignment in the first module that makes one."""
-        key = self._class_key(class_qualname)
+        key = self._project_wide_key(class_qualname)
         return None if key is None else self._store_map().get(key, {}).get(attribute)
 
     def _store_map(self) -> Dict[str, Dict[str, Tuple[str, int]]]:
@@ -1609,7 +1616,7 @@ class ProjectIndex:
 
     def constructions(self, class_qualname: str) -> Optional[Construction]:
         """The call sites of the class in the project (``cls(...)`` in its class methods included)."""
-        key = self._class_key(class_qualname)
+        key = self._project_wide_key(class_qualname)
         if key is None:
             return None
         if self._constructions is None:
@@ -1634,7 +1641,7 @@ class ProjectIndex:
 
     def subclasses(self, class_qualname: str) -> Optional[FrozenSet[str]]:
         """The project's classes that name it as a direct base."""
-        key = self._class_key(class_qualname)
+        key = self._project_wide_key(class_qualname)
         if key is None:
             return None
         if self._subclasses is None:
@@ -1708,7 +1715,7 @@ class ProjectIndex:
         """Whether some module of the project removes from ``module.container``
         (``pop``, ``del c[k]``, ``clear``, ``remove``, ``discard``,
         ``popitem``, or rebinds it in a function)."""
-        if not self.covers(module):
+        if not self.covers(module) or not self.complete:
             return None
         if self._removals is None:
             found = set()
@@ -1736,31 +1743,39 @@ def index_key(data: bytes, name: ModuleName, fingerprint: str) -> str:
     return digest.hexdigest()
 
 
-def summarize_file(path: str, name: ModuleName, cache: Optional[Cache] = None) -> ModuleSummary:
-    """One file's summary, from the cache when it holds a valid one (a pure
-    function of the file's bytes and name: safe to run in a worker)."""
+def summarize_file(path: str, name: ModuleName, cache: Optional[Cache] = None,
+                   cached_only: bool = False) -> Optional[ModuleSummary]:
+    """One file's summary, from the cache when it holds a valid one, else
+    computed and stored (a pure function of the file's bytes and name: safe
+    to run in a worker). With ``cached_only``, None instead of computing."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return ModuleSummary.failed(name.name, name.is_package, f"cannot read: {exc.strerror or exc}")
-    if cache is None:
-        return summarize(data, name.name, name.is_package)
-    key = index_key(data, name, cache.fingerprint)
-    stored = ModuleSummary.from_json(load_entry(cache, INDEX_KIND, key))
-    if stored is not None and stored.module == name.name and stored.is_package == name.is_package:
-        return stored
+    key = None if cache is None else index_key(data, name, cache.fingerprint)
+    if cache is not None and key is not None:
+        stored = ModuleSummary.from_json(load_entry(cache, INDEX_KIND, key))
+        if stored is not None and stored.module == name.name and stored.is_package == name.is_package:
+            return stored
+    if cached_only:
+        return None
     summary = summarize(data, name.name, name.is_package)
-    store_entry(cache, INDEX_KIND, key, summary.to_json())
+    if cache is not None and key is not None:
+        store_entry(cache, INDEX_KIND, key, summary.to_json())
     return summary
 
 
-def build_index(files: Sequence[str], root: str, cache: Optional[Cache] = None) -> ProjectIndex:
+def build_index(files: Sequence[str], root: str, cache: Optional[Cache] = None,
+                cached_only: bool = False) -> ProjectIndex:
     """The index of ``files`` (the project's Python files; stubs are skipped)
     under ``root`` (see :func:`project_root`). Each file is summarised by
     :func:`summarize_file`, which a process pool can run per file; the merge
-    is :class:`ProjectIndex`."""
+    is :class:`ProjectIndex`. ``cached_only`` is for front ends that see one
+    file at a time (flake8, stdin): what the cache lacks is left out, and an
+    index that lacks a file answers no question about the whole project."""
     names = module_names(files, root)
-    summaries = [summarize_file(path, name, cache) for path, name in sorted(names.items())]
+    found = [summarize_file(path, name, cache, cached_only) for path, name in sorted(names.items())]
+    summaries = [summary for summary in found if summary is not None]
     aliases = {name.alias: name.name for name in names.values() if name.alias is not None}
-    return ProjectIndex(summaries, aliases)
+    return ProjectIndex(summaries, aliases, complete=len(summaries) == len(found))

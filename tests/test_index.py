@@ -754,6 +754,28 @@ def test_cache_round_trip_and_poisoned_entries(tmp_path, monkeypatch):
     assert calls == ["pkg.msg", "pkg.msg"]
 
 
+def test_cached_only_index_answers_no_project_wide_question_when_a_file_is_missing(tmp_path):
+    cache = Cache(str(tmp_path / "cache"), fingerprint="f" * 20)
+    project = tmp_path / "project"
+    full = index_of(project, MESSAGES, cache)
+    paths = sorted(str(project / path) for path in MESSAGES)
+    warm = build_index(paths, str(project), cache, cached_only=True)
+    assert warm.complete and warm.modules == full.modules
+    assert warm.attributes_assigned_outside("pkg.Message") == full.attributes_assigned_outside("pkg.Message")
+
+    with open(project / "src/pkg/conn.py", "a") as handle:
+        handle.write("# edited, not in the cache\n")
+    partial = build_index(paths, str(project), cache, cached_only=True)
+    assert not partial.complete and sorted(partial.modules) == ["pkg", "pkg.msg"]
+    assert partial.attributes_assigned_outside("pkg.Message") is None
+    assert partial.construction_evidence("pkg.Message") is None
+    assert partial.subclasses("pkg.Message") is None
+    assert partial.removes_from("pkg.msg", "X") is None
+    assert partial.weakly_referenceable("pkg.Message") is True  # a fact of the class and its bases
+    assert partial.class_summary("pkg.Message").fields == ("body", "flags")
+    assert build_index(paths, str(project), None, cached_only=True).modules == {}
+
+
 def test_cache_key_covers_the_module_name():
     data = b"from . import x\n"
     assert index_key(data, ModuleName("a.b", False), "f") != index_key(data, ModuleName("a.b", True), "f")
