@@ -212,13 +212,14 @@ class ModuleSummary:
     exports: Mapping[str, str]  # module-level name -> what it refers to (imports, ``Alias = Name``)
     classes: Mapping[str, ClassSummary]
     functions: Mapping[str, FunctionSummary]  # those that take an argument (beyond self or cls)
+    factories: Mapping[str, Tuple[str, ...]]  # function -> the classes it returns instances of
     stores: Mapping[str, Mapping[str, int]]  # receiver's class -> attribute -> first line assigned
     constructions: Mapping[str, Construction]  # callee -> its call sites here
     removals: Tuple[str, ...]  # module-level containers removed from (sorted)
 
     @classmethod
     def failed(cls, module: str, is_package: bool, error: str) -> "ModuleSummary":
-        return cls(module, is_package, error, {}, {}, {}, {}, {}, ())
+        return cls(module, is_package, error, {}, {}, {}, {}, {}, {}, ())
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -229,6 +230,7 @@ class ModuleSummary:
             "exports": dict(self.exports),
             "classes": {name: _class_to_json(c) for name, c in self.classes.items()},
             "functions": {name: _function_to_json(f) for name, f in self.functions.items()},
+            "factories": {name: list(classes) for name, classes in self.factories.items()},
             "stores": {name: dict(attrs) for name, attrs in self.stores.items()},
             "constructions": {name: list(counts) for name, counts in self.constructions.items()},
             "removals": list(self.removals),
@@ -249,6 +251,7 @@ class ModuleSummary:
                 exports=_mapping(data["exports"], _string),
                 classes=_mapping(data["classes"], _class_from_json),
                 functions=_mapping(data["functions"], _function_from_json),
+                factories=_mapping(data["factories"], _strings),
                 stores=_mapping(data["stores"], lambda v: _mapping(v, _line)),
                 constructions=_mapping(data["constructions"], _construction_from_json),
                 removals=_strings(data["removals"]),
@@ -413,16 +416,18 @@ class _Scope:
 
 
 class _FunctionInfo:
-    __slots__ = ("qualname", "params", "positional", "bound", "fates", "decorators")
+    __slots__ = ("qualname", "params", "positional", "bound", "fates", "decorators", "annotation", "returned")
 
     def __init__(self, qualname: str, params: List[str], positional: int, bound: bool,
-                 decorators: List[ast.expr]) -> None:
+                 node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
         self.qualname = qualname
         self.params = params
         self.positional = positional
         self.bound = bound  # the first parameter is the instance or the class
         self.fates: Dict[str, int] = dict.fromkeys(params, 0)  # parameter -> CLOSES | RETURNS | ...
-        self.decorators = decorators
+        self.decorators = node.decorator_list
+        self.annotation = node.returns
+        self.returned: List[ast.expr] = []  # the values of its ``return`` statements
 
 
 class _ClassInfo:
@@ -489,6 +494,8 @@ class _Scanner:
         # memoised answers, by the id of a (scope, name)'s binding list
         self.qualified: Dict[int, Optional[str]] = {}
         self.instance_classes: Dict[int, Set[str]] = {}
+        self.implementations: Dict[str, Tuple[_FunctionInfo, _Scope]] = {}  # set by summary()
+        self.returned_classes: Dict[str, Set[str]] = {}  # function qualname -> classes (memoised)
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -586,8 +593,7 @@ class _Scanner:
         every.extend(a for a in (arguments.kwarg,) if a is not None)
         outer = self.scope
         instance = _instance_kind(node) if outer.kind == "class" and positional else None
-        info = _FunctionInfo(qualname, [a.arg for a in every], len(positional), instance is not None,
-                             node.decorator_list)
+        info = _FunctionInfo(qualname, [a.arg for a in every], len(positional), instance is not None, node)
         scope = self.new_scope("function", outer, qualname + ".<locals>.", info)
         self.functions.append((info, scope))
         for index, argument in enumerate(every):
@@ -796,6 +802,9 @@ class _Scanner:
     def visit_Return(self, node: Union[ast.Return, ast.Yield, ast.YieldFrom]) -> None:
         if node.value is not None:
             self.note_escape(node.value, RETURNS)
+            function = _function_of(self.scope)
+            if isinstance(node, ast.Return) and function is not None:
+                function.returned.append(node.value)
             self.visit(node.value)
 
     def visit_pattern_name(self, node: ast.AST) -> None:
@@ -862,6 +871,8 @@ class _Scanner:
     def summary(self) -> ModuleSummary:
         self.bind_nonlocals()
         self.resolve_namedtuples()
+        self.implementations = self.unique_functions()
+        factories = self.factories()
         stores = self.stores()  # before the classes: ``setattr(self, "x", v)`` adds a field
         return ModuleSummary(
             module=self.module,
@@ -870,6 +881,7 @@ class _Scanner:
             exports=self.exports(),
             classes=self.class_summaries(),
             functions=self.function_summaries(),
+            factories=factories,
             stores=stores,
             constructions=self.constructions(),
             removals=tuple(sorted(self.removed_containers())),
@@ -972,7 +984,13 @@ class _Scanner:
             target = self.qualify(expr.func, scope)
             if target in COPIES and expr.args:
                 return self.classes_of(expr.args[0], scope, visited)
-            return {target} if target is not None and self.may_be_class(target) else set()
+            if target is None or _in_standard_library(target):
+                return set()
+            own = self.module + "."
+            if not target.startswith(own):
+                return {target}  # a class, or a function the index knows the factories of
+            local = target[len(own):]
+            return {target} if local in self.classes else self.function_classes(local, visited)
         if isinstance(expr, ast.Name):
             return self.name_classes(expr.id, scope, visited)
         if isinstance(expr, ast.IfExp):
@@ -982,6 +1000,28 @@ class _Scanner:
         if isinstance(expr, ast.NamedExpr):
             return self.classes_of(expr.value, scope, visited)
         return set()
+
+    def function_classes(self, qualname: str, visited: Optional[Set[int]] = None) -> Set[str]:
+        """The classes a function of this module returns instances of: its
+        return annotation, what its ``return`` statements return (``cls(...)``
+        in a class method: its class)."""
+        if qualname in self.returned_classes:
+            return self.returned_classes[qualname]
+        implementation = self.implementations.get(qualname)
+        if implementation is None:
+            return set()
+        info, scope = implementation
+        top = visited is None
+        visited = set() if visited is None else visited
+        if id(info) in visited:
+            return set()
+        visited.add(id(info))
+        found = set() if info.annotation is None else self.annotation_classes(info.annotation, scope.parent or scope)
+        for value in info.returned:
+            found |= self.classes_of(value, scope, visited)
+        if top:
+            self.returned_classes[qualname] = found
+        return found
 
     def binding_classes(self, binding: _Binding, visited: Set[int]) -> Set[str]:
         if binding.kind == _VALUE:
@@ -1128,17 +1168,8 @@ class _Scanner:
         for scope, func, name in self.closing_withs:
             if self.qualify(func, scope) in CLOSING_WRAPPERS:
                 self.note_fate(scope, name, CLOSES)
-        implementations = [
-            (info, scope) for info, scope in self.functions
-            if not any(self.qualify(d, scope.parent or scope) in OVERLOADS for d in info.decorators)
-        ]
-        seen: Dict[str, int] = {}
-        for info, _ in implementations:
-            seen[info.qualname] = seen.get(info.qualname, 0) + 1
         summaries = {}
-        for info, scope in implementations:
-            if seen[info.qualname] != 1:
-                continue  # property setters, conditional definitions: which one runs is unknown
+        for info, scope in self.implementations.values():
             if len(info.params) == info.bound:
                 continue  # no argument to ask about
             names = self.bindings[scope]
@@ -1147,6 +1178,27 @@ class _Scanner:
             )
             summaries[info.qualname] = FunctionSummary(tuple(info.params), info.positional, fates)
         return summaries
+
+    def unique_functions(self) -> Dict[str, Tuple[_FunctionInfo, _Scope]]:
+        """Functions by qualname, leaving out ``@overload`` stubs and names defined
+        more than once (property setters, conditional definitions: which one runs
+        is unknown)."""
+        implementations = [
+            (info, scope) for info, scope in self.functions
+            if not any(self.qualify(d, scope.parent or scope) in OVERLOADS for d in info.decorators)
+        ]
+        seen: Dict[str, int] = {}
+        for info, _ in implementations:
+            seen[info.qualname] = seen.get(info.qualname, 0) + 1
+        return {info.qualname: (info, scope) for info, scope in implementations if seen[info.qualname] == 1}
+
+    def factories(self) -> Dict[str, Tuple[str, ...]]:
+        found = {}
+        for qualname in self.implementations:
+            classes = self.function_classes(qualname)
+            if classes:
+                found[qualname] = tuple(sorted(classes))
+        return found
 
     def note_fate(self, scope: _Scope, name: str, fate: int) -> None:
         found = self.parameter(name, scope)
@@ -1606,13 +1658,30 @@ class ProjectIndex:
             stores: Dict[str, Dict[str, Tuple[str, int]]] = {}
             for module, summary in sorted(self.modules.items()):
                 for receiver, attributes in summary.stores.items():
-                    key = self._class_key(receiver)
-                    if key is not None:
+                    for key in self._instance_classes(receiver, frozenset()):
                         known = stores.setdefault(key, {})
                         for attribute, line in attributes.items():
                             known.setdefault(attribute, (module, line))
             self._stores = stores
         return self._stores
+
+    def _instance_classes(self, name: str, seen: FrozenSet[str]) -> Set[str]:
+        """The project classes whose instances ``name`` stands for in a summary:
+        the class itself, or the classes a factory function returns."""
+        key = self._class_key(name)
+        if key is not None:
+            return {key}
+        resolved = self.resolve(name)
+        if resolved is None or resolved in seen or len(seen) > _MAX_HOPS:
+            return set()
+        located = self._locate(resolved)
+        if located is None:
+            return set()
+        module, rest = located
+        found: Set[str] = set()
+        for returned in self.modules[module].factories.get(".".join(rest), ()):
+            found |= self._instance_classes(returned, seen | {resolved})
+        return found
 
     def constructions(self, class_qualname: str) -> Optional[Construction]:
         """The call sites of the class in the project (``cls(...)`` in its class methods included)."""

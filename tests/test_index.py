@@ -174,6 +174,50 @@ def test_attributes_assigned_outside_through_every_spelling(tmp_path):
     assert index.attributes_assigned_outside("pkg.conn.Conn") == frozenset()
 
 
+def test_instances_from_factories(tmp_path):
+    index = index_of(tmp_path, {
+        "src/pkg/__init__.py": "from .msg import make\n",
+        "src/pkg/msg.py": """\
+            from typing import Optional
+            class Message:
+                @classmethod
+                def parse(cls, data):
+                    return cls()
+            def make():
+                return Message()
+            def annotated(data) -> "Optional[Message]":
+                return decode(data)
+            def chained():
+                m = make()
+                return m
+            def looping():
+                return looping()
+            def local_use():
+                m = chained()
+                m.local = 1
+        """,
+        "src/pkg/conn.py": """\
+            import pkg
+            from pkg.msg import Message, annotated
+            def use(data):
+                a = pkg.make()
+                a.one = 1
+                b = annotated(data)
+                b.two = 2
+                c = Message.parse(data)
+                c.three = 3
+                d = pkg.msg.looping()
+                d.nothing = 4
+        """,
+    })
+    summary = index.modules["pkg.msg"]
+    assert dict(summary.factories) == {
+        "Message.parse": ("pkg.msg.Message",), "annotated": ("pkg.msg.Message",),
+        "chained": ("pkg.msg.Message",), "make": ("pkg.msg.Message",),
+    }
+    assert index.attributes_assigned_outside("pkg.msg.Message") == {"local", "one", "two", "three"}
+
+
 def test_unknown_receivers_assign_nothing(tmp_path):
     summary = summarize(textwrap.dedent(MESSAGES["src/pkg/conn.py"]), "pkg.conn")
     # `msg.nope` in unknown(): the parameter is rebound to a Message, so the store counts;
