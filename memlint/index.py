@@ -201,10 +201,11 @@ class Construction(NamedTuple):
 
 @dataclass(frozen=True)
 class ModuleSummary:
-    """The facts of one file other modules may need. Keys of ``classes`` and
-    ``functions`` are qualified names within the module (``Outer.Inner``,
-    ``f.<locals>.g``); the other names are dotted names as resolved by this
-    module's imports (the index maps them to the defining module)."""
+    """The facts of one file other modules may need. Keys of ``classes``,
+    ``functions`` and ``factories`` are qualified names within the module
+    (``Outer.Inner``, ``f.<locals>.g``); the other names are dotted names as
+    resolved by this module's imports (the index maps them to the defining
+    module, and an imported function to the classes it returns)."""
 
     module: str
     is_package: bool
@@ -213,7 +214,7 @@ class ModuleSummary:
     classes: Mapping[str, ClassSummary]
     functions: Mapping[str, FunctionSummary]  # those that take an argument (beyond self or cls)
     factories: Mapping[str, Tuple[str, ...]]  # function -> the classes it returns instances of
-    stores: Mapping[str, Mapping[str, int]]  # receiver's class -> attribute -> first line assigned
+    stores: Mapping[str, Mapping[str, int]]  # receiver's class (or factory) -> attribute -> first line
     constructions: Mapping[str, Construction]  # callee -> its call sites here
     removals: Tuple[str, ...]  # module-level containers removed from (sorted)
 
@@ -1643,8 +1644,9 @@ class ProjectIndex:
     def attributes_assigned_outside(self, class_qualname: str) -> Optional[FrozenSet[str]]:
         """Attributes the project assigns on instances of the class through a
         receiver other than the instance parameter of its methods (``msg.seqno
-        = n`` where ``msg = Message()``, ``copy.copy`` of one, or annotated
-        ``Message``); ``"*"`` for a ``setattr`` with a computed name."""
+        = n`` where ``msg = Message()``, a factory's result, ``copy.copy`` of
+        one, or annotated ``Message``); ``"*"`` for a ``setattr`` with a
+        computed name. Receivers the index cannot type are not counted."""
         key = self._project_wide_key(class_qualname)
         return None if key is None else frozenset(self._store_map().get(key, ()))
 
