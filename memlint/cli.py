@@ -22,9 +22,9 @@ from typing import Any, Dict, List, Optional, Sequence
 from memlint import __version__
 from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
 from memlint.config import ConfigResolver, parse_version
-from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
+from memlint.diagnostics import Diagnostic, format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
-from memlint.registry import Registry, RuleSource, get_registry
+from memlint.registry import Registry, get_registry, registry_for
 from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
 
 SUBCOMMANDS = ("check", "rule", "config", "clean")
@@ -147,7 +147,7 @@ def _check_command(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be at least 1")
     stdin = "-" in args.paths
     cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
-    registry = _registry(cache)
+    registry = registry_for(cache)
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
     mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
     start = time.perf_counter()
@@ -161,20 +161,6 @@ def _check_command(args: argparse.Namespace) -> int:
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _emit(reports, args, mode, registry)
-
-
-def _registry(cache: Optional[Cache]) -> Registry:
-    """The rules to validate selections and configuration against: from the
-    cache's rule catalog when it has one for this code (no rule is imported),
-    else the real registry, whose catalog is then stored for the next run."""
-    if cache is not None:
-        stubs = cache.load_rule_stubs()
-        if stubs is not None:
-            return Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
-    registry = get_registry()
-    if cache is not None:
-        cache.store_rule_catalog(registry.rules)
-    return registry
 
 
 def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -> None:
@@ -236,7 +222,7 @@ def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, regis
     return 1 if diagnostics and not args.exit_zero else 0
 
 
-def _summary(reports: List[FileReport], diagnostics: list, mode: Mode) -> None:
+def _summary(reports: List[FileReport], diagnostics: List[Diagnostic], mode: Mode) -> None:
     fixed = sum(r.fixed for r in reports)
     unsafe = sum(r.unsafe_fixable for r in reports)
     parts = []

@@ -166,6 +166,16 @@ def load_toml(path: str) -> Dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib does not wrap this one
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from exc
+
+
+def tool_table(data: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    """The ``[tool]`` table of a parsed pyproject.toml (empty when absent)."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, not {type(tool).__name__}")
+    return tool
 
 
 def settings_from_table(
@@ -281,7 +291,7 @@ class ConfigResolver:
             candidate = os.path.join(current, "pyproject.toml")
             if os.path.isfile(candidate):
                 data = load_toml(candidate)
-                if "memlint" in data.get("tool", {}):
+                if "memlint" in tool_table(data, candidate):
                     return self._from_file(candidate, data=data)
                 nearest_project = nearest_project or candidate
             parent = os.path.dirname(current)
@@ -300,7 +310,7 @@ class ConfigResolver:
         if explicit and not os.path.isfile(path):
             raise ConfigError(f"{path}: configuration file not found")
         data = data if data is not None else load_toml(path)
-        table = data.get("tool", {}).get("memlint", {})
+        table = tool_table(data, path).get("memlint", {})
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: 'tool.memlint' must be a table")
         return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data)))

@@ -15,11 +15,12 @@ import re
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from memlint.errors import UsageError
 
 if TYPE_CHECKING:  # imported where needed: a Registry of cached rule descriptions needs no libcst
+    from memlint.cache import Cache
     from memlint.rule import Rule
 
 BUILTIN_PACKAGE = "memlint.rules"
@@ -159,7 +160,7 @@ def _rules_in_module(module: ModuleType) -> List[Type[Rule]]:
     return found
 
 
-def _entry_points() -> list:
+def _entry_points() -> List[Any]:  # importlib.metadata.EntryPoint
     from importlib import metadata
 
     if sys.version_info >= (3, 10):
@@ -194,3 +195,17 @@ def get_registry() -> Registry:
     if _REGISTRY is None:
         _REGISTRY = Registry(discover())
     return _REGISTRY
+
+
+def registry_for(cache: Optional[Cache]) -> Registry:
+    """The rules to validate selections and configuration against: from the
+    cache's rule catalog when it has one for this code (no rule is imported),
+    else the real registry, whose catalog is then stored for the next run."""
+    if cache is not None:
+        stubs = cache.load_rule_stubs()
+        if stubs is not None:
+            return Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
+    registry = get_registry()
+    if cache is not None:
+        cache.store_rule_catalog(registry.rules)
+    return registry

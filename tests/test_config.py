@@ -108,3 +108,17 @@ def test_explicit_config_overrides_search(tmp_path):
     write(tmp_path / "pyproject.toml", '[tool.memlint]\nselect = ["MEM6"]\n')
     settings = resolver(config_path=str(explicit)).for_path(str(tmp_path / "x.py"))
     assert settings.select == ("MEM2",)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"tool = 5\n", "'tool' must be a table, not int"),
+        (b"[tool.memlint]\n# caf\xe9\n", "invalid TOML: not UTF-8 (byte 0xe9 at offset 20)"),
+    ],
+)
+def test_unusable_pyproject_is_an_error_naming_the_file(tmp_path, content, message):
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    with pytest.raises(ConfigError) as error:
+        resolver().for_path(str(tmp_path / "x.py"))
+    assert str(error.value) == f"{tmp_path / 'pyproject.toml'}: {message}"
