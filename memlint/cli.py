@@ -5,28 +5,30 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal
 error, 130 interrupted. Errors are one line on stderr; a traceback only with
 ``--verbose`` or ``MEMLINT_DEBUG=1``.
 
-Nothing here imports libcst or the rules up front: a run answered entirely
-from the cache (:mod:`memlint.cache`) never loads them.
+Startup is what a user waits for on every run, so this module imports almost
+nothing up front: each command imports what it needs. ``--version`` and
+``rule CODE`` (for a built-in rule: its generated page) load neither libcst
+nor any rule, and neither does a run answered entirely from the cache
+(:mod:`memlint.cache`); a run that lints imports only the selected rules
+once the cache holds the rule catalog.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
-import traceback
-from dataclasses import asdict
-from typing import Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 from memlint import __version__
-from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
-from memlint.config import ConfigResolver, parse_version
-from memlint.diagnostics import Diagnostic, format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
-from memlint.registry import Registry, get_registry, registry_for
-from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
 
+if TYPE_CHECKING:
+    from memlint.config import ConfigResolver
+    from memlint.diagnostics import Diagnostic
+    from memlint.registry import Registry
+    from memlint.runner import FileReport, Mode
+
+VERSION = f"memlint {__version__}"
 SUBCOMMANDS = ("check", "rule", "config", "clean")
 FORMATS = ("text", "json", "github", "sarif")
 PHASES = ("read", "parse", "walk", "positions", "fix")
@@ -42,8 +44,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR
+
     parser = _Parser(prog="memlint", description="Find memory anti-patterns in Python code and fix them.")
-    parser.add_argument("--version", action="version", version=f"memlint {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION)
     sub = parser.add_subparsers(dest="command")
 
     check = sub.add_parser("check", help="lint files and directories (the default)")
@@ -104,6 +108,9 @@ def normalize_argv(argv: Sequence[str]) -> List[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if list(argv) == ["--version"]:  # before the parser, whose help texts import the cache module
+        print(VERSION)
+        return 0
     debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
     try:
         args = build_parser().parse_args(normalize_argv(argv))
@@ -122,12 +129,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     except Exception as exc:  # a bug in memlint: one line unless debugging
         if debug:
+            import traceback
+
             traceback.print_exc()
         print(f"memlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
 
 
 def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
+    from memlint.config import parse_version
+
     for flag in ("select", "extend_select", "ignore"):
         registry.check_selectors(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
     return {
@@ -143,6 +154,13 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
 
 
 def _check_command(args: argparse.Namespace) -> int:
+    import time
+
+    from memlint.cache import Cache, default_cache_dir
+    from memlint.config import ConfigResolver
+    from memlint.registry import registry_for
+    from memlint.runner import Mode, discover_files, run_files
+
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     stdin = "-" in args.paths
@@ -181,6 +199,8 @@ def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -
 
 
 def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> FileReport:
+    from memlint.runner import process_source
+
     filename = args.stdin_filename or "-"
     settings = resolver.for_path(filename if args.stdin_filename else os.getcwd())
     data = sys.stdin.buffer.read()
@@ -193,6 +213,8 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode)
 
 
 def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry) -> int:
+    from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
+
     diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
     errors = [e for r in reports for e in r.errors]
     stdin_fix = args.paths == ["-"] and mode.fix and not mode.diff
@@ -238,15 +260,19 @@ def _summary(reports: List[FileReport], diagnostics: List[Diagnostic], mode: Mod
 
 
 def _rule_command(args: argparse.Namespace) -> int:
-    from memlint.docs import render_rule
+    from memlint.docs import generated_page, render_rule
+    from memlint.registry import get_registry
 
-    registry = get_registry()
     if args.all:
-        print("\n\n".join(render_rule(rule) for rule in registry.rules))
+        print("\n\n".join(render_rule(rule) for rule in get_registry().rules))
         return 0
     if not args.code:
         raise UsageError("memlint rule: give a rule code or name, or --all")
-    rule = registry.get(args.code)
+    page = generated_page(args.code)
+    if page is not None:
+        print(page)
+        return 0
+    rule = get_registry().get(args.code)
     if rule is None:
         raise UsageError(f"unknown rule {args.code!r}")
     print(render_rule(rule))
@@ -254,6 +280,12 @@ def _rule_command(args: argparse.Namespace) -> int:
 
 
 def _config_command(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from memlint.config import ConfigResolver
+    from memlint.registry import get_registry
+
     resolver = ConfigResolver(get_registry(), config_path=args.config)
     if not os.path.exists(args.path):
         raise UsageError(f"{args.path}: no such file or directory")
@@ -265,6 +297,8 @@ def _config_command(args: argparse.Namespace) -> int:
 
 
 def _clean_command(args: argparse.Namespace) -> int:
+    from memlint.cache import clean, default_cache_dir
+
     directory = args.cache_dir or default_cache_dir()
     if clean(directory):
         print(f"memlint: removed {directory}", file=sys.stderr)

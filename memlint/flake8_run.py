@@ -16,7 +16,7 @@ from memlint.cache import Cache, default_cache_dir
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
 from memlint.errors import UsageError
-from memlint.registry import Registry, get_registry, registry_for
+from memlint.registry import Registry, load_rules, registry_for
 from memlint.runner import _cacheable
 
 if TYPE_CHECKING:
@@ -52,10 +52,11 @@ class _Process:
         return known[1]
 
     def rules_for(self, settings: Settings) -> List[Type[Rule]]:
-        """The real rule classes (the catalog's stubs cannot run)."""
+        """The real rule classes (the catalog's stubs cannot run): only
+        the selected rules' modules are imported."""
         known = self.rules.get(id(settings))
         if known is None or known[0] is not settings:
-            known = self.rules[id(settings)] = (settings, settings.enabled_rules(get_registry()))
+            known = self.rules[id(settings)] = (settings, load_rules(settings.enabled_rules(self.registry)))
         return known[1]
 
 

@@ -88,11 +88,10 @@ def _walk(top: str, resolver: ConfigResolver) -> Iterator[str]:
 def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> FileReport:
     """Lint (and maybe fix) one file's bytes; never raises for bad input."""
     from memlint import engine
-    from memlint.fixes import fix_allowed, fix_text
-    from memlint.registry import get_registry
+    from memlint.registry import load_rules, rule_index
 
-    registry = get_registry()
-    rules = _enabled_rules(settings, registry, path)
+    registry = rule_index()
+    rules = load_rules(_enabled_rules(settings, registry, path))
     report = FileReport(path)
     result, decoded = engine.lint_bytes(data, path, settings, rules)
     report.errors.extend(result.errors)
@@ -101,6 +100,8 @@ def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> Fi
         report.diagnostics = result.diagnostics
         report.unsafe_fixable = count_unsafe(report.diagnostics, settings, registry, unsafe)
         return report
+    from memlint.fixes import fix_allowed, fix_text  # libcst.codemod: only when fixing
+
     allowed = fix_allowed(settings, registry, unsafe, display=mode.diff)
     start = time.perf_counter()
     outcome = fix_text(decoded.text, path, settings, rules, allowed)
