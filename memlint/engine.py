@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
+from libcst._position import CodeRange
 
 from memlint.analysis import WalkFact
 from memlint.context import Context
@@ -115,21 +116,55 @@ def _cpython_syntax_error(text: str, filename: str) -> Tuple[Optional[Diagnostic
     return None, False
 
 
+# libcst's native parser overflows its stack (the process dies) on
+# expressions nested about 2,000 deep, which CPython refuses ("too many nested
+# parentheses", "too complex"). Nesting that deep needs either a very long
+# physical line, brackets left open across many lines, or a long logical line
+# full of prefix operators; a file with none of these cannot reach it.
+_LONG_LINE = 500
+_DEEP_BRACKETS = 200
+_MANY_PREFIXES = 300
+_PREFIX_TOKEN = re.compile(r"[-+~]|\*\*|\b(?:not|await|lambda|if)\b")
+
+
+def _may_be_too_deep(text: str) -> bool:
+    """A cheap, conservative scan: False only when no expression of ``text``
+    can be nested deeply enough to crash libcst. Brackets inside strings and
+    comments are counted too; that can only make the answer True."""
+    depth = prefixes = 0
+    for line in text.split("\n"):
+        if len(line) >= _LONG_LINE:
+            return True
+        depth += line.count("(") + line.count("[") + line.count("{")
+        depth -= line.count(")") + line.count("]") + line.count("}")
+        if depth < 0 or depth >= _DEEP_BRACKETS:  # below 0: a closer in a string, the count is off
+            return True
+        if depth > 0 or line.endswith("\\"):  # the logical line goes on
+            prefixes += len(_PREFIX_TOKEN.findall(line))
+            if prefixes >= _MANY_PREFIXES:
+                return True
+        else:
+            prefixes = 0
+    return False
+
+
 def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diagnostic]]:
-    """libcst's tree, or MEM001. CPython's parser runs first (it is ~10x
-    faster): it guards libcst against inputs that crash it, and gives the
-    familiar error positions. Syntax CPython rejects may still be valid for a
-    newer target version, so libcst gets the final word unless the input is
-    too deeply nested for it."""
+    """libcst's tree, or MEM001. A file that might be nested deeply enough to
+    crash libcst's parser goes through CPython's first, which refuses it
+    cleanly. Otherwise libcst parses it alone, and CPython is asked only when
+    libcst fails, for the familiar error message and position (syntax CPython
+    rejects may still be valid for a newer target version: libcst's success
+    is the final word)."""
     start = time.perf_counter()
     try:
-        cpython_error, fatal = _cpython_syntax_error(text, filename)
-        if fatal:
-            return None, cpython_error
+        if _may_be_too_deep(text):
+            cpython_error, fatal = _cpython_syntax_error(text, filename)
+            if fatal:
+                return None, cpython_error
         try:
             return cst.parse_module(text), None
         except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
-            return None, cpython_error or _libcst_error(filename, exc)
+            return None, _cpython_syntax_error(text, filename)[0] or _libcst_error(filename, exc)
     finally:
         record_time("parse", start)
 
@@ -271,7 +306,7 @@ def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Rep
     return findings
 
 
-def _fix_info(module: cst.Module, positions: Dict, fix: Optional[Fix]) -> Optional[FixInfo]:
+def _fix_info(module: cst.Module, positions: Dict[cst.CSTNode, CodeRange], fix: Optional[Fix]) -> Optional[FixInfo]:
     if fix is None:
         return None
     edits = []

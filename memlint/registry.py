@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 from memlint.errors import UsageError
 
 if TYPE_CHECKING:  # imported where needed: a Registry of cached rule descriptions needs no libcst
+    from importlib import metadata
+
     from memlint.cache import Cache
     from memlint.rule import Rule
 
@@ -172,7 +174,7 @@ def _rules_in_module(module: ModuleType) -> List[Type[Rule]]:
     return found
 
 
-def _entry_points() -> List[Any]:  # importlib.metadata.EntryPoint
+def _entry_points() -> List["metadata.EntryPoint"]:
     from importlib import metadata
 
     if sys.version_info >= (3, 10):

@@ -37,7 +37,7 @@ class Applicability(enum.Enum):
     DISPLAY_ONLY = "display-only"  # shown by --diff, never written
 
 
-NewNode = Union[cst.CSTNode, cst.RemovalSentinel, "cst.FlattenSentinel[Any]"]
+NewNode = Union[cst.CSTNode, cst.RemovalSentinel, "cst.FlattenSentinel[cst.CSTNode]"]
 
 
 @dataclass(frozen=True)
