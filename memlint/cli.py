@@ -17,20 +17,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from memlint import __version__
 from memlint.errors import UsageError
 
 if TYPE_CHECKING:
     from memlint.config import ConfigResolver
-    from memlint.diagnostics import Diagnostic
+    from memlint.diagnostics import IsFixable
+    from memlint.output import SourceLines
     from memlint.registry import Registry
     from memlint.runner import FileReport, Mode
 
 VERSION = f"memlint {__version__}"
+BROKEN_PIPE = 141  # the exit status of a command killed by SIGPIPE, as `yes | head` reports it
 SUBCOMMANDS = ("check", "rule", "config", "clean")
-FORMATS = ("text", "json", "github", "sarif")
 PHASES = ("read", "parse", "walk", "positions", "fix")
 
 
@@ -45,6 +46,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR
+    from memlint.output import FORMATS
 
     parser = _Parser(prog="memlint", description="Find memory anti-patterns in Python code and fix them.")
     parser.add_argument("--version", action="version", version=VERSION)
@@ -53,14 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="lint files and directories (the default)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - for stdin")
     selection = check.add_argument_group("rule selection")
-    selection.add_argument("--select", type=_comma_list, help="only these codes, prefixes or rule names")
+    selection.add_argument("--select", type=_comma_list, action="extend",
+                           help="only these codes, prefixes or rule names (repeatable: they add up)")
     selection.add_argument("--extend-select", type=_comma_list, action="extend", help="add to the selection")
     selection.add_argument("--ignore", type=_comma_list, action="extend", help="codes, prefixes or names to skip")
     selection.add_argument("--exclude", type=_comma_list, help="file patterns to skip (replaces the defaults)")
     selection.add_argument("--extend-exclude", type=_comma_list, action="extend", help="more file patterns to skip")
     out = check.add_argument_group("output")
-    out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
-    out.add_argument("--statistics", action="store_true", help="count findings per code")
+    out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default=None,
+                     help="full (with the source line; the default on a terminal), concise (flake8's line; "
+                     "the default otherwise; text is its old name), json, github, sarif")
+    out.add_argument("--statistics", action="store_true", help="count findings per code instead of listing them")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument("-q", "--quiet", action="store_true", help="no summary lines on stderr")
     fixing = check.add_argument_group("fixing")
@@ -124,6 +129,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as exc:
         print(f"memlint: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `memlint ... | head`: the reader has all it wanted
+        _discard_stdout()
+        return BROKEN_PIPE
     except KeyboardInterrupt:
         print("memlint: interrupted", file=sys.stderr)
         return 130
@@ -134,6 +142,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             traceback.print_exc()
         print(f"memlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit does not
+    fail (and print) a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
@@ -158,6 +174,7 @@ def _check_command(args: argparse.Namespace) -> int:
 
     from memlint.cache import Cache, default_cache_dir
     from memlint.config import ConfigResolver
+    from memlint.output import SourceLines, discovery_warnings, fixability
     from memlint.registry import registry_for
     from memlint.runner import Mode, discover_files, run_files
 
@@ -169,16 +186,20 @@ def _check_command(args: argparse.Namespace) -> int:
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
     mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
     start = time.perf_counter()
+    sources = SourceLines()
     if stdin:
         if len(args.paths) > 1:
             raise UsageError("- (stdin) cannot be combined with other paths")
-        reports = [_check_stdin(args, resolver, mode)]
+        report, data = _check_stdin(args, resolver, mode)
+        reports, sources = [report], SourceLines({report.path: data})
     else:
         files = discover_files(args.paths, resolver)
+        for warning in discovery_warnings(args.paths, files, resolver):
+            print(f"memlint: warning: {warning}", file=sys.stderr)
         reports = run_files(files, resolver, mode, args.jobs, cache, registry)
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
-    return _emit(reports, args, mode, registry)
+    return _emit(reports, args, mode, registry, fixability(resolver, registry, mode), sources)
 
 
 def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -> None:
@@ -198,7 +219,7 @@ def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -
     print("\n".join(out), file=sys.stderr)
 
 
-def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> FileReport:
+def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> Tuple[FileReport, bytes]:
     from memlint.runner import process_source
 
     filename = args.stdin_filename or "-"
@@ -209,54 +230,38 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode)
         # Fixed source goes to stdout, findings to stderr (editor integrations).
         sys.stdout.buffer.write(report.output if report.output is not None else data)
         sys.stdout.flush()
-    return report
+    return report, data
 
 
-def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry) -> int:
-    from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
+def _emit(
+    reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry,
+    is_fixable: IsFixable, sources: SourceLines,
+) -> int:
+    from memlint.output import findings_text, resolve_format, statistics_text, summary
 
     diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
     errors = [e for r in reports for e in r.errors]
     stdin_fix = args.paths == ["-"] and mode.fix and not mode.diff
     stream = sys.stderr if stdin_fix else sys.stdout
+    fmt = resolve_format(args.format, stream)
     if mode.diff:
         stream.write("".join(r.diff for r in reports))
-    elif args.format == "json":
-        stream.write(format_json(diagnostics))
-    elif args.format == "github":
-        stream.write(format_github(diagnostics))
-    elif args.format == "sarif":
-        stream.write(format_sarif(diagnostics, registry.rules, __version__))
+    elif args.statistics:
+        stream.write(statistics_text(fmt, diagnostics, registry, is_fixable))
     else:
-        stream.write(format_text(diagnostics))
-    if args.statistics and not mode.diff:
-        stream.write(format_statistics(diagnostics))
+        stream.write(findings_text(fmt, diagnostics, registry, is_fixable, sources, stream))
+    stream.flush()  # a closed pipe shows here, inside main's handler
     for line in [w for r in reports for w in r.warnings]:
         print(f"memlint: warning: {line}", file=sys.stderr)
     for line in errors:
         print(f"memlint: error: {line}", file=sys.stderr)
     if not args.quiet:
-        _summary(reports, diagnostics, mode)
+        print(summary(reports, diagnostics, mode, sum(1 for d in diagnostics if is_fixable(d))), file=sys.stderr)
     if errors:
         return 2
     if mode.diff:
         return 1 if any(r.diff for r in reports) else 0
     return 1 if diagnostics and not args.exit_zero else 0
-
-
-def _summary(reports: List[FileReport], diagnostics: List[Diagnostic], mode: Mode) -> None:
-    fixed = sum(r.fixed for r in reports)
-    unsafe = sum(r.unsafe_fixable for r in reports)
-    parts = []
-    if mode.fix and not mode.diff:
-        files = sum(1 for r in reports if r.fixed)
-        parts.append(f"fixed {fixed} finding{'s' * (fixed != 1)} in {files} file{'s' * (files != 1)}")
-    if diagnostics:
-        parts.append(f"{len(diagnostics)} remaining" if mode.fix else f"found {len(diagnostics)}")
-    if unsafe:
-        parts.append(f"{unsafe} more fixable with --unsafe-fixes")
-    if parts:
-        print(f"memlint: {'; '.join(parts)}", file=sys.stderr)
 
 
 def _rule_command(args: argparse.Namespace) -> int:

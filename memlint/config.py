@@ -73,8 +73,12 @@ class Settings:
         ]
 
     def is_excluded(self, path: str) -> bool:
+        return self.excluded_by(path) is not None
+
+    def excluded_by(self, path: str) -> Optional[str]:
+        """The first exclude pattern that matches ``path``, if any."""
         relative = _relative(path, self.root)
-        return any(_glob_match(relative, p) for p in self.exclude + self.extend_exclude)
+        return next((p for p in self.exclude + self.extend_exclude if _glob_match(relative, p)), None)
 
     def is_fixable(self, code: str, registry: Registry) -> bool:
         rule = registry.get(code)

@@ -173,11 +173,24 @@ def _encode(text: str, encoding: str, report: FileReport) -> Optional[bytes]:
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
-        )
+    """A diff ``git apply`` (and ``patch -p1``) accepts: paths relative to the
+    working directory without ``./``, and git's marker after a last line that
+    has no newline (difflib would run it into the next line)."""
+    label = diff_path(path)
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{label}", f"b/{label}"
     )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def diff_path(path: str) -> str:
+    """``./pkg/x.py`` -> ``pkg/x.py``: relative to the working directory (a
+    file outside it gets ``../``, which git apply refuses rather than
+    patching some other file)."""
+    try:
+        return os.path.relpath(path).replace(os.sep, "/")
+    except ValueError:  # Windows: another drive
+        return path.replace(os.sep, "/")
 
 
 def process_path(path: str, settings: Settings, mode: Mode, cache: Optional[Cache] = None) -> FileReport:

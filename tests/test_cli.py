@@ -39,7 +39,8 @@ def test_json_output(project, run_memlint):
     data = json.loads(result.stdout)
     assert [(d["code"], d["line"], d["column"]) for d in data] == [("MEM202", 2, 10), ("MEM602", 3, 5)]
     first = data[0]
-    assert set(first) == {"code", "name", "message", "filename", "line", "column", "end_line", "end_column", "fix"}
+    assert set(first) == {"code", "name", "message", "filename", "line", "column", "end_line", "end_column", "fix", "url"}
+    assert first["url"] == "https://memlint.invalid/docs/rules/MEM202"
     assert first["name"] == "list-of-range-iterated"
     assert (first["end_line"], first["end_column"]) == (2, 24)
     assert first["fix"] == {
@@ -130,9 +131,9 @@ def test_fix_writes_safe_fixes_only(project, run_memlint):
     assert target.read_text() == "import gc\nfor i in range(3):\n    gc.collect()\n"
     assert result.returncode == 1  # MEM602 remains
     assert lines(result) == ["pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
-    assert "fixed 1 finding in 1 file" in result.stderr.decode()
+    assert result.stderr.decode() == "Fixed 1 problem in 1 file; 1 remaining\n"
     again = run_memlint("--fix", "pkg/a.py", cwd=project)
-    assert "fixed 0 findings" in again.stderr.decode()
+    assert again.stderr.decode() == "Found 1 problem\n"
 
 
 def test_unsafe_fixes_need_the_flag(tmp_path, run_memlint):
@@ -141,7 +142,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path, run_memlint):
     path.write_text(source)
     result = run_memlint("--fix", "g.py", cwd=tmp_path)
     assert path.read_text() == source
-    assert "1 more fixable with --unsafe-fixes" in result.stderr.decode()
+    assert result.stderr.decode() == "Found 1 problem (1 fixable with --unsafe-fixes)\n"
     run_memlint("--fix", "--unsafe-fixes", "g.py", cwd=tmp_path)
     assert "finally:\n        gc.enable()" in path.read_text()
 

@@ -25,7 +25,7 @@ def _run(args, cwd):
 def test_flake8_and_memlint_agree_on_fixtures(tmp_path):
     files = _copy_fixtures(tmp_path)
     flake8 = _run(["flake8", "--select", "MEM", "--jobs", "1", *files], tmp_path)
-    memlint = _run(["memlint", "-j1", *files], tmp_path)
+    memlint = _run(["memlint", "-j1", "--output-format", "concise", *files], tmp_path)
     assert flake8.stderr == "" and memlint.returncode in (0, 1), memlint.stderr
     assert flake8.stdout.splitlines() != []
     assert sorted(flake8.stdout.splitlines()) == sorted(memlint.stdout.splitlines())
