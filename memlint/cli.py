@@ -24,7 +24,7 @@ from memlint.errors import UsageError
 
 if TYPE_CHECKING:
     from memlint.config import ConfigResolver
-    from memlint.diagnostics import IsFixable
+    from memlint.diagnostics import Diagnostic
     from memlint.output import SourceLines
     from memlint.registry import Registry
     from memlint.runner import FileReport, Mode
@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also apply unsafe fixes")
     fixing.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
     fixing.add_argument("--diff", action="store_true", help="print the fixes as a diff; write nothing")
+    adopting = check.add_argument_group("adopting memlint on existing code")
+    adopting.add_argument("--add-noqa", action="store_true",
+                          help="add `# noqa: CODE` to every line with a finding (merged into a `# noqa` already there)")
+    adopting.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE")
+    adopting.add_argument("--baseline", metavar="FILE",
+                          help="do not report the findings FILE records (default: [tool.memlint] baseline)")
     conf = check.add_argument_group("configuration")
     conf.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml, no search")
     conf.add_argument("--target-version", help="Python version the code targets, e.g. py310 or 3.10")
@@ -166,6 +172,7 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
         "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
         "enable_inference": args.enable_inference,
         "report_unknown": args.report_unknown,
+        "baseline": os.path.abspath(args.baseline) if args.baseline else None,
     }
 
 
@@ -174,12 +181,13 @@ def _check_command(args: argparse.Namespace) -> int:
 
     from memlint.cache import Cache, default_cache_dir
     from memlint.config import ConfigResolver
-    from memlint.output import SourceLines, discovery_warnings, fixability
+    from memlint.output import SourceLines, discovery_warnings
     from memlint.registry import registry_for
     from memlint.runner import Mode, discover_files, run_files
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    _check_combinations(args)
     stdin = "-" in args.paths
     cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
     registry = registry_for(cache)
@@ -199,7 +207,57 @@ def _check_command(args: argparse.Namespace) -> int:
         reports = run_files(files, resolver, mode, args.jobs, cache, registry)
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
-    return _emit(reports, args, mode, registry, fixability(resolver, registry, mode), sources)
+    return _conclude(reports, args, mode, registry, resolver, sources)
+
+
+def _check_combinations(args: argparse.Namespace) -> None:
+    rewriting = [flag for flag, on in (("--add-noqa", args.add_noqa), ("--write-baseline", args.write_baseline)) if on]
+    others = [flag for flag, on in (("--fix", args.fix), ("--diff", args.diff), ("- (stdin)", "-" in args.paths)) if on]
+    if rewriting and (others or len(rewriting) > 1):
+        raise UsageError(f"{rewriting[0]} cannot be combined with {(rewriting[1:] + others)[0]}")
+
+
+def _conclude(
+    reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry,
+    resolver: ConfigResolver, sources: SourceLines,
+) -> int:
+    """Write a baseline, add noqa comments, or report (minus the baseline)."""
+    from memlint import baseline
+
+    diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
+    if args.write_baseline:
+        count = baseline.write(args.write_baseline, diagnostics, sources)
+        print(f"Recorded {count} finding{'s' * (count != 1)} in {args.write_baseline}", file=sys.stderr)
+        return _print_problems(reports)
+    baselines = {r.path: resolver.for_path(r.path).baseline for r in reports}
+    diagnostics, baselined = baseline.without_baselined(diagnostics, baselines, sources)
+    if args.add_noqa:
+        return _add_noqa(diagnostics, reports)
+    return _emit(reports, diagnostics, baselined, args, mode, registry, resolver, sources)
+
+
+def _print_problems(reports: List[FileReport]) -> int:
+    """The runs' warnings and errors on stderr; 2 if there were errors, else 0."""
+    for line in [w for r in reports for w in r.warnings]:
+        print(f"memlint: warning: {line}", file=sys.stderr)
+    errors = [e for r in reports for e in r.errors]
+    for line in errors:
+        print(f"memlint: error: {line}", file=sys.stderr)
+    return 2 if errors else 0
+
+
+def _add_noqa(diagnostics: List[Diagnostic], reports: List[FileReport]) -> int:
+    from memlint.noqa import add_noqa_to_file
+
+    by_file: Dict[str, List[Diagnostic]] = {}
+    for d in diagnostics:
+        by_file.setdefault(d.filename, []).append(d)
+    edited = [add_noqa_to_file(path, found) for path, found in sorted(by_file.items())]
+    lines = sum(r.fixed for r in edited)
+    files = sum(1 for r in edited if r.fixed)
+    status = _print_problems(reports + edited)
+    print(f"Added noqa comments to {lines} line{'s' * (lines != 1)} in {files} file{'s' * (files != 1)}", file=sys.stderr)
+    return status
 
 
 def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -> None:
@@ -234,13 +292,12 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode)
 
 
 def _emit(
-    reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry,
-    is_fixable: IsFixable, sources: SourceLines,
+    reports: List[FileReport], diagnostics: List[Diagnostic], baselined: int, args: argparse.Namespace,
+    mode: Mode, registry: Registry, resolver: ConfigResolver, sources: SourceLines,
 ) -> int:
-    from memlint.output import findings_text, resolve_format, statistics_text, summary
+    from memlint.output import Tally, findings_text, fixability, resolve_format, statistics_text, summary
 
-    diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
-    errors = [e for r in reports for e in r.errors]
+    is_fixable = fixability(resolver, registry, mode.unsafe_fixes)
     stdin_fix = args.paths == ["-"] and mode.fix and not mode.diff
     stream = sys.stderr if stdin_fix else sys.stdout
     fmt = resolve_format(args.format, stream)
@@ -251,14 +308,14 @@ def _emit(
     else:
         stream.write(findings_text(fmt, diagnostics, registry, is_fixable, sources, stream))
     stream.flush()  # a closed pipe shows here, inside main's handler
-    for line in [w for r in reports for w in r.warnings]:
-        print(f"memlint: warning: {line}", file=sys.stderr)
-    for line in errors:
-        print(f"memlint: error: {line}", file=sys.stderr)
+    status = _print_problems(reports)
     if not args.quiet:
-        print(summary(reports, diagnostics, mode, sum(1 for d in diagnostics if is_fixable(d))), file=sys.stderr)
-    if errors:
-        return 2
+        with_unsafe = fixability(resolver, registry, True)
+        fixable = sum(1 for d in diagnostics if is_fixable(d))
+        unsafe = sum(1 for d in diagnostics if with_unsafe(d)) - fixable
+        print(summary(reports, mode, Tally(len(diagnostics), fixable, unsafe, baselined)), file=sys.stderr)
+    if status:
+        return status
     if mode.diff:
         return 1 if any(r.diff for r in reports) else 0
     return 1 if diagnostics and not args.exit_zero else 0

@@ -54,6 +54,7 @@ class Settings:
     enable_inference: bool = False
     report_unknown: bool = False
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    baseline: Optional[str] = None  # the baseline file (absolute): its findings are not reported
     root: str = "."  # directory that relative patterns are relative to
     source: Optional[str] = None  # the pyproject.toml these came from
 
@@ -142,6 +143,7 @@ _TOP_LEVEL_KEYS: Dict[str, Tuple[str, str]] = {
     "enable-inference": ("boolean", "enable_inference"),
     "report-unknown": ("boolean", "report_unknown"),
     "rules": ("table", "rule_options"),
+    "baseline": ("string", "baseline"),
 }
 
 
@@ -211,6 +213,8 @@ def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
         return tuple(value)
     if key == "target-version":
         return parse_version(value, where)
+    if key == "baseline":  # relative to the configuration file
+        return os.path.join(os.path.dirname(os.path.abspath(path)), value)
     if key == "per-file-ignores":
         result = []
         for pattern, codes in value.items():

@@ -23,6 +23,7 @@ from memlint.analysis import WalkFact
 from memlint.context import Context
 from memlint.positions import positions_of
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
+from memlint.noqa import unused_noqa
 from memlint.rule import Fix, Replace, Report, Rule
 from memlint.suppress import Suppressions, split_lines
 from memlint.walk import Dispatch, Method, walk
@@ -259,7 +260,11 @@ def lint_module(
     try:
         with _recursion_limit(RECURSION_LIMIT):
             reports, result.errors = run_rules(module, text, filename, settings, rule_classes)
-            result.findings = _to_findings(module, text, filename, reports) if reports else []
+            suppressions = Suppressions(split_lines(text))
+            result.findings = _to_findings(module, filename, reports, suppressions) if reports else []
+            if not result.errors:  # a crashed rule's suppressions would look unused
+                unused = unused_noqa(text, filename, suppressions, rule_classes)
+                result.findings = sorted(result.findings + [Finding(d) for d in unused], key=lambda f: f.diagnostic.sort_key)
     except RecursionError:
         result.errors.append(f"{filename}: too deeply nested to analyse")
     except Exception as exc:  # never let one file end the run
@@ -277,13 +282,12 @@ def _recursion_limit(limit: int) -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Report]) -> List[Finding]:
+def _to_findings(module: cst.Module, filename: str, reports: List[Report], suppressions: Suppressions) -> List[Finding]:
     start = time.perf_counter()
     wanted = [report.node for report in reports]
     wanted += [r.old for report in reports if report.fix is not None for r in report.fix.replacements]
     positions = positions_of(module, wanted)
     record_time("positions", start)
-    suppressions = Suppressions(split_lines(text))
     findings = []
     for report in reports:
         position = positions[report.node]

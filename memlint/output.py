@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import tokenize
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Dict, List, Optional, Sequence
 
 from memlint import __version__
@@ -73,12 +74,13 @@ def _display_text(data: bytes) -> str:
         return data.decode("utf-8", "replace")
 
 
-def fixability(resolver: ConfigResolver, registry: Registry, mode: Mode) -> IsFixable:
-    """Whether ``--fix`` (with this run's ``--unsafe-fixes``) would fix a
-    finding: the test the runner applies to cached findings."""
+def fixability(resolver: ConfigResolver, registry: Registry, unsafe_fixes: Optional[bool]) -> IsFixable:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` as given; None: as
+    configured) would fix a finding: the test the runner applies to cached
+    findings."""
     from memlint.runner import Mode, has_applicable_fix
 
-    lint = Mode(unsafe_fixes=mode.unsafe_fixes)
+    lint = Mode(unsafe_fixes=unsafe_fixes)
     return lambda d: has_applicable_fix([d], resolver.for_path(d.filename), registry, lint)
 
 
@@ -132,27 +134,40 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' * (number != 1)}"
 
 
-def summary(reports: Sequence[FileReport], diagnostics: Sequence[Diagnostic], mode: Mode, fixable: int) -> str:
+@dataclass(frozen=True)
+class Tally:
+    """The numbers the summary line reports."""
+
+    found: int
+    fixable: int  # by --fix as run (with --unsafe-fixes if given or configured)
+    unsafe: int  # more that --unsafe-fixes would fix
+    baselined: int  # found, but recorded in a baseline
+
+
+def summary(reports: Sequence[FileReport], mode: Mode, tally: Tally) -> str:
     """One line for stderr: "Found 12 problems (4 fixable; 3 more with
     --unsafe-fixes)", "All checks passed!", "Fixed 3 problems in 2 files; ..."."""
     fixed = sum(r.fixed for r in reports)
     files = sum(1 for r in reports if r.fixed)
     if mode.diff:
         return f"Would fix {_count(fixed, 'problem')} in {_count(files, 'file')}" if fixed else "Nothing to fix"
-    unsafe = sum(r.unsafe_fixable for r in reports)
     if mode.fix and fixed:
-        left = f"; {len(diagnostics)} remaining{_fixable(fixable, unsafe)}" if diagnostics else ""
-        return f"Fixed {_count(fixed, 'problem')} in {_count(files, 'file')}{left}"
-    if not diagnostics:
-        return "All checks passed!"
-    return f"Found {_count(len(diagnostics), 'problem')}{_fixable(fixable, unsafe)}"
+        left = f"; {tally.found} remaining{_fixable(tally)}" if tally.found else ""
+        line = f"Fixed {_count(fixed, 'problem')} in {_count(files, 'file')}{left}"
+    elif tally.found:
+        line = f"Found {_count(tally.found, 'problem')}{_fixable(tally)}"
+    else:
+        line = "All checks passed!"
+    if tally.baselined:
+        return f"{line}; {tally.baselined} more in the baseline" if tally.found else f"{line} ({_count(tally.baselined, 'finding')} in the baseline)"
+    return line
 
 
-def _fixable(fixable: int, unsafe: int) -> str:
-    if fixable and unsafe:
-        return f" ({fixable} fixable; {unsafe} more with --unsafe-fixes)"
-    if fixable:
-        return f" ({fixable} fixable with --fix)"
-    if unsafe:
-        return f" ({unsafe} fixable with --unsafe-fixes)"
+def _fixable(tally: Tally) -> str:
+    if tally.fixable and tally.unsafe:
+        return f" ({tally.fixable} fixable; {tally.unsafe} more with --unsafe-fixes)"
+    if tally.fixable:
+        return f" ({tally.fixable} fixable with --fix)"
+    if tally.unsafe:
+        return f" ({tally.unsafe} fixable with --unsafe-fixes)"
     return ""

@@ -257,8 +257,7 @@ def _load(rule: type) -> Type[Rule]:
             found = getattr(found, part, None)
         if not (inspect.isclass(found) and getattr(found, "code", None) == getattr(rule, "code")):
             found = get_registry().get(getattr(rule, "code"))
-        # Keyed by the catalog's stubs: bounded by the installed rules.
-        loaded = _LOADED[rule] = found  # noqa: MEM303
+        loaded = _LOADED[rule] = found  # keyed by the catalog's stubs: bounded by the installed rules
     return loaded
 
 
