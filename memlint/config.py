@@ -3,12 +3,16 @@
 The configuration of a file comes from the nearest ``pyproject.toml`` above it
 that has a ``[tool.memlint]`` table (``--config`` overrides the search). The
 target Python version is ``--target-version``, else ``target-version``, else
-the lower bound of ``[project] requires-python`` of that file (or of the
-nearest ``pyproject.toml`` when none has a memlint table), else the running
-interpreter.
+the oldest Python the project supports: the lower bound of ``[project]
+requires-python`` of that file (or of the nearest ``pyproject.toml`` when none
+has a memlint table), else of ``[options] python_requires`` in the
+``setup.cfg`` beside it (or the nearest one, without a ``pyproject.toml``),
+else the oldest Python memlint supports. Never the running interpreter: a fix
+must not use syntax or library features the project's users do not have.
 """
 from __future__ import annotations
 
+import configparser
 import fnmatch
 import os
 import re
@@ -35,6 +39,7 @@ DEFAULT_EXCLUDE = (
 )
 
 Version = Tuple[int, int]
+OLDEST_SUPPORTED: Version = (3, 9)  # memlint's own requires-python: the default target
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class Settings:
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
     exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: Tuple[str, ...] = ()
-    target_version: Version = sys.version_info[:2]
+    target_version: Version = OLDEST_SUPPORTED
     unsafe_fixes: bool = False
     fixable: Tuple[str, ...] = ("ALL",)
     unfixable: Tuple[str, ...] = ()
@@ -294,6 +299,7 @@ class ConfigResolver:
 
     def _discover(self, directory: str) -> Settings:
         nearest_project: Optional[str] = None
+        nearest_setup_cfg: Optional[str] = None
         current = directory
         while True:
             candidate = os.path.join(current, "pyproject.toml")
@@ -302,17 +308,21 @@ class ConfigResolver:
                 if "memlint" in tool_table(data, candidate):
                     return self._from_file(candidate, data=data)
                 nearest_project = nearest_project or candidate
+            if nearest_setup_cfg is None and os.path.isfile(os.path.join(current, "setup.cfg")):
+                nearest_setup_cfg = os.path.join(current, "setup.cfg")
             parent = os.path.dirname(current)
             if parent == current:
                 break
             current = parent
-        return self._defaults(nearest_project, directory)
+        return self._defaults(nearest_project, nearest_setup_cfg, directory)
 
-    def _defaults(self, pyproject: Optional[str], directory: str) -> Settings:
+    def _defaults(self, pyproject: Optional[str], setup_cfg: Optional[str], directory: str) -> Settings:
         if pyproject is None:
-            return self._apply_overrides(Settings(root=directory))
+            spec = python_requires(setup_cfg) if setup_cfg else None
+            floor = requires_python_floor(spec) if spec else None
+            return self._apply_overrides(Settings(root=directory, target_version=floor or OLDEST_SUPPORTED))
         data = load_toml(pyproject)
-        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, _requires_python(data)))
+        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, _requires_python(data, pyproject)))
 
     def _from_file(self, path: str, data: Optional[Dict[str, Any]] = None, explicit: bool = False) -> Settings:
         if explicit and not os.path.isfile(path):
@@ -321,16 +331,34 @@ class ConfigResolver:
         table = tool_table(data, path).get("memlint", {})
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: 'tool.memlint' must be a table")
-        return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data)))
+        return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data, path)))
 
     def _apply_overrides(self, settings: Settings) -> Settings:
         return apply_overrides(settings, self.overrides)
 
 
-def _requires_python(data: Mapping[str, Any]) -> Optional[str]:
+def _requires_python(data: Mapping[str, Any], pyproject: str) -> Optional[str]:
+    """``[project] requires-python``, else ``python_requires`` of the
+    ``setup.cfg`` beside the ``pyproject.toml``."""
     project = data.get("project", {})
     value = project.get("requires-python") if isinstance(project, dict) else None
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return value
+    return python_requires(os.path.join(os.path.dirname(os.path.abspath(pyproject)), "setup.cfg"))
+
+
+def python_requires(setup_cfg: str) -> Optional[str]:
+    """``[options] python_requires`` of a ``setup.cfg``, if it has one."""
+    if not os.path.isfile(setup_cfg):
+        return None
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        with open(setup_cfg, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise ConfigError(f"{setup_cfg}: cannot read [options] python_requires: {exc}") from exc
+    value = parser.get("options", "python_requires", fallback="").strip()
+    return value or None
 
 
 def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
