@@ -8,14 +8,6 @@ import pytest
 LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
 
 
-@pytest.fixture
-def project(tmp_path):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "a.py").write_text(LOOP)
-    (tmp_path / "pkg" / "clean.py").write_text("x = 1\n")
-    return tmp_path
-
-
 def lines(result):
     return result.stdout.decode().splitlines()
 
