@@ -24,7 +24,7 @@ from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, defaul
 from memlint.config import ConfigResolver, parse_version
 from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
-from memlint.registry import Registry, RuleSource, get_registry
+from memlint.registry import Registry, get_registry
 from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
 
 SUBCOMMANDS = ("check", "rule", "config", "clean")
@@ -148,6 +148,8 @@ def _check_command(args: argparse.Namespace) -> int:
     stdin = "-" in args.paths
     cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
     registry = _registry(cache)
+    if cache is not None and cache.refused:
+        print(f"memlint: warning: {cache.refused}", file=sys.stderr)
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
     mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
     start = time.perf_counter()
@@ -168,9 +170,9 @@ def _registry(cache: Optional[Cache]) -> Registry:
     cache's rule catalog when it has one for this code (no rule is imported),
     else the real registry, whose catalog is then stored for the next run."""
     if cache is not None:
-        stubs = cache.load_rule_stubs()
-        if stubs is not None:
-            return Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
+        cached = cache.load_registry()
+        if cached is not None:
+            return cached
     registry = get_registry()
     if cache is not None:
         cache.store_rule_catalog(registry.rules)
@@ -280,6 +282,12 @@ def _config_command(args: argparse.Namespace) -> int:
 
 def _clean_command(args: argparse.Namespace) -> int:
     directory = args.cache_dir or default_cache_dir()
-    if clean(directory):
+    kept = clean(directory)
+    if kept == []:
         print(f"memlint: removed {directory}", file=sys.stderr)
+    elif kept:
+        print(
+            f"memlint: removed memlint's entries from {directory}; kept what memlint did not write: {', '.join(kept)}",
+            file=sys.stderr,
+        )
     return 0
