@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from memlint import __version__
 from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
 from memlint.config import ConfigResolver, parse_version
-from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
+from memlint.diagnostics import Diagnostic, format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
 from memlint.registry import Registry, get_registry
 from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
@@ -158,8 +158,9 @@ def _check_command(args: argparse.Namespace) -> int:
             raise UsageError("- (stdin) cannot be combined with other paths")
         reports = [_check_stdin(args, resolver, mode)]
     else:
-        files = discover_files(args.paths, resolver)
-        reports = run_files(files, resolver, mode, args.jobs, cache, registry)
+        unreadable: List[FileReport] = []
+        files = discover_files(args.paths, resolver, unreadable)
+        reports = run_files(files, resolver, mode, args.jobs, cache, registry) + unreadable
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _emit(reports, args, mode, registry)
@@ -238,7 +239,7 @@ def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, regis
     return 1 if diagnostics and not args.exit_zero else 0
 
 
-def _summary(reports: List[FileReport], diagnostics: list, mode: Mode) -> None:
+def _summary(reports: List[FileReport], diagnostics: Sequence[Diagnostic], mode: Mode) -> None:
     fixed = sum(r.fixed for r in reports)
     unsafe = sum(r.unsafe_fixable for r in reports)
     parts = []
