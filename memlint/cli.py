@@ -11,6 +11,7 @@ from the cache (:mod:`memlint.cache`) never loads them.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -22,7 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from memlint import __version__
 from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
 from memlint.config import ConfigResolver, parse_version
-from memlint.diagnostics import Diagnostic, format_github, format_json, format_sarif, format_statistics, format_text
+from memlint.diagnostics import PRINTABLE, Diagnostic, format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
 from memlint.registry import Registry, get_registry
 from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
@@ -104,6 +105,7 @@ def normalize_argv(argv: Sequence[str]) -> List[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _printable_output()
     debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
     try:
         args = build_parser().parse_args(normalize_argv(argv))
@@ -125,6 +127,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             traceback.print_exc()
         print(f"memlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+
+
+def _printable_output() -> None:
+    """A file name that is not UTF-8 (or any text the terminal cannot
+    encode) must not end the run with nothing printed: it is escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=PRINTABLE)
 
 
 def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
