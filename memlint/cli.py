@@ -95,10 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def normalize_argv(argv: Sequence[str]) -> List[str]:
-    """``memlint PATH`` means ``memlint check PATH``."""
+    """``memlint PATH`` means ``memlint check PATH``. A subcommand is only
+    ever the first argument, and not when a file of that name exists:
+    pre-commit passes file names, and a script may be named ``config``.
+    ``--`` ends the options (``memlint -- config`` lints the file ``config``)."""
     argv = list(argv)
-    first = next((a for a in argv if not a.startswith("-") or a == "-"), None)
-    if first in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
+    first = argv[0] if argv else None
+    if first in ("-h", "--help", "--version") or first in SUBCOMMANDS and not os.path.isfile(first):
         return argv
     return ["check", *argv]
 
