@@ -11,6 +11,7 @@ from the cache (:mod:`memlint.cache`) never loads them.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -22,9 +23,9 @@ from typing import Any, Dict, List, Optional, Sequence
 from memlint import __version__
 from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
 from memlint.config import ConfigResolver, parse_version
-from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
+from memlint.diagnostics import PRINTABLE, Diagnostic, format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
-from memlint.registry import Registry, RuleSource, get_registry
+from memlint.registry import Registry, get_registry
 from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
 
 SUBCOMMANDS = ("check", "rule", "config", "clean")
@@ -94,16 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def normalize_argv(argv: Sequence[str]) -> List[str]:
-    """``memlint PATH`` means ``memlint check PATH``."""
+    """``memlint PATH`` means ``memlint check PATH``. A subcommand is only
+    ever the first argument, and not when a file of that name exists:
+    pre-commit passes file names, and a script may be named ``config``.
+    ``--`` ends the options (``memlint -- config`` lints the file ``config``)."""
     argv = list(argv)
-    first = next((a for a in argv if not a.startswith("-") or a == "-"), None)
-    if first in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
+    first = argv[0] if argv else None
+    if first in ("-h", "--help", "--version") or first in SUBCOMMANDS and not os.path.isfile(first):
         return argv
     return ["check", *argv]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _printable_output()
     debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
     try:
         args = build_parser().parse_args(normalize_argv(argv))
@@ -127,6 +132,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
 
+def _printable_output() -> None:
+    """A file name that is not UTF-8 (or any text the terminal cannot
+    encode) must not end the run with nothing printed: it is escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=PRINTABLE)
+
+
 def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
     for flag in ("select", "extend_select", "ignore"):
         registry.check_selectors(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
@@ -148,6 +161,8 @@ def _check_command(args: argparse.Namespace) -> int:
     stdin = "-" in args.paths
     cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
     registry = _registry(cache)
+    if cache is not None and cache.refused:
+        print(f"memlint: warning: {cache.refused}", file=sys.stderr)
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
     mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
     start = time.perf_counter()
@@ -156,8 +171,9 @@ def _check_command(args: argparse.Namespace) -> int:
             raise UsageError("- (stdin) cannot be combined with other paths")
         reports = [_check_stdin(args, resolver, mode)]
     else:
-        files = discover_files(args.paths, resolver)
-        reports = run_files(files, resolver, mode, args.jobs, cache, registry)
+        unreadable: List[FileReport] = []
+        files = discover_files(args.paths, resolver, unreadable)
+        reports = run_files(files, resolver, mode, args.jobs, cache, registry) + unreadable
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _emit(reports, args, mode, registry)
@@ -168,9 +184,9 @@ def _registry(cache: Optional[Cache]) -> Registry:
     cache's rule catalog when it has one for this code (no rule is imported),
     else the real registry, whose catalog is then stored for the next run."""
     if cache is not None:
-        stubs = cache.load_rule_stubs()
-        if stubs is not None:
-            return Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
+        cached = cache.load_registry()
+        if cached is not None:
+            return cached
     registry = get_registry()
     if cache is not None:
         cache.store_rule_catalog(registry.rules)
@@ -236,7 +252,7 @@ def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, regis
     return 1 if diagnostics and not args.exit_zero else 0
 
 
-def _summary(reports: List[FileReport], diagnostics: list, mode: Mode) -> None:
+def _summary(reports: List[FileReport], diagnostics: Sequence[Diagnostic], mode: Mode) -> None:
     fixed = sum(r.fixed for r in reports)
     unsafe = sum(r.unsafe_fixable for r in reports)
     parts = []
@@ -280,6 +296,12 @@ def _config_command(args: argparse.Namespace) -> int:
 
 def _clean_command(args: argparse.Namespace) -> int:
     directory = args.cache_dir or default_cache_dir()
-    if clean(directory):
+    kept = clean(directory)
+    if kept == []:
         print(f"memlint: removed {directory}", file=sys.stderr)
+    elif kept:
+        print(
+            f"memlint: removed memlint's entries from {directory}; kept what memlint did not write: {', '.join(kept)}",
+            file=sys.stderr,
+        )
     return 0

@@ -19,6 +19,7 @@ MEMLINT_NOQA_FILE = re.compile(
 FLAKE8_NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEPARATORS = re.compile(r"[,\s]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_AFTER_LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 
 ALL_CODES: FrozenSet[str] = frozenset({"*"})
 
@@ -27,6 +28,12 @@ def split_lines(text: str) -> List[str]:
     """Physical lines as Python's tokenizer counts them (not str.splitlines,
     which also breaks on form feeds and other separators)."""
     return _LINE_BREAK.split(text)
+
+
+def lines_with_breaks(text: str) -> List[str]:
+    """Physical lines, each with its line break (as split_lines counts them)."""
+    lines = _AFTER_LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _codes(text: Optional[str]) -> FrozenSet[str]:
