@@ -33,11 +33,17 @@ def is_test_path(path: str) -> bool:
     )
 
 
+def _path(finding: Dict[str, object]) -> str:
+    """The finding's file relative to the corpus directory (``./`` dropped)."""
+    path = str(finding["filename"]).replace("\\", "/")
+    return path[2:] if path.startswith("./") else path
+
+
 def stratified(findings: Sequence[Dict[str, object]], per_rule: int, seed: int) -> List[Dict[str, object]]:
     rng = random.Random(seed)
     by_rule: Dict[str, Dict[str, List[Dict[str, object]]]] = defaultdict(lambda: defaultdict(list))
     for finding in findings:
-        project = str(finding["filename"]).split("/")[0]
+        project = _path(finding).split("/")[0]
         by_rule[str(finding["code"])][project].append(finding)
     chosen: List[Dict[str, object]] = []
     for code in sorted(by_rule):
@@ -48,12 +54,12 @@ def stratified(findings: Sequence[Dict[str, object]], per_rule: int, seed: int) 
             for pool in pools:  # one per project per round
                 if pool and len(taken) < per_rule:
                     taken.append(pool.pop())
-        chosen += sorted(taken, key=lambda f: (str(f["filename"]), int(str(f["line"]))))
+        chosen += sorted(taken, key=lambda f: (_path(f), int(str(f["line"]))))
     return chosen
 
 
 def row(finding: Dict[str, object]) -> str:
-    directory, _, path = str(finding["filename"]).partition("/")
+    directory, _, path = _path(finding).partition("/")
     project, _, version = directory.rpartition("-")
     return "\t".join((project, version, path, str(finding["line"]), str(finding["code"]), "", "", str(finding["message"])))
 
@@ -65,7 +71,7 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--per-rule", type=int, default=15)
     args = parser.parse_args(argv)
     with open(args.findings, encoding="utf-8") as file:
-        findings = [f for f in json.load(file) if not is_test_path(str(f["filename"]))]
+        findings = [f for f in json.load(file) if not is_test_path(_path(f))]
     print("\t".join(COLUMNS))
     for finding in stratified(findings, args.per_rule, args.seed):
         print(row(finding))
