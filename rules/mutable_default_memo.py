@@ -1,8 +1,9 @@
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import libcst as cst
 
-from memlint.analysis.flow import classify, container_kind, is_grow, variable_paths
+from memlint.analysis.flow import Effect, Use, classify, container_kind, local_uses
+from memlint.analysis.functions import named_params
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 
@@ -179,19 +180,18 @@ class MutableDefaultMemo(Rule):
                 self.report(node, param=param.name.value, kind=kind)
                 return
 
-    def _mutable_defaults(self, node: cst.FunctionDef) -> Iterator:
-        params = node.params
-        for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+    def _mutable_defaults(self, node: cst.FunctionDef) -> Iterator[Tuple[cst.Param, str]]:
+        for param in named_params(node.params):
             if param.default is not None:
                 kind = container_kind(self.context, param.default)
                 if kind is not None:
                     yield param, kind
 
     def _used_as_memo(self, function: cst.FunctionDef, name: str, kind: str) -> bool:
-        bindings = self.context.scope_info(function).bindings_of(name)
-        if any(b.kind != "param" for b in bindings):
+        info = self.context.scope_info(function)
+        if any(b.kind != "param" for b in info.bindings_of(name)):
             return False  # rebound: writes may go to another object
-        uses: List[object] = [classify(path, kind) for path in variable_paths(function.body, {name})]
-        if any(use in ("remove", "alias") for use in uses):
+        uses: List[Use] = [classify(path, kind) for path in local_uses(info, name)]
+        if any(use.effect in (Effect.REMOVE, Effect.ALIAS) for use in uses):
             return False
-        return any(is_grow(use) for use in uses)
+        return any(use.effect is Effect.GROW for use in uses)
