@@ -1,7 +1,7 @@
 """Shared by the MEM2 fixes: rewrite an expression without losing its comments."""
 from __future__ import annotations
 
-from typing import List, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import libcst as cst
 import libcst.matchers as m
@@ -39,10 +39,10 @@ def sole_argument_call(call: cst.Call, comp: cst.ListComp, value: cst.BaseExpres
     inside the list's brackets moves inside the call's parentheses, where
     the call has none of its own."""
     arg = call.args[0]
-    changes = {}
+    changes: Dict[str, Any] = {}
     if _blank(call.whitespace_before_args):
         changes["whitespace_before_args"] = comp.lbracket.whitespace_after
-    arg_changes = {"value": value}
+    arg_changes: Dict[str, Any] = {"value": value}
     if _blank(arg.whitespace_after_arg) and arg.comma is cst.MaybeSentinel.DEFAULT:
         arg_changes["whitespace_after_arg"] = comp.rbracket.whitespace_before
     return call.with_changes(args=[arg.with_changes(**arg_changes)], **changes)

@@ -144,20 +144,6 @@ class ClosureMemo(Rule):
             line=6,
             column=9,
         ),
-        Invalid(
-            """
-            def make_lookup(db):
-                seen = {}
-                async def lookup(key):
-                    found = seen.get(key)
-                    if found is None:
-                        found = seen[key] = await db.get(key)
-                    return found
-                return lookup
-            """,
-            line=6,
-            column=13,
-        ),
         # the memo is returned from an `else` branch
         Invalid(
             """

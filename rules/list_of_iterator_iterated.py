@@ -179,9 +179,10 @@ def _source_names(lazy: cst.Call) -> Iterator[Optional[str]]:
 def _changed_exprs(node: cst.CSTNode) -> List[cst.CSTNode]:
     """What a statement or call may change: a target and everything in it,
     a method's receiver, an argument passed as a whole (not ``f(d[k])``)."""
+    if isinstance(node, (cst.Del, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
+        return [node.target, *m.findall(node.target, m.Name() | m.Attribute())]
     if not isinstance(node, cst.Call):
-        target = node.target  # type: ignore[attr-defined]
-        return [target] + m.findall(target, m.Name() | m.Attribute())
+        return []
     changed: List[cst.CSTNode] = [a.value for a in node.args]
     receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
     while isinstance(receiver, (cst.Attribute, cst.Subscript)):

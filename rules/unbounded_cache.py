@@ -137,24 +137,6 @@ class UnboundedCache(Rule):
         ),
         Invalid(
             """
-            import functools as ft
-
-            @ft.cache
-            def area(shape):
-                return shape.area()
-            """,
-            line=3,
-            column=1,
-            fixed="""
-            import functools as ft
-
-            @ft.lru_cache(maxsize=1024)
-            def area(shape):
-                return shape.area()
-            """,
-        ),
-        Invalid(
-            """
             from functools import lru_cache as memo
 
             @memo(maxsize=None, typed=True)
