@@ -1,17 +1,13 @@
-"""Shared by the MEM2 fixes: rewrite an expression without losing its comments."""
+"""Shared by the MEM2 rules and their fixes: the builtin `list(X)`, a list
+comprehension rewritten as a generator, builtins a fix may spell."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional
 
 import libcst as cst
 import libcst.matchers as m
 
 from memlint.context import Context
-from memlint.rule import Replace
-
-Comprehension = Union[cst.ListComp, cst.GeneratorExp]
-
-
 
 def is_async(comp: cst.CSTNode) -> bool:
     """A comprehension that awaits: as a generator it would become an async
