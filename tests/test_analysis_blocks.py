@@ -3,7 +3,14 @@ import textwrap
 
 import libcst as cst
 
-from memlint.analysis.blocks import blocks, class_statements, enclosing_finally, following_statements, statements_after
+from memlint.analysis.blocks import (
+    blocks,
+    class_statements,
+    enclosing_finally,
+    following_statements,
+    small_statements,
+    statements_after,
+)
 from memlint.config import Settings
 from memlint.engine import lint_text
 from memlint.rule import Rule
@@ -97,3 +104,29 @@ def test_class_statements_enter_conditional_blocks_but_not_methods():
                 q = None
         """))
     assert [type(s).__name__ for s in class_statements(cls)] == ["Assign", "Assign", "Assign", "FunctionDef", "Import", "Assign"]
+
+
+def test_small_statements_through_every_branch_but_not_nested_scopes():
+    function = cst.parse_statement(textwrap.dedent("""\
+        def f():
+            a = 1
+            if x: return a
+            elif y:
+                pass
+            else:
+                return b
+            try:
+                c()
+            except E:
+                return d
+            finally:
+                e()
+            def inner():
+                return inner_value
+            class K:
+                attribute = 1
+            with m:
+                return g
+        """))
+    found = code(small_statements(function.body.body))
+    assert found == ["a = 1", "return a", "pass", "return b", "c()", "return d", "e()", "return g"]

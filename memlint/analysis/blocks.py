@@ -91,3 +91,17 @@ def _collect(body: Sequence[cst.CSTNode], result: List[cst.CSTNode]) -> None:
                 _collect(branch, result)
         else:  # a def, a class, a loop, or a small statement of a one-line suite
             result.append(statement)
+
+
+def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements (``return``, assignments, expressions, ...) of a
+    body and of every branch of its compound statements, in source order;
+    not those of nested ``def``s and classes, which run in another scope."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+        elif isinstance(statement, cst.BaseSmallStatement):  # in a one-line suite
+            yield statement
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            for block in blocks(statement):
+                yield from small_statements(block)
