@@ -158,23 +158,26 @@ class UnclosedResource(ResourceRule):
         Valid(
             """
             class Log:
+                def __init__(self, path):
+                    self.path = path
+
                 def __enter__(self):
-                    self.f = open("app.log", "a")
+                    self.f = open(self.path, "a")
                     return self
 
                 def __exit__(self, *exc):
                     self.f.close()
             """
         ),
-        # neither a classmethod nor a staticmethod stores on an instance it owns
+        # not an attribute of the method's own instance: a class method's class,
+        # a static method's argument
         Valid(
             """
             import socket
 
             class Pool:
                 @classmethod
-                def listen(cls, address):
-                    cls.listener = socket.create_server(address)
+                def listen(cls):
                     cls.spare = socket.socket()
 
                 @staticmethod
