@@ -42,6 +42,7 @@ class GcCollectInLoop(Rule):
 
     code = "MEM602"
     name = "gc-collect-in-loop"
+    triggers = ("gc",)
     message = "gc.collect() inside a loop: each call walks the whole heap"
 
     VALID = [
