@@ -116,5 +116,5 @@ class GcCollectInLoop(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.context.enclosing_loop() is not None and self.context.matches(node, "gc.collect"):
+        if self.context.matches(node, "gc.collect") and self.context.enclosing_loop() is not None:
             self.report(node)
