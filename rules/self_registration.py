@@ -180,22 +180,6 @@ class SelfRegistration(Rule):
                 return _by_name.get(name)
             """,
         ),
-        # indexed: a WeakSet has no order, so no fix
-        Invalid(
-            """
-            class Widget:
-                registry = []
-
-                def __init__(self):
-                    Widget.registry.append(self)
-
-            def first():
-                return Widget.registry[0]
-            """,
-            line=5,
-            column=9,
-            fixed=None,
-        ),
         Invalid(
             """
             class Singleton:
@@ -219,23 +203,6 @@ class SelfRegistration(Rule):
                     cls._made.add(instance)
                     return instance
             """,
-        ),
-        # an unhashable class cannot go into a WeakSet: no fix
-        Invalid(
-            """
-            _all = []
-
-            class Point:
-                def __init__(self, x):
-                    self.x = x
-                    _all.append(self)
-
-                def __eq__(self, other):
-                    return self.x == other.x
-            """,
-            line=6,
-            column=9,
-            fixed=None,
         ),
     ]
 

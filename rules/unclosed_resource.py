@@ -185,16 +185,6 @@ class UnclosedResource(ResourceRule):
                     conn.sock = socket.create_connection(address)
             """
         ),
-        Valid(
-            """
-            def read(p):
-                f = open(p)
-                try:
-                    return f.read()
-                finally:
-                    f.close()
-            """
-        ),
     ]
     INVALID = [
         Invalid(
