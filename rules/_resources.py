@@ -246,7 +246,7 @@ def _fate(context: Context, parent: cst.CSTNode, node: cst.CSTNode, grand: cst.C
     if isinstance(parent, cst.WithItem):
         return Fate.ENTERED if parent.item is node else None
     if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
-        targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+        targets = assignment_targets(parent)
         if len(targets) != 1:
             return None
         if isinstance(targets[0], cst.Attribute):
