@@ -14,8 +14,9 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set,
 import libcst as cst
 
 from memlint.analysis import Collector, Fact, WalkFact
-from memlint.imports import dotted_name, import_bindings
-from memlint.scope import SCOPE_TYPES, ScopeInfo, ScopeNode, target_names
+from memlint.analysis.imports import import_bindings
+from memlint.analysis.names import callee, dotted_name, target_names
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, ScopeNode
 from memlint.nodes import children
 
 N = TypeVar("N", bound=cst.CSTNode)
@@ -114,7 +115,8 @@ class Context:
 
     @property
     def target_version(self) -> Tuple[int, int]:
-        return self.settings.target_version
+        version: Tuple[int, int] = self.settings.target_version
+        return version
 
     @property
     def is_test_file(self) -> bool:
@@ -184,11 +186,14 @@ class Context:
                 return None
         return None
 
-    def _path_pairs(self) -> Iterator[Tuple[cst.CSTNode, cst.CSTNode]]:
-        """(ancestor, its child on the path to the current node), innermost first."""
-        path = self.ancestors
-        for index in range(len(path) - 2, -1, -1):
-            yield path[index], path[index + 1]
+    def scope_around(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The innermost def, lambda, class or module around ``node``, an
+        ancestor of the node being visited (None for the module itself)."""
+        index = next(i for i in range(len(self.ancestors) - 1, -1, -1) if self.ancestors[i] is node)
+        for ancestor in reversed(self.ancestors[:index]):
+            if isinstance(ancestor, SCOPE_TYPES):
+                return ancestor
+        return None
 
     def enclosing_loop(self) -> Optional[cst.CSTNode]:
         """The loop that repeats the current node, within the current scope: a
@@ -205,15 +210,6 @@ class Context:
                 outermost = not isinstance(path[index - 1], cst.CompFor)
                 if child is not ancestor.iter or not outermost:
                     return ancestor
-            if isinstance(ancestor, SCOPE_TYPES):
-                return None
-        return None
-
-    def enclosing_finally(self) -> Optional[cst.Try]:
-        """The ``try`` whose ``finally`` block contains the current node."""
-        for ancestor, child in self._path_pairs():
-            if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.finalbody:
-                return ancestor  # type: ignore[return-value]
             if isinstance(ancestor, SCOPE_TYPES):
                 return None
         return None
@@ -264,7 +260,7 @@ class Context:
         """The qualified name a Name/Attribute chain refers to, through the
         module's imports: ``ft.lru_cache`` -> ``functools.lru_cache``; a Call
         resolves its function. None when unknown or locally defined."""
-        dotted = dotted_name(_callee(node))
+        dotted = dotted_name(callee(node))
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
@@ -288,7 +284,7 @@ class Context:
         resolution (which computes scope information). Resolution replaces only
         the head of ``a.b.c``: with an attribute, the last part is kept; a bare
         name is an import or a builtin."""
-        dotted = dotted_name(_callee(node))
+        dotted = dotted_name(callee(node))
         if dotted is None:
             return False
         head, _, rest = dotted.partition(".")
@@ -301,17 +297,6 @@ class Context:
             or symbols.imports.get(head) in qualified_names
             or f"builtins.{head}" in qualified_names
         )
-
-
-def _callee(node: cst.CSTNode) -> cst.CSTNode:
-    """The name part of a call or decorator: ``f`` of ``f()``, ``@f`` and ``@f()``."""
-    if isinstance(node, cst.Call):
-        node = node.func
-    if isinstance(node, cst.Decorator):
-        node = node.decorator
-        if isinstance(node, cst.Call):
-            node = node.func
-    return node
 
 
 def _imported_only(info: ScopeInfo, name: str) -> Optional[str]:

@@ -120,6 +120,38 @@ def _cpython_syntax_error(text: str, filename: str) -> Tuple[Optional[Diagnostic
     return None, False
 
 
+# libcst's native parser overflows its stack (the process dies) on
+# expressions nested about 2,000 deep, which CPython refuses ("too many nested
+# parentheses", "too complex"). Nesting that deep needs either a very long
+# physical line, brackets left open across many lines, or a long logical line
+# full of prefix operators; a file with none of these cannot reach it.
+_LONG_LINE = 500
+_DEEP_BRACKETS = 200
+_MANY_PREFIXES = 300
+_PREFIX_TOKEN = re.compile(r"[-+~]|\*\*|\b(?:not|await|lambda|if)\b")
+
+
+def _may_be_too_deep(text: str) -> bool:
+    """A cheap, conservative scan: False only when no expression of ``text``
+    can be nested deeply enough to crash libcst. Brackets inside strings and
+    comments are counted too; that can only make the answer True."""
+    depth = prefixes = 0
+    for line in text.split("\n"):
+        if len(line) >= _LONG_LINE:
+            return True
+        depth += line.count("(") + line.count("[") + line.count("{")
+        depth -= line.count(")") + line.count("]") + line.count("}")
+        if depth < 0 or depth >= _DEEP_BRACKETS:  # below 0: a closer in a string, the count is off
+            return True
+        if depth > 0 or line.endswith("\\"):  # the logical line goes on
+            prefixes += len(_PREFIX_TOKEN.findall(line))
+            if prefixes >= _MANY_PREFIXES:
+                return True
+        else:
+            prefixes = 0
+    return False
+
+
 class LibcstLimit(Exception):
     """CPython accepts the file but libcst's parser cannot parse it: a limit
     of libcst (e.g. thousands of implicitly concatenated strings), not an
@@ -127,19 +159,22 @@ class LibcstLimit(Exception):
 
 
 def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diagnostic]]:
-    """libcst's tree, or MEM001. CPython's parser runs first (it is ~10x
-    faster): it guards libcst against inputs that crash it, and gives the
-    familiar error positions. Syntax CPython rejects may still be valid for a
-    newer target version, so libcst gets the final word unless the input is
-    too deeply nested for it. Raises LibcstLimit when only libcst fails."""
+    """libcst's tree, or MEM001. A file that might be nested deeply enough to
+    crash libcst's parser goes through CPython's first, which refuses it
+    cleanly. Otherwise libcst parses it alone, and CPython is asked only when
+    libcst fails, for the familiar error message and position (syntax CPython
+    rejects may still be valid for a newer target version: libcst's success
+    is the final word). Raises LibcstLimit when only libcst fails."""
     start = time.perf_counter()
     try:
-        cpython_error, fatal = _cpython_syntax_error(text, filename)
-        if fatal:
-            return None, cpython_error
+        if _may_be_too_deep(text):
+            cpython_error, fatal = _cpython_syntax_error(text, filename)
+            if fatal:
+                return None, cpython_error
         try:
             return cst.parse_module(text), None
         except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
+            cpython_error = _cpython_syntax_error(text, filename)[0]
             if cpython_error is None:
                 raise LibcstLimit(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
             return None, cpython_error

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tupl
 from memlint.errors import UsageError
 
 if TYPE_CHECKING:  # imported where needed: a Registry of cached rule descriptions needs no libcst
+    from importlib import metadata
+
     from memlint.rule import Rule
 
 BUILTIN_PACKAGE = "memlint.rules"
@@ -159,7 +161,7 @@ def _rules_in_module(module: ModuleType) -> List[Type[Rule]]:
     return found
 
 
-def _entry_points() -> list:
+def _entry_points() -> List["metadata.EntryPoint"]:
     from importlib import metadata
 
     if sys.version_info >= (3, 10):

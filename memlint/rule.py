@@ -35,7 +35,7 @@ class Applicability(enum.Enum):
     DISPLAY_ONLY = "display-only"  # shown by --diff, never written
 
 
-NewNode = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
+NewNode = Union[cst.CSTNode, cst.RemovalSentinel, "cst.FlattenSentinel[cst.CSTNode]"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import List, Optional
 import libcst as cst
 
 from memlint.context import Context
-from memlint.scope import Binding, ScopeInfo, ScopeNode
+from memlint.analysis.scopes import Binding, ScopeInfo, ScopeNode
 
 _BINARY_OPENERS = ("builtins.open", "io.open")
 _BINARY_BY_DEFAULT = ("gzip.open", "bz2.open", "lzma.open")

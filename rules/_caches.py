@@ -5,7 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from memlint.context import Context
-from memlint.facts import module_level_name
+from memlint.analysis.flow import module_level_name
 
 UNBOUNDED_BY_DEFAULT = "functools.cache"
 SIZED_CACHES = frozenset({"functools.lru_cache", "async_lru.alru_cache"})

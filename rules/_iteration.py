@@ -15,7 +15,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from memlint.context import Context
-from memlint.scope import SCOPE_TYPES, ScopeInfo
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 
 ALL = None  # every positional argument is an iterable
 # Single-pass wrappers: iterating the wrapper iterates these arguments once.

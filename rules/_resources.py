@@ -16,10 +16,10 @@ import libcst.matchers as m
 
 from memlint.analysis import Fact
 from memlint.context import Context
-from memlint.imports import dotted_name
+from memlint.analysis.names import dotted_name
 from memlint.rule import Replace, Rule
-from memlint.scope import SCOPE_TYPES, ScopeInfo
-from memlint.typeinfer import LOCAL, looks_like_class, type_inference
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
+from memlint.analysis.types import LOCAL, looks_like_class, type_inference
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ CONNECTION = Kind("conn", fixable=False, with_closes=False)  # sqlite3: `with` c
 OTHER = Kind("resource", fixable=False)  # configured by `extra-resources`
 
 # Constructors by qualified name. `Type.method` entries also match calls of
-# `method` on a receiver whose type (memlint.typeinfer) is `Type`.
+# `method` on a receiver whose type (memlint.analysis.types) is `Type`.
 RESOURCES: Dict[str, Kind] = {
     "builtins.open": FILE,
     "io.open": FILE,

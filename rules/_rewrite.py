@@ -12,14 +12,6 @@ from memlint.rule import Replace
 Comprehension = Union[cst.ListComp, cst.GeneratorExp]
 
 
-def comments(node: cst.CSTNode) -> List[str]:
-    return sorted(c.value for c in m.findall(node, m.Comment()))  # type: ignore[union-attr]
-
-
-def replace_keeping_comments(old: cst.CSTNode, new: cst.CSTNode) -> Optional[Replace]:
-    """A Replace edit, or None when ``new`` would drop a comment of ``old``."""
-    return Replace(old, new) if comments(old) == comments(new) else None
-
 
 def is_async(comp: cst.CSTNode) -> bool:
     """A comprehension that awaits: as a generator it would become an async

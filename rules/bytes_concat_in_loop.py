@@ -3,7 +3,7 @@ from typing import List, Optional
 import libcst as cst
 
 from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Replace, Rule, Valid
-from memlint.scope import SCOPE_TYPES, ScopeInfo
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 
 from ._bytes import GrowingBytes, bytes_rebuilt_in_loop
 from ._rewrite import builtin_available

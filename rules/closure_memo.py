@@ -2,7 +2,7 @@ from typing import Dict, Iterator, List, Sequence, Set, Tuple
 
 import libcst as cst
 
-from memlint.facts import classify, container_kind, is_grow, statement_of, variable_paths
+from memlint.analysis.flow import classify, container_kind, is_grow, statement_of, variable_paths
 from memlint.nodes import children
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 

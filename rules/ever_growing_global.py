@@ -1,6 +1,6 @@
 import libcst as cst
 
-from memlint.facts import MODULE_CONTAINERS
+from memlint.analysis.flow import MODULE_CONTAINERS
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 

@@ -4,7 +4,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
-from memlint.scope import ScopeInfo
+from memlint.analysis.scopes import ScopeInfo
 
 CURRENT_FRAME = ("inspect.currentframe", "sys._getframe")
 

@@ -4,8 +4,9 @@ import libcst as cst
 import libcst.matchers as m
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.edits import replace_keeping_comments
 
-from ._rewrite import builtin_available, is_async, iterable_operand, list_call_argument, replace_keeping_comments
+from ._rewrite import builtin_available, is_async, iterable_operand, list_call_argument
 
 # Element expressions that may do something: dropping them changes behaviour.
 _EFFECTS = m.Call() | m.Await() | m.Yield() | m.NamedExpr()

@@ -3,8 +3,9 @@ from typing import Optional
 import libcst as cst
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.edits import replace_keeping_comments
 
-from ._rewrite import as_generator, is_async, replace_keeping_comments, sole_argument_call
+from ._rewrite import as_generator, is_async, sole_argument_call
 
 # Consumers that iterate their argument once, and how many positional
 # arguments they may have for the first one to be that iterable.

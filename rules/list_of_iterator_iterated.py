@@ -3,11 +3,12 @@ from typing import Iterator, List, Optional
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.imports import dotted_name
+from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+from memlint.edits import replace_keeping_comments
 
 from ._iteration import Iteration, only_iterated
-from ._rewrite import list_call_argument, replace_keeping_comments
+from ._rewrite import list_call_argument
 
 _LAZY = ("builtins.map", "builtins.filter", "builtins.zip")
 # What could change the source of a lazy iterator inside the loop body.

@@ -1,9 +1,10 @@
 import libcst as cst
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+from memlint.edits import replace_keeping_comments
 
 from ._iteration import only_iterated
-from ._rewrite import list_call_argument, replace_keeping_comments
+from ._rewrite import list_call_argument
 
 
 class ListOfRangeIterated(Rule):

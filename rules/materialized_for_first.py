@@ -4,14 +4,14 @@ import libcst as cst
 
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
-from memlint.scope import SCOPE_TYPES
+from memlint.analysis.scopes import SCOPE_TYPES
+from memlint.edits import replace_keeping_comments
 
 from ._rewrite import (
     as_generator,
     builtin_available,
     is_async,
     list_call_argument,
-    replace_keeping_comments,
     sole_argument_call,
 )
 

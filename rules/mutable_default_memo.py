@@ -2,7 +2,7 @@ from typing import Iterator, List
 
 import libcst as cst
 
-from memlint.facts import classify, container_kind, is_grow, variable_paths
+from memlint.analysis.flow import classify, container_kind, is_grow, variable_paths
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 

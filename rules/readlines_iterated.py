@@ -3,9 +3,9 @@ from typing import Optional
 import libcst as cst
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.edits import replace_keeping_comments
 
 from ._iteration import Iteration, only_iterated
-from ._rewrite import replace_keeping_comments
 
 
 class ReadlinesIterated(Rule):

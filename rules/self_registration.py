@@ -2,8 +2,8 @@ from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from memlint.facts import Container, MODULE_CONTAINERS, Write
-from memlint.imports import dotted_name
+from memlint.analysis.flow import Container, MODULE_CONTAINERS, Write
+from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
 # Reads a weak container supports just like the original one.

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Union
 
 import libcst as cst
+from memlint.analysis.functions import all_params
+from memlint.analysis.names import target_names
 from memlint.nodes import children
 
 ScopeNode = Union[cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef]
@@ -92,7 +94,7 @@ class _ScopeCollector:
     def collect(self) -> None:
         root = self.root
         if isinstance(root, (cst.FunctionDef, cst.Lambda)):
-            for param in _all_params(root.params):
+            for param in all_params(root.params):
                 self._bind(param.name, "param", param, value=param.default,
                            annotation=param.annotation.annotation if param.annotation else None)
         self._walk(root, own_scope=True)
@@ -136,7 +138,7 @@ class _ScopeCollector:
         """Bind every name of ``target``; the value belongs to a lone name only."""
         for name in target_names(target):
             extra = kw if name is target else {"unpacked": True}
-            self.info._add(Binding(name.value, kind, name, statement, **extra))  # type: ignore[arg-type]
+            self.info._add(Binding(name.value, kind, name, statement, **extra))
 
     def _record_binding(self, node: cst.CSTNode) -> None:
         if node is self.root:
@@ -179,30 +181,10 @@ class _ScopeCollector:
             self._bind(target, "del", statement)
 
     def _bind_import(self, node: Union[cst.Import, cst.ImportFrom]) -> None:
-        from memlint.imports import import_bindings
+        from memlint.analysis.imports import import_bindings
 
         for local, qualified, alias in import_bindings(node):
             self.info._add(Binding(local, "import", alias, node, qualified_name=qualified))
-
-
-def _all_params(params: cst.Parameters) -> List[cst.Param]:
-    result = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-    if isinstance(params.star_arg, cst.Param):
-        result.append(params.star_arg)
-    if params.star_kwarg is not None:
-        result.append(params.star_kwarg)
-    return result
-
-
-def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
-    """Names bound by an assignment target (through tuples, lists and stars)."""
-    if isinstance(target, cst.Name):
-        yield target
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from target_names(target.value)
 
 
 def _is_load(name: cst.Name, parent: Optional[cst.CSTNode]) -> bool:

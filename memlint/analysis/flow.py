@@ -33,8 +33,8 @@ import libcst as cst
 
 from memlint.analysis import Collector, WalkFact
 from memlint.context import Context
-from memlint.imports import dotted_name
-from memlint.scope import target_names
+from memlint.analysis.names import dotted_name
+from memlint.analysis.names import target_names
 from memlint.nodes import children
 
 GROW_METHODS = frozenset(
