@@ -3,6 +3,7 @@
 import os
 import socket
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -137,8 +138,21 @@ def special_tree(tmp_path):
     server.close()
 
 
-def test_special_files_in_a_walk_are_skipped_with_a_warning(special_tree, run_memlint):
-    result = run_memlint("-j1", ".", cwd=special_tree)
+def run_bounded(*args, cwd):
+    """memlint where a regression would block on a FIFO or read /dev/zero
+    forever: a time limit and an address-space limit end it instead."""
+    import resource
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "memlint", *args], cwd=cwd, capture_output=True, timeout=120, preexec_fn=limit_memory
+    )
+
+
+def test_special_files_in_a_walk_are_skipped_with_a_warning(special_tree):
+    result = run_bounded("-j1", ".", cwd=special_tree)
     assert result.returncode == 1 and len(result.stdout.splitlines()) == 2
     assert result.stderr.decode().splitlines() == [
         "memlint: warning: ./.#lock.py: is a broken symbolic link; skipped",
@@ -149,7 +163,7 @@ def test_special_files_in_a_walk_are_skipped_with_a_warning(special_tree, run_me
 
 
 def test_special_files_named_explicitly(special_tree, run_memlint):
-    fifo = run_memlint("fifo.py", "/dev/zero", cwd=special_tree)  # neither blocks nor is read
+    fifo = run_bounded("fifo.py", "/dev/zero", cwd=special_tree)  # neither blocks nor is read
     assert (fifo.returncode, fifo.stdout) == (0, b"")
     assert fifo.stderr.decode().splitlines() == [
         "memlint: warning: /dev/zero: not a regular file (a character device); skipped",
