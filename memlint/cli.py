@@ -15,6 +15,7 @@ once the cache holds the rule catalog.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
@@ -109,10 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def normalize_argv(argv: Sequence[str]) -> List[str]:
-    """``memlint PATH`` means ``memlint check PATH``."""
+    """``memlint PATH`` means ``memlint check PATH``. A subcommand is only
+    ever the first argument, and not when a file of that name exists:
+    pre-commit passes file names, and a script may be named ``config``.
+    ``--`` ends the options (``memlint -- config`` lints the file ``config``)."""
     argv = list(argv)
-    first = next((a for a in argv if not a.startswith("-") or a == "-"), None)
-    if first in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
+    first = argv[0] if argv else None
+    if first in ("-h", "--help", "--version") or first in SUBCOMMANDS and not os.path.isfile(first):
         return argv
     return ["check", *argv]
 
@@ -122,6 +126,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if list(argv) == ["--version"]:  # before the parser, whose help texts import the cache module
         print(VERSION)
         return 0
+    _printable_output()
     debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
     try:
         args = build_parser().parse_args(normalize_argv(argv))
@@ -158,6 +163,16 @@ def _discard_stdout() -> None:
     os.close(devnull)
 
 
+def _printable_output() -> None:
+    """A file name that is not UTF-8 (or any text the terminal cannot
+    encode) must not end the run with nothing printed: it is escaped."""
+    from memlint.diagnostics import PRINTABLE
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=PRINTABLE)
+
+
 def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
     from memlint.config import parse_version
 
@@ -191,6 +206,8 @@ def _check_command(args: argparse.Namespace) -> int:
     stdin = "-" in args.paths
     cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
     registry = registry_for(cache)
+    if cache is not None and cache.refused:
+        print(f"memlint: warning: {cache.refused}", file=sys.stderr)
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
     mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
     start = time.perf_counter()
@@ -201,10 +218,11 @@ def _check_command(args: argparse.Namespace) -> int:
         report, data = _check_stdin(args, resolver, mode)
         reports, sources = [report], SourceLines({report.path: data})
     else:
-        files = discover_files(args.paths, resolver)
+        unreadable: List[FileReport] = []
+        files = discover_files(args.paths, resolver, unreadable)
         for warning in discovery_warnings(args.paths, files, resolver):
             print(f"memlint: warning: {warning}", file=sys.stderr)
-        reports = run_files(files, resolver, mode, args.jobs, cache, registry)
+        reports = run_files(files, resolver, mode, args.jobs, cache, registry) + unreadable
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _conclude(reports, args, mode, registry, resolver, sources)
@@ -362,6 +380,12 @@ def _clean_command(args: argparse.Namespace) -> int:
     from memlint.cache import clean, default_cache_dir
 
     directory = args.cache_dir or default_cache_dir()
-    if clean(directory):
+    kept = clean(directory)
+    if kept == []:
         print(f"memlint: removed {directory}", file=sys.stderr)
+    elif kept:
+        print(
+            f"memlint: removed memlint's entries from {directory}; kept what memlint did not write: {', '.join(kept)}",
+            file=sys.stderr,
+        )
     return 0

@@ -170,6 +170,7 @@ def requires_python_floor(spec: str) -> Optional[Version]:
 
 
 def load_toml(path: str) -> Dict[str, Any]:
+    """A TOML file's data; any reason it cannot be read is a ConfigError naming it."""
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -177,16 +178,19 @@ def load_toml(path: str) -> Dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib does not wrap this one
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from exc
 
 
-def tool_table(data: Mapping[str, Any], path: str) -> Mapping[str, Any]:
-    """The ``[tool]`` table of a parsed pyproject.toml (empty when absent)."""
+def memlint_table(data: Mapping[str, Any], path: str) -> Optional[Any]:
+    """The ``[tool.memlint]`` value of a pyproject.toml's data, None when there
+    is none; a ``tool`` that is not a table is an error naming the file."""
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{path}: 'tool' must be a table, not {type(tool).__name__}")
-    return tool
+    return tool.get("memlint")
 
 
 def settings_from_table(
@@ -305,7 +309,7 @@ class ConfigResolver:
             candidate = os.path.join(current, "pyproject.toml")
             if os.path.isfile(candidate):
                 data = load_toml(candidate)
-                if "memlint" in tool_table(data, candidate):
+                if memlint_table(data, candidate) is not None:
                     return self._from_file(candidate, data=data)
                 nearest_project = nearest_project or candidate
             if nearest_setup_cfg is None and os.path.isfile(os.path.join(current, "setup.cfg")):
@@ -328,7 +332,9 @@ class ConfigResolver:
         if explicit and not os.path.isfile(path):
             raise ConfigError(f"{path}: configuration file not found")
         data = data if data is not None else load_toml(path)
-        table = tool_table(data, path).get("memlint", {})
+        table = memlint_table(data, path)
+        if table is None:
+            table = {}
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: 'tool.memlint' must be a table")
         return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data, path)))

@@ -8,9 +8,13 @@ has a form in each.
 """
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import re
+import urllib.parse
 from dataclasses import asdict, dataclass
+from pathlib import PurePath
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 
@@ -125,17 +129,62 @@ def _full(d: Diagnostic, lines: Optional[Sequence[str]], fixable: bool, p: Palet
     return "\n".join(out) + "\n\n"
 
 
-def _github_escape(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+# -- output that cannot be injected ------------------------------------------------------
+
+# SARIF wants absolute help URIs: where memlint and its rules are documented.
+DOCS_URL = "https://pypi.org/project/pymemlint/"
+
+# A codec error handler for output: a file name's bytes that are not UTF-8
+# (the file system's surrogate escapes) are shown as \xNN, any other
+# character the stream cannot encode as Python's backslash escape.
+PRINTABLE = "memlint-printable"
+
+
+def _show_unencodable(error: UnicodeError) -> Tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    shown = "".join(
+        f"\\x{ord(char) - 0xDC00:02x}" if 0xDC80 <= ord(char) <= 0xDCFF else char.encode("ascii", "backslashreplace").decode()
+        for char in error.object[error.start:error.end]
+    )
+    return shown, error.end
+
+
+codecs.register_error(PRINTABLE, _show_unencodable)
+
+
+def printable(text: str) -> str:
+    """``text`` as valid UTF-8: a file name's undecodable bytes shown as \\xNN."""
+    return text.encode("utf-8", PRINTABLE).decode("utf-8")
+
+
+def _github_data(text: str) -> str:
+    """The message of a workflow command, escaped as GitHub's toolkit does."""
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    """A property value: ``:`` and ``,`` would end it, so they are escaped too."""
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def format_github(diagnostics: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
     return "".join(
-        f"::warning title=memlint ({d.code}),file={d.filename},line={d.line},col={d.column},"
-        f"endLine={d.end_line},endColumn={d.end_column}::{_github_escape(d.code + ' ' + d.message)}\n"
+        f"::warning title={_github_property(f'memlint ({d.code})')},file={_github_property(d.filename)},"
+        f"line={d.line},col={d.column},endLine={d.end_line},endColumn={d.end_column}"
+        f"::{_github_data(d.code + ' ' + d.message)}\n"
         for d in diagnostics
     )
+
+
+def artifact_uri(path: str) -> str:
+    """A file name as a URI reference: an absolute path as a ``file:`` URI, a
+    relative one relative, every byte outside RFC 3986's unreserved
+    characters and ``/`` percent-encoded (the file name's own bytes)."""
+    if os.path.isabs(path):
+        return PurePath(path).as_uri()
+    return urllib.parse.quote_from_bytes(os.fsencode(path.replace(os.sep, "/")), safe="/")
 
 
 def format_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], version: str) -> str:
@@ -145,7 +194,7 @@ def format_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], versio
             "id": rule.code,
             "name": rule.name,
             "shortDescription": {"text": rule.message},
-            "helpUri": f"docs/rules/{rule.code}.md",
+            "helpUri": DOCS_URL,
         }
         for rule in rules
     ]
@@ -157,7 +206,7 @@ def format_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], versio
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": d.filename.replace("\\", "/")},
+                        "artifactLocation": {"uri": artifact_uri(d.filename)},
                         "region": {
                             "startLine": d.line,
                             "startColumn": d.column,
@@ -173,7 +222,10 @@ def format_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], versio
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "memlint", "version": version, "rules": rule_table}}, "results": results}],
+        "runs": [{
+            "tool": {"driver": {"name": "memlint", "version": version, "informationUri": DOCS_URL, "rules": rule_table}},
+            "results": results,
+        }],
     }
     return json.dumps(log, indent=2) + "\n"
 
@@ -213,7 +265,7 @@ def format_statistics_json(counts: Sequence[CodeCount], url_for: UrlFor = _no_ur
 def format_statistics_github(counts: Sequence[CodeCount]) -> str:
     """One workflow notice per code."""
     return "".join(
-        f"::notice title=memlint statistics::{_github_escape(f'{c.count} {c.code} {c.message}')}\n" for c in counts
+        f"::notice title=memlint statistics::{_github_data(f'{c.count} {c.code} {c.message}')}\n" for c in counts
     )
 
 

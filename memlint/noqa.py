@@ -163,19 +163,18 @@ def _lines_that_take_a_comment(text: str) -> Set[int]:
 
 
 def add_noqa_to_file(path: str, diagnostics: Sequence[Diagnostic]) -> FileReport:
-    """``--add-noqa`` on one file: its encoding, BOM and newlines kept, written
-    atomically. The report's ``fixed`` is the number of lines edited."""
+    """``--add-noqa`` on one file, written as ``--fix`` writes (its encoding,
+    BOM, newlines, owner and mode kept; nothing written if the file changed
+    meanwhile). The report's ``fixed`` is the number of lines edited."""
     from memlint.engine import DecodeFailure, decode_source
-    from memlint.runner import FileReport, _write_atomic  # the --fix write path
+    from memlint.runner import FileChanged, FileReport, _fix_refusal, _write_fixed, read_source
 
+    data = read_source(path)
+    if isinstance(data, FileReport):
+        return data
     report = FileReport(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
         decoded = decode_source(data)
-    except OSError as exc:
-        report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
-        return report
     except DecodeFailure:
         report.warnings.append(f"{path}: cannot be decoded; no noqa comment added")
         return report
@@ -187,6 +186,15 @@ def add_noqa_to_file(path: str, diagnostics: Sequence[Diagnostic]) -> FileReport
         f"{path}:{line}: the line ends inside a string or with a backslash; no noqa comment added"
         for line in added.refused
     )
-    if added.lines and _write_atomic(path, added.text.encode(decoded.encoding), report):
-        report.fixed = added.lines
+    refusal = _fix_refusal(path) if added.lines else None
+    if refusal:
+        report.warnings.append(refusal)
+    elif added.lines:
+        try:
+            _write_fixed(path, data, added.text.encode(decoded.encoding))
+            report.fixed = added.lines
+        except FileChanged:
+            report.warnings.append(f"{path}: changed on disk meanwhile; no noqa comment added (run memlint again)")
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot write: {exc.strerror or exc}")
     return report

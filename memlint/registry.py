@@ -225,9 +225,9 @@ def registry_for(cache: Optional[Cache]) -> Registry:
     Either becomes this process's :func:`rule_index`."""
     global _INDEX
     if cache is not None:
-        stubs = cache.load_rule_stubs()
-        if stubs is not None:
-            _INDEX = Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
+        cached = cache.load_registry()
+        if cached is not None:
+            _INDEX = cached
             return _INDEX
     _INDEX = get_registry()
     if cache is not None:

@@ -19,6 +19,7 @@ MEMLINT_NOQA_FILE = re.compile(
 FLAKE8_NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEPARATORS = re.compile(r"[,\s]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_AFTER_LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 
 ALL_CODES: FrozenSet[str] = frozenset({"*"})
 
@@ -32,6 +33,12 @@ def split_lines(text: str) -> List[str]:
 def codes_in(text: str) -> List[str]:
     """The codes of a directive's list, in order, each once."""
     return list(dict.fromkeys(c for c in _SEPARATORS.split(text) if c))
+
+
+def lines_with_breaks(text: str) -> List[str]:
+    """Physical lines, each with its line break (as split_lines counts them)."""
+    lines = _AFTER_LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _codes(text: Optional[str]) -> FrozenSet[str]:

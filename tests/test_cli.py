@@ -109,11 +109,11 @@ def test_undecodable_file(project, run_memlint):
 
 
 def test_unreadable_directory_entry(project, run_memlint):
-    # A dangling symlink named like a Python file: reading it fails, the run continues.
+    # A dangling symlink named like a Python file (an editor's lock file): skipped with a warning.
     os.symlink(project / "nowhere.py", project / "pkg" / "dangling.py")
     result = run_memlint("pkg", cwd=project)
-    assert result.returncode == 2
-    assert "pkg/dangling.py: cannot read: No such file or directory" in result.stderr.decode()
+    assert result.returncode == 1
+    assert "memlint: warning: pkg/dangling.py: is a broken symbolic link; skipped" in result.stderr.decode()
     assert any("MEM202" in line for line in lines(result))
 
 
@@ -250,3 +250,18 @@ def test_jobs_give_the_same_output(tmp_path, run_memlint):
     serial = run_memlint("-j1", ".", cwd=tmp_path)
     parallel = run_memlint("-j2", ".", cwd=tmp_path)
     assert serial.stdout == parallel.stdout and len(lines(serial)) == 24
+
+
+def test_a_file_named_like_a_subcommand_is_linted(project, run_memlint):
+    script = project / "config"
+    script.write_text("#!/usr/bin/env python3\n" + LOOP)
+    for args in (["--", "config"], ["config"], ["--fix", "--", "config"]):
+        result = run_memlint("--no-cache", *args, cwd=project)
+        assert result.returncode == 1 and lines(result)[-1].startswith("config:4:5: MEM602"), (args, result.stderr)
+    assert script.read_text() == "#!/usr/bin/env python3\n" + LOOP.replace("list(range(3))", "range(3)")
+    (project / "-x.py").write_text(LOOP)
+    dash = run_memlint("--no-cache", "--", "-x.py", cwd=project)
+    assert dash.returncode == 1 and lines(dash)[0].startswith("-x.py:2:10: MEM202")
+    script.unlink()
+    subcommand = run_memlint("config", cwd=project)  # no such file: the subcommand
+    assert subcommand.returncode == 0 and "enabled_rules" in json.loads(subcommand.stdout)

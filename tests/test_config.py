@@ -113,14 +113,22 @@ def test_explicit_config_overrides_search(tmp_path):
     "content, message",
     [
         (b"tool = 5\n", "'tool' must be a table, not int"),
-        (b"[tool.memlint]\n# caf\xe9\n", "invalid TOML: not UTF-8 (byte 0xe9 at offset 20)"),
+        (b"[tool]\nmemlint = 3\n", "'tool.memlint' must be a table"),
+        (b"[tool.memlint]\nselect = [\n", "invalid TOML: "),
+        (b"[tool.memlint]\nselect = ['caf\xe9']\n", "invalid TOML: not UTF-8 (byte 0xe9 at offset 29)"),
+        (b"\xff\xfe[\x00t\x00", "invalid TOML: not UTF-8 (byte 0xff at offset 0)"),
+        (b"a = " + b"[" * 100_000, "invalid TOML: nested too deeply"),
     ],
 )
-def test_unusable_pyproject_is_an_error_naming_the_file(tmp_path, content, message):
-    (tmp_path / "pyproject.toml").write_bytes(content)
-    with pytest.raises(ConfigError) as error:
+def test_malformed_pyproject_names_the_file(tmp_path, content, message, run_memlint):
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
         resolver().for_path(str(tmp_path / "x.py"))
-    assert str(error.value) == f"{tmp_path / 'pyproject.toml'}: {message}"
+    assert str(info.value).startswith(f"{path}: {message}")
+    (tmp_path / "x.py").write_text("x = 1\n")
+    result = run_memlint("--no-cache", "x.py", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.decode() == f"memlint: error: {info.value}\n"
 
 
 SETUP_CFG = "[metadata]\nname = p\n\n[options]\npython_requires = >=3.8, <4\n"

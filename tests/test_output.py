@@ -1,173 +1,120 @@
-"""What people read: the full and concise formats, colour, the summary line,
-statistics in every format, diffs git applies, pipes that close early."""
+"""Output that cannot be injected: GitHub workflow commands escaped, SARIF
+valid against the 2.1.0 schema, any file name printable in every format."""
 import json
 import os
-import pty
-import subprocess
-import sys
+import urllib.parse
+from pathlib import Path
 
+import jsonschema
 import pytest
 
+from memlint.diagnostics import Diagnostic, format_github, format_sarif, printable
+from memlint.registry import get_registry
+
 LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
+HOSTILE_NAMES = [
+    "a,line=99.py",  # would override the line property
+    "b:c.py",
+    "d::error::pwned.py",
+    "100%0A.py",  # an escape sequence of its own
+    "new\nline.py",  # would start a new workflow command
+    "carriage\rreturn.py",
+    "space # and ?.py",
+    os.fsdecode(b"caf\xe9.py"),  # not UTF-8: a surrogate escape
+]
 
 
-def out(result):
-    return result.stdout.decode()
+def diagnostic(filename, message="gc.collect() inside a loop: each call walks the whole heap"):
+    return Diagnostic(filename, 3, 5, 3, 17, "MEM602", "gc-collect-in-loop", message)
 
 
-def err(result):
-    return result.stderr.decode()
+def parse_workflow_command(line):
+    """(command, properties, data) as GitHub's runner parses a `::` line."""
+    assert line.startswith("::")
+    command, _, rest = line[2:].partition(" ")
+    properties, _, data = rest.partition("::")
+
+    def unescape(text, extra=()):
+        for escaped, char in (("%0D", "\r"), ("%0A", "\n"), *extra, ("%25", "%")):
+            text = text.replace(escaped, char)
+        return text
+
+    pairs = [item.split("=", 1) for item in properties.split(",")]
+    return command, {key: unescape(value, (("%3A", ":"), ("%2C", ","))) for key, value in pairs}, unescape(data)
 
 
-def test_full_format_shows_the_line_a_caret_and_fixability(project, run_memlint):
-    result = run_memlint("--output-format", "full", "pkg/a.py", cwd=project)
-    assert out(result) == (
-        "pkg/a.py:2:10: MEM202 [*] list(range(...)) is only iterated: iterate the range directly\n"
-        "  |\n"
-        "2 | for i in list(range(3)):\n"
-        "  |          ^^^^^^^^^^^^^^\n"
-        "\n"
-        "pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap\n"
-        "  |\n"
-        "3 |     gc.collect()\n"
-        "  |     ^^^^^^^^^^^^\n"
-        "\n"
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_github_commands_escape_hostile_file_names_and_messages(name):
+    output = format_github([diagnostic(name, "100% bad: a,b\nsecond line\r")])
+    [line] = output.splitlines()  # one command, whatever the name holds
+    command, properties, data = parse_workflow_command(line)
+    assert command == "warning"
+    assert properties == {
+        "title": "memlint (MEM602)", "file": printable(name), "line": "3", "col": "5", "endLine": "3", "endColumn": "17",
+    }
+    assert data == "MEM602 100% bad: a,b\nsecond line\r"
+
+
+def test_github_escaping_follows_the_toolkit():
+    [line] = format_github([diagnostic("x%,:\r\n.py", "%\r\n:,")]).splitlines()
+    assert line == (
+        "::warning title=memlint (MEM602),file=x%25%2C%3A%0D%0A.py,line=3,col=5,endLine=3,endColumn=17"
+        "::MEM602 %25%0D%0A:,"
     )
 
 
-def test_full_format_keeps_tabs_and_neutralises_control_characters(tmp_path, run_memlint):
-    (tmp_path / "t.py").write_bytes(b"import gc\nif x:\n\tfor i in list(range(3)):\n\t\tgc.collect('\x1b[2J')\n")
-    lines = out(run_memlint("--output-format", "full", "--select", "MEM602", "t.py", cwd=tmp_path)).splitlines()
-    assert lines[2:4] == ["4 | \t\tgc.collect('\ufffd[2J')", "  | \t\t^^^^^^^^^^^^^^^^^^"]
+def test_printable_shows_undecodable_bytes():
+    assert printable(os.fsdecode(b"caf\xe9-\xff.py")) == "caf\\xe9-\\xff.py"
+    assert printable("café.py") == "café.py"
 
 
-def test_concise_is_the_default_when_piped_and_text_is_its_old_name(project, run_memlint):
-    default = run_memlint("pkg/a.py", cwd=project)
-    assert out(default).splitlines()[0] == "pkg/a.py:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly"
-    assert run_memlint("--format", "concise", "pkg/a.py", cwd=project).stdout == default.stdout
-    assert run_memlint("--format", "text", "pkg/a.py", cwd=project).stdout == default.stdout
+def validate_sarif(text):
+    log = json.loads(text)
+    jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(log)
+    return log
 
 
-def _on_a_terminal(args, cwd, env):
-    """Run memlint with stdout on a pseudo-terminal; what it printed there."""
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "memlint", *args], cwd=cwd, stdout=terminal, stderr=subprocess.DEVNULL,
-        env=dict(os.environ, **env),
+def test_sarif_is_valid_for_hostile_names_and_uris_keep_every_byte(tmp_path):
+    names = HOSTILE_NAMES + [str(tmp_path / "abs path" / "x.py"), os.path.join("sub", "c:d.py")]
+    log = validate_sarif(format_sarif([diagnostic(name) for name in names], get_registry().rules, "1.0"))
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]]
+    for name, uri in zip(names, uris):
+        if os.path.isabs(name):
+            assert uri.startswith("file:///") and urllib.parse.unquote_to_bytes(uri[len("file://"):]) == os.fsencode(name)
+        else:
+            assert urllib.parse.unquote_to_bytes(uri) == os.fsencode(name)
+            assert ":" not in uri  # not read as a scheme ("c:" or "d:")
+    assert all(rule["helpUri"].startswith("https://") for rule in log["runs"][0]["tool"]["driver"]["rules"])
+
+
+def test_sarif_schema_catches_what_it_must():
+    """The vendored schema and the format checker do reject what was wrong."""
+    log = json.loads(format_sarif([diagnostic("a b.py")], get_registry().rules[:1], "1.0"))
+    log["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = "docs/rules/MEM001.md"  # relative: not a "uri"
+    with pytest.raises(jsonschema.ValidationError, match="is not a 'uri'"):
+        validate_sarif(json.dumps(log))
+    log = json.loads(format_sarif([diagnostic("a b.py")], [], "1.0"))
+    log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "a b.py"
+    with pytest.raises(jsonschema.ValidationError, match="is not a 'uri-reference'"):
+        validate_sarif(json.dumps(log))
+
+
+@pytest.mark.parametrize("output_format", ["full", "concise", "text", "json", "github", "sarif"])
+def test_a_file_name_that_is_not_utf8_prints_in_every_format(tmp_path, run_memlint, output_format):
+    directory = os.fsencode(tmp_path)
+    with open(os.path.join(directory, b"caf\xe9.py"), "w") as handle:
+        handle.write(LOOP)
+    (tmp_path / "plain.py").write_text(LOOP)
+    result = run_memlint(
+        "--no-cache", "--format", output_format, ".", cwd=tmp_path, env={"PYTHONIOENCODING": "utf-8:strict"}
     )
-    os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # EIO: the terminal closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait()
-    os.close(controller)
-    return b"".join(chunks).decode().replace("\r\n", "\n")
-
-
-def test_a_terminal_gets_the_full_format_in_colour_unless_no_color(project):
-    env = {k: "" for k in ("NO_COLOR",)}
-    coloured = _on_a_terminal(["pkg/a.py"], project, env)
-    assert coloured.startswith("\x1b[1mpkg/a.py:2:10:\x1b[0m \x1b[1;31mMEM202\x1b[0m \x1b[36m[*]\x1b[0m list(range(...))")
-    plain = _on_a_terminal(["pkg/a.py"], project, {"NO_COLOR": "1"})
-    assert "\x1b" not in plain
-    assert plain.splitlines()[:4] == [
-        "pkg/a.py:2:10: MEM202 [*] list(range(...)) is only iterated: iterate the range directly",
-        "  |",
-        "2 | for i in list(range(3)):",
-        "  |          ^^^^^^^^^^^^^^",
-    ]
-
-
-@pytest.mark.parametrize(
-    "source, args, summary",
-    [
-        ("x = 1\n", [], "All checks passed!"),
-        (LOOP, [], "Found 2 problems (1 fixable with --fix)"),
-        (LOOP + "gc.disable()\nwork()\ngc.enable()\n", [], "Found 3 problems (1 fixable; 1 more with --unsafe-fixes)"),
-        (LOOP + "gc.disable()\nwork()\ngc.enable()\n", ["--unsafe-fixes"], "Found 3 problems (2 fixable with --fix)"),
-        (LOOP, ["--fix"], "Fixed 1 problem in 1 file; 1 remaining"),
-        (LOOP, ["--diff"], "Would fix 1 problem in 1 file"),
-        ("x = 1\n", ["--diff"], "Nothing to fix"),
-    ],
-)
-def test_summary_line(tmp_path, run_memlint, source, args, summary):
-    (tmp_path / "x.py").write_text(source)
-    assert err(run_memlint(*args, "x.py", cwd=tmp_path)).splitlines() == [summary]
-    assert err(run_memlint("-q", *args, "x.py", cwd=tmp_path)) == ""
-
-
-def test_statistics_in_every_format(project, run_memlint):
-    text = run_memlint("--statistics", "pkg", cwd=project)
-    assert out(text).splitlines() == [
-        "1     MEM202 list(range(...)) is only iterated: iterate the range directly",
-        "1     MEM602 gc.collect() inside a loop: each call walks the whole heap",
-    ]
-    data = json.loads(out(run_memlint("--statistics", "--format", "json", "pkg", cwd=project)))
-    assert [(c["code"], c["name"], c["count"], c["fixable"], c["url"]) for c in data] == [
-        ("MEM202", "list-of-range-iterated", 1, 1, "https://memlint.invalid/docs/rules/MEM202"),
-        ("MEM602", "gc-collect-in-loop", 1, 0, "https://memlint.invalid/docs/rules/MEM602"),
-    ]
-    github = out(run_memlint("--statistics", "--format", "github", "pkg", cwd=project)).splitlines()
-    assert github[0] == "::notice title=memlint statistics::1 MEM202 list(range(...)) is only iterated: iterate the range directly"
-    sarif = json.loads(out(run_memlint("--statistics", "--format", "sarif", "pkg", cwd=project)))
-    run = sarif["runs"][0]
-    assert [r["ruleId"] for r in run["results"]] == ["MEM202", "MEM602"]
-    assert [(c["code"], c["count"]) for c in run["properties"]["statistics"]] == [("MEM202", 1), ("MEM602", 1)]
-
-
-def test_diff_applies_with_git(tmp_path, run_memlint):
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True)
-
-    git("init", "-q")
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "a.py").write_text("x = 1\nfor i in list(range(3)): pass")  # no final newline
-    diff = out(run_memlint("--diff", ".", cwd=tmp_path))
-    assert diff == (
-        "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1,2 +1,2 @@\n x = 1\n"
-        "-for i in list(range(3)): pass\n\\ No newline at end of file\n"
-        "+for i in range(3): pass\n\\ No newline at end of file\n"
-    )
-    (tmp_path / "fix.diff").write_text(diff)
-    applied = git("apply", "fix.diff")
-    assert applied.returncode == 0, applied.stderr
-    assert (tmp_path / "pkg" / "a.py").read_text() == "x = 1\nfor i in range(3): pass"
-
-
-def test_a_closed_pipe_ends_the_run_quietly(project):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "memlint", "rule", "--all"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    process.stdout.close()  # the reader is gone before memlint writes
-    stderr = process.stderr.read()
-    assert (process.wait(), stderr) == (141, b"")
-
-
-def test_repeated_select_adds_up(project, run_memlint):
-    result = run_memlint("--select", "MEM2", "--select", "MEM6", "pkg/a.py", cwd=project)
-    assert [line.split()[1] for line in out(result).splitlines()] == ["MEM202", "MEM602"]
-
-
-def test_warnings_for_an_excluded_file_and_for_no_python_file(project, run_memlint):
-    (project / "pyproject.toml").write_text('[tool.memlint]\nextend-exclude = ["legacy"]\n')
-    (project / "legacy").mkdir()
-    (project / "legacy" / "old.py").write_text(LOOP)
-    (project / "build").mkdir()
-    (project / "build" / "x.py").write_text(LOOP)
-    (project / "empty").mkdir()
-    excluded = run_memlint("build/x.py", "legacy/old.py", "pkg/clean.py", cwd=project)
-    assert err(excluded).splitlines() == [
-        "memlint: warning: build/x.py: excluded by the pattern 'build'; not linted",
-        "memlint: warning: legacy/old.py: excluded by the pattern 'legacy'; not linted",
-        "All checks passed!",
-    ]
-    nothing = run_memlint("empty", cwd=project)
-    assert (nothing.returncode, err(nothing).splitlines()) == (
-        0, ["memlint: warning: no Python files found in empty", "All checks passed!"]
-    )
+    assert result.returncode == 1, result.stderr
+    out = result.stdout.decode("utf-8")  # strict: valid UTF-8
+    if output_format == "json":
+        assert sorted({d["filename"] for d in json.loads(out)}) == ["./caf\udce9.py", "./plain.py"]
+    elif output_format == "sarif":
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in validate_sarif(out)["runs"][0]["results"]}
+        assert uris == {"./caf%E9.py", "./plain.py"}
+    else:
+        assert out.count("caf\\xe9.py") == 2 and out.count("plain.py") == 2
