@@ -257,3 +257,47 @@ def test_a_syntax_error_still_gets_cpythons_message_and_position():
     assert module is None and (error.code, error.line, error.column, error.message) == (
         "MEM001", 1, 7, "syntax error: invalid syntax"
     )
+
+
+def _all_rules():
+    from memlint.registry import get_registry
+
+    return list(get_registry().rules)
+
+
+def test_a_limit_of_libcst_is_an_error_for_the_file_not_a_syntax_error(tmp_path, run_memlint):
+    """Thousands of implicitly concatenated strings: valid Python that libcst cannot parse."""
+    text = "X = (\n" + "".join(f"    'line {i}\\n'\n" for i in range(10000)) + ")\n"
+    compile(text, "c.py", "exec")
+    result = lint_text(text, "c.py", Settings(), _all_rules())
+    assert result.findings == [] and len(result.errors) == 1
+    assert result.errors[0].startswith("c.py: libcst cannot parse this file, which CPython accepts: Syntax Error @ ")
+    (tmp_path / "c.py").write_text(text)
+    (tmp_path / "a.py").write_text("import gc\nwhile True:\n    gc.collect()\n")
+    run = run_memlint("--no-cache", "-j1", "a.py", "c.py", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stdout.decode().splitlines() == ["a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
+    assert f"memlint: error: {result.errors[0]}\n" in run.stderr.decode()
+
+
+def test_cpython_parser_giving_up_says_why():
+    text = "x = " + "-" * 20000 + "1\n"
+    with pytest.raises(MemoryError) as raised:
+        compile(text, "u.py", "exec")
+    [finding] = lint_text(text, "u.py", Settings(), _all_rules()).findings
+    detail = f"MemoryError: {raised.value}" if str(raised.value) else "MemoryError"
+    assert finding.diagnostic.message == f"CPython's parser gives up on this file, nested too deeply or too large ({detail})"
+
+
+def test_a_recursion_error_in_cpython_parser_says_so(monkeypatch):
+    def deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded during ast construction")
+
+    monkeypatch.setattr(memlint.engine, "compile", deep, raising=False)
+    long_line = "x = [" + "1, " * 200 + "]\n"  # long enough for the scan to ask CPython first
+    [finding] = lint_text(long_line, "u.py", Settings(), _all_rules()).findings
+    assert (finding.diagnostic.code, finding.diagnostic.message) == (
+        "MEM001",
+        "CPython's parser gives up on this file, nested too deeply or too large "
+        "(RecursionError: maximum recursion depth exceeded during ast construction)",
+    )

@@ -3,11 +3,13 @@ import importlib
 import json
 import os
 import textwrap
+import time
 
 import pytest
 
 import memlint.index
-from memlint.cache import Cache, kind_entry_path
+import memlint
+from memlint.cache import Cache, clean
 from memlint.index import (
     EXTERNAL_LAYOUTS, INDEX_KIND, Construction, ModuleName, ModuleSummary, ParameterFate, ProjectIndex,
     build_index, index_key, module_names, project_root, summarize,
@@ -774,8 +776,7 @@ def test_cache_round_trip_and_poisoned_entries(tmp_path, monkeypatch):
     first = index_of(tmp_path / "project", files, cache)
     path = tmp_path / "project/src/pkg/msg.py"
     key = index_key(path.read_bytes(), ModuleName("pkg.msg", False), cache.fingerprint)
-    entry = kind_entry_path(cache, INDEX_KIND, key)
-    assert entry == os.path.join(cache.version_dir, INDEX_KIND, key[:2], key)
+    entry = os.path.join(cache.directory, memlint.__version__, INDEX_KIND, key[:2], key)
     assert json.loads(open(entry).read()) == first.modules["pkg.msg"].to_json()
 
     calls = []
@@ -792,10 +793,22 @@ def test_cache_round_trip_and_poisoned_entries(tmp_path, monkeypatch):
     assert calls == ["pkg.msg"] and again.modules["pkg.msg"] == first.modules["pkg.msg"]
     assert json.loads(open(entry).read()) == first.modules["pkg.msg"].to_json()  # rewritten
 
-    with open(entry, "wb") as handle:
-        handle.write(b"\x00not json")
-    build_index([str(path)], str(tmp_path / "project"), cache)
-    assert calls == ["pkg.msg", "pkg.msg"]
+    for poison in (b"\x00not json", b"[" * 100000):
+        with open(entry, "wb") as handle:
+            handle.write(poison)
+        assert build_index([str(path)], str(tmp_path / "project"), cache).modules == {"pkg.msg": first.modules["pkg.msg"]}
+    assert calls == ["pkg.msg"] * 3
+
+
+def test_index_entries_are_pruned_and_cleaned_with_the_findings(tmp_path):
+    cache = Cache(str(tmp_path / "cache"), fingerprint="f" * 20)
+    index_of(tmp_path / "project", {"a.py": "class A: pass\n", "b.py": "x = 1\n"}, cache)
+    entries = [os.path.join(d, f) for d, _, files in os.walk(cache.directory) for f in files if len(f) == 64]
+    assert len(entries) == 2 and all(f"{os.sep}{INDEX_KIND}{os.sep}" in e for e in entries)
+    old = time.time() - memlint.cache.MAX_AGE - 10
+    os.utime(entries[0], (old, old))
+    assert cache.prune() == 1
+    assert clean(cache.directory) == [] and not os.path.exists(cache.directory)
 
 
 def test_cached_only_index_answers_no_project_wide_question_when_a_file_is_missing(tmp_path):
