@@ -32,7 +32,7 @@ import sys
 from dataclasses import dataclass
 from typing import (
     Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple, Optional,
-    Sequence, Set, Tuple, Type, Union,
+    Sequence, Set, Tuple, Type, TypeVar, Union,
 )
 
 from memlint.cache import Cache, load_entry, store_entry
@@ -139,6 +139,7 @@ def external_layout(name: str) -> Optional[str]:
     return EXTERNAL_LAYOUTS.get(_TYPING_ALIASES.get(name, name))
 
 
+T = TypeVar("T")
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _MAX_HOPS = 8  # alias and re-export chains followed before giving up
 
@@ -496,7 +497,7 @@ class _Scanner:
         self.qualified: Dict[int, Optional[str]] = {}
         self.instance_classes: Dict[int, Set[str]] = {}
         self.implementations: Dict[str, Tuple[_FunctionInfo, _Scope]] = {}  # set by summary()
-        self.returned_classes: Dict[str, Set[str]] = {}  # function qualname -> classes (memoised)
+        self.returned_classes: Dict[int, Set[str]] = {}  # by the id of a function's _FunctionInfo
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -906,9 +907,8 @@ class _Scanner:
             current = current.parent
         return None
 
-    # Names are resolved by following bindings (``x = y``, ``x = copy.copy(y)``),
-    # which may form cycles (``node = node.parent``). One query visits each
-    # (scope, name) once; only a query's own complete answer is memoised.
+    # Names are resolved by following bindings (``x = y``, ``x = copy.copy(y)``,
+    # ``x = factory()``), which may form cycles (``node = node.parent``): see _visit_once.
 
     def qualify(self, expr: ast.expr, scope: _Scope, visited: Optional[Set[int]] = None) -> Optional[str]:
         """The dotted name a ``Name``/``Attribute`` chain refers to: through
@@ -930,19 +930,12 @@ class _Scanner:
         bindings = self.lookup(name, scope)
         if bindings is None:
             return f"builtins.{name}" if name in _BUILTIN_NAMES else None
-        key = id(bindings)
-        if key in self.qualified:
-            return self.qualified[key]
-        top = visited is None
-        visited = set() if visited is None else visited
-        if key in visited:
-            return None  # a cycle names nothing
-        visited.add(key)
-        targets = {self.binding_target(binding, visited) for binding in bindings}
-        target = targets.pop() if len(targets) == 1 else None
-        if top:
-            self.qualified[key] = target
-        return target
+
+        def target(visited: Set[int]) -> Optional[str]:
+            targets = {self.binding_target(binding, visited) for binding in bindings}
+            return targets.pop() if len(targets) == 1 else None
+
+        return _visit_once(self.qualified, id(bindings), visited, None, target)  # a cycle names nothing
 
     def binding_target(self, binding: _Binding, visited: Set[int]) -> Optional[str]:
         kind, value = binding.kind, binding.value
@@ -962,20 +955,11 @@ class _Scanner:
         bindings = self.lookup(name, scope)
         if not bindings:
             return set()
-        key = id(bindings)
-        if key in self.instance_classes:
-            return self.instance_classes[key]
-        top = visited is None
-        visited = set() if visited is None else visited
-        if key in visited:
-            return set()  # reached again: the first visit collects its classes
-        visited.add(key)
-        found: Set[str] = set()
-        for binding in bindings:
-            found |= self.binding_classes(binding, visited)
-        if top:
-            self.instance_classes[key] = found
-        return found
+
+        def classes(visited: Set[int]) -> Set[str]:
+            return set().union(*(self.binding_classes(binding, visited) for binding in bindings))
+
+        return _visit_once(self.instance_classes, id(bindings), visited, set(), classes)
 
     def classes_of(self, expr: ast.expr, scope: _Scope, visited: Set[int]) -> Set[str]:
         """The classes an expression's value may be an instance of, as far as
@@ -1006,23 +990,16 @@ class _Scanner:
         """The classes a function of this module returns instances of: its
         return annotation, what its ``return`` statements return (``cls(...)``
         in a class method: its class)."""
-        if qualname in self.returned_classes:
-            return self.returned_classes[qualname]
         implementation = self.implementations.get(qualname)
         if implementation is None:
             return set()
         info, scope = implementation
-        top = visited is None
-        visited = set() if visited is None else visited
-        if id(info) in visited:
-            return set()
-        visited.add(id(info))
-        found = set() if info.annotation is None else self.annotation_classes(info.annotation, scope.parent or scope)
-        for value in info.returned:
-            found |= self.classes_of(value, scope, visited)
-        if top:
-            self.returned_classes[qualname] = found
-        return found
+
+        def classes(visited: Set[int]) -> Set[str]:
+            found = set() if info.annotation is None else self.annotation_classes(info.annotation, scope.parent or scope)
+            return found.union(*(self.classes_of(value, scope, visited) for value in info.returned))
+
+        return _visit_once(self.returned_classes, id(info), visited, set(), classes)
 
     def binding_classes(self, binding: _Binding, visited: Set[int]) -> Set[str]:
         if binding.kind == _VALUE:
@@ -1300,6 +1277,26 @@ _STANDARD_LIBRARY = _standard_library() | {"builtins"}
 
 def _in_standard_library(dotted: str) -> bool:
     return dotted.partition(".")[0] in _STANDARD_LIBRARY
+
+
+def _visit_once(memo: Dict[int, T], key: int, visited: Optional[Set[int]], again: T,
+                compute: Callable[[Set[int]], T]) -> T:
+    """One step of a query that follows bindings: ``compute(visited)``, or
+    ``again`` when this query has been here already (the first visit collects
+    what this one would), or an earlier query's answer. ``visited`` is None
+    for the query's first step; only that step's answer is complete (a later
+    step skips what earlier ones visit), so only it is memoised."""
+    if key in memo:
+        return memo[key]
+    first = visited is None
+    visited = set() if visited is None else visited
+    if key in visited:
+        return again
+    visited.add(key)
+    answer = compute(visited)
+    if first:
+        memo[key] = answer
+    return answer
 
 
 def _function_of(scope: _Scope) -> Optional[_FunctionInfo]:
