@@ -1813,14 +1813,20 @@ def index_key(data: bytes, name: ModuleName, fingerprint: str) -> str:
 
 def summarize_file(path: str, name: ModuleName, cache: Optional[Cache] = None,
                    cached_only: bool = False) -> Optional[ModuleSummary]:
-    """One file's summary, from the cache when it holds a valid one, else
-    computed and stored (a pure function of the file's bytes and name: safe
-    to run in a worker). With ``cached_only``, None instead of computing."""
+    """One file's summary (see :func:`cached_summarize`); safe to run in a worker."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return ModuleSummary.failed(name.name, name.is_package, f"cannot read: {exc.strerror or exc}")
+    return cached_summarize(data, name, cache, cached_only)
+
+
+def cached_summarize(data: bytes, name: ModuleName, cache: Optional[Cache] = None,
+                     cached_only: bool = False) -> Optional[ModuleSummary]:
+    """The summary of a file's bytes (a file already read, or stdin): from
+    the cache when it holds a valid one, else computed and stored. With
+    ``cached_only``, None instead of computing."""
     key = None if cache is None else index_key(data, name, cache.fingerprint)
     if cache is not None and key is not None:
         stored = ModuleSummary.from_json(load_entry(cache, INDEX_KIND, key))
