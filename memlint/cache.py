@@ -8,6 +8,7 @@ Layout::
       <memlint version>/
         rules-<fingerprint>.json        the rule catalog (see below)
         <settings hash>/<key[:2]>/<key> one file's diagnostics, JSON
+        index-<format>/<key[:2]>/<key>  one file's summary for the project index (memlint.index)
 
 The directory is memlint's alone. memlint creates it (complete with its
 marker, renamed into place, so no run ever sees it without one) or uses one
@@ -84,11 +85,14 @@ RULE_ATTRIBUTES = ("code", "name", "message", "options")
 # (files, directories) that a directory at that depth may hold. Pruning and
 # `memlint clean` touch nothing else.
 _TEMP = r"\.tmp-[a-z0-9_]{8}"  # tempfile.mkstemp(prefix=".tmp-")
+_KIND = re.compile(r"index-[0-9]+")  # entries of other kinds: the project index (memlint.index)
+_KEY = re.compile(r"[0-9a-f]{64}")
 _LAYOUT: Tuple[Tuple[Optional[Pattern[str]], Optional[Pattern[str]]], ...] = (
     (None, re.compile(r"[0-9][0-9A-Za-z.+_-]*")),  # the root: one directory per memlint version
-    (re.compile(rf"rules-[0-9a-f]{{20}}\.json|{_TEMP}"), re.compile(r"[0-9a-f]{20}")),  # catalogs; settings
+    # catalogs; settings directories and other kinds
+    (re.compile(rf"rules-[0-9a-f]{{20}}\.json|{_TEMP}"), re.compile(rf"[0-9a-f]{{20}}|{_KIND.pattern}")),
     (None, re.compile(r"[0-9a-f]{2}")),  # shards of the keys
-    (re.compile(rf"[0-9a-f]{{64}}|{_TEMP}"), None),  # entries
+    (re.compile(rf"{_KEY.pattern}|{_TEMP}"), None),  # entries
 )
 _ROOT_FILES = re.compile(rf"{re.escape(MARKER)}|\.gitignore|{re.escape(LAST_PRUNE)}|{_TEMP}")
 
@@ -580,3 +584,32 @@ def clean(directory: str) -> Optional[List[str]]:
         _unlink(os.path.join(directory, name))
     _rmdir(directory)
     return []
+
+
+# -- entries of other kinds (the project index: memlint.index) -------------------------------------
+
+
+def load_entry(cache: Cache, kind: str, key: str) -> Any:
+    """The JSON value stored as ``key`` of ``kind``, or None when there is none
+    or it is not JSON; the caller validates what it gets."""
+    data = cache._read(_kind_parts(kind, key))
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than memlint writes
+        return None
+
+
+def store_entry(cache: Cache, kind: str, key: str, value: Any) -> None:
+    """Store a JSON value as ``key`` of ``kind`` (atomically; never raises for I/O)."""
+    cache._write(_kind_parts(kind, key), json.dumps(value, separators=(",", ":")).encode())
+
+
+def _kind_parts(kind: str, key: str) -> Tuple[str, ...]:
+    """``<memlint version>/<kind>/<key[:2]>/<key>``: a kind is a directory beside
+    the settings directories, named as _LAYOUT allows (so pruned and cleaned
+    like them), and a key a sha256 hex digest."""
+    if not _KIND.fullmatch(kind) or not _KEY.fullmatch(key):
+        raise ValueError(f"not a cache entry name: {kind}/{key}")
+    return (__version__, kind, key[:2], key)
