@@ -21,9 +21,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from memlint import __version__
 from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
-from memlint.config import ConfigResolver, parse_version
+from memlint.config import ConfigResolver, parse_timeout, parse_version
 from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
+from memlint.limits import DEFAULT_FILE_TIMEOUT, default_memory_limit_mb
 from memlint.registry import Registry, RuleSource, get_registry
 from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
 
@@ -79,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cache-dir", help=f"result cache directory (default: ${CACHE_DIR_ENV} or {DEFAULT_CACHE_DIR})")
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     run.add_argument("--timings", action="store_true", help="time per phase and per rule, on stderr")
+    run.add_argument("--file-timeout", type=float, metavar="SECONDS",
+                     help=f"give up on a file after this long (default {DEFAULT_FILE_TIMEOUT:g}; 0: no limit)")
+    run.add_argument("--max-memory", type=int, metavar="MB",
+                     help="address space per worker process (default: a share of physical memory; 0: no limit)")
 
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code or name")
@@ -139,6 +144,7 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
         "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
         "enable_inference": args.enable_inference,
         "report_unknown": args.report_unknown,
+        "file_timeout": parse_timeout(args.file_timeout, "--file-timeout") if args.file_timeout is not None else None,
     }
 
 
@@ -149,7 +155,10 @@ def _check_command(args: argparse.Namespace) -> int:
     cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
     registry = _registry(cache)
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
-    mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
+    mode = Mode(
+        fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings,
+        supervised=not (args.file_timeout == 0 and args.max_memory == 0), max_memory=_max_memory(args),
+    )
     start = time.perf_counter()
     if stdin:
         if len(args.paths) > 1:
@@ -161,6 +170,15 @@ def _check_command(args: argparse.Namespace) -> int:
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _emit(reports, args, mode, registry)
+
+
+def _max_memory(args: argparse.Namespace) -> Optional[int]:
+    """MB per worker: ``--max-memory``, else a share of physical memory."""
+    if args.max_memory is None:
+        return default_memory_limit_mb(args.jobs)
+    if args.max_memory < 0:
+        raise UsageError("--max-memory must be a number of MB >= 0 (0: no limit)")
+    return args.max_memory or None
 
 
 def _registry(cache: Optional[Cache]) -> Registry:

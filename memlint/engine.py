@@ -20,6 +20,7 @@ import libcst as cst
 
 from memlint.analysis import WalkFact
 from memlint.context import Context
+from memlint.limits import file_out_of_memory
 from memlint.positions import positions_of
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
 from memlint.rule import Fix, Replace, Report, Rule
@@ -227,6 +228,8 @@ def lint_module(
             result.findings = _to_findings(module, text, filename, reports) if reports else []
     except RecursionError:
         result.errors.append(f"{filename}: too deeply nested to analyse")
+    except MemoryError:
+        result.errors.append(file_out_of_memory(filename))
     except Exception as exc:  # never let one file end the run
         result.errors.append(f"{filename}: internal error: {type(exc).__name__}: {exc}")
     return result
@@ -295,7 +298,10 @@ def _node_code(module: cst.Module, replace: Replace) -> str:
 def lint_text(
     text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
 ) -> LintResult:
-    module, error = parse(text, filename)
+    try:
+        module, error = parse(text, filename)
+    except MemoryError:  # libcst's parser; CPython's MemoryError is MEM001 (it also means "too deep")
+        return LintResult(errors=[file_out_of_memory(filename)])
     if module is None:
         return LintResult(findings=[Finding(error)] if _enabled(error, rule_classes) else [])  # type: ignore[arg-type]
     return lint_module(module, text, filename, settings, rule_classes)
