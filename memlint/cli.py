@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from memlint import __version__
 from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
 from memlint.config import ConfigResolver, parse_timeout, parse_version
-from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
+from memlint.diagnostics import Diagnostic, format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
 from memlint.limits import DEFAULT_FILE_TIMEOUT, default_memory_limit_mb
 from memlint.registry import Registry, RuleSource, get_registry
@@ -254,7 +254,7 @@ def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, regis
     return 1 if diagnostics and not args.exit_zero else 0
 
 
-def _summary(reports: List[FileReport], diagnostics: list, mode: Mode) -> None:
+def _summary(reports: List[FileReport], diagnostics: List[Diagnostic], mode: Mode) -> None:
     fixed = sum(r.fixed for r in reports)
     unsafe = sum(r.unsafe_fixable for r in reports)
     parts = []

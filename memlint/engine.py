@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from memlint.analysis import WalkFact
 from memlint.context import Context
@@ -274,7 +275,7 @@ def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Rep
     return findings
 
 
-def _fix_info(module: cst.Module, positions: Dict, fix: Optional[Fix]) -> Optional[FixInfo]:
+def _fix_info(module: cst.Module, positions: Dict[cst.CSTNode, CodeRange], fix: Optional[Fix]) -> Optional[FixInfo]:
     if fix is None:
         return None
     edits = []

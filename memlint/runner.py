@@ -15,13 +15,17 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 from memlint.cache import Cache
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
 from memlint.errors import UsageError
 from memlint.limits import file_out_of_memory
+
+if TYPE_CHECKING:  # not at run time: a fully cached run must not import libcst
+    from memlint.registry import Registry
+    from memlint.rule import Rule
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -126,10 +130,10 @@ def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> Fi
 
 # (id(settings), id(registry), per-file ignores) -> (settings, registry, rules):
 # the rule classes of a directory are selected once, not per file.
-_ENABLED: Dict[Tuple[int, int, Tuple[str, ...]], Tuple[Settings, object, list]] = {}
+_ENABLED: Dict[Tuple[int, int, Tuple[str, ...]], Tuple[Settings, Registry, List[Type[Rule]]]] = {}
 
 
-def _enabled_rules(settings: Settings, registry, path: str) -> list:
+def _enabled_rules(settings: Settings, registry: Registry, path: str) -> List[Type[Rule]]:
     key = (id(settings), id(registry), tuple(settings.ignores_for(path)))
     known = _ENABLED.get(key)
     if known is None or known[0] is not settings or known[1] is not registry:
@@ -143,7 +147,7 @@ def _unsafe(settings: Settings, mode: Mode) -> bool:
     return settings.unsafe_fixes if mode.unsafe_fixes is None else mode.unsafe_fixes
 
 
-def count_unsafe(diagnostics: Sequence[Diagnostic], settings: Settings, registry, unsafe: bool) -> int:
+def count_unsafe(diagnostics: Sequence[Diagnostic], settings: Settings, registry: Registry, unsafe: bool) -> int:
     """Findings that only ``--unsafe-fixes`` would fix (for the summary line)."""
     if unsafe:
         return 0
@@ -153,7 +157,7 @@ def count_unsafe(diagnostics: Sequence[Diagnostic], settings: Settings, registry
     )
 
 
-def has_applicable_fix(diagnostics: Sequence[Diagnostic], settings: Settings, registry, mode: Mode) -> bool:
+def has_applicable_fix(diagnostics: Sequence[Diagnostic], settings: Settings, registry: Registry, mode: Mode) -> bool:
     """Would ``--fix``/``--diff`` in this mode change the file these are the
     (cached) findings of? The same test as :func:`memlint.fixes.fix_allowed`,
     on plain diagnostics."""
@@ -243,7 +247,7 @@ def _write_atomic(path: str, data: bytes, report: FileReport) -> bool:
 
 def run_files(
     files: Sequence[str], resolver: ConfigResolver, mode: Mode, jobs: int,
-    cache: Optional[Cache] = None, registry=None,
+    cache: Optional[Cache] = None, registry: Optional[Registry] = None,
 ) -> List[FileReport]:
     """Answer what the cache can, lint the rest in-process (jobs=1) or in a
     process pool; reports come back sorted by path whatever the scheduling.
@@ -259,7 +263,9 @@ def run_files(
     work: List[Tuple[str, Settings]] = []
     for path in files:
         settings = resolver.for_path(path)
-        cached = _from_cache(path, settings, mode, cache, registry) if _cacheable(cache, settings) else None
+        cached = None
+        if cache is not None and registry is not None and _cacheable(cache, settings):
+            cached = _from_cache(path, settings, mode, cache, registry)
         if cached is not None:
             reports.append(cached)
         else:
@@ -276,7 +282,7 @@ def _cacheable(cache: Optional[Cache], settings: Settings) -> bool:
     return cache is not None and not settings.enable_inference
 
 
-def _from_cache(path: str, settings: Settings, mode: Mode, cache: Cache, registry) -> Optional[FileReport]:
+def _from_cache(path: str, settings: Settings, mode: Mode, cache: Cache, registry: Registry) -> Optional[FileReport]:
     """The report of a file from its cache entry, if there is one and it is
     the whole answer (in fix mode: nothing to fix)."""
     try:
@@ -317,11 +323,14 @@ def _test_fault(path: str) -> None:
 
 
 def _load_engine() -> None:
-    """A new worker imports libcst and the rules before it takes a file, so
-    the import does not count against the first file's time budget."""
+    """A new worker imports the rules and libcst's native parser before it
+    takes a file: the imports do not count against the first file's time
+    budget, and a memory limit too low for them fails here, once."""
+    from memlint import engine, fixes  # noqa: F401
     from memlint.registry import get_registry
 
     get_registry()
+    engine.parse("pass\n", "<start>")
 
 
 def _timed(run: Callable[[], FileReport], mode: Mode) -> FileReport:
