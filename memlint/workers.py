@@ -14,6 +14,7 @@ the pool waits for it forever, and a task cannot be timed out.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -35,6 +36,13 @@ Result = TypeVar("Result")
 # How often an idle worker checks that its parent is still alive: a parent
 # killed with SIGKILL cannot stop its workers, so they stop themselves.
 _PARENT_CHECK_SECONDS = 1.0
+# A worker holds one large, long-lived syntax tree at a time. With CPython's
+# default thresholds (700, 10, 10) full collections traverse it over and over,
+# and a file's cost grows faster than its size (1.8x too slow at 19,000
+# lines); collecting the oldest generation 100 times less often keeps it
+# linear, and makes a run over the standard library ~15% faster for ~15%
+# more peak memory.
+WORKER_GC_THRESHOLDS = (700, 10, 1000)
 # What Rust's allocator (libcst's parser) prints before it aborts.
 _NATIVE_OUT_OF_MEMORY = b"memory allocation of "
 # How long a worker told to stop may take before it is killed.
@@ -266,6 +274,7 @@ def _serve(
     # Ctrl-C goes to the whole process group: the parent alone handles it
     # (and kills the workers), so workers print no tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
     if stderr_fd is not None:
         os.dup2(stderr_fd, 2)
     parent = os.getppid()
