@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Set, Type
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Type, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from memlint.engine import Finding, LintResult, lint_text
+from memlint.nodes import children
 from memlint.rule import Applicability, EnsureImport, Fix, Rule
 
 MAX_ROUNDS = 10
@@ -50,9 +51,9 @@ def drop_overlapping(module: cst.Module, fixes: Sequence[Fix]) -> List[Fix]:
     return [fixes[i] for i in kept]
 
 
-def _nesting_conflicts(module: cst.Module, owner: Dict[cst.CSTNode, int]) -> Set[tuple]:
+def _nesting_conflicts(module: cst.Module, owner: Dict[cst.CSTNode, int]) -> Set[Tuple[int, int]]:
     """Pairs of fix indexes where one's edited node is inside the other's."""
-    conflicts: Set[tuple] = set()
+    conflicts: Set[Tuple[int, int]] = set()
     open_owners: List[int] = []
 
     class Walker(cst.CSTVisitor):
@@ -73,17 +74,20 @@ def _nesting_conflicts(module: cst.Module, owner: Dict[cst.CSTNode, int]) -> Set
     return conflicts
 
 
+Replacement = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
+
+
 class _Applier(cst.CSTTransformer):
-    def __init__(self, replacements: Dict[cst.CSTNode, object]) -> None:
+    def __init__(self, replacements: Dict[cst.CSTNode, Replacement]) -> None:
         super().__init__()
         self.replacements = replacements
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Replacement:  # type: ignore[override]
         return self.replacements.get(original_node, updated_node)
 
 
 def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
-    replacements = {r.old: r.new for fix in fixes for r in fix.replacements}
+    replacements = _in_local_indentation(module, {r.old: r.new for fix in fixes for r in fix.replacements})
     new_module = module.visit(_Applier(replacements)) if replacements else module
     imports = [e for fix in fixes for e in fix.edits if isinstance(e, EnsureImport)]
     if imports:
@@ -92,6 +96,52 @@ def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
             AddImportsVisitor.add_needed_import(context, item.module, item.obj)
         new_module = AddImportsVisitor(context).transform_module(new_module)
     return new_module
+
+
+def _in_local_indentation(module: cst.Module, replacements: Dict[cst.CSTNode, Replacement]) -> Dict[cst.CSTNode, Replacement]:
+    """A block a fix creates (``IndentedBlock(indent=None)``) would take the
+    module's default indentation: libcst takes it from the file's first block,
+    so it may be a tab among spaces, or begin with a form feed, which CPython
+    does not count (``with`` inside a function indented by spaces, its body by
+    a form feed and a tab, does not compile). It takes the indentation of the
+    block around the replaced node instead; blocks that were in the file keep
+    theirs."""
+    wanted = {id(old) for old in replacements}
+    local: Dict[int, str] = {}
+    original: Set[int] = set()
+    stack: List[Tuple[cst.CSTNode, str]] = [(module, module.default_indent)]
+    while stack:
+        node, indent = stack.pop()
+        original.add(id(node))
+        if id(node) in wanted:
+            local[id(node)] = indent.replace("\f", "") or "    "
+        if isinstance(node, cst.IndentedBlock):
+            indent = module.default_indent if node.indent is None else node.indent
+        stack.extend((child, indent) for child in children(node))
+    return {old: _with_indent(new, local[id(old)], original) for old, new in replacements.items()}
+
+
+def _with_indent(new: Replacement, indent: str, original: Set[int]) -> Replacement:
+    if isinstance(new, cst.RemovalSentinel):
+        return new
+    if isinstance(new, cst.FlattenSentinel):
+        return cst.FlattenSentinel([_with_indent(node, indent, original) for node in new.nodes])  # type: ignore[misc]
+    return new.visit(_NewBlocksIndented(indent, original))
+
+
+class _NewBlocksIndented(cst.CSTTransformer):
+    def __init__(self, indent: str, original: Set[int]) -> None:
+        super().__init__()
+        self.indent = indent
+        self.original = original
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.original  # a subtree from the file is left as it is
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        if id(original_node) in self.original or updated_node.indent is not None:
+            return updated_node
+        return updated_node.with_changes(indent=self.indent)
 
 
 def parses(text: str) -> bool:
