@@ -224,7 +224,7 @@ def lint_module(
     file; any other failure is reported as an error for this file alone."""
     result = LintResult(module=module)
     try:
-        with _recursion_limit(RECURSION_LIMIT):
+        with recursion_limit(RECURSION_LIMIT):
             reports, result.errors = run_rules(module, text, filename, settings, rule_classes)
             result.findings = _to_findings(module, text, filename, reports) if reports else []
     except RecursionError:
@@ -237,7 +237,7 @@ def lint_module(
 
 
 @contextmanager
-def _recursion_limit(limit: int) -> Iterator[None]:
+def recursion_limit(limit: int) -> Iterator[None]:
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, limit))
     try:

@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from memlint.engine import Finding, LintResult, lint_text
+from memlint.engine import RECURSION_LIMIT, Finding, LintResult, lint_text, recursion_limit
 from memlint.nodes import children
 from memlint.rule import Applicability, EnsureImport, Fix, Rule
 
@@ -42,35 +42,35 @@ def drop_overlapping(module: cst.Module, fixes: Sequence[Fix]) -> List[Fix]:
         for replace in fix.replacements:
             owner.setdefault(replace.old, index)
     conflicts = _nesting_conflicts(module, owner)
-    kept: List[int] = []
+    kept: Dict[int, None] = {}  # in order
     for index, fix in enumerate(fixes):
         same_node = any(owner.get(r.old) != index for r in fix.replacements)
-        if same_node or any((index, other) in conflicts for other in kept):
+        if same_node or any(other in kept for other in conflicts.get(index, ())):
             continue
-        kept.append(index)
+        kept[index] = None
     return [fixes[i] for i in kept]
 
 
-def _nesting_conflicts(module: cst.Module, owner: Dict[cst.CSTNode, int]) -> Set[Tuple[int, int]]:
-    """Pairs of fix indexes where one's edited node is inside the other's."""
-    conflicts: Set[Tuple[int, int]] = set()
+def _nesting_conflicts(module: cst.Module, owner: Dict[cst.CSTNode, int]) -> Dict[int, Set[int]]:
+    """Fix index -> the fixes whose edited nodes are inside its own, or contain them.
+    An iterative walk: a long ``elif`` chain nests deeper than Python's stack."""
+    conflicts: Dict[int, Set[int]] = {}
     open_owners: List[int] = []
-
-    class Walker(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            index = owner.get(node)
-            if index is not None:
-                for outer in open_owners:
-                    if outer != index:
-                        conflicts.update({(outer, index), (index, outer)})
-                open_owners.append(index)
-            return True
-
-        def on_leave(self, original_node: cst.CSTNode) -> None:
-            if original_node in owner:
-                open_owners.pop()
-
-    module.visit(Walker())
+    stack: List[Tuple[cst.CSTNode, bool]] = [(module, False)]
+    while stack:
+        node, leaving = stack.pop()
+        index = owner.get(node)
+        if leaving:
+            open_owners.pop()
+            continue
+        if index is not None:
+            for outer in open_owners:
+                if outer != index:
+                    conflicts.setdefault(outer, set()).add(index)
+                    conflicts.setdefault(index, set()).add(outer)
+            open_owners.append(index)
+            stack.append((node, True))
+        stack.extend((child, False) for child in node.children)
     return conflicts
 
 
@@ -162,30 +162,44 @@ def fix_text(
     allowed: Callable[[Finding], bool],
 ) -> FixOutcome:
     """Fix until nothing is left to fix (at most MAX_ROUNDS rounds)."""
-    outcome = FixOutcome(text)
-    result = lint_text(text, filename, settings, rule_classes)
+    outcome = FixOutcome(text, result=lint_text(text, filename, settings, rule_classes))
+    try:
+        # libcst's transformers and code generation recurse once per nesting level.
+        with recursion_limit(RECURSION_LIMIT):
+            _fix_rounds(outcome, filename, settings, rule_classes, allowed)
+    except RecursionError:
+        outcome.warnings.append(f"{filename}: too deeply nested to apply the remaining fixes")
+    return outcome
+
+
+def _fix_rounds(
+    outcome: FixOutcome,
+    filename: str,
+    settings: object,
+    rule_classes: Sequence[Type[Rule]],
+    allowed: Callable[[Finding], bool],
+) -> None:
+    """Apply rounds of fixes to ``outcome``; its text and result always agree."""
     for _ in range(MAX_ROUNDS):
+        result = outcome.result
         fixes = select_fixes(result.findings, allowed)
         if not fixes or result.module is None:
-            break
+            return
         kept = drop_overlapping(result.module, fixes)
         new_text = apply_fixes(result.module, kept).code
         if new_text == outcome.text:
-            break
+            return
         if not parses(new_text):
             codes = sorted({f.diagnostic.code for f in result.findings if f.fix in kept})
             outcome.warnings.append(
                 f"{filename}: fixes for {', '.join(codes)} produced code that does not parse; "
                 "they were not applied (please report this)"
             )
-            break
-        outcome.text, outcome.fixed = new_text, outcome.fixed + len(kept)
-        result = lint_text(new_text, filename, settings, rule_classes)
-    else:
-        if select_fixes(result.findings, allowed):
-            outcome.warnings.append(f"{filename}: fixes failed to converge after {MAX_ROUNDS} rounds")
-    outcome.result = result
-    return outcome
+            return
+        new_result = lint_text(new_text, filename, settings, rule_classes)
+        outcome.text, outcome.fixed, outcome.result = new_text, outcome.fixed + len(kept), new_result
+    if select_fixes(outcome.result.findings, allowed):
+        outcome.warnings.append(f"{filename}: fixes failed to converge after {MAX_ROUNDS} rounds")
 
 
 def fix_allowed(settings: object, registry: object, unsafe: bool, display: bool = False) -> Callable[[Finding], bool]:

@@ -162,7 +162,7 @@ class _ScopeCollector:
         """Bind every name of ``target``; the value belongs to a lone name only."""
         for name in target_names(target):
             extra = kw if name is target else {"unpacked": True}
-            self.info._add(Binding(name.value, kind, name, statement, **extra))  # type: ignore[arg-type]
+            self.info._add(Binding(name.value, kind, name, statement, **extra))
 
     def _record_binding(self, node: cst.CSTNode) -> None:
         if node is self.root:

@@ -22,7 +22,7 @@ Use :func:`type_inference` to get the per-file instance.
 from __future__ import annotations
 
 import builtins
-from typing import Dict, FrozenSet, List, Optional, Set
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
@@ -77,7 +77,7 @@ class TypeInference:
         self.context = context
         self._module_info = context.scope_info(context.module)
         self._active: Set[int] = set()  # ids of expressions being inferred (cycle guard)
-        self._attribute_types: Dict[tuple, Optional[str]] = {}
+        self._attribute_types: Dict[Tuple[str, str], Optional[str]] = {}
 
     # -- public -----------------------------------------------------------------
 
@@ -133,10 +133,8 @@ class TypeInference:
 
     def scope_of(self, node: cst.CSTNode) -> ScopeNode:
         """The innermost function, lambda, class or module containing ``node``."""
-        for ancestor in self._module_info.ancestors(node):
-            if isinstance(ancestor, SCOPE_TYPES):
-                return ancestor  # type: ignore[return-value]
-        return self.context.module
+        scope = self._module_info.nearest(node, SCOPE_TYPES)
+        return self.context.module if scope is None else scope  # type: ignore[return-value]
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The parent of any node of the module."""
@@ -152,7 +150,7 @@ class TypeInference:
 
     def _scope_chain(self, scope: ScopeNode) -> List[ScopeNode]:
         chain: List[ScopeNode] = [scope]
-        chain += [a for a in self._module_info.ancestors(scope) if isinstance(a, SCOPE_TYPES)]  # type: ignore[misc]
+        chain += self._module_info.ancestors_of_type(scope, SCOPE_TYPES)  # type: ignore[arg-type]
         if chain[-1] is not self.context.module:
             chain.append(self.context.module)
         return chain
@@ -345,15 +343,17 @@ def _class_statements(cls: cst.ClassDef) -> List[cst.BaseSmallStatement]:
     ]
 
 
-def _self_attribute_stores(function: cst.FunctionDef, self_name: str, member: str) -> List[cst.CSTNode]:
+def _self_attribute_stores(
+    function: cst.FunctionDef, self_name: str, member: str
+) -> List[Union[cst.Assign, cst.AnnAssign]]:
     """``self.member = ...`` / ``self.member: T = ...`` statements in a method."""
     target = m.Attribute(value=m.Name(self_name), attr=m.Name(member))
-    found: List[cst.CSTNode] = []
+    found: List[Union[cst.Assign, cst.AnnAssign]] = []
     for node in m.findall(function, m.Assign() | m.AnnAssign()):
         if isinstance(node, cst.Assign):
             if len(node.targets) == 1 and m.matches(node.targets[0].target, target):
                 found.append(node)
-        elif node.value is not None and m.matches(node.target, target):
+        elif isinstance(node, cst.AnnAssign) and node.value is not None and m.matches(node.target, target):
             found.append(node)
     return found
 

@@ -1,6 +1,7 @@
 """Crash isolation and budgets: a worker that dies, a file that runs too long
 or needs too much memory costs that file, never the run."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -220,3 +221,32 @@ def test_a_killed_parent_leaves_no_worker_behind(tmp_path):
         else:
             os.killpg(run.pid, signal.SIGKILL)
             pytest.fail("workers outlived their parent")
+
+
+BUDGET_LINE = re.compile(
+    r"memlint: error: (?P<file>[\w.]+): (ran out of memory \(the memory limit is 2000 MB per worker process, "
+    r"--max-memory\)|took longer than 60 s \(the file timeout, --file-timeout\); skipped)$"
+)
+
+
+@pytest.mark.slow
+def test_stalling_inputs_end_within_their_budget(tmp_path, run_memlint):
+    """A 10 MB one-line list literal (libcst's parser needs ~450x its size), a
+    16 KB nest of lambdas and a 5,000-method class: each ends with findings or
+    one error line naming the file and the limit; the other files are reported."""
+    write_tree(tmp_path, "a.py")
+    (tmp_path / "big_literal.py").write_text(big_literal(10_000))
+    (tmp_path / "lambdas.py").write_text("f = " + "lambda: " * 2048 + "1\n")
+    methods = "".join(f"    def m{i}(self):\n        return [x for x in list(range({i}))]\n" for i in range(5000))
+    (tmp_path / "methods.py").write_text("class Big:\n" + methods)
+    result = run_memlint("-j2", "--no-cache", "--max-memory", "2000", "--file-timeout", "60",
+                         "a.py", "big_literal.py", "lambdas.py", "methods.py", cwd=tmp_path)
+    errors = result.stderr.decode().splitlines()[:-1]  # the last line is the summary
+    budgets = [BUDGET_LINE.match(line) for line in errors]
+    assert all(budgets), errors  # no crash, no other error
+    over_budget = {match["file"] for match in budgets}
+    out = result.stdout.decode().splitlines()
+    assert "big_literal.py" in over_budget and result.returncode == 2
+    assert [line for line in out if line.startswith("a.py:")] == findings("a.py")
+    assert not [line for line in out if line.startswith("lambdas.py:")]  # the nest holds no finding
+    assert len([line for line in out if line.startswith("methods.py:")]) == 5000 or "methods.py" in over_budget

@@ -98,3 +98,19 @@ def test_cost_grows_linearly_with_file_size(shape):
     (small, found), (_, found_4x), (large, found_16x) = results
     assert found_4x > found and found_16x - found == 5 * (found_4x - found)  # findings per item: the rules ran
     assert large / small <= 20, [seconds for seconds, _ in results]
+
+
+def test_fixes_apply_in_an_elif_chain_deeper_than_the_python_stack():
+    """libcst's transformer and code generation recurse once per nesting level."""
+    from memlint.runner import Mode, process_source
+
+    arms = 400
+    source = elif_chain(arms)
+    report = process_source(source.encode(), "chain.py", Settings(), Mode(fix=True, unsafe_fixes=True))
+    assert report.warnings == [] and report.errors == []
+    assert report.fixed == arms + 1  # each arm's list(range(...)), the loop's, and buf becomes a bytearray
+    expected = (
+        source.replace("in list(range(", "in range(").replace("))]", ")]").replace("(3)):", "(3):")
+        .replace("buf = b''", "buf = bytearray()").replace("return out, buf", "return out, bytes(buf)")
+    )
+    assert report.output.decode() == expected
