@@ -14,8 +14,9 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set,
 import libcst as cst
 
 from memlint.analysis import Collector, Fact, WalkFact
-from memlint.imports import dotted_name, import_bindings
-from memlint.scope import SCOPE_TYPES, ScopeInfo, ScopeNode, target_names
+from memlint.analysis.imports import import_bindings
+from memlint.analysis.names import callee, dotted_name, target_names
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, ScopeNode
 from memlint.nodes import children
 
 N = TypeVar("N", bound=cst.CSTNode)
@@ -26,15 +27,14 @@ _LOOP_TYPES = (cst.For, cst.While)
 _COMPREHENSION_TYPES = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _FUNCTION_TYPES = (cst.FunctionDef, cst.Lambda)
 _TEST_DIRS = frozenset({"test", "tests", "testing"})
-_TRY_TYPES = (cst.Try, cst.TryStar)
-# The ancestors every path question is about. The context keeps their
+# The ancestors the path questions below are about. The context keeps their
 # positions on the path, so that a question costs the number of these around
 # the node, not the depth of the path: an ``elif`` chain or a long ``a + b +
 # ...`` nests as deep as it is long, and asking about the whole path at every
 # node of it would be quadratic. Exact types: libcst never subclasses them,
 # and a set lookup is much cheaper than isinstance on libcst's ABCs.
 _NESTED_SCOPE_TYPES = frozenset((cst.FunctionDef, cst.Lambda, cst.ClassDef))
-_MARKED_TYPES = frozenset((*SCOPE_TYPES, *_LOOP_TYPES, *_COMPREHENSION_TYPES, cst.CompFor, *_TRY_TYPES))
+_MARKED_TYPES = frozenset((*SCOPE_TYPES, *_LOOP_TYPES, *_COMPREHENSION_TYPES, cst.CompFor))
 
 
 class ModuleSymbols:
@@ -204,6 +204,15 @@ class Context:
         owner = scopes[function + 1]
         return (owner, scopes[function]) if isinstance(owner, cst.ClassDef) else None  # type: ignore[return-value]
 
+    def scope_around(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The innermost def, lambda, class or module around ``node``, an
+        ancestor of the node being visited (None for the module itself)."""
+        index = next(i for i in range(len(self.ancestors) - 1, -1, -1) if self.ancestors[i] is node)
+        for mark in reversed(self._marks):
+            if mark < index and isinstance(self.ancestors[mark], SCOPE_TYPES):
+                return self.ancestors[mark]
+        return None
+
     def enclosing_loop(self) -> Optional[cst.CSTNode]:
         """The loop that repeats the current node, within the current scope: a
         ``for``/``while`` body, or the parts of a comprehension evaluated per
@@ -219,17 +228,6 @@ class Context:
                 outermost = not isinstance(path[index - 1], cst.CompFor)
                 if child is not ancestor.iter or not outermost:
                     return ancestor
-            if isinstance(ancestor, SCOPE_TYPES):
-                return None
-        return None
-
-    def enclosing_finally(self) -> Optional[cst.Try]:
-        """The ``try`` whose ``finally`` block contains the current node."""
-        path = self.ancestors
-        for index in self._marked_ancestors():
-            ancestor, child = path[index], path[index + 1]
-            if isinstance(ancestor, _TRY_TYPES) and child is ancestor.finalbody:
-                return ancestor  # type: ignore[return-value]
             if isinstance(ancestor, SCOPE_TYPES):
                 return None
         return None
@@ -281,7 +279,7 @@ class Context:
         """The qualified name a Name/Attribute chain refers to, through the
         module's imports: ``ft.lru_cache`` -> ``functools.lru_cache``; a Call
         resolves its function. None when unknown or locally defined."""
-        dotted = dotted_name(_callee(node))
+        dotted = dotted_name(callee(node))
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
@@ -305,7 +303,7 @@ class Context:
         resolution (which computes scope information). Resolution replaces only
         the head of ``a.b.c``: with an attribute, the last part is kept; a bare
         name is an import or a builtin."""
-        dotted = dotted_name(_callee(node))
+        dotted = dotted_name(callee(node))
         if dotted is None:
             return False
         head, _, rest = dotted.partition(".")
@@ -318,17 +316,6 @@ class Context:
             or symbols.imports.get(head) in qualified_names
             or f"builtins.{head}" in qualified_names
         )
-
-
-def _callee(node: cst.CSTNode) -> cst.CSTNode:
-    """The name part of a call or decorator: ``f`` of ``f()``, ``@f`` and ``@f()``."""
-    if isinstance(node, cst.Call):
-        node = node.func
-    if isinstance(node, cst.Decorator):
-        node = node.decorator
-        if isinstance(node, cst.Call):
-            node = node.func
-    return node
 
 
 def _imported_only(info: ScopeInfo, name: str) -> Optional[str]:

@@ -17,7 +17,7 @@ import libcst as cst
 
 from memlint.analysis import Fact
 from memlint.context import Context
-from memlint.scope import Binding, ScopeInfo, ScopeNode
+from memlint.analysis.scopes import Binding, ScopeInfo, ScopeNode
 
 _BINARY_OPENERS = ("builtins.open", "io.open")
 _BINARY_BY_DEFAULT = ("gzip.open", "bz2.open", "lzma.open")
@@ -80,7 +80,7 @@ def _bytes_bindings(context: Context, info: ScopeInfo, name: str) -> Optional[Li
 
 def is_bytes_literal(node: Optional[cst.BaseExpression]) -> bool:
     if isinstance(node, cst.ConcatenatedString):
-        return is_bytes_literal(node.left)  # type: ignore[arg-type]
+        return is_bytes_literal(node.left)
     return isinstance(node, cst.SimpleString) and "b" in node.prefix.lower()
 
 

@@ -17,7 +17,7 @@ import libcst.matchers as m
 
 from memlint.analysis import Fact
 from memlint.context import Context
-from memlint.imports import dotted_name
+from memlint.analysis.names import dotted_name
 from memlint.nodes import children
 
 WEAK_REFERENCES = frozenset({"weakref.ref", "weakref.proxy", "weakref.WeakMethod", "_weakref.ref", "_weakref.proxy"})

@@ -5,9 +5,9 @@ import libcst as cst
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._slots import (
-    NAMEDTUPLE_FACTORIES, SLOTTED, base_layout, class_facts, decorator_kind, insert_statement, module_facts,
-    weakly_referenced,
+    NAMEDTUPLE_FACTORIES, SLOTTED, base_layout, class_facts, decorator_kind, module_facts, weakly_referenced,
 )
+from memlint.edits import insert_statement
 
 BUILTINS = frozenset({"builtins.str", "builtins.bytes", "builtins.int", "builtins.tuple"})
 

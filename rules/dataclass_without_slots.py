@@ -5,9 +5,10 @@ import libcst as cst
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._slots import (
-    SLOTTED, ClassFacts, add_keyword, base_layout, class_facts, decorator_kind, instance_attributes, keyword,
-    module_facts, weakly_referenced,
+    SLOTTED, ClassFacts, base_layout, class_facts, decorator_kind, instance_attributes, keyword, module_facts,
+    weakly_referenced,
 )
+from memlint.edits import add_keyword
 
 
 class DataclassWithoutSlots(Rule):

@@ -3,14 +3,14 @@ from typing import List, Optional
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.imports import dotted_name
+from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._slots import (
     SERVICE_SUFFIXES, SLOTTED, SPECIAL_BASES, UNKNOWN, ClassFacts, Layout, base_layout, class_facts,
-    decorator_kind, insert_statement, instance_attributes, mangle, module_facts, string_tuple,
-    weakly_referenced,
+    decorator_kind, instance_attributes, mangle, module_facts, string_tuple, weakly_referenced,
 )
+from memlint.edits import insert_statement
 
 
 # Descriptors and callable objects: a handful per program, not records.

@@ -4,7 +4,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
-from memlint.scope import ScopeInfo
+from memlint.analysis.scopes import ScopeInfo
 
 from ._classfacts import ClassFacts, class_facts, self_attribute, self_name
 

@@ -4,7 +4,9 @@ import libcst as cst
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
-from ._slots import SLOTTED, Slots, append_item, base_layout, class_facts, module_facts
+from memlint.edits import append_item
+
+from ._slots import SLOTTED, Slots, base_layout, class_facts, module_facts
 
 
 class SlotsWithoutWeakref(Rule):

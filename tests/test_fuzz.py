@@ -1,7 +1,7 @@
 """Property tests on generated programs (hypothesmith): the engine never lets
 an exception escape, a fix always gives code that compiles, and fixing the
 fixed code changes nothing. The default run tries a few examples of each
-(derandomized: the same ones every run); ``-m slow`` tries many, at random."""
+(derandomized: the same ones every run); ``-m soak`` tries many, at random."""
 import warnings
 
 import hypothesmith
@@ -20,7 +20,7 @@ BUDGETS = [
     pytest.param(settings(max_examples=8, deadline=None, database=None, derandomize=True,
                           suppress_health_check=_UNHEALTHY), id="quick"),
     pytest.param(settings(max_examples=400, deadline=None, database=None, suppress_health_check=_UNHEALTHY),
-                 id="long", marks=pytest.mark.slow),
+                 id="long", marks=[pytest.mark.slow, pytest.mark.soak]),
 ]
 PROGRAMS = {
     "from_grammar": hypothesmith.from_grammar(),

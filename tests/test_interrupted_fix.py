@@ -66,6 +66,7 @@ def trees(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("signal_name, seed", TRIALS)
 def test_a_killed_fix_leaves_each_file_original_or_fully_fixed(tmp_path, trees, signal_name, seed):
     original, fixed, duration = trees

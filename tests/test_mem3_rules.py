@@ -3,7 +3,7 @@ import textwrap
 
 import pytest
 
-import memlint.facts
+import memlint.analysis.flow
 from memlint.config import Settings
 from memlint.engine import lint_bytes
 from memlint.registry import get_registry
@@ -35,13 +35,13 @@ def test_self_registration_in_a_module_list_is_both_growth_and_a_lifetime_leak()
 
 def test_module_facts_are_computed_once_per_file(monkeypatch):
     calls = []
-    original = memlint.facts.ModuleFacts.__init__
+    original = memlint.analysis.flow.ModuleFacts.__init__
 
     def counting(self, context):
         calls.append(context.filename)
         original(self, context)
 
-    monkeypatch.setattr(memlint.facts.ModuleFacts, "__init__", counting)
+    monkeypatch.setattr(memlint.analysis.flow.ModuleFacts, "__init__", counting)
     lint_all("_all = []\nclass C:\n    def __init__(self):\n        _all.append(self)\n")
     assert calls == ["example.py"]
 

@@ -1,4 +1,4 @@
-"""memlint.typeinfer: what a name or expression holds, without a type checker."""
+"""memlint.analysis.types: what a name or expression holds, without a type checker."""
 import textwrap
 
 import libcst as cst
@@ -7,7 +7,7 @@ import pytest
 
 from memlint.config import Settings
 from memlint.context import Context
-from memlint.typeinfer import type_inference
+from memlint.analysis.types import type_inference
 
 PRELUDE = textwrap.dedent(
     """

@@ -47,6 +47,7 @@ def digests(files):
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_the_standard_library_lints_and_fixes_cleanly(tmp_path):
     files = stdlib_copy(tmp_path / "stdlib")
     compiled = [path for path in files if compiles(path)]

@@ -29,8 +29,10 @@ import libcst.matchers as m
 
 from memlint.analysis import Fact
 from memlint.context import Context
-from memlint.imports import dotted_name
-from memlint.scope import SCOPE_TYPES, Binding, ScopeInfo, ScopeNode
+from memlint.analysis.blocks import class_statements
+from memlint.analysis.functions import function_site
+from memlint.analysis.names import dotted_name
+from memlint.analysis.scopes import SCOPE_TYPES, Binding, ScopeInfo, ScopeNode
 
 LOCAL = "<module>."  # prefix of names defined by the linted module itself
 
@@ -296,16 +298,15 @@ class TypeInference:
     def _instance_attribute_type(self, cls: cst.ClassDef, member: str) -> Optional[str]:
         """A class-level annotation ``member: T``, else the one type every
         ``self.member = value`` in the class's methods agrees on."""
-        for statement in _class_statements(cls):
+        for statement in class_statements(cls):
             if isinstance(statement, cst.AnnAssign) and dotted_name(statement.target) == member:
                 return self.annotation_type(statement.annotation.annotation, cls)
         types = set()
         for function in (s for s in cls.body.body if isinstance(s, cst.FunctionDef)):
             info = self.context.scope_info(function)
-            params = list(function.params.posonly_params) + list(function.params.params)
-            if not params:
+            self_name = function_site(self.context, function, cls).instance_parameter
+            if self_name is None:
                 continue
-            self_name = params[0].name.value
             for node in _self_attribute_stores(function, self_name, member):
                 if isinstance(node, cst.AnnAssign):
                     types.add(self.annotation_type(node.annotation.annotation, function))
@@ -334,18 +335,7 @@ def _method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
     return None
 
 
-def _class_statements(cls: cst.ClassDef) -> List[cst.BaseSmallStatement]:
-    return [
-        small
-        for statement in cls.body.body
-        if isinstance(statement, cst.SimpleStatementLine)
-        for small in statement.body
-    ]
-
-
-def _self_attribute_stores(
-    function: cst.FunctionDef, self_name: str, member: str
-) -> List[Union[cst.Assign, cst.AnnAssign]]:
+def _self_attribute_stores(function: cst.FunctionDef, self_name: str, member: str) -> List[Union[cst.Assign, cst.AnnAssign]]:
     """``self.member = ...`` / ``self.member: T = ...`` statements in a method."""
     target = m.Attribute(value=m.Name(self_name), attr=m.Name(member))
     found: List[Union[cst.Assign, cst.AnnAssign]] = []

@@ -5,15 +5,7 @@ from typing import List, Optional, Tuple, Union
 
 import libcst as cst
 
-
-def dotted_name(node: cst.CSTNode) -> Optional[str]:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted_name(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-    return None
+from memlint.analysis.names import dotted_name
 
 
 def import_bindings(node: Union[cst.Import, cst.ImportFrom]) -> List[Tuple[str, str, cst.ImportAlias]]:

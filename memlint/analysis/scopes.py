@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
+from memlint.analysis.functions import all_params
+from memlint.analysis.names import target_names
 from memlint.nodes import children
 
 ScopeNode = Union[cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef]
@@ -118,7 +120,7 @@ class _ScopeCollector:
     def collect(self) -> None:
         root = self.root
         if isinstance(root, (cst.FunctionDef, cst.Lambda)):
-            for param in _all_params(root.params):
+            for param in all_params(root.params):
                 self._bind(param.name, "param", param, value=param.default,
                            annotation=param.annotation.annotation if param.annotation else None)
         self._walk(root, own_scope=True)
@@ -205,30 +207,10 @@ class _ScopeCollector:
             self._bind(target, "del", statement)
 
     def _bind_import(self, node: Union[cst.Import, cst.ImportFrom]) -> None:
-        from memlint.imports import import_bindings
+        from memlint.analysis.imports import import_bindings
 
         for local, qualified, alias in import_bindings(node):
             self.info._add(Binding(local, "import", alias, node, qualified_name=qualified))
-
-
-def _all_params(params: cst.Parameters) -> List[cst.Param]:
-    result = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-    if isinstance(params.star_arg, cst.Param):
-        result.append(params.star_arg)
-    if params.star_kwarg is not None:
-        result.append(params.star_kwarg)
-    return result
-
-
-def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
-    """Names bound by an assignment target (through tuples, lists and stars)."""
-    if isinstance(target, cst.Name):
-        yield target
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from target_names(target.value)
 
 
 def _is_load(name: cst.Name, parent: Optional[cst.CSTNode]) -> bool:
@@ -248,3 +230,22 @@ _NON_VARIABLE_PARENTS = (
     cst.NameItem, cst.ExceptHandler, cst.MatchAs, cst.MatchStar, cst.MatchKeywordElement,
     cst.MatchMapping,
 )
+
+
+def path_in_scope(info: ScopeInfo, node: cst.CSTNode) -> List[cst.CSTNode]:
+    """The nodes from the scope node down to ``node`` (a node of its subtree),
+    the shape of ``Context.ancestors``: what the helpers of
+    :mod:`memlint.analysis.blocks` take for nodes other than the visited one."""
+    path = [node, *info.ancestors(node)]
+    path.reverse()
+    return path
+
+
+def free_name(info: ScopeInfo, preferred: str) -> Optional[str]:
+    """``preferred``, else ``preferred2`` ... ``preferred9``: the first name the
+    scope neither binds nor reads (binding a name the scope reads as a global
+    would shadow it); None when all are taken."""
+    for candidate in [preferred] + [f"{preferred}{n}" for n in range(2, 10)]:
+        if not (info.bindings_of(candidate) or info.loads_of(candidate)):
+            return candidate
+    return None
