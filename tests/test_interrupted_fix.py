@@ -60,7 +60,7 @@ def trees(tmp_path_factory):
     run = subprocess.run(fix_command(fixed), capture_output=True)
     duration = time.monotonic() - start
     assert run.returncode == 1 and run.stderr.decode().splitlines()[-1] == (
-        f"memlint: fixed {4 * FILES} findings in {FILES} files; {FILES} remaining"
+        f"Fixed {4 * FILES} problems in {FILES} files; {FILES} remaining"
     ), run.stderr
     return snapshot(original), snapshot(fixed), duration
 

@@ -104,7 +104,7 @@ def test_a_killed_worker_costs_one_file_and_exit_2(tmp_path, run_memlint, jobs):
     assert result.stdout.decode().splitlines() == findings("a.py", "c.py", "d.py")
     assert result.stderr.decode().splitlines() == [
         "memlint: error: b_crash.py: the parser crashed (signal 9)",
-        "memlint: found 6",
+        "Found 6 problems (3 fixable with --fix)",
     ]
     assert result.returncode == 2
 
@@ -174,7 +174,7 @@ def test_a_file_past_the_memory_limit_is_an_error_and_the_run_goes_on(tmp_path, 
     assert result.stdout.decode().splitlines() == findings("a.py", "c.py")
     assert result.stderr.decode().splitlines() == [
         "memlint: error: b_big.py: ran out of memory (the memory limit is 300 MB per worker process, --max-memory)",
-        "memlint: found 4",
+        "Found 4 problems (2 fixable with --fix)",
     ]
     assert result.returncode == 2
 

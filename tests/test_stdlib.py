@@ -60,7 +60,7 @@ def test_the_standard_library_lints_and_fixes_cleanly(tmp_path):
     fix, fix_seconds = memlint("--fix", "--unsafe-fixes", "stdlib", cwd=tmp_path)
     fix_err = fix.stderr.decode().splitlines()
     assert fix.returncode in (0, 1) and not [line for line in fix_err if line.startswith("memlint: error")], fix_err[:20]
-    summary = re.match(r"memlint: fixed (\d+) findings? in (\d+) files?", fix_err[-1])
+    summary = re.match(r"Fixed (\d+) problems? in (\d+) files?", fix_err[-1])
     assert summary, fix_err[-1]
     broken = [str(path) for path in compiled if not compiles(path)]
     assert broken == []
@@ -68,7 +68,7 @@ def test_the_standard_library_lints_and_fixes_cleanly(tmp_path):
     before = digests(files)
     again, again_seconds = memlint("--fix", "--unsafe-fixes", "stdlib", cwd=tmp_path)
     again_err = again.stderr.decode().splitlines()
-    assert again.returncode in (0, 1) and again_err[-1].startswith("memlint: fixed 0 findings in 0 files"), again_err
+    assert again.returncode in (0, 1) and not again_err[-1].startswith("Fixed"), again_err
     assert digests(files) == before
 
     warned = [line for line in fix_err if line.startswith("memlint: warning:")]
