@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from memlint import __version__
 from memlint.errors import UsageError
+from memlint.limits import DEFAULT_FILE_TIMEOUT, default_memory_limit_mb
 
 if TYPE_CHECKING:
     from memlint.config import ConfigResolver
@@ -95,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cache-dir", help=f"result cache directory (default: ${CACHE_DIR_ENV} or {DEFAULT_CACHE_DIR})")
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     run.add_argument("--timings", action="store_true", help="time per phase and per rule, on stderr")
+    run.add_argument("--file-timeout", type=float, metavar="SECONDS",
+                     help=f"give up on a file after this long (default {DEFAULT_FILE_TIMEOUT:g}; 0: no limit)")
+    run.add_argument("--max-memory", type=int, metavar="MB",
+                     help="address space per worker process (default: a share of physical memory; 0: no limit)")
 
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code or name")
@@ -174,7 +179,7 @@ def _printable_output() -> None:
 
 
 def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
-    from memlint.config import parse_version
+    from memlint.config import parse_timeout, parse_version
 
     for flag in ("select", "extend_select", "ignore"):
         registry.check_selectors(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
@@ -187,6 +192,7 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
         "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
         "enable_inference": args.enable_inference,
         "report_unknown": args.report_unknown,
+        "file_timeout": parse_timeout(args.file_timeout, "--file-timeout") if args.file_timeout is not None else None,
         "baseline": os.path.abspath(args.baseline) if args.baseline else None,
     }
 
@@ -209,7 +215,10 @@ def _check_command(args: argparse.Namespace) -> int:
     if cache is not None and cache.refused:
         print(f"memlint: warning: {cache.refused}", file=sys.stderr)
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
-    mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
+    mode = Mode(
+        fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings,
+        supervised=not (args.file_timeout == 0 and args.max_memory == 0), max_memory=_max_memory(args),
+    )
     start = time.perf_counter()
     sources = SourceLines()
     if stdin:
@@ -226,6 +235,15 @@ def _check_command(args: argparse.Namespace) -> int:
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _conclude(reports, args, mode, registry, resolver, sources)
+
+
+def _max_memory(args: argparse.Namespace) -> Optional[int]:
+    """MB per worker: ``--max-memory``, else a share of physical memory."""
+    if args.max_memory is None:
+        return default_memory_limit_mb(args.jobs)
+    if args.max_memory < 0:
+        raise UsageError("--max-memory must be a number of MB >= 0 (0: no limit)")
+    return args.max_memory or None
 
 
 def _check_combinations(args: argparse.Namespace) -> None:

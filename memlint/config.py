@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
+import math
 import os
 import re
 import sys
@@ -27,6 +28,7 @@ else:  # pragma: no cover - exercised on the oldest supported Python
     import tomli as tomllib
 
 from memlint.errors import ConfigError
+from memlint.limits import DEFAULT_FILE_TIMEOUT
 
 if TYPE_CHECKING:  # not at run time: a fully cached run must not import libcst
     from memlint.registry import Registry
@@ -58,6 +60,7 @@ class Settings:
     unfixable: Tuple[str, ...] = ()
     enable_inference: bool = False
     report_unknown: bool = False
+    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds per file; 0: no limit
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     baseline: Optional[str] = None  # the baseline file (absolute): its findings are not reported
     root: str = "."  # directory that relative patterns are relative to
@@ -130,6 +133,8 @@ def _check_type(value: Any, expected: str) -> bool:
         return isinstance(value, str)
     if expected == "table":
         return isinstance(value, dict)
+    if expected == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     raise AssertionError(expected)
 
 
@@ -147,6 +152,7 @@ _TOP_LEVEL_KEYS: Dict[str, Tuple[str, str]] = {
     "unfixable": (_STRING_LIST, "unfixable"),
     "enable-inference": ("boolean", "enable_inference"),
     "report-unknown": ("boolean", "report_unknown"),
+    "file-timeout": ("number", "file_timeout"),
     "rules": ("table", "rule_options"),
     "baseline": ("string", "baseline"),
 }
@@ -159,6 +165,13 @@ def parse_version(text: str, where: str) -> Version:
         raise ConfigError(f"{where}: invalid target version {text!r} (expected e.g. 'py310' or '3.10')")
     major, minor = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
     return int(major), int(minor)
+
+
+def parse_timeout(value: float, where: str) -> float:
+    """Seconds allowed per file; 0 means no limit."""
+    if not (math.isfinite(value) and value >= 0):
+        raise ConfigError(f"{where}: the file timeout must be a number of seconds >= 0 (0: no limit), not {value!r}")
+    return float(value)
 
 
 def requires_python_floor(spec: str) -> Optional[Version]:
@@ -222,6 +235,8 @@ def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
         return tuple(value)
     if key == "target-version":
         return parse_version(value, where)
+    if key == "file-timeout":
+        return parse_timeout(value, where)
     if key == "baseline":  # relative to the configuration file
         return os.path.join(os.path.dirname(os.path.abspath(path)), value)
     if key == "per-file-ignores":

@@ -27,6 +27,14 @@ _LOOP_TYPES = (cst.For, cst.While)
 _COMPREHENSION_TYPES = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _FUNCTION_TYPES = (cst.FunctionDef, cst.Lambda)
 _TEST_DIRS = frozenset({"test", "tests", "testing"})
+# The ancestors the path questions below are about. The context keeps their
+# positions on the path, so that a question costs the number of these around
+# the node, not the depth of the path: an ``elif`` chain or a long ``a + b +
+# ...`` nests as deep as it is long, and asking about the whole path at every
+# node of it would be quadratic. Exact types: libcst never subclasses them,
+# and a set lookup is much cheaper than isinstance on libcst's ABCs.
+_NESTED_SCOPE_TYPES = frozenset((cst.FunctionDef, cst.Lambda, cst.ClassDef))
+_MARKED_TYPES = frozenset((*SCOPE_TYPES, *_LOOP_TYPES, *_COMPREHENSION_TYPES, cst.CompFor))
 
 
 class ModuleSymbols:
@@ -98,6 +106,7 @@ class Context:
         self.filename = filename
         self.settings = settings
         self.ancestors: List[cst.CSTNode] = []  # module ... current node
+        self._marks: List[int] = []  # positions in ancestors of the _MARKED_TYPES nodes
         self._symbols: Optional[ModuleSymbols] = None
         self._scopes: Dict[cst.CSTNode, ScopeInfo] = {}
         self._facts: Dict[Fact[Any], Any] = {}
@@ -106,10 +115,14 @@ class Context:
     # -- fed by the engine ----------------------------------------------------
 
     def push(self, node: cst.CSTNode) -> None:
+        if type(node) in _MARKED_TYPES:
+            self._marks.append(len(self.ancestors))
         self.ancestors.append(node)
 
     def pop(self, node: cst.CSTNode) -> None:
         self.ancestors.pop()
+        if self._marks and self._marks[-1] == len(self.ancestors):
+            self._marks.pop()
 
     # -- settings -------------------------------------------------------------
 
@@ -161,9 +174,18 @@ class Context:
         """The parent of the node being visited."""
         return self.ancestors[-2] if len(self.ancestors) > 1 else None
 
+    def _marked_ancestors(self) -> Iterator[int]:
+        """Positions of the marked proper ancestors of the current node, innermost first."""
+        current = len(self.ancestors) - 1
+        return (index for index in reversed(self._marks) if index != current)
+
     def enclosing(self, *types: Type[cst.CSTNode]) -> Optional[cst.CSTNode]:
         """The innermost proper ancestor of the current node of one of ``types``."""
-        for node in reversed(self.ancestors[:-1]):
+        if all(t in _MARKED_TYPES for t in types):
+            candidates: Iterable[cst.CSTNode] = (self.ancestors[i] for i in self._marked_ancestors())
+        else:
+            candidates = reversed(self.ancestors[:-1])
+        for node in candidates:
             if isinstance(node, types):
                 return node
         return None
@@ -175,24 +197,20 @@ class Context:
     def enclosing_method_class(self) -> Optional[Tuple[cst.ClassDef, cst.FunctionDef]]:
         """(class, method) when the current node is inside a method defined
         directly in a class body (not in a nested function)."""
-        function = self.enclosing_function()
-        if function is None:
+        scopes = [self.ancestors[i] for i in self._marked_ancestors() if type(self.ancestors[i]) in SCOPE_TYPES]
+        function = next((i for i, scope in enumerate(scopes) if isinstance(scope, cst.FunctionDef)), None)
+        if function is None or function + 1 == len(scopes):
             return None
-        index = self.ancestors.index(function)
-        for node in reversed(self.ancestors[:index]):
-            if isinstance(node, cst.ClassDef):
-                return node, function
-            if isinstance(node, SCOPE_TYPES):
-                return None
-        return None
+        owner = scopes[function + 1]
+        return (owner, scopes[function]) if isinstance(owner, cst.ClassDef) else None  # type: ignore[return-value]
 
     def scope_around(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The innermost def, lambda, class or module around ``node``, an
         ancestor of the node being visited (None for the module itself)."""
         index = next(i for i in range(len(self.ancestors) - 1, -1, -1) if self.ancestors[i] is node)
-        for ancestor in reversed(self.ancestors[:index]):
-            if isinstance(ancestor, SCOPE_TYPES):
-                return ancestor
+        for mark in reversed(self._marks):
+            if mark < index and isinstance(self.ancestors[mark], SCOPE_TYPES):
+                return self.ancestors[mark]
         return None
 
     def enclosing_loop(self) -> Optional[cst.CSTNode]:
@@ -200,7 +218,7 @@ class Context:
         ``for``/``while`` body, or the parts of a comprehension evaluated per
         item (everything but the outermost iterable)."""
         path = self.ancestors
-        for index in range(len(path) - 2, -1, -1):
+        for index in self._marked_ancestors():
             ancestor, child = path[index], path[index + 1]
             if isinstance(ancestor, _LOOP_TYPES) and child is ancestor.body:
                 return ancestor
@@ -231,7 +249,8 @@ class Context:
 
     def enclosing_scopes(self) -> List[cst.CSTNode]:
         """Function/lambda/class scopes around the current node, innermost first."""
-        return [n for n in reversed(self.ancestors[:-1]) if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef))]
+        path = self.ancestors
+        return [path[i] for i in self._marked_ancestors() if type(path[i]) in _NESTED_SCOPE_TYPES]
 
     def resolve_name(self, name: str) -> Optional[str]:
         """What a bare name refers to at the current node: an imported name's

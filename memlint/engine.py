@@ -21,6 +21,7 @@ from libcst.metadata import CodeRange
 
 from memlint.analysis import WalkFact
 from memlint.context import Context
+from memlint.limits import file_out_of_memory
 from memlint.positions import positions_of
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
 from memlint.noqa import unused_noqa
@@ -263,7 +264,7 @@ def lint_module(
     file; any other failure is reported as an error for this file alone."""
     result = LintResult(module=module)
     try:
-        with _recursion_limit(RECURSION_LIMIT):
+        with recursion_limit(RECURSION_LIMIT):
             reports, result.errors = run_rules(module, text, filename, settings, rule_classes)
             suppressions = Suppressions(split_lines(text))
             result.findings = _to_findings(module, filename, reports, suppressions) if reports else []
@@ -272,13 +273,15 @@ def lint_module(
                 result.findings = sorted(result.findings + [Finding(d) for d in unused], key=lambda f: f.diagnostic.sort_key)
     except RecursionError:
         result.errors.append(f"{filename}: too deeply nested to analyse")
+    except MemoryError:
+        result.errors.append(file_out_of_memory(filename))
     except Exception as exc:  # never let one file end the run
         result.errors.append(f"{filename}: internal error: {type(exc).__name__}: {exc}")
     return result
 
 
 @contextmanager
-def _recursion_limit(limit: int) -> Iterator[None]:
+def recursion_limit(limit: int) -> Iterator[None]:
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, limit))
     try:
@@ -341,6 +344,8 @@ def lint_text(
 ) -> LintResult:
     try:
         module, error = parse(text, filename)
+    except MemoryError:  # libcst's parser; CPython's MemoryError is MEM001 (it also means "too deep")
+        return LintResult(errors=[file_out_of_memory(filename)])
     except LibcstLimit as limit:
         return LintResult(errors=[f"{filename}: libcst cannot parse this file, which CPython accepts: {limit}"])
     if module is None:

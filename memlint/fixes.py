@@ -15,7 +15,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from memlint.engine import Finding, LintResult, lint_text
+from memlint.engine import RECURSION_LIMIT, Finding, LintResult, lint_text, recursion_limit
+from memlint.nodes import children
 from memlint.rule import Applicability, EnsureImport, Fix, Rule
 from memlint.suppress import lines_with_breaks
 
@@ -43,35 +44,35 @@ def drop_overlapping(module: cst.Module, fixes: Sequence[Fix]) -> List[Fix]:
         for replace in fix.replacements:
             owner.setdefault(replace.old, index)
     conflicts = _nesting_conflicts(module, owner)
-    kept: List[int] = []
+    kept: Dict[int, None] = {}  # in order
     for index, fix in enumerate(fixes):
         same_node = any(owner.get(r.old) != index for r in fix.replacements)
-        if same_node or any((index, other) in conflicts for other in kept):
+        if same_node or any(other in kept for other in conflicts.get(index, ())):
             continue
-        kept.append(index)
+        kept[index] = None
     return [fixes[i] for i in kept]
 
 
-def _nesting_conflicts(module: cst.Module, owner: Dict[cst.CSTNode, int]) -> Set[Tuple[int, int]]:
-    """Pairs of fix indexes where one's edited node is inside the other's."""
-    conflicts: Set[Tuple[int, int]] = set()
+def _nesting_conflicts(module: cst.Module, owner: Dict[cst.CSTNode, int]) -> Dict[int, Set[int]]:
+    """Fix index -> the fixes whose edited nodes are inside its own, or contain them.
+    An iterative walk: a long ``elif`` chain nests deeper than Python's stack."""
+    conflicts: Dict[int, Set[int]] = {}
     open_owners: List[int] = []
-
-    class Walker(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            index = owner.get(node)
-            if index is not None:
-                for outer in open_owners:
-                    if outer != index:
-                        conflicts.update({(outer, index), (index, outer)})
-                open_owners.append(index)
-            return True
-
-        def on_leave(self, original_node: cst.CSTNode) -> None:
-            if original_node in owner:
-                open_owners.pop()
-
-    module.visit(Walker())
+    stack: List[Tuple[cst.CSTNode, bool]] = [(module, False)]
+    while stack:
+        node, leaving = stack.pop()
+        index = owner.get(node)
+        if leaving:
+            open_owners.pop()
+            continue
+        if index is not None:
+            for outer in open_owners:
+                if outer != index:
+                    conflicts.setdefault(outer, set()).add(index)
+                    conflicts.setdefault(index, set()).add(outer)
+            open_owners.append(index)
+            stack.append((node, True))
+        stack.extend((child, False) for child in node.children)
     return conflicts
 
 
@@ -89,7 +90,7 @@ class _Applier(cst.CSTTransformer):
 
 
 def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
-    replacements = {r.old: r.new for fix in fixes for r in fix.replacements}
+    replacements = _in_local_indentation(module, {r.old: r.new for fix in fixes for r in fix.replacements})
     new_module = module.visit(_Applier(replacements)) if replacements else module
     imports = [e for fix in fixes for e in fix.edits if isinstance(e, EnsureImport)]
     if imports:
@@ -98,6 +99,54 @@ def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
             AddImportsVisitor.add_needed_import(context, item.module, item.obj)
         new_module = AddImportsVisitor(context).transform_module(new_module)
     return new_module
+
+
+def _in_local_indentation(
+    module: cst.Module, replacements: Dict[cst.CSTNode, _Replacement]
+) -> Dict[cst.CSTNode, _Replacement]:
+    """A block a fix creates (``IndentedBlock(indent=None)``) would take the
+    module's default indentation: libcst takes it from the file's first block,
+    so it may be a tab among spaces, or begin with a form feed, which CPython
+    does not count (``with`` inside a function indented by spaces, its body by
+    a form feed and a tab, does not compile). It takes the indentation of the
+    block around the replaced node instead; blocks that were in the file keep
+    theirs."""
+    wanted = {id(old) for old in replacements}
+    local: Dict[int, str] = {}
+    original: Set[int] = set()
+    stack: List[Tuple[cst.CSTNode, str]] = [(module, module.default_indent)]
+    while stack:
+        node, indent = stack.pop()
+        original.add(id(node))
+        if id(node) in wanted:
+            local[id(node)] = indent.replace("\f", "") or "    "
+        if isinstance(node, cst.IndentedBlock):
+            indent = module.default_indent if node.indent is None else node.indent
+        stack.extend((child, indent) for child in children(node))
+    return {old: _with_indent(new, local[id(old)], original) for old, new in replacements.items()}
+
+
+def _with_indent(new: _Replacement, indent: str, original: Set[int]) -> _Replacement:
+    if isinstance(new, cst.RemovalSentinel):
+        return new
+    if isinstance(new, cst.FlattenSentinel):
+        return cst.FlattenSentinel([_with_indent(node, indent, original) for node in new.nodes])
+    return new.visit(_NewBlocksIndented(indent, original))
+
+
+class _NewBlocksIndented(cst.CSTTransformer):
+    def __init__(self, indent: str, original: Set[int]) -> None:
+        super().__init__()
+        self.indent = indent
+        self.original = original
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.original  # a subtree from the file is left as it is
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        if id(original_node) in self.original or updated_node.indent is not None:
+            return updated_node
+        return updated_node.with_changes(indent=self.indent)
 
 
 def parses(text: str, cpython: bool = True, target_version: Optional[Tuple[int, int]] = None) -> bool:
@@ -221,14 +270,31 @@ def fix_text(
     allowed: Callable[[Finding], bool],
 ) -> FixOutcome:
     """Fix until nothing is left to fix (at most MAX_ROUNDS rounds)."""
-    outcome = FixOutcome(text)
-    result = lint_text(text, filename, settings, rule_classes)
-    cpython = compiles(text)  # else: syntax newer than this interpreter, checked by libcst alone
+    outcome = FixOutcome(text, result=lint_text(text, filename, settings, rule_classes))
+    try:
+        # libcst's transformers and code generation recurse once per nesting level.
+        with recursion_limit(RECURSION_LIMIT):
+            _fix_rounds(outcome, filename, settings, rule_classes, allowed)
+    except RecursionError:
+        outcome.warnings.append(f"{filename}: too deeply nested to apply the remaining fixes")
+    return outcome
+
+
+def _fix_rounds(
+    outcome: FixOutcome,
+    filename: str,
+    settings: object,
+    rule_classes: Sequence[Type[Rule]],
+    allowed: Callable[[Finding], bool],
+) -> None:
+    """Apply rounds of fixes to ``outcome``; its text and result always agree."""
+    cpython = compiles(outcome.text)  # else: syntax newer than this interpreter, checked by libcst alone
     target_version = getattr(settings, "target_version", None)
     for _ in range(MAX_ROUNDS):
+        result = outcome.result
         fixes = select_fixes(result.findings, allowed)
         if not fixes or result.module is None:
-            break
+            return
         kept = drop_overlapping(result.module, fixes)
         codes = ", ".join(sorted({f.diagnostic.code for f in result.findings if f.fix in kept}))
         new_text = keep_untouched(outcome.text, result.module.code, apply_fixes(result.module, kept).code)
@@ -236,22 +302,19 @@ def fix_text(
             outcome.warnings.append(
                 f"{filename}: libcst cannot reproduce this file's text exactly; fixes for {codes} were not applied"
             )
-            break
+            return
         if new_text == outcome.text:
-            break
+            return
         if not parses(new_text, cpython, target_version):
             outcome.warnings.append(
                 f"{filename}: fixes for {codes} produced code that does not parse; "
                 "they were not applied (please report this)"
             )
-            break
-        outcome.text, outcome.fixed = new_text, outcome.fixed + len(kept)
-        result = lint_text(new_text, filename, settings, rule_classes)
-    else:
-        if select_fixes(result.findings, allowed):
-            outcome.warnings.append(f"{filename}: fixes failed to converge after {MAX_ROUNDS} rounds")
-    outcome.result = result
-    return outcome
+            return
+        new_result = lint_text(new_text, filename, settings, rule_classes)
+        outcome.text, outcome.fixed, outcome.result = new_text, outcome.fixed + len(kept), new_result
+    if select_fixes(outcome.result.findings, allowed):
+        outcome.warnings.append(f"{filename}: fixes failed to converge after {MAX_ROUNDS} rounds")
 
 
 def fix_allowed(settings: object, registry: object, unsafe: bool, display: bool = False) -> Callable[[Finding], bool]:

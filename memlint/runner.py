@@ -7,7 +7,7 @@ loads the engine or the rules. Linting imports them on first use.
 from __future__ import annotations
 
 import difflib
-import multiprocessing
+import functools
 import os
 import signal
 import stat
@@ -21,6 +21,7 @@ from memlint.cache import Cache
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
 from memlint.errors import UsageError
+from memlint.limits import file_out_of_memory
 from memlint.suppress import lines_with_breaks
 
 if TYPE_CHECKING:  # not at run time: a fully cached run must not import libcst
@@ -38,6 +39,11 @@ class Mode:
     diff: bool = False
     unsafe_fixes: Optional[bool] = None  # None: from the configuration
     timings: bool = False  # measure phases and rules (--timings)
+    # Lint in supervised worker processes even with one job, so that a crash
+    # or an overrun budget costs one file, not the run (the command line's
+    # default; see memlint.workers).
+    supervised: bool = False
+    max_memory: Optional[int] = None  # MB of address space per worker process
 
 
 @dataclass
@@ -393,24 +399,40 @@ def _from_cache(path: str, settings: Settings, mode: Mode, cache: Cache, registr
     return FileReport(path, diagnostics=diagnostics, unsafe_fixable=unsafe)
 
 
-# Per worker process: set once by the pool initializer, not sent with every chunk.
-_WORKER: Dict[str, object] = {}
-
-
-def _init_worker(mode: Mode, cache: Optional[Cache]) -> None:
-    # Ctrl-C goes to the whole process group: the parent alone handles it
-    # (and terminates the workers), so workers print no tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(mode=mode, cache=cache)
-
-
-def _lint_in_worker(item: Tuple[str, Settings]) -> FileReport:
-    return _lint_one(item, _WORKER["mode"], _WORKER["cache"])  # type: ignore[arg-type]
-
-
 def _lint_one(item: Tuple[str, Settings], mode: Mode, cache: Optional[Cache]) -> FileReport:
     path, settings = item
-    return _timed(lambda: process_path(path, settings, mode, cache if _cacheable(cache, settings) else None), mode)
+    try:
+        return _timed(lambda: process_path(path, settings, mode, cache if _cacheable(cache, settings) else None), mode)
+    except MemoryError:
+        return FileReport(path, errors=[file_out_of_memory(path)])
+
+
+def _lint_in_worker(mode: Mode, cache: Optional[Cache], path: str, settings: Settings) -> FileReport:
+    _test_fault(path)
+    return _lint_one((path, settings), mode, cache)
+
+
+def _test_fault(path: str) -> None:
+    """Test-only: ``MEMLINT_TEST_FAULT=kill:NAME`` kills the worker that
+    holds a file whose path contains NAME, ``hang:NAME`` makes it hang (the
+    tests of crash isolation and of the file timeout)."""
+    action, _, name = os.environ.get("MEMLINT_TEST_FAULT", "").partition(":")
+    if name and name in path:
+        if action == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif action == "hang":
+            time.sleep(3600)
+
+
+def _load_engine() -> None:
+    """A new worker imports the rules and libcst's native parser before it
+    takes a file: the imports do not count against the first file's time
+    budget, and a memory limit too low for them fails here, once."""
+    from memlint import engine, fixes  # noqa: F401
+    from memlint.registry import get_registry
+
+    get_registry()
+    engine.parse("pass\n", "<start>")
 
 
 def _timed(run: Callable[[], FileReport], mode: Mode) -> FileReport:
@@ -430,20 +452,14 @@ def _timed(run: Callable[[], FileReport], mode: Mode) -> FileReport:
 
 
 def _lint_all(work: Sequence[Tuple[str, Settings]], mode: Mode, cache: Optional[Cache], jobs: int) -> List[FileReport]:
-    if jobs <= 1 or len(work) < 2:
+    if not mode.supervised and (jobs <= 1 or len(work) < 2):
         return [_lint_one(item, mode, cache) for item in work]
-    jobs = min(jobs, len(work))
-    # Chunks amortise the pickling of settings; several chunks per worker keep
-    # the load balanced when a few files are much bigger than the rest.
-    chunksize = max(1, min(16, len(work) // (jobs * 8)))
-    pool = multiprocessing.Pool(jobs, initializer=_init_worker, initargs=(mode, cache))
-    try:
-        reports = list(pool.imap(_lint_in_worker, work, chunksize))
-    except BaseException:  # Ctrl-C or a bug: stop the workers now, not after their chunks
-        pool.terminate()
-        pool.join()
-        raise
-    pool.close()
-    pool.join()
-    return reports
+    from memlint.workers import Failure, Job, run_supervised
 
+    batch = [Job(path, settings, settings.file_timeout or None) for path, settings in work]
+    task = functools.partial(_lint_in_worker, mode, cache)
+    results = run_supervised(batch, task, min(jobs, len(work)), mode.max_memory, _load_engine)
+    return [
+        FileReport(path, errors=[f"{path}: {result.message}"]) if isinstance(result, Failure) else result
+        for (path, _), result in zip(work, results)
+    ]

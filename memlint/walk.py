@@ -98,7 +98,7 @@ def _call(
             continue
         try:
             method(node)
-        except RecursionError:
+        except (RecursionError, MemoryError):  # the file's, not the visitor's: see lint_module
             raise
         except Exception as error:
             dispatch.remove(on_crash(owner, error))

@@ -11,10 +11,11 @@ Bindings that keep the type (``buf += x``, ``data = data[n:]``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from memlint.analysis import Fact
 from memlint.context import Context
 from memlint.analysis.scopes import Binding, ScopeInfo, ScopeNode
 
@@ -51,9 +52,24 @@ def bytes_rebuilt_in_loop(context: Context, name: str) -> Optional[GrowingBytes]
     return GrowingBytes(info, loop, sources)
 
 
+# (scope, name) -> its bytes sources: a function with thousands of `buf +=`
+# asks once per statement, and each answer looks at every binding.
+_BYTES_BINDINGS: Fact[Dict[Tuple[cst.CSTNode, str], Optional[List[Binding]]]] = Fact(
+    "bytes bindings", lambda context: {}
+)
+
+
 def bytes_bindings(context: Context, info: ScopeInfo, name: str) -> Optional[List[Binding]]:
     """The bindings that make ``name`` bytes in this scope, or None when some
     binding does not (or when the name is not local to the scope)."""
+    memo = context.fact(_BYTES_BINDINGS)
+    key = (info.node, name)
+    if key not in memo:
+        memo[key] = _bytes_bindings(context, info, name)
+    return memo[key]
+
+
+def _bytes_bindings(context: Context, info: ScopeInfo, name: str) -> Optional[List[Binding]]:
     if not info.binds(name):
         return None
     sources = [b for b in info.bindings_of(name) if not _keeps_type(b)]

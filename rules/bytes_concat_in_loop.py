@@ -1,7 +1,9 @@
-from typing import List, Optional
+from itertools import islice
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
+from memlint.context import Context
 from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Replace, Rule, Valid
 from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 
@@ -169,12 +171,24 @@ class BytesConcatInLoop(Rule):
         ),
     ]
 
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._fixes: Dict[Tuple[cst.CSTNode, str], Optional[List[Edit]]] = {}
+
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if not (isinstance(node.operator, cst.AddAssign) and isinstance(node.target, cst.Name)):
             return
         growing = bytes_rebuilt_in_loop(self.context, node.target.value)
         if growing is not None:
-            self.report(node, self._fix(node.target.value, growing))
+            self.report(node, self._fix_of(node.target.value, growing))
+
+    def _fix_of(self, name: str, growing: GrowingBytes) -> Optional[List[Edit]]:
+        """Every ``name +=`` of a function has the same fix: computed once (a
+        long function has thousands, and each fix looks at all of them)."""
+        key = (growing.info.node, name)
+        if key not in self._fixes:
+            self._fixes[key] = self._fix(name, growing)
+        return self._fixes[key]
 
     def _fix(self, name: str, growing: GrowingBytes) -> Optional[List[Edit]]:
         info = growing.info
@@ -186,18 +200,17 @@ class BytesConcatInLoop(Rule):
             return None
         if not all(isinstance(b.statement.operator, cst.AddAssign) for b in appends):  # type: ignore[attr-defined]
             return None
-        hot_loops = [_innermost_loop(info, b.statement) for b in appends]
-        targets = [b.target for b in appends]
+        hot_loops = {id(_innermost_loop(info, b.statement)) for b in appends}
+        targets = {id(b.target) for b in appends}
         edits: List[Edit] = [Replace(literal, _bytearray_of(literal))]
         for load in info.loads_of(name):
-            if any(load is target for target in targets):
+            if id(load) in targets:
                 continue
-            path = list(info.ancestors(load))
-            if any(isinstance(a, SCOPE_TYPES) for a in path[:-1]):
+            if info.nearest(load, SCOPE_TYPES) is not info.node:
                 return None  # read by a nested function
-            if self._works_on_bytearray(load, path):
+            if self._works_on_bytearray(load, list(islice(info.ancestors(load), 2))):
                 continue
-            if any(a is loop for a in path for loop in hot_loops):
+            if any(id(loop) in hot_loops for loop in info.ancestors_of_type(load, _LOOPS)):
                 return None  # bytes(buf) in the appending loop would copy on every pass
             edits.append(Replace(load, cst.Call(cst.Name("bytes"), [cst.Arg(load)])))
         return edits
@@ -235,4 +248,4 @@ def _bytearray_of(literal: cst.SimpleString) -> cst.Call:
 
 
 def _innermost_loop(info: ScopeInfo, statement: cst.CSTNode) -> Optional[cst.CSTNode]:
-    return next((a for a in info.ancestors(statement) if isinstance(a, _LOOPS)), None)
+    return info.nearest(statement, _LOOPS)

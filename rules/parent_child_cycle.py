@@ -1,13 +1,15 @@
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers as m
 
 from memlint.analysis import Fact
+from memlint.context import Context
 from memlint.rule import Applicability, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._classfacts import (
     FILL_METHODS,
+    SLOT,
     ClassFacts,
     annotation_classes,
     class_facts,
@@ -335,17 +337,17 @@ class ParentChildCycle(Rule):
 
     def _parent_class(self, facts: dict, child: ClassFacts, method: cst.FunctionDef, param: cst.Param) -> Optional[str]:
         annotation = param.annotation.annotation if param.annotation else None
-        annotated = annotation_classes(annotation, set(facts))
         if annotation is not None:
-            annotated -= container_classes(annotation, set(facts))  # a list of parents is not a parent
-        for name in sorted(annotated):
-            if facts[name].holds(child.name):
-                return name
+            known = set(facts)
+            annotated = annotation_classes(annotation, known)
+            annotated -= container_classes(annotation, known)  # a list of parents is not a parent
+            for name in sorted(annotated):
+                if facts[name].holds(child.name):
+                    return name
         if method.name.value != "__init__":
             return None
         position, by_keyword = slot_position_of(method, param.name.value)
-        for name in sorted(facts):
-            slots = facts[name].keeps_with_self.get(child.name, set())
+        for name, slots in self.context.fact(_KEEPERS).get(child.name, ()):
             if (position is not None and position in slots) or (by_keyword and param.name.value in slots):
                 return name
         return None
@@ -409,6 +411,20 @@ class ParentChildCycle(Rule):
 
 # attribute name -> the statements of the module that store or delete it
 _ATTRIBUTE_STORES: Fact[Dict[str, List[cst.CSTNode]]] = Fact("attribute stores", lambda context: {})
+
+
+def _keepers_by_child(context: Context) -> Dict[str, List[Tuple[str, Set[SLOT]]]]:
+    """Child class -> (class that passes ``self`` to it, where), by class name:
+    one pass over the classes, not one per ``__init__`` parameter."""
+    facts = class_facts(context)
+    keepers: Dict[str, List[Tuple[str, Set[SLOT]]]] = {}
+    for name in sorted(facts):
+        for child, slots in facts[name].keeps_with_self.items():
+            keepers.setdefault(child, []).append((name, slots))
+    return keepers
+
+
+_KEEPERS: Fact[Dict[str, List[Tuple[str, Set[SLOT]]]]] = Fact("classes keeping a child", _keepers_by_child)
 
 
 class _ReplaceNode(cst.CSTTransformer):

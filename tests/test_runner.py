@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import memlint.engine
 from memlint.config import ConfigResolver, Settings
 from memlint.registry import get_registry
@@ -66,17 +68,20 @@ def test_rules_are_wrapped_for_timing_only_when_asked(tmp_path, monkeypatch):
     assert memlint.engine.TIMINGS is None and timed.diagnostics == plain.diagnostics
 
 
-def test_ctrl_c_stops_the_pool_cleanly(tmp_path):
+@pytest.mark.parametrize("jobs", ["-j1", "-j2"])
+def test_ctrl_c_stops_the_pool_cleanly(tmp_path, jobs):
     body = "".join(f"def f{i}(x):\n    return [y for y in list(range(x))]\n" for i in range(200))
     for i in range(200):
         (tmp_path / f"m{i:03}.py").write_text(body)
     with subprocess.Popen(
-        [sys.executable, "-m", "memlint", "-j2", "--no-cache", "."],
+        [sys.executable, "-m", "memlint", jobs, "--no-cache", "."],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     ) as run:
         time.sleep(3)
         os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
         out, err = run.communicate(timeout=60)
+        with pytest.raises(ProcessLookupError):  # no worker left in the session
+            os.killpg(run.pid, 0)
     assert run.returncode == 130, err
     assert err.decode().strip() == "memlint: interrupted"
     assert out == b""

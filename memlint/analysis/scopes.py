@@ -9,7 +9,7 @@ several times the parse on every file (see DESIGN.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Set, Union
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 from memlint.analysis.functions import all_params
@@ -44,7 +44,7 @@ class Binding:
 
 class ScopeInfo:
     """Bindings, reads and parents of one scope's subtree."""
-    __slots__ = ("node", "bindings", "loads", "global_names", "nonlocal_names", "_parents")
+    __slots__ = ("node", "bindings", "loads", "global_names", "nonlocal_names", "_parents", "_nearest")
 
     def __init__(self, node: ScopeNode) -> None:
         self.node = node
@@ -53,6 +53,8 @@ class ScopeInfo:
         self.global_names: Set[str] = set()
         self.nonlocal_names: Set[str] = set()
         self._parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        # types -> id(node) -> the nearest ancestor-or-self of those types
+        self._nearest: Dict[Tuple[type, ...], Dict[int, Optional[cst.CSTNode]]] = {}
         _ScopeCollector(self).collect()
 
     def binds(self, name: str) -> bool:
@@ -76,6 +78,30 @@ class ScopeInfo:
         while parent is not None:
             yield parent
             parent = self._parents.get(parent)
+
+    def nearest(self, node: cst.CSTNode, types: Tuple[type, ...]) -> Optional[cst.CSTNode]:
+        """The nearest proper ancestor of ``node`` of one of ``types``.
+
+        Answers are remembered for every node climbed through, so asking it of
+        all the statements of a scope costs the size of the scope, not size
+        times depth (an ``elif`` chain nests as deep as it is long)."""
+        memo = self._nearest.setdefault(types, {})
+        climbed: List[int] = []
+        current = self._parents.get(node)
+        while current is not None and id(current) not in memo and not isinstance(current, types):
+            climbed.append(id(current))
+            current = self._parents.get(current)
+        found = memo[id(current)] if current is not None and id(current) in memo else current
+        for key in climbed:
+            memo[key] = found
+        return found
+
+    def ancestors_of_type(self, node: cst.CSTNode, types: Tuple[type, ...]) -> Iterator[cst.CSTNode]:
+        """The ancestors of ``node`` of one of ``types``, nearest first."""
+        current = self.nearest(node, types)
+        while current is not None:
+            yield current
+            current = self.nearest(current, types)
 
     def _add(self, binding: Binding) -> None:
         self.bindings.setdefault(binding.name, []).append(binding)

@@ -135,10 +135,8 @@ class TypeInference:
 
     def scope_of(self, node: cst.CSTNode) -> ScopeNode:
         """The innermost function, lambda, class or module containing ``node``."""
-        for ancestor in self._module_info.ancestors(node):
-            if isinstance(ancestor, SCOPE_TYPES):
-                return ancestor
-        return self.context.module
+        scope = self._module_info.nearest(node, SCOPE_TYPES)
+        return self.context.module if scope is None else scope  # type: ignore[return-value]
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The parent of any node of the module."""
@@ -154,7 +152,7 @@ class TypeInference:
 
     def _scope_chain(self, scope: ScopeNode) -> List[ScopeNode]:
         chain: List[ScopeNode] = [scope]
-        chain += [a for a in self._module_info.ancestors(scope) if isinstance(a, SCOPE_TYPES)]
+        chain += self._module_info.ancestors_of_type(scope, SCOPE_TYPES)  # type: ignore[arg-type]
         if chain[-1] is not self.context.module:
             chain.append(self.context.module)
         return chain

@@ -1,0 +1,116 @@
+"""Linear cost in file size: no rule or analysis may be quadratic in the
+statements, methods or nodes of a file. Each shape is linted at 1x, 4x and 16x
+a base size, in a worker process as the command line runs it; the CPU time of
+the 16x file may be at most 20x that of the 1x file (ratios within one run,
+never absolute times)."""
+import time
+
+import pytest
+
+from memlint.config import Settings
+from memlint.engine import lint_text
+from memlint.registry import get_registry
+from memlint.workers import Job, run_supervised
+
+HEADER = "import functools\nimport gc\nfrom dataclasses import dataclass\nCACHE = {}\n"
+
+
+def many_methods(n):
+    return "class Big:\n" + "".join(
+        f"    def m{i}(self, x, path):\n        self.a{i} = [y for y in list(range(x))]\n"
+        f"        return open(path).read()\n"
+        for i in range(n)
+    )
+
+
+def many_functions(n):
+    return HEADER + "".join(
+        f"@functools.lru_cache(maxsize=None)\ndef f{i}(x, path):\n"
+        f"    for y in list(range(x)):\n        CACHE[y] = x\n"
+        f"    gc.collect()\n    with open(path) as h:\n        return [l for l in h.readlines()]\n"
+        for i in range(n)
+    )
+
+
+def elif_chain(n):
+    arms = "".join(f"    elif x == {i}:\n        out = [y for y in list(range({i}))]\n        buf += b'{i}'\n" for i in range(1, n))
+    return "def f(x):\n    buf = b''\n    out = None\n    if x == 0:\n        out = []\n" + arms + (
+        "    for i in list(range(3)):\n        buf += b'.'\n    return out, buf\n"
+    )
+
+
+def concatenations(n):
+    body = "".join(f"        s = s + 'v{i}' + str(x) + \"w\"\n        b += b'{i}'\n" for i in range(n))
+    return "def f(xs):\n    s = ''\n    b = b''\n    for x in xs:\n" + body + "    return s, b\n"
+
+
+def small_classes(n):
+    return HEADER + "".join(
+        f"@dataclass\nclass D{i}:\n    a: int\n    b: str = ''\n\n"
+        f"class C{i}:\n    __slots__ = ('x', 'parent')\n"
+        f"    def __init__(self, parent):\n        self.x = [p for p in list(range(3))]\n"
+        f"        self.parent = parent\n        parent.children.append(self)\n\n"
+        for i in range(n)
+    )
+
+
+# shape -> (generator, base size: ~0.1-0.3 s of CPU at 1x)
+SHAPES = {
+    "methods in one class": (many_methods, 300),
+    "top-level functions": (many_functions, 100),
+    "if/elif chain": (elif_chain, 150),
+    "string and bytes concatenations": (concatenations, 150),
+    "small classes": (small_classes, 100),
+}
+FACTORS = (1, 4, 16)
+
+
+def lint_cpu_seconds(text, _):
+    settings = Settings()
+    rules = settings.enabled_rules(get_registry())
+    start = time.process_time()
+    result = lint_text(text, "big.py", settings, rules)
+    seconds = time.process_time() - start
+    assert not result.errors, result.errors[:3]
+    return seconds, len(result.findings)
+
+
+def warm_up():
+    lint_cpu_seconds("".join(generate(2) for generate, _ in SHAPES.values()), None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", [
+    pytest.param("methods in one class", marks=pytest.mark.xfail(
+        strict=True,
+        reason="rules/_slots.py: _directly_in_class collects the class's statements again for each method "
+               "(fixed on the branch that owns the MEM1 rules; remove this mark when it is merged)",
+    )),
+    "top-level functions",
+    "if/elif chain",
+    "string and bytes concatenations",
+    "small classes",
+])
+def test_cost_grows_linearly_with_file_size(shape):
+    generate, base = SHAPES[shape]
+    jobs = [Job(generate(base * factor), None) for factor in FACTORS]
+    results = run_supervised(jobs, lint_cpu_seconds, 1, warm_up=warm_up)
+    (small, found), (_, found_4x), (large, found_16x) = results
+    assert found_4x > found and found_16x - found == 5 * (found_4x - found)  # findings per item: the rules ran
+    assert large / small <= 20, [seconds for seconds, _ in results]
+
+
+def test_fixes_apply_in_an_elif_chain_deeper_than_the_python_stack():
+    """libcst's transformer and code generation recurse once per nesting level."""
+    from memlint.runner import Mode, process_source
+
+    arms = 400
+    source = elif_chain(arms)
+    report = process_source(source.encode(), "chain.py", Settings(), Mode(fix=True, unsafe_fixes=True))
+    assert report.warnings == [] and report.errors == []
+    assert report.fixed == arms + 1  # each arm's list(range(...)), the loop's, and buf becomes a bytearray
+    expected = (
+        source.replace("in list(range(", "in range(").replace("))]", ")]").replace("(3)):", "(3):")
+        .replace("buf = b''", "buf = bytearray()").replace("return out, buf", "return out, bytes(buf)")
+    )
+    assert report.output.decode() == expected
