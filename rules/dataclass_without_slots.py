@@ -88,25 +88,10 @@ class DataclassWithoutSlots(Rule):
         Valid("""
             from dataclasses import dataclass
 
-            @dataclass(slots=False)
-            class P:
-                x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
             @dataclass
             class P:
                 x: int
             """, target_version=(3, 9)),
-        Valid("""
-            from dataclasses import dataclass
-
-            @dataclass
-            class P:
-                __slots__ = ("x",)
-                x: int
-            """),
         Valid("""
             from dataclasses import dataclass
             from functools import cached_property
@@ -122,68 +107,10 @@ class DataclassWithoutSlots(Rule):
         Valid("""
             from dataclasses import dataclass
 
-            class Base:
-                pass
-
-            @dataclass
-            class P(Base):
-                x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-            from models import Base
-
-            @dataclass
-            class P(Base):
-                x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
-            @dataclass
-            class P:
-                x: int
-
-                def __post_init__(self):
-                    self.cache = {}
-            """),
-        Valid("""
-            import attrs
-
-            @attrs.define
-            class P:
-                x: int
-            """),
-        Valid("""
-            import attr
-
-            @attr.s(slots=True)
-            class P:
-                x = attr.ib()
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
-            def test_roundtrip():
-                @dataclass
-                class P:
-                    x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
             @dataclass
             class P:
                 x: int
             """, filename="tests/test_models.py"),
-        Valid("""
-            def dataclass(cls):
-                return cls
-
-            @dataclass
-            class P:
-                x: int
-            """),
     ]
     INVALID = [
         Invalid(
@@ -204,68 +131,6 @@ class DataclassWithoutSlots(Rule):
             class Point:
                 x: float
                 y: float = 0.0
-            """,
-        ),
-        Invalid(
-            """
-            import dataclasses as dc
-
-            @dc.dataclass(frozen=True, order=True)
-            class Version:
-                major: int
-                minor: int
-            """,
-            line=4,
-            column=7,
-            fixed="""
-            import dataclasses as dc
-
-            @dc.dataclass(frozen=True, order=True, slots=True)
-            class Version:
-                major: int
-                minor: int
-            """,
-        ),
-        Invalid(
-            """
-            from dataclasses import dataclass
-
-            @dataclass(
-                eq=False,
-            )
-            class Event:
-                name: str
-            """,
-            line=6,
-            column=7,
-            fixed="""
-            from dataclasses import dataclass
-
-            @dataclass(
-                eq=False,
-                slots=True,
-            )
-            class Event:
-                name: str
-            """,
-        ),
-        Invalid(
-            """
-            import attr
-
-            @attr.s
-            class Row:
-                x = attr.ib()
-            """,
-            line=4,
-            column=7,
-            target_version=(3, 8),
-            fixed="""
-            import attr
-
-            @attr.s(slots=True)
-            class Row:
-                x = attr.ib()
             """,
         ),
         Invalid(

@@ -90,18 +90,6 @@ class DuplicateSlot(Rule):
         ),
         Invalid(
             """
-            class P:
-                __slots__ = ["x", "x", "y"]
-            """,
-            line=1,
-            column=7,
-            fixed="""
-            class P:
-                __slots__ = ["x", "y"]
-            """,
-        ),
-        Invalid(
-            """
             class Base:
                 __slots__ = ("id",)
 
@@ -141,18 +129,6 @@ class DuplicateSlot(Rule):
 
             class Row(Mid):
                 __slots__ = ()
-            """,
-        ),
-        Invalid(
-            """
-            class P:
-                __slots__ = {"a": "first", "b": "", "a": "again"}
-            """,
-            line=1,
-            column=7,
-            fixed="""
-            class P:
-                __slots__ = {"a": "first", "b": ""}
             """,
         ),
         Invalid(

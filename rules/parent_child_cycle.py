@@ -118,30 +118,6 @@ class ParentChildCycle(Rule):
         ),
         Valid(
             """
-            import weakref as wr
-
-            class Node:
-                def __init__(self, parent):
-                    self.parent = wr.proxy(parent)
-
-            class Tree:
-                def add(self):
-                    self.nodes.append(Node(self))
-            """
-        ),
-        Valid(
-            """
-            class Config:
-                def __init__(self):
-                    self.debug = False
-
-            class Service:
-                def __init__(self, config: Config):
-                    self.config = config
-            """
-        ),
-        Valid(
-            """
             class Node:
                 def __init__(self, parent):
                     self.parent = parent
@@ -241,23 +217,6 @@ class ParentChildCycle(Rule):
         ),
         Invalid(
             """
-            class Widget:
-                def __init__(self, owner=None):
-                    self.owner = owner
-
-                def reparent(self, owner):
-                    self.owner = owner
-
-            class Window:
-                def add(self, key):
-                    self.widgets[key] = Widget(owner=self)
-            """,
-            line=3,
-            column=9,
-            message="store weakref.ref(owner)",
-        ),
-        Invalid(
-            """
             class Tree:
                 def add(self, child):
                     child.parent = self
@@ -266,16 +225,6 @@ class ParentChildCycle(Rule):
             line=3,
             column=9,
             message="child.parent = self while Tree keeps child",
-        ),
-        Invalid(
-            """
-            class Menu:
-                def adopt(self):
-                    for item in self.items:
-                        item.menu = self
-            """,
-            line=4,
-            column=13,
         ),
         Invalid(
             """

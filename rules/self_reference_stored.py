@@ -126,65 +126,13 @@ class SelfReferenceStored(Rule):
         ),
         Valid(
             """
-            class Panel:
-                def __init__(self, bus):
-                    bus.subscribe("refresh", self.refresh)
-
-                def refresh(self):
-                    pass
-            """
-        ),
-        Valid(
-            """
             class Button:
                 def __init__(self, on_press):
                     self.on_press = on_press
             """
         ),
-        Valid(
-            """
-            class Conn:
-                def __init__(self):
-                    self.handler = self.default
-
-                def default(self):
-                    pass
-
-                def close(self):
-                    self.handler = None
-            """
-        ),
-        Valid(
-            """
-            class C:
-                @property
-                def size(self):
-                    return 1
-
-                @staticmethod
-                def helper():
-                    pass
-
-                def __init__(self):
-                    self.cached = self.size
-                    self.fn = self.helper
-                    self.write = self.stream.write
-            """
-        ),
     ]
     INVALID = [
-        Invalid(
-            """
-            class Button:
-                def __init__(self):
-                    def clicked(event, owner=self):
-                        owner.count += 1
-                    self.on_click = clicked
-                    self.count = 0
-            """,
-            line=5,
-            column=9,
-        ),
         Invalid(
             """
             class Connection:
@@ -197,18 +145,6 @@ class SelfReferenceStored(Rule):
             line=3,
             column=9,
             message="bound method self.default_handler",
-        ),
-        Invalid(
-            """
-            class View:
-                def __init__(self):
-                    self.handlers = {"click": self.on_click, "key": None}
-
-                def on_click(self):
-                    pass
-            """,
-            line=3,
-            column=9,
         ),
         Invalid(
             """
