@@ -2,12 +2,11 @@ from typing import Optional
 
 import libcst as cst
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
-
-from ._slots import (
-    NAMEDTUPLE_FACTORIES, SLOTTED, base_layout, class_facts, decorator_kind, module_facts, weakly_referenced,
-)
+from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo
 from memlint.edits import insert_statement
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+
+from ._slots import SLOTTED, DecoratorKind, base_layout, decorator_kind
 
 BUILTINS = frozenset({"builtins.str", "builtins.bytes", "builtins.int", "builtins.tuple"})
 
@@ -144,36 +143,45 @@ class BuiltinSubclassWithoutSlots(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not node.bases or node.keywords:
-            return
-        base = self._builtin_base(node)
-        if base is None:
-            return
-        facts = class_facts(self.context, node)
-        if facts.slots is not None or facts.dynamic or facts.in_function or self.context.is_test_file:
-            return
-        if facts.init_attrs or facts.later_attrs or facts.setter_attrs or facts.foreign_attrs:
-            return  # sets attributes on instances: it needs the __dict__
-        if any(decorator_kind(self.context, d) not in ("neutral", None) for d in node.decorators):
-            return
-        if base_layout(self.context, node, infer=False).state != SLOTTED:
-            return  # an Enum mixin, or a base we cannot see
-        self.report(node.name, self._fix(facts), name=node.name.value, base=base)
+    requires = (CLASSES,)
 
-    def _builtin_base(self, node: cst.ClassDef) -> Optional[str]:
-        for arg in node.bases:
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self.context.is_test_file:
+            return
+        index = self.context.fact(CLASSES)
+        for info in index.classes.values():
+            if info.node.bases and not info.node.keywords and not info.in_function:
+                self._check(index, info)
+
+    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
+        base = self._builtin_base(index, info)
+        if base is None or info.slots is not None or info.dynamic:
+            return
+        stores = (store for method in info.methods for store in method.stores)
+        if info.foreign_attrs or any(not isinstance(store.statement, cst.Del) for store in stores):
+            return  # sets attributes on instances: it needs the __dict__
+        if any(decorator_kind(name) not in (DecoratorKind.NEUTRAL, None) for name in info.decorator_names):
+            return
+        if base_layout(self.context, index, info, infer=False).state is not SLOTTED:
+            return  # an Enum mixin, or a base we cannot see
+        fix = None if index.weakly_referenced(info) else insert_statement(
+            info.node, cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], cst.Tuple([]))
+        )
+        self.report(info.node.name, fix, name=info.name, base=base)
+
+    def _builtin_base(self, index: ClassIndex, info: ClassInfo) -> Optional[str]:
+        """`str`, `bytes`, `int`, `tuple` or `namedtuple` when the class extends one of them."""
+        for arg, qualified in zip(info.node.bases, info.base_names):
             value = arg.value
-            qualified = self.context.qualified_name(value)
-            if qualified in BUILTINS:
-                return qualified[9:]
-            if isinstance(value, cst.Name) and qualified is None:
-                value = module_facts(self.context).assigned.get(value.value, value)
-            if isinstance(value, cst.Call) and self.context.qualified_name(value.func) == "collections.namedtuple":
+            if isinstance(value, cst.Subscript):
+                continue  # `tuple[int, ...]` and the like
+            if qualified is not None and qualified in BUILTINS:
+                return qualified[len("builtins."):]
+            if isinstance(value, cst.Call):
+                namedtuple = qualified == "collections.namedtuple"
+            else:  # a name the module binds: `Base = namedtuple(...)`
+                assigned = index.assigned.get(value.value) if isinstance(value, cst.Name) and qualified is None else None
+                namedtuple = isinstance(assigned, cst.Call) and self.context.matches(assigned, "collections.namedtuple")
+            if namedtuple:
                 return "namedtuple"
         return None
-
-    def _fix(self, facts) -> Optional[Replace]:
-        if weakly_referenced(self.context, facts):
-            return None
-        return insert_statement(facts.node, cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], cst.Tuple([])))

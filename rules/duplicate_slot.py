@@ -1,11 +1,12 @@
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Union
 
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo, Slots
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
-from ._slots import Slots, base_layout, class_facts, mangle
+from ._slots import base_layout, mangle
 
 
 class DuplicateSlot(Rule):
@@ -145,18 +146,24 @@ class DuplicateSlot(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        facts = class_facts(self.context, node)
-        slots = facts.slots
+    requires = (CLASSES,)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        index = self.context.fact(CLASSES)
+        for info in index.classes.values():
+            self._check(index, info)
+
+    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
+        slots = info.slots
         if slots is None or slots.names is None:
             return
-        inherited = base_layout(self.context, node, infer=False).slots
+        inherited = base_layout(self.context, index, info, infer=False).slots
         seen: Set[str] = set()
         for name, element in slots.names:
-            owner = inherited.get(mangle(node.name.value, name))
+            owner = inherited.get(mangle(info.name, name))
             if name in seen or owner is not None:
                 where = f" (already a slot of base `{owner}`)" if owner and name not in seen else ""
-                self.report(node.name, _remove(slots, element), slot=name, name=node.name.value, where=where)
+                self.report(info.node.name, _remove(slots, element), slot=name, name=info.name, where=where)
             seen.add(name)
 
 
@@ -165,15 +172,15 @@ def _remove(slots: Slots, element: cst.CSTNode) -> Optional[Replace]:
     value = slots.value
     if element is value:  # `__slots__ = "x"`
         return Replace(value, cst.Tuple([]))
-    if m.findall(element, m.Comment()):
+    if m.findall(element, m.Comment()) or not isinstance(value, (cst.Tuple, cst.List, cst.Dict)):
         return None
-    elements: List[cst.CSTNode] = list(value.elements)  # type: ignore[attr-defined]
+    elements: List[Union[cst.BaseElement, cst.BaseDictElement]] = list(value.elements)
     index = next(i for i, e in enumerate(elements) if e is element)
-    del elements[index]
+    removed = elements.pop(index)
     if elements and index == len(elements):  # removed the last: the new last takes its comma
-        elements[-1] = elements[-1].with_changes(comma=element.comma)  # type: ignore[attr-defined]
+        elements[-1] = elements[-1].with_changes(comma=removed.comma)
     if isinstance(value, cst.Tuple) and len(elements) == 1 and not isinstance(elements[0].comma, cst.Comma):
-        elements[0] = elements[0].with_changes(comma=cst.Comma())  # type: ignore[attr-defined]
+        elements[0] = elements[0].with_changes(comma=cst.Comma())
     return Replace(value, value.with_changes(elements=elements))
 
 

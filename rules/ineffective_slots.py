@@ -1,8 +1,9 @@
 import libcst as cst
 
+from memlint.analysis.classes import CLASSES
 from memlint.rule import FixAvailability, Invalid, Rule, Valid
 
-from ._slots import HAS_DICT, UNKNOWN, base_layout, class_facts
+from ._slots import HAS_DICT, UNKNOWN, base_layout
 
 
 class IneffectiveSlots(Rule):
@@ -113,14 +114,17 @@ class IneffectiveSlots(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        facts = class_facts(self.context, node)
-        if facts.slots is None:
-            return
-        state = base_layout(self.context, node).state
-        if state == HAS_DICT:
-            self.report(node.name, name=node.name.value,
-                        why="saves nothing: a base class gives instances a `__dict__`")
-        elif state == UNKNOWN and self.context.settings.report_unknown:
-            self.report(node.name, name=node.name.value,
-                        why="may save nothing: the layout of a base class is unknown")
+    requires = (CLASSES,)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        index = self.context.fact(CLASSES)
+        for info in index.classes.values():
+            if info.slots is None:
+                continue
+            state = base_layout(self.context, index, info).state
+            if state is HAS_DICT:
+                self.report(info.node.name, name=info.name,
+                            why="saves nothing: a base class gives instances a `__dict__`")
+            elif state is UNKNOWN and self.context.settings.report_unknown:
+                self.report(info.node.name, name=info.name,
+                            why="may save nothing: the layout of a base class is unknown")

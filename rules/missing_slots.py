@@ -1,47 +1,24 @@
 from typing import List, Optional
 
 import libcst as cst
-import libcst.matchers as m
 
-from memlint.analysis.names import dotted_name
+from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo
+from memlint.analysis.names import callee, dotted_name
+from memlint.edits import insert_statement
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._slots import (
-    SERVICE_SUFFIXES, SLOTTED, SPECIAL_BASES, UNKNOWN, ClassFacts, Layout, base_layout, class_facts,
-    decorator_kind, instance_attributes, mangle, module_facts, string_tuple, weakly_referenced,
+    SERVICE_SUFFIXES, SLOTTED, SPECIAL_BASES, UNKNOWN, DecoratorKind, Layout, base_layout, decorator_kind,
+    instance_attributes, mangle, string_tuple,
 )
-from memlint.edits import insert_statement
-
 
 # Descriptors and callable objects: a handful per program, not records.
 NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
 TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
-
-
-def _handles_events(statement: cst.CSTNode) -> bool:
-    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
-    if not isinstance(statement, cst.FunctionDef):
-        return False
-    name = statement.name.value
-    params = statement.params.params
-    return name.endswith("_event") or name.startswith("on_") or any(p.name.value in ("event", "evt") for p in params)
-
-
-def _is_processor(node: cst.ClassDef) -> bool:
-    """A class that does work rather than hold data: ``__init__`` calls the
-    class's own methods (``self._scan(...)``), or it has three or more private
-    helper methods. Records compute from their fields in a few public methods."""
-    methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
-    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
-    if len(helpers) >= 3:
-        return True
-    init = methods.get("__init__")
-    if init is None:
-        return False
-    own_calls = m.findall(
-        init.body, m.Call(func=m.Attribute(value=m.Name("self"), attr=m.MatchIfTrue(lambda n: n.value in methods)))
-    )
-    return bool(own_calls)
+# Decorators that decide the layout themselves (MEM102's business) or replace the class.
+_LAYOUT_DECORATORS = (
+    DecoratorKind.DATACLASS, DecoratorKind.ATTRS_SLOTTED, DecoratorKind.ATTRS_CLASSIC, DecoratorKind.REPLACING,
+)
 
 
 class MissingSlots(Rule):
@@ -264,87 +241,101 @@ class MissingSlots(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    requires = (CLASSES,)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.is_test_file or _in_test_directory(self.context.filename):
             return
-        facts = class_facts(self.context, node)
-        if not self._candidate(facts):
-            return
-        attributes, elsewhere = instance_attributes(facts)
-        if elsewhere or len(attributes) < self.options["min-attributes"]:
-            return
-        if len(facts.later_attrs) >= 2:
-            return  # its methods keep re-assigning its state: a worker (tokenizer, history), not a record
-        layout = base_layout(self.context, node)
-        if layout.state == UNKNOWN and self.context.settings.report_unknown:
-            self.report(node.name, name=node.name.value, count=len(attributes), why=" (base class layout unknown)")
-        elif layout.state == SLOTTED:
-            self.report(node.name, self._fix(facts, attributes, layout), name=node.name.value,
-                        count=len(attributes), why=": every instance carries a `__dict__`")
+        index = self.context.fact(CLASSES)
+        for info in index.classes.values():
+            if self._candidate(index, info):
+                self._check(index, info)
 
-    def _candidate(self, facts: ClassFacts) -> bool:
-        node = facts.node
-        if facts.in_function or facts.slots is not None or not facts.has_init or node.keywords:
+    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
+        attributes = instance_attributes(info)
+        count = len(attributes.in_init)
+        if attributes.elsewhere or count < self.options["min-attributes"]:
+            return
+        if len(attributes.later) >= 2:
+            return  # its methods keep re-assigning its state: a worker (tokenizer, history), not a record
+        layout = base_layout(self.context, index, info)
+        if layout.state is UNKNOWN and self.context.settings.report_unknown:
+            self.report(info.node.name, name=info.name, count=count, why=" (base class layout unknown)")
+        elif layout.state is SLOTTED:
+            self.report(info.node.name, self._fix(index, info, attributes.in_init, layout), name=info.name,
+                        count=count, why=": every instance carries a `__dict__`")
+
+    def _candidate(self, index: ClassIndex, info: ClassInfo) -> bool:
+        if info.in_function or info.slots is not None or info.method("__init__") is None or info.node.keywords:
             return False
-        found = module_facts(self.context)
-        name = node.name.value
-        if name in found.bases_of_unslotted:
+        name = info.name
+        if name in index.bases_of_unslotted:
             return False  # its subclasses here keep a __dict__: slots would save nothing
-        if name in found.calls_at_top and name not in found.calls_in_functions:
+        if name in index.calls_at_top and name not in index.calls_in_functions:
             return False  # instantiated once, at import time: a singleton
-        if NOT_RECORD_METHODS.intersection(facts.class_attrs):
+        if NOT_RECORD_METHODS.intersection(info.bindings):
             return False  # a descriptor or a callable object, not a record
-        if any(_handles_events(statement) for statement in node.body.body):
+        if any(_handles_events(method.site.node) for method in info.methods):
             return False  # a GUI or protocol component, one per window or connection
-        if _is_processor(node):
+        if _is_processor(info):
             return False  # an object that does work (an analysis, a scanner), not a data holder
         bare = name.lstrip("_")
-        if facts.dynamic or facts.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
+        if info.dynamic or info.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
             return False
         if bare[:1].islower():
             return False  # `partial`-style lowercase classes are function-like helpers, not records
-        return not self._ignored_decorator(node) and not self._ignored_base(node)
+        return not self._ignored_decorator(info) and not self._ignored_base(info)
 
-    def _ignored_decorator(self, node: cst.ClassDef) -> bool:
-        for decorator in node.decorators:
-            kind = decorator_kind(self.context, decorator)
-            if kind in ("dataclass", "attrs-slotted", "attrs-classic", "replacing"):
-                return True
-            names = {self.context.qualified_name(decorator), _dotted(decorator.decorator)}
-            if names & set(self.options["ignore-decorators"]):
+    def _ignored_decorator(self, info: ClassInfo) -> bool:
+        ignored = set(self.options["ignore-decorators"])
+        for decorator, qualified in zip(info.node.decorators, info.decorator_names):
+            if decorator_kind(qualified) in _LAYOUT_DECORATORS or {qualified, dotted_name(callee(decorator))} & ignored:
                 return True
         return False
 
-    def _ignored_base(self, node: cst.ClassDef) -> bool:
+    def _ignored_base(self, info: ClassInfo) -> bool:
         ignored = set(self.options["ignore-bases"])
-        for arg in node.bases:
+        for arg, name in zip(info.node.bases, info.base_names):
             value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
-            qualified = self.context.qualified_name(value) or ""
-            if qualified in SPECIAL_BASES or qualified.startswith("enum.") or {qualified, _dotted(value)} & ignored:
+            qualified = name or ""
+            if qualified in SPECIAL_BASES or qualified.startswith("enum.") or {qualified, dotted_name(callee(value))} & ignored:
                 return True
             if qualified.startswith(("builtins.", "collections.abc.", "numbers.")) and qualified != "builtins.object":
                 return True  # a container, number or exception: not a record
         return False
 
-    def _fix(self, facts: ClassFacts, attributes: List[str], layout: Layout) -> Optional[Replace]:
-        if any(name in facts.class_attrs for name in attributes):
+    def _fix(self, index: ClassIndex, info: ClassInfo, attributes: List[str], layout: Layout) -> Optional[Replace]:
+        if any(name in info.bindings for name in attributes):
             return None  # `ValueError: 'x' in __slots__ conflicts with class variable`
-        if facts.node.name.value in module_facts(self.context).multi_base:
+        if info.name in index.multi_base:
             return None  # another class combines it with a base: layout conflicts
-        own = facts.node.name.value
-        names = [name for name in attributes if mangle(own, name) not in layout.slots]
-        if weakly_referenced(self.context, facts) and not layout.weakref:
+        names = [name for name in attributes if mangle(info.name, name) not in layout.slots]
+        if index.weakly_referenced(info) and not layout.weakref:
             names.append("__weakref__")
         slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
-        return insert_statement(facts.node, slots)
+        return insert_statement(info.node, slots)
+
+
+def _handles_events(function: cst.FunctionDef) -> bool:
+    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
+    name = function.name.value
+    return name.endswith("_event") or name.startswith("on_") or any(
+        p.name.value in ("event", "evt") for p in function.params.params
+    )
+
+
+def _is_processor(info: ClassInfo) -> bool:
+    """A class that does work rather than hold data: ``__init__`` calls the
+    class's own methods (``self._scan(...)``), or it has three or more private
+    helper methods. Records compute from their fields in a few public methods."""
+    methods = {method.name: method for method in info.methods}
+    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
+    if len(helpers) >= 3:
+        return True
+    init = methods.get("__init__")
+    return init is not None and bool(init.calls_on_instance & set(methods))
 
 
 def _in_test_directory(filename: str) -> bool:
     parts = filename.replace("\\", "/").split("/")[:-1]
     return any(part.endswith(("_test", "_tests")) for part in parts)
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.Call):
-        node = node.func
-    return dotted_name(node)

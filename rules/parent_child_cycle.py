@@ -1,22 +1,35 @@
-from typing import Dict, List, Optional, Sequence
+from typing import Any, List, Mapping, NamedTuple, Optional
 
 import libcst as cst
-import libcst.matchers as m
 
-from memlint.analysis import Fact
-from memlint.rule import Applicability, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo, annotation_classes, container_classes
+from memlint.analysis.functions import FunctionSite, enclosing_function, named_params, positional_params
+from memlint.context import Context
+from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
-from ._classfacts import (
-    FILL_METHODS,
-    ClassFacts,
-    annotation_classes,
-    class_facts,
-    container_classes,
-    self_attribute,
-    self_name,
-    slot_position_of,
-    walk_own_scope,
-)
+
+class _ChildSide(NamedTuple):
+    """``self.<attribute> = <parameter>`` in a method."""
+
+    node: cst.Assign
+    method: FunctionSite
+    parameter: cst.Param
+    attribute: str
+
+
+class _ParentSide(NamedTuple):
+    """``<child>.<attribute> = self`` in a method."""
+
+    node: cst.Assign
+    method: FunctionSite
+    child: str
+
+
+class _Passing(NamedTuple):
+    """How a parameter of ``__init__`` can be passed."""
+
+    position: Optional[int]  # among the positional parameters after the instance
+    by_keyword: bool
 
 
 class ParentChildCycle(Rule):
@@ -243,90 +256,103 @@ class ParentChildCycle(Rule):
         ),
     ]
 
+    requires = (CLASSES,)
+
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._child_sides: List[_ChildSide] = []
+        self._parent_sides: List[_ParentSide] = []
+
     def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Attribute):
+        target, value = node.targets[0].target, node.value
+        if len(node.targets) != 1 or not isinstance(target, cst.Attribute) or not isinstance(value, cst.Name):
             return
-        if not isinstance(node.value, cst.Name):
+        method = enclosing_function(self.context)
+        instance = method.instance_parameter if method is not None else None
+        if method is None or instance is None or not isinstance(target.value, cst.Name):
             return
-        found = self.context.enclosing_method_class()
-        if found is None:
-            return
-        cls, method = found
-        var = self_name(method)
-        if var is None:
-            return
-        target = node.targets[0].target
-        if self_attribute(target, var) is not None:
-            self._check_child_side(node, cls, method, var)
-        elif node.value.value == var and isinstance(target.value, cst.Name):  # type: ignore[union-attr]
-            self._check_parent_side(node, cls, method, var)
+        if target.value.value == instance:
+            parameter = next((p for p in named_params(method.node.params) if p.name.value == value.value), None)
+            if parameter is not None and parameter.name.value != instance:
+                self._child_sides.append(_ChildSide(node, method, parameter, target.attr.value))
+        elif value.value == instance:
+            self._parent_sides.append(_ParentSide(node, method, target.value.value))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        index = self.context.fact(CLASSES)
+        for child_side in self._child_sides:
+            self._check_child_side(index, child_side)
+        for parent_side in self._parent_sides:
+            self._check_parent_side(index, parent_side)
 
     # -- self.parent = parent, in the child's class ------------------------------
 
-    def _check_child_side(self, node: cst.Assign, cls: cst.ClassDef, method: cst.FunctionDef, var: str) -> None:
-        param = _param(method, node.value.value)  # type: ignore[attr-defined]
-        if param is None or param.name.value == var:
+    def _check_child_side(self, index: ClassIndex, found: _ChildSide) -> None:
+        child = index.module_class(found.method.owner) if found.method.owner is not None else None
+        parent = self._parent_class(index, child, found) if child is not None else None
+        if child is None or parent is None:
             return
-        facts = class_facts(self.context)
-        child = facts.get(cls.name.value)
-        if child is None or child.node is not cls:
-            return
-        parent = self._parent_class(facts, child, method, param)
-        if parent is None:
-            return
-        attr = node.targets[0].target.attr.value  # type: ignore[attr-defined]
         self.report(
-            node,
-            self._fix(node, child, method, param, attr, facts[parent]),
-            what=f"{child.name}.{attr} holds the {parent} that keeps {child.name} instances",
-            suggestion=f"store weakref.ref({param.name.value}) and read it through a property",
+            found.node,
+            self._fix(index, found, child, parent),
+            what=f"{child.name}.{found.attribute} holds the {parent.name} that keeps {child.name} instances",
+            suggestion=f"store weakref.ref({found.parameter.name.value}) and read it through a property",
         )
 
-    def _parent_class(self, facts: dict, child: ClassFacts, method: cst.FunctionDef, param: cst.Param) -> Optional[str]:
-        annotation = param.annotation.annotation if param.annotation else None
-        annotated = annotation_classes(annotation, set(facts))
+    def _parent_class(self, index: ClassIndex, child: ClassInfo, found: _ChildSide) -> Optional[ClassInfo]:
+        """The class of the module that keeps instances of ``child`` and whose
+        instance the parameter holds: by the parameter's annotation, or, in
+        ``__init__``, by the constructions that pass the instance there."""
+        known = set(index.by_name)
+        parameter = found.parameter
+        annotation = parameter.annotation.annotation if parameter.annotation else None
+        annotated = annotation_classes(annotation, known)
         if annotation is not None:
-            annotated -= container_classes(annotation, set(facts))  # a list of parents is not a parent
+            annotated -= container_classes(annotation, known)  # a list of parents is not a parent
         for name in sorted(annotated):
-            if facts[name].holds(child.name):
-                return name
-        if method.name.value != "__init__":
+            if index.holds(index.by_name[name], child.name):
+                return index.by_name[name]
+        if found.method.node.name.value != "__init__":
             return None
-        position, by_keyword = slot_position_of(method, param.name.value)
-        for name in sorted(facts):
-            slots = facts[name].keeps_with_self.get(child.name, set())
-            if (position is not None and position in slots) or (by_keyword and param.name.value in slots):
-                return name
+        passing = _passing(found.method.node, parameter.name.value)
+        for name in sorted(known):
+            slots = index.keeps_with_instance(index.by_name[name]).get(child.name, set())
+            by_position = passing.position is not None and passing.position in slots
+            if by_position or (passing.by_keyword and parameter.name.value in slots):
+                return index.by_name[name]
         return None
 
     # -- child.parent = self, in the parent's class -------------------------------
 
-    def _check_parent_side(self, node: cst.Assign, cls: cst.ClassDef, method: cst.FunctionDef, var: str) -> None:
-        target = node.targets[0].target
-        child = target.value.value  # type: ignore[attr-defined]
-        if child == var or not _keeps(method, child, var):
+    def _check_parent_side(self, index: ClassIndex, found: _ParentSide) -> None:
+        method = index.method_of(found.method.node)
+        if method is None or found.child not in method.kept_names:
             return
+        target = found.node.targets[0].target
+        assert isinstance(target, cst.Attribute) and found.method.owner is not None
+        instance = found.method.instance_parameter
         self.report(
-            node,
-            what=f"{child}.{target.attr.value} = {var} while {cls.name.value} keeps {child}",  # type: ignore[attr-defined]
-            suggestion=f"store weakref.ref({var}) in the child instead",
+            found.node,
+            what=f"{found.child}.{target.attr.value} = {instance} while {found.method.owner.name.value} keeps {found.child}",
+            suggestion=f"store weakref.ref({instance}) in the child instead",
         )
 
     # -- the fix ----------------------------------------------------------------
 
-    def _fix(self, node: cst.Assign, child: ClassFacts, method: cst.FunctionDef, param: cst.Param,
-             attr: str, parent: ClassFacts) -> Optional[List[object]]:
+    def _fix(self, index: ClassIndex, found: _ChildSide, child: ClassInfo, parent: ClassInfo) -> Optional[List[Edit]]:
+        node, method, attr = found.node, found.method.node, found.attribute
         backing = f"_{attr}"
         if method.name.value != "__init__" or attr.startswith("_") or child.slots is not None:
             return None
-        if parent.slots is not None and "__weakref__" not in parent.slots:
+        if parent.slots is not None and "__weakref__" not in parent.slots.name_set:
             return None  # weakref.ref(parent) would raise TypeError
-        if child.stores.get(attr, []) != [node] or backing in child.stores or {attr, backing} & child.class_names:
+        stores = child.stores
+        if stores.get(attr, []) != [node] or backing in stores or {attr, backing} & child.names:
             return None
-        if self._assigned_elsewhere(attr, node):
-            return None
-        optional = param.default is not None or _mentions_none(param.annotation)
-        name = param.name.value
+        if any(store is not node for store in index.attribute_stores.get(attr, [])):
+            return None  # assigned or deleted elsewhere in the module: a setter would be needed
+        optional = found.parameter.default is not None or _mentions_none(found.parameter.annotation)
+        name = found.parameter.name.value
         reference = f"weakref.ref({name})" + (f" if {name} is not None else None" if optional else "")
         stored = node.with_changes(
             targets=[node.targets[0].with_changes(target=node.targets[0].target.with_changes(attr=cst.Name(backing)))],
@@ -336,45 +362,20 @@ class ParentChildCycle(Rule):
         prop = cst.parse_statement(f"@property\ndef {attr}(self):\n    return {dereference}\n")
         prop = prop.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         body = child.node.body.body
-        index = list(body).index(method)
-        new_method = method.visit(_ReplaceNode(node, stored))
-        new_body = list(body[:index]) + [new_method, prop] + list(body[index + 1:])
+        index_of_method = list(body).index(method)
+        new_method = method.deep_replace(node, stored)
+        new_body = [*body[:index_of_method], new_method, prop, *body[index_of_method + 1:]]
         return [Replace(child.node.body, child.node.body.with_changes(body=new_body)), EnsureImport("weakref")]
 
-    def _assigned_elsewhere(self, attr: str, node: cst.Assign) -> bool:
-        """Any other store or deletion of ``.attr`` in the module (a setter would be needed)."""
-        def is_attr(target: cst.CSTNode) -> bool:
-            return isinstance(target, cst.Attribute) and target.attr.value == attr
 
-        memo = self.context.fact(_ATTRIBUTE_STORES)
-        if attr not in memo:
-            memo[attr] = [
-                n for n in m.findall(self.context.module, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del())
-                if any(is_attr(t) for t in _targets(n))
-            ]
-        stores = memo[attr]
-        return any(n is not node for n in stores)
-
-
-# attribute name -> the statements of the module that store or delete it
-_ATTRIBUTE_STORES: Fact[Dict[str, List[cst.CSTNode]]] = Fact("attribute stores", lambda context: {})
-
-
-class _ReplaceNode(cst.CSTTransformer):
-    def __init__(self, old: cst.CSTNode, new: cst.CSTNode) -> None:
-        super().__init__()
-        self.old, self.new = old, new
-
-    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
-        return self.new if original_node is self.old else updated_node
-
-
-def _param(function: cst.FunctionDef, name: str) -> Optional[cst.Param]:
-    params = function.params
-    for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
-        if param.name.value == name:
-            return param
-    return None
+def _passing(function: cst.FunctionDef, parameter: str) -> _Passing:
+    """How ``parameter`` of ``__init__`` is passed: its position after the
+    instance, and whether it can be passed by keyword."""
+    positional = positional_params(function.params)
+    for position, candidate in enumerate(positional[1:]):
+        if candidate.name.value == parameter:
+            return _Passing(position, candidate not in function.params.posonly_params)
+    return _Passing(None, any(p.name.value == parameter for p in function.params.kwonly_params))
 
 
 def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:
@@ -382,44 +383,3 @@ def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:
         return False
     text = cst.Module([]).code_for_node(annotation.annotation)
     return "Optional" in text or "None" in text
-
-
-def _targets(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
-    if isinstance(node, cst.Assign):
-        return [t.target for t in node.targets]
-    if isinstance(node, cst.Del):
-        target = node.target
-        return [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
-    return [node.target]  # type: ignore[attr-defined]
-
-
-def _keeps(method: cst.FunctionDef, child: str, var: str) -> bool:
-    """Whether ``method`` keeps the object named ``child`` in an attribute of
-    ``self`` (``self.kids.append(child)``, ``self.kids[k] = child``,
-    ``self.first = child``) or iterates over one with ``for child in self.kids``."""
-    for node in walk_own_scope(method.body):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            if (
-                node.func.attr.value in FILL_METHODS
-                and node.args
-                and m.matches(node.args[-1].value, m.Name(child))
-                and _rooted_at_self(node.func.value, var)
-            ):
-                return True
-        elif isinstance(node, cst.Assign) and m.matches(node.value, m.Name(child)):
-            for target in node.targets:
-                holder = target.target.value if isinstance(target.target, cst.Subscript) else target.target
-                if _rooted_at_self(holder, var):
-                    return True
-        elif isinstance(node, cst.For) and m.matches(node.target, m.Name(child)) and _rooted_at_self(node.iter, var):
-            return True
-    return False
-
-
-def _rooted_at_self(node: cst.CSTNode, var: str) -> bool:
-    """``self.x`` or ``self.x.y`` (not ``self`` itself)."""
-    if not isinstance(node, cst.Attribute):
-        return False
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return m.matches(node, m.Name(var))

@@ -1,8 +1,7 @@
 import libcst as cst
 
+from memlint.analysis.classes import CLASSES
 from memlint.rule import FixAvailability, Invalid, Rule, Valid
-
-from ._slots import class_facts
 
 # Names `type()` takes out of the class namespace itself: no class attribute is left to clash.
 NAMESPACE_SPECIALS = frozenset({"__qualname__", "__classcell__"})
@@ -123,10 +122,12 @@ class SlotsConflictClassAttribute(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        facts = class_facts(self.context, node)
-        if facts.slots is None or facts.slots.names is None:
-            return
-        for name, _ in facts.slots.names:
-            if name in facts.class_attrs and name not in NAMESPACE_SPECIALS:
-                self.report(node.name, slot=name, name=node.name.value)
+    requires = (CLASSES,)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for info in self.context.fact(CLASSES).classes.values():
+            if info.slots is None or info.slots.names is None:
+                continue
+            for name, _ in info.slots.names:
+                if name in info.bindings and name not in NAMESPACE_SPECIALS:
+                    self.report(info.node.name, slot=name, name=info.name)
