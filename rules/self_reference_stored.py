@@ -3,7 +3,7 @@ from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Union
 import libcst as cst
 
 from memlint.analysis.classes import CLASSES
-from memlint.analysis.functions import enclosing_function, named_params
+from memlint.analysis.functions import all_params, enclosing_function, named_params
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
@@ -264,6 +264,8 @@ class SelfReferenceStored(Rule):
 
     def _nested_function(self, name: str, function: cst.FunctionDef, instance: str) -> List[_Capture]:
         """A local def that uses the instance (every def of ``name``, and nothing else bound to it)."""
+        if any(param.name.value == name for param in all_params(function.params)):
+            return []  # a parameter: a callable received, not a closure made here
         bindings = self.context.scope_info(function).bindings_of(name)
         defs = [b.statement for b in bindings if isinstance(b.statement, cst.FunctionDef)]
         if bindings and len(defs) == len(bindings) and all(self._uses(d, instance) for d in defs):
