@@ -73,6 +73,45 @@ SERVICE_SUFFIXES = (
     "Flavour", "Selector", "Mixin", "Base", "Memoize", "Mock", "Stub", "Fake", "Dialog", "Widget",
 )
 
+# Descriptors and callable objects: a handful per program, not records.
+NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
+TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
+
+
+def not_a_record(index: ClassIndex, info: ClassInfo) -> bool:
+    """Signs that a class has few instances or does work rather than hold
+    data, so that slots would not pay off (MEM101's record-likeness)."""
+    name = info.name
+    bare = name.lstrip("_")
+    return (
+        (name in index.calls_at_top and name not in index.calls_in_functions)  # made once, at import: a singleton
+        or bool(NOT_RECORD_METHODS.intersection(info.bindings))  # a descriptor or a callable object
+        or any(_handles_events(method.site.node) for method in info.methods)  # one per window or connection
+        or _is_processor(info)  # an object that does work (an analysis, a scanner)
+        or info.owns_resources
+        or bare.endswith(SERVICE_SUFFIXES)
+        or bare.startswith(TEST_DOUBLES)
+        or bare[:1].islower()  # `partial`-style lowercase classes are function-like helpers
+    )
+
+
+def _handles_events(function: cst.FunctionDef) -> bool:
+    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
+    name = function.name.value
+    return name.endswith("_event") or name.startswith("on_") or any(
+        p.name.value in ("event", "evt") for p in function.params.params
+    )
+
+
+def _is_processor(info: ClassInfo) -> bool:
+    """A class that does work rather than hold data: ``__init__`` calls the
+    class's own methods (``self._scan(...)``), or it has three or more private
+    helper methods. Records compute from their fields in a few public methods."""
+    methods = {method.name: method for method in info.methods}
+    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
+    init = methods.get("__init__")
+    return len(helpers) >= 3 or (init is not None and bool(init.calls_on_instance & set(methods)))
+
 
 def mangle(class_name: str, name: str) -> str:
     """The name Python stores for `name` written inside class `class_name`."""
@@ -234,8 +273,9 @@ def _module_class(context: Context, index: ClassIndex, base: ClassInfo, seen: Se
     node = base.node
     if node.keywords or any(decorator_kind(name) is DecoratorKind.REPLACING for name in base.decorator_names):
         return Layout(UNKNOWN, weakref=True)
-    if any(name in SPECIAL_BASES for arg, name in zip(node.bases, base.base_names) if not isinstance(arg.value, cst.Subscript)):
-        return Layout(UNKNOWN, weakref=True)  # `Protocol[T]` is an ordinary base, looked at below
+    written = (name for arg, name in zip(node.bases, base.base_names) if not isinstance(arg.value, cst.Subscript))
+    if any(name in SPECIAL_BASES for name in written):
+        return Layout(UNKNOWN, weakref=True)  # (`Protocol[T]` is an ordinary base: looked at below)
     above = _bases(context, index, base, seen)
     if any(makes_slots(d, name) for d, name in zip(node.decorators, base.decorator_names)):
         return Layout(above.state, weakref=True, slots=above.slots)  # its slot names are not written out

@@ -144,6 +144,7 @@ class BuiltinSubclassWithoutSlots(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.is_test_file:
@@ -177,11 +178,10 @@ class BuiltinSubclassWithoutSlots(Rule):
                 continue  # `tuple[int, ...]` and the like
             if qualified is not None and qualified in BUILTINS:
                 return qualified[len("builtins."):]
-            if isinstance(value, cst.Call):
-                namedtuple = qualified == "collections.namedtuple"
-            else:  # a name the module binds: `Base = namedtuple(...)`
-                assigned = index.assigned.get(value.value) if isinstance(value, cst.Name) and qualified is None else None
-                namedtuple = isinstance(assigned, cst.Call) and self.context.matches(assigned, "collections.namedtuple")
-            if namedtuple:
+            if isinstance(value, cst.Call) and qualified == "collections.namedtuple":
                 return "namedtuple"
+            if isinstance(value, cst.Name) and qualified is None:  # a name the module binds: `Base = namedtuple(...)`
+                assigned = index.assigned.get(value.value)
+                if isinstance(assigned, cst.Call) and self.context.matches(assigned, "collections.namedtuple"):
+                    return "namedtuple"
         return None

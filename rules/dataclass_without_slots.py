@@ -196,6 +196,7 @@ class DataclassWithoutSlots(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.is_test_file:

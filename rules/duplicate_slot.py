@@ -147,6 +147,7 @@ class DuplicateSlot(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         index = self.context.fact(CLASSES)

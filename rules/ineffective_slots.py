@@ -115,6 +115,7 @@ class IneffectiveSlots(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         index = self.context.fact(CLASSES)

@@ -8,13 +8,10 @@ from memlint.edits import insert_statement
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._slots import (
-    SERVICE_SUFFIXES, SLOTTED, SPECIAL_BASES, UNKNOWN, DecoratorKind, Layout, base_layout, decorator_kind,
-    instance_attributes, mangle, string_tuple,
+    SLOTTED, SPECIAL_BASES, UNKNOWN, DecoratorKind, Layout, base_layout, decorator_kind, instance_attributes, mangle,
+    not_a_record, string_tuple,
 )
 
-# Descriptors and callable objects: a handful per program, not records.
-NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
-TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
 # Decorators that decide the layout themselves (MEM102's business) or replace the class.
 _LAYOUT_DECORATORS = (
     DecoratorKind.DATACLASS, DecoratorKind.ATTRS_SLOTTED, DecoratorKind.ATTRS_CLASSIC, DecoratorKind.REPLACING,
@@ -139,17 +136,6 @@ class MissingSlots(Rule):
     options = {"min-attributes": 1, "ignore-bases": [], "ignore-decorators": []}
 
     VALID = [
-        Valid("""
-            import functools
-
-            class Circle:
-                def __init__(self, r):
-                    self.r = r
-
-                @functools.cached_property
-                def area(self):
-                    return 3.14 * self.r ** 2
-            """),
         # service objects
         Valid("""
             import threading
@@ -204,29 +190,6 @@ class MissingSlots(Rule):
                     return (self.x ** 2 + self.y ** 2) ** 0.5
             """,
         ),
-        Invalid(
-            """
-            class Base:
-                __slots__ = ("x",)
-
-            class Point(Base):
-                def __init__(self, x, y):
-                    self.x = x
-                    self.y = y
-            """,
-            line=4,
-            column=7,
-            fixed="""
-            class Base:
-                __slots__ = ("x",)
-
-            class Point(Base):
-                __slots__ = ("y",)
-                def __init__(self, x, y):
-                    self.x = x
-                    self.y = y
-            """,
-        ),
         # a class attribute default would clash with the slot: no fix
         Invalid(
             """
@@ -242,6 +205,7 @@ class MissingSlots(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.is_test_file or _in_test_directory(self.context.filename):
@@ -268,23 +232,10 @@ class MissingSlots(Rule):
     def _candidate(self, index: ClassIndex, info: ClassInfo) -> bool:
         if info.in_function or info.slots is not None or info.method("__init__") is None or info.node.keywords:
             return False
-        name = info.name
-        if name in index.bases_of_unslotted:
+        if info.name in index.bases_of_unslotted:
             return False  # its subclasses here keep a __dict__: slots would save nothing
-        if name in index.calls_at_top and name not in index.calls_in_functions:
-            return False  # instantiated once, at import time: a singleton
-        if NOT_RECORD_METHODS.intersection(info.bindings):
-            return False  # a descriptor or a callable object, not a record
-        if any(_handles_events(method.site.node) for method in info.methods):
-            return False  # a GUI or protocol component, one per window or connection
-        if _is_processor(info):
-            return False  # an object that does work (an analysis, a scanner), not a data holder
-        bare = name.lstrip("_")
-        if info.dynamic or info.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
-            return False
-        if bare[:1].islower():
-            return False  # `partial`-style lowercase classes are function-like helpers, not records
-        return not self._ignored_decorator(info) and not self._ignored_base(info)
+        ignored = self._ignored_decorator(info) or self._ignored_base(info)
+        return not (info.dynamic or not_a_record(index, info) or ignored)
 
     def _ignored_decorator(self, info: ClassInfo) -> bool:
         ignored = set(self.options["ignore-decorators"])
@@ -298,7 +249,9 @@ class MissingSlots(Rule):
         for arg, name in zip(info.node.bases, info.base_names):
             value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
             qualified = name or ""
-            if qualified in SPECIAL_BASES or qualified.startswith("enum.") or {qualified, dotted_name(callee(value))} & ignored:
+            if qualified in SPECIAL_BASES or qualified.startswith("enum."):
+                return True
+            if {qualified, dotted_name(callee(value))} & ignored:
                 return True
             if qualified.startswith(("builtins.", "collections.abc.", "numbers.")) and qualified != "builtins.object":
                 return True  # a container, number or exception: not a record
@@ -314,26 +267,6 @@ class MissingSlots(Rule):
             names.append("__weakref__")
         slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
         return insert_statement(info.node, slots)
-
-
-def _handles_events(function: cst.FunctionDef) -> bool:
-    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
-    name = function.name.value
-    return name.endswith("_event") or name.startswith("on_") or any(
-        p.name.value in ("event", "evt") for p in function.params.params
-    )
-
-
-def _is_processor(info: ClassInfo) -> bool:
-    """A class that does work rather than hold data: ``__init__`` calls the
-    class's own methods (``self._scan(...)``), or it has three or more private
-    helper methods. Records compute from their fields in a few public methods."""
-    methods = {method.name: method for method in info.methods}
-    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
-    if len(helpers) >= 3:
-        return True
-    init = methods.get("__init__")
-    return init is not None and bool(init.calls_on_instance & set(methods))
 
 
 def _in_test_directory(filename: str) -> bool:

@@ -1,35 +1,13 @@
-from typing import Any, List, Mapping, NamedTuple, Optional
+from typing import List, Optional, Set
 
 import libcst as cst
 
-from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo, annotation_classes, container_classes
-from memlint.analysis.functions import FunctionSite, enclosing_function, named_params, positional_params
-from memlint.context import Context
+from memlint.analysis.classes import (
+    CLASSES, ArgumentSlot, BackReference, ClassIndex, ClassInfo, Method, ParameterStore, annotation_classes,
+    container_classes,
+)
+from memlint.analysis.functions import positional_params
 from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
-
-
-class _ChildSide(NamedTuple):
-    """``self.<attribute> = <parameter>`` in a method."""
-
-    node: cst.Assign
-    method: FunctionSite
-    parameter: cst.Param
-    attribute: str
-
-
-class _ParentSide(NamedTuple):
-    """``<child>.<attribute> = self`` in a method."""
-
-    node: cst.Assign
-    method: FunctionSite
-    child: str
-
-
-class _Passing(NamedTuple):
-    """How a parameter of ``__init__`` can be passed."""
-
-    position: Optional[int]  # among the positional parameters after the instance
-    by_keyword: bool
 
 
 class ParentChildCycle(Rule):
@@ -131,34 +109,9 @@ class ParentChildCycle(Rule):
         ),
         Valid(
             """
-            class Node:
-                def __init__(self, parent):
-                    self.parent = parent
-
-            class Tree:
-                def add(self):
-                    node = Node(self)
-                    return node
-            """
-        ),
-        Valid(
-            """
             class Tree:
                 def attach(self, child):
                     child.parent = self
-            """
-        ),
-        Valid(
-            """
-            from typing import Callable
-
-            class Context:
-                def __init__(self, command: "Command"):
-                    self.command = command
-
-            class Command:
-                context_class: type[Context] = Context
-                factory: Callable[[], Context]
             """
         ),
     ]
@@ -194,42 +147,6 @@ class ParentChildCycle(Rule):
         ),
         Invalid(
             """
-            import weakref
-
-            class Node:
-                def __init__(self, name, parent=None):
-                    self.name = name
-                    self.parent = parent
-                    self.children = []
-
-                def add(self, name):
-                    child = Node(name, self)
-                    self.children.append(child)
-                    return child
-            """,
-            line=6,
-            column=9,
-            fixed="""
-            import weakref
-
-            class Node:
-                def __init__(self, name, parent=None):
-                    self.name = name
-                    self._parent = weakref.ref(parent) if parent is not None else None
-                    self.children = []
-
-                @property
-                def parent(self):
-                    return self._parent() if self._parent is not None else None
-
-                def add(self, name):
-                    child = Node(name, self)
-                    self.children.append(child)
-                    return child
-            """,
-        ),
-        Invalid(
-            """
             class Tree:
                 def add(self, child):
                     child.parent = self
@@ -239,110 +156,73 @@ class ParentChildCycle(Rule):
             column=9,
             message="child.parent = self while Tree keeps child",
         ),
-        Invalid(
-            """
-            from typing import Optional
-
-            class Item:
-                def set_owner(self, owner: Optional["Inventory"]):
-                    self.owner = owner
-
-            class Inventory:
-                items: "dict[str, Item]"
-            """,
-            line=5,
-            column=9,
-            message="Item.owner holds the Inventory",
-        ),
     ]
 
     requires = (CLASSES,)
-
-    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
-        super().__init__(context, options)
-        self._child_sides: List[_ChildSide] = []
-        self._parent_sides: List[_ParentSide] = []
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        target, value = node.targets[0].target, node.value
-        if len(node.targets) != 1 or not isinstance(target, cst.Attribute) or not isinstance(value, cst.Name):
-            return
-        method = enclosing_function(self.context)
-        instance = method.instance_parameter if method is not None else None
-        if method is None or instance is None or not isinstance(target.value, cst.Name):
-            return
-        if target.value.value == instance:
-            parameter = next((p for p in named_params(method.node.params) if p.name.value == value.value), None)
-            if parameter is not None and parameter.name.value != instance:
-                self._child_sides.append(_ChildSide(node, method, parameter, target.attr.value))
-        elif value.value == instance:
-            self._parent_sides.append(_ParentSide(node, method, target.value.value))
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         index = self.context.fact(CLASSES)
-        for child_side in self._child_sides:
-            self._check_child_side(index, child_side)
-        for parent_side in self._parent_sides:
-            self._check_parent_side(index, parent_side)
+        for info in index.classes.values():
+            for method in info.methods:
+                for stored in method.stored_parameters:
+                    self._check_child_side(index, info, method, stored)
+                for reference in method.back_references:
+                    if reference.holder in method.kept_names:
+                        self._report_parent_side(info, method, reference)
 
     # -- self.parent = parent, in the child's class ------------------------------
 
-    def _check_child_side(self, index: ClassIndex, found: _ChildSide) -> None:
-        child = index.module_class(found.method.owner) if found.method.owner is not None else None
-        parent = self._parent_class(index, child, found) if child is not None else None
-        if child is None or parent is None:
+    def _check_child_side(self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore) -> None:
+        parent = self._parent_class(index, child, method, stored.parameter) if index.module_class(child.node) else None
+        if parent is None:
             return
         self.report(
-            found.node,
-            self._fix(index, found, child, parent),
-            what=f"{child.name}.{found.attribute} holds the {parent.name} that keeps {child.name} instances",
-            suggestion=f"store weakref.ref({found.parameter.name.value}) and read it through a property",
+            stored.statement,
+            self._fix(index, child, method, stored, parent),
+            what=f"{child.name}.{stored.attribute} holds the {parent.name} that keeps {child.name} instances",
+            suggestion=f"store weakref.ref({stored.parameter.name.value}) and read it through a property",
         )
 
-    def _parent_class(self, index: ClassIndex, child: ClassInfo, found: _ChildSide) -> Optional[ClassInfo]:
+    def _parent_class(
+        self, index: ClassIndex, child: ClassInfo, method: Method, parameter: cst.Param
+    ) -> Optional[ClassInfo]:
         """The class of the module that keeps instances of ``child`` and whose
         instance the parameter holds: by the parameter's annotation, or, in
         ``__init__``, by the constructions that pass the instance there."""
-        known = set(index.by_name)
-        parameter = found.parameter
-        annotation = parameter.annotation.annotation if parameter.annotation else None
-        annotated = annotation_classes(annotation, known)
+        classes = index.by_name
+        annotation = parameter.annotation
         if annotation is not None:
-            annotated -= container_classes(annotation, known)  # a list of parents is not a parent
-        for name in sorted(annotated):
-            if index.holds(index.by_name[name], child.name):
-                return index.by_name[name]
-        if found.method.node.name.value != "__init__":
+            named = annotation_classes(annotation.annotation, set(classes))
+            named -= container_classes(annotation.annotation, set(classes))  # a list of parents is not a parent
+            holder = next((classes[name] for name in sorted(named) if index.holds(classes[name], child.name)), None)
+            if holder is not None:
+                return holder
+        if method.name != "__init__":
             return None
-        passing = _passing(found.method.node, parameter.name.value)
-        for name in sorted(known):
-            slots = index.keeps_with_instance(index.by_name[name]).get(child.name, set())
-            by_position = passing.position is not None and passing.position in slots
-            if by_position or (passing.by_keyword and parameter.name.value in slots):
-                return index.by_name[name]
+        reach = _reaching(method.site.node, parameter)
+        for name in sorted(classes):
+            if reach & index.keeps_with_instance(classes[name]).get(child.name, set()):
+                return classes[name]
         return None
 
     # -- child.parent = self, in the parent's class -------------------------------
 
-    def _check_parent_side(self, index: ClassIndex, found: _ParentSide) -> None:
-        method = index.method_of(found.method.node)
-        if method is None or found.child not in method.kept_names:
-            return
-        target = found.node.targets[0].target
-        assert isinstance(target, cst.Attribute) and found.method.owner is not None
-        instance = found.method.instance_parameter
+    def _report_parent_side(self, parent: ClassInfo, method: Method, reference: BackReference) -> None:
+        instance = method.site.instance_parameter
         self.report(
-            found.node,
-            what=f"{found.child}.{target.attr.value} = {instance} while {found.method.owner.name.value} keeps {found.child}",
+            reference.statement,
+            what=f"{reference.holder}.{reference.attribute} = {instance} while {parent.name} keeps {reference.holder}",
             suggestion=f"store weakref.ref({instance}) in the child instead",
         )
 
     # -- the fix ----------------------------------------------------------------
 
-    def _fix(self, index: ClassIndex, found: _ChildSide, child: ClassInfo, parent: ClassInfo) -> Optional[List[Edit]]:
-        node, method, attr = found.node, found.method.node, found.attribute
-        backing = f"_{attr}"
-        if method.name.value != "__init__" or attr.startswith("_") or child.slots is not None:
+    def _fix(
+        self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore, parent: ClassInfo
+    ) -> Optional[List[Edit]]:
+        node, attr, backing = stored.statement, stored.attribute, f"_{stored.attribute}"
+        if method.name != "__init__" or attr.startswith("_") or child.slots is not None:
             return None
         if parent.slots is not None and "__weakref__" not in parent.slots.name_set:
             return None  # weakref.ref(parent) would raise TypeError
@@ -351,10 +231,10 @@ class ParentChildCycle(Rule):
             return None
         if any(store is not node for store in index.attribute_stores.get(attr, [])):
             return None  # assigned or deleted elsewhere in the module: a setter would be needed
-        optional = found.parameter.default is not None or _mentions_none(found.parameter.annotation)
-        name = found.parameter.name.value
+        optional = stored.parameter.default is not None or _mentions_none(stored.parameter.annotation)
+        name = stored.parameter.name.value
         reference = f"weakref.ref({name})" + (f" if {name} is not None else None" if optional else "")
-        stored = node.with_changes(
+        weak = node.with_changes(
             targets=[node.targets[0].with_changes(target=node.targets[0].target.with_changes(attr=cst.Name(backing)))],
             value=cst.parse_expression(reference),
         )
@@ -362,20 +242,22 @@ class ParentChildCycle(Rule):
         prop = cst.parse_statement(f"@property\ndef {attr}(self):\n    return {dereference}\n")
         prop = prop.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         body = child.node.body.body
-        index_of_method = list(body).index(method)
-        new_method = method.deep_replace(node, stored)
-        new_body = [*body[:index_of_method], new_method, prop, *body[index_of_method + 1:]]
+        at = next((i for i, statement in enumerate(body) if statement is method.site.node), None)
+        if at is None:
+            return None  # defined under an `if` of the class body
+        new_body = [*body[:at], method.site.node.deep_replace(node, weak), prop, *body[at + 1:]]
         return [Replace(child.node.body, child.node.body.with_changes(body=new_body)), EnsureImport("weakref")]
 
 
-def _passing(function: cst.FunctionDef, parameter: str) -> _Passing:
-    """How ``parameter`` of ``__init__`` is passed: its position after the
-    instance, and whether it can be passed by keyword."""
-    positional = positional_params(function.params)
-    for position, candidate in enumerate(positional[1:]):
-        if candidate.name.value == parameter:
-            return _Passing(position, candidate not in function.params.posonly_params)
-    return _Passing(None, any(p.name.value == parameter for p in function.params.kwonly_params))
+def _reaching(function: cst.FunctionDef, parameter: cst.Param) -> Set[ArgumentSlot]:
+    """Where an argument of a call of the class reaches ``parameter`` of
+    ``__init__``: its position after the instance, its keyword."""
+    params = function.params
+    for position, candidate in enumerate(positional_params(params)[1:]):
+        if candidate is parameter:
+            positional_only = any(p is parameter for p in params.posonly_params)
+            return {position} if positional_only else {position, parameter.name.value}
+    return {parameter.name.value} if any(p is parameter for p in params.kwonly_params) else set()
 
 
 def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:

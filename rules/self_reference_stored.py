@@ -117,30 +117,6 @@ class SelfReferenceStored(Rule):
         ),
         Valid(
             """
-            import weakref
-
-            class C:
-                def __init__(self):
-                    self.cb = weakref.WeakMethod(self.m)
-
-                def m(self):
-                    pass
-            """
-        ),
-        Valid(
-            """
-            import threading
-
-            class Worker:
-                def __init__(self):
-                    self.thread = threading.Thread(target=self.run)
-
-                def run(self):
-                    pass
-            """
-        ),
-        Valid(
-            """
             class Button:
                 def __init__(self, on_press):
                     self.on_press = on_press
@@ -160,21 +136,6 @@ class SelfReferenceStored(Rule):
             line=3,
             column=9,
             message="bound method self.default_handler",
-        ),
-        Invalid(
-            """
-            import functools as ft
-
-            class Job:
-                def start(self):
-                    self.done = ft.partial(self.finish, 1)
-
-                def finish(self, code):
-                    pass
-            """,
-            line=5,
-            column=9,
-            message="functools.partial",
         ),
         Invalid(
             """
@@ -201,6 +162,7 @@ class SelfReferenceStored(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(context, options)

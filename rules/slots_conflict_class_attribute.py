@@ -123,6 +123,7 @@ class SlotsConflictClassAttribute(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for info in self.context.fact(CLASSES).classes.values():

@@ -212,6 +212,7 @@ class SlotsWithoutWeakref(Rule):
     ]
 
     requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
 
     def leave_Module(self, original_node: cst.Module) -> None:
         index = self.context.fact(CLASSES)

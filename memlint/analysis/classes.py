@@ -130,6 +130,22 @@ class Fill(NamedTuple):
     into_container: bool
 
 
+class ParameterStore(NamedTuple):
+    """``self.<attribute> = <parameter>``: a method keeps an argument it received."""
+
+    statement: cst.Assign
+    attribute: str
+    parameter: cst.Param
+
+
+class BackReference(NamedTuple):
+    """``<holder>.<attribute> = self``: a method gives another object a reference to the instance."""
+
+    statement: cst.Assign
+    holder: str
+    attribute: str
+
+
 @dataclass
 class Method:
     """A def whose scope is a class body, and what its code does with the instance."""
@@ -141,6 +157,8 @@ class Method:
     fills: List[Fill] = field(default_factory=list)
     constructions: List[Tuple[str, cst.Call]] = field(default_factory=list)  # `name = Call(...)`, in order
     kept_names: Set[str] = field(default_factory=set)  # locals kept in (or iterated from) instance attributes
+    stored_parameters: List[ParameterStore] = field(default_factory=list)
+    back_references: List[BackReference] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -149,9 +167,8 @@ class Method:
     @property
     def is_setter(self) -> bool:
         """A ``@<property>.setter``."""
-        return any(
-            isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value == "setter" for d in self.site.node.decorators
-        )
+        decorators = [d.decorator for d in self.site.node.decorators]
+        return any(isinstance(d, cst.Attribute) and d.attr.value == "setter" for d in decorators)
 
 
 @dataclass
@@ -376,8 +393,9 @@ class ClassIndex(Collector):
 
     def visit_For(self, node: cst.For) -> None:
         frame = self._frames[-1]
-        if isinstance(node.target, cst.Name) and self._in_own_method(frame) and self._rooted_at_instance(node.iter, frame):
-            frame.method.kept_names.add(node.target.value)  # type: ignore[union-attr]
+        if isinstance(node.target, cst.Name) and self._in_own_method(frame) and frame.method is not None:
+            if self._rooted_at_instance(node.iter, frame):
+                frame.method.kept_names.add(node.target.value)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for container, class_name in self._weak_uses:
@@ -465,6 +483,8 @@ class ClassIndex(Collector):
                 method.constructions.append((targets[0].value, value))
         if method.site.kind is not FunctionKind.METHOD:
             return
+        if isinstance(node, cst.Assign) and len(targets) == 1 and isinstance(value, cst.Name):
+            self._link(node, targets[0], value.value, method)
         for target in targets:
             holder = target.value if isinstance(target, cst.Subscript) else target
             attribute = _attribute_of(holder, method)
@@ -472,6 +492,20 @@ class ClassIndex(Collector):
                 method.fills.append(Fill(attribute, value, True))
             if isinstance(node, cst.Assign) and isinstance(value, cst.Name) and self._rooted_at_instance(holder, frame):
                 method.kept_names.add(value.value)
+
+    @staticmethod
+    def _link(node: cst.Assign, target: cst.BaseExpression, value: str, method: Method) -> None:
+        """``self.x = parameter`` and ``other.x = self``."""
+        instance = method.site.instance_parameter
+        if not isinstance(target, cst.Attribute) or not isinstance(target.value, cst.Name) or instance is None:
+            return
+        holder, attribute = target.value.value, target.attr.value
+        if holder == instance and value != instance:
+            parameter = next((p for p in named_params(method.site.node.params) if p.name.value == value), None)
+            if parameter is not None:
+                method.stored_parameters.append(ParameterStore(node, attribute, parameter))
+        elif holder != instance and value == instance:
+            method.back_references.append(BackReference(node, holder, attribute))
 
     def _note_attribute_stores(self, node: Store, targets: List[cst.BaseExpression]) -> None:
         for target in targets:
