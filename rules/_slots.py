@@ -13,8 +13,9 @@ from typing import Dict, List, NamedTuple, Optional, Set
 
 import libcst as cst
 
-from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo
 from memlint.context import Context
+from memlint.rule import Rule
 
 
 class LayoutState(enum.Enum):
@@ -33,6 +34,28 @@ class DecoratorKind(enum.Enum):
     ATTRS_CLASSIC = "attrs, slotted only with slots=True"
     NEUTRAL = "returns the class unchanged"
     REPLACING = "gives the class a metaclass or replaces it"
+
+
+class ClassRule(Rule):
+    """A MEM1 rule: it judges each class once the walk has seen the whole
+    module (instances may be made, extended or weakly referenced after the
+    class statement)."""
+
+    requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self.applies():
+            index = self.context.fact(CLASSES)
+            for info in index.classes.values():
+                self.check_class(index, info)
+
+    def applies(self) -> bool:
+        """Whether the rule looks at this file at all."""
+        return True
+
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        raise NotImplementedError
 
 
 # Standard-library bases whose classes declare `__slots__ = ()` all the way up.

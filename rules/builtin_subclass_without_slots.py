@@ -2,16 +2,16 @@ from typing import Optional
 
 import libcst as cst
 
-from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo
+from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import insert_statement
-from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
-from ._slots import SLOTTED, DecoratorKind, base_layout, decorator_kind
+from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind
 
 BUILTINS = frozenset({"builtins.str", "builtins.bytes", "builtins.int", "builtins.tuple"})
 
 
-class BuiltinSubclassWithoutSlots(Rule):
+class BuiltinSubclassWithoutSlots(ClassRule):
     """
     ## What it does
     Reports a subclass of `str`, `bytes`, `int` or `tuple`, or of a
@@ -143,18 +143,12 @@ class BuiltinSubclassWithoutSlots(Rule):
         ),
     ]
 
-    requires = (CLASSES,)
-    triggers = ("class",)  # every finding is about a class
+    def applies(self) -> bool:
+        return not self.context.is_test_file
 
-    def leave_Module(self, original_node: cst.Module) -> None:
-        if self.context.is_test_file:
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        if info.node.keywords or info.in_function:
             return
-        index = self.context.fact(CLASSES)
-        for info in index.classes.values():
-            if info.node.bases and not info.node.keywords and not info.in_function:
-                self._check(index, info)
-
-    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
         base = self._builtin_base(index, info)
         if base is None or info.slots is not None or info.dynamic:
             return

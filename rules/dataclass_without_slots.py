@@ -2,11 +2,11 @@ from typing import NamedTuple, Optional
 
 import libcst as cst
 
-from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo
+from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import add_keyword
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._slots import SLOTTED, DecoratorKind, base_layout, decorator_kind, instance_attributes, keyword
+from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind, instance_attributes, keyword
 
 
 class _Slottable(NamedTuple):
@@ -14,7 +14,7 @@ class _Slottable(NamedTuple):
     is_dataclass: bool  # else an attrs class (whose slots keep `__weakref__`)
 
 
-class DataclassWithoutSlots(Rule):
+class DataclassWithoutSlots(ClassRule):
     """
     ## What it does
     Reports a `@dataclass` (or `@dataclasses.dataclass(...)`) without
@@ -195,19 +195,11 @@ class DataclassWithoutSlots(Rule):
         ),
     ]
 
-    requires = (CLASSES,)
-    triggers = ("class",)  # every finding is about a class
+    def applies(self) -> bool:
+        return not self.context.is_test_file  # throwaway classes of a test: slots would not pay off
 
-    def leave_Module(self, original_node: cst.Module) -> None:
-        if self.context.is_test_file:
-            return  # throwaway classes of a test: slots would not pay off
-        index = self.context.fact(CLASSES)
-        for info in index.classes.values():
-            if info.node.decorators and not info.in_function:
-                self._check(index, info)
-
-    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
-        slottable = self._slottable_decorator(info)
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        slottable = None if info.in_function else self._slottable_decorator(info)
         if slottable is None or info.slots is not None or info.dynamic or info.node.keywords:
             return
         if not self._fields_only(info) or base_layout(self.context, index, info).state is not SLOTTED:

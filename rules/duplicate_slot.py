@@ -3,13 +3,13 @@ from typing import List, Optional, Set, Union
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo, Slots
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._slots import base_layout, mangle
+from ._slots import ClassRule, base_layout, mangle
 
 
-class DuplicateSlot(Rule):
+class DuplicateSlot(ClassRule):
     """
     ## What it does
     Reports a name that appears twice in a class's `__slots__` (tuple, list or
@@ -146,15 +146,7 @@ class DuplicateSlot(Rule):
         ),
     ]
 
-    requires = (CLASSES,)
-    triggers = ("class",)  # every finding is about a class
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        index = self.context.fact(CLASSES)
-        for info in index.classes.values():
-            self._check(index, info)
-
-    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
         slots = info.slots
         if slots is None or slots.names is None:
             return

@@ -1,12 +1,10 @@
-import libcst as cst
+from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.rule import FixAvailability, Invalid, Valid
 
-from memlint.analysis.classes import CLASSES
-from memlint.rule import FixAvailability, Invalid, Rule, Valid
-
-from ._slots import HAS_DICT, UNKNOWN, base_layout
+from ._slots import HAS_DICT, UNKNOWN, ClassRule, base_layout
 
 
-class IneffectiveSlots(Rule):
+class IneffectiveSlots(ClassRule):
     """
     ## What it does
     Reports `__slots__` on a class whose base gives instances a `__dict__`
@@ -114,18 +112,11 @@ class IneffectiveSlots(Rule):
         ),
     ]
 
-    requires = (CLASSES,)
-    triggers = ("class",)  # every finding is about a class
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        index = self.context.fact(CLASSES)
-        for info in index.classes.values():
-            if info.slots is None:
-                continue
-            state = base_layout(self.context, index, info).state
-            if state is HAS_DICT:
-                self.report(info.node.name, name=info.name,
-                            why="saves nothing: a base class gives instances a `__dict__`")
-            elif state is UNKNOWN and self.context.settings.report_unknown:
-                self.report(info.node.name, name=info.name,
-                            why="may save nothing: the layout of a base class is unknown")
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        if info.slots is None:
+            return
+        state = base_layout(self.context, index, info).state
+        if state is HAS_DICT:
+            self.report(info.node.name, name=info.name, why="saves nothing: a base class gives instances a `__dict__`")
+        elif state is UNKNOWN and self.context.settings.report_unknown:
+            self.report(info.node.name, name=info.name, why="may save nothing: the layout of a base class is unknown")

@@ -2,13 +2,13 @@ from typing import List, Optional
 
 import libcst as cst
 
-from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo
+from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.analysis.names import callee, dotted_name
 from memlint.edits import insert_statement
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
 from ._slots import (
-    SLOTTED, SPECIAL_BASES, UNKNOWN, DecoratorKind, Layout, base_layout, decorator_kind, instance_attributes, mangle,
+    SLOTTED, SPECIAL_BASES, UNKNOWN, ClassRule, DecoratorKind, Layout, base_layout, decorator_kind, instance_attributes, mangle,
     not_a_record, string_tuple,
 )
 
@@ -18,7 +18,7 @@ _LAYOUT_DECORATORS = (
 )
 
 
-class MissingSlots(Rule):
+class MissingSlots(ClassRule):
     """
     ## What it does
     Reports a record-like class without `__slots__`: a value or data holder
@@ -204,16 +204,12 @@ class MissingSlots(Rule):
         ),
     ]
 
-    requires = (CLASSES,)
-    triggers = ("class",)  # every finding is about a class
+    def applies(self) -> bool:
+        return not self.context.is_test_file and not _in_test_directory(self.context.filename)
 
-    def leave_Module(self, original_node: cst.Module) -> None:
-        if self.context.is_test_file or _in_test_directory(self.context.filename):
-            return
-        index = self.context.fact(CLASSES)
-        for info in index.classes.values():
-            if self._candidate(index, info):
-                self._check(index, info)
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        if self._candidate(index, info):
+            self._check(index, info)
 
     def _check(self, index: ClassIndex, info: ClassInfo) -> None:
         attributes = instance_attributes(info)

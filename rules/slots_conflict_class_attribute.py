@@ -1,13 +1,13 @@
-import libcst as cst
+from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.rule import FixAvailability, Invalid, Valid
 
-from memlint.analysis.classes import CLASSES
-from memlint.rule import FixAvailability, Invalid, Rule, Valid
+from ._slots import ClassRule
 
 # Names `type()` takes out of the class namespace itself: no class attribute is left to clash.
 NAMESPACE_SPECIALS = frozenset({"__qualname__", "__classcell__"})
 
 
-class SlotsConflictClassAttribute(Rule):
+class SlotsConflictClassAttribute(ClassRule):
     """
     ## What it does
     Reports a name listed in `__slots__` that the class body also binds as a
@@ -122,13 +122,8 @@ class SlotsConflictClassAttribute(Rule):
         ),
     ]
 
-    requires = (CLASSES,)
-    triggers = ("class",)  # every finding is about a class
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        for info in self.context.fact(CLASSES).classes.values():
-            if info.slots is None or info.slots.names is None:
-                continue
-            for name, _ in info.slots.names:
-                if name in info.bindings and name not in NAMESPACE_SPECIALS:
-                    self.report(info.node.name, slot=name, name=info.name)
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        names = info.slots.names if info.slots is not None else None
+        for name, _ in names or ():
+            if name in info.bindings and name not in NAMESPACE_SPECIALS:
+                self.report(info.node.name, slot=name, name=info.name)

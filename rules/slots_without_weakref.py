@@ -2,15 +2,15 @@ from typing import Optional
 
 import libcst as cst
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo, Slots
+from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
 from memlint.edits import append_item
 
-from ._slots import SLOTTED, base_layout
+from ._slots import SLOTTED, ClassRule, base_layout
 
 
-class SlotsWithoutWeakref(Rule):
+class SlotsWithoutWeakref(ClassRule):
     """
     ## What it does
     Reports a slotted class without `"__weakref__"` in its `__slots__` when
@@ -211,15 +211,7 @@ class SlotsWithoutWeakref(Rule):
         ),
     ]
 
-    requires = (CLASSES,)
-    triggers = ("class",)  # every finding is about a class
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        index = self.context.fact(CLASSES)
-        for info in index.classes.values():
-            self._check(index, info)
-
-    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
         slots = info.slots
         if slots is None or slots.names is None or info.name not in index.weak_classes:
             return

@@ -32,7 +32,7 @@ import libcst.matchers as m
 from memlint.analysis import Collector, WalkFact
 from memlint.analysis.blocks import class_statements
 from memlint.analysis.functions import FunctionKind, FunctionSite, function_site, named_params
-from memlint.analysis.names import assignment_targets, dotted_name, last_name, target_names
+from memlint.analysis.names import assignment_targets, dotted_name, last_name, target_elements, target_names
 
 if TYPE_CHECKING:
     from memlint.context import Context
@@ -463,8 +463,9 @@ class ClassIndex(Collector):
         self._note_attribute_stores(node, targets)
         frame = self._frames[-1]
         for target in targets:
-            for attribute in _attribute_targets(target):
-                self._attribute_store(node, attribute, frame)
+            for attribute in target_elements(target):
+                if isinstance(attribute, cst.Attribute):
+                    self._attribute_store(node, attribute, frame)
             if isinstance(target, cst.Name) and isinstance(value, cst.Call):
                 self._note_binding(target.value, value, frame)
             elif isinstance(target, cst.Subscript) and isinstance(node, cst.Assign):
@@ -830,17 +831,6 @@ def _instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
 def _unsubscripted(expression: cst.BaseExpression) -> cst.BaseExpression:
     """``Generic[T]`` -> ``Generic``."""
     return expression.value if isinstance(expression, cst.Subscript) else expression
-
-
-def _attribute_targets(target: cst.BaseExpression) -> Iterator[cst.Attribute]:
-    """Attributes an assignment target stores to, through tuples, lists and stars."""
-    if isinstance(target, cst.Attribute):
-        yield target
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _attribute_targets(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _attribute_targets(target.value)
 
 
 def _attribute_of(expression: cst.BaseExpression, method: Method) -> Optional[str]:
