@@ -90,13 +90,17 @@ Store = Union[cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del]
 ArgumentSlot = Union[int, str]
 
 
+class SlotName(NamedTuple):
+    name: str
+    element: cst.CSTNode  # the string, or the element or dict entry that holds it
+
+
 class Slots(NamedTuple):
     """A class's ``__slots__ = ...`` (the last one of its body)."""
 
     statement: Union[cst.Assign, cst.AnnAssign]
     value: cst.BaseExpression
-    # (name, element) in order; None when the value is not a literal that can be read
-    names: Optional[List[Tuple[str, cst.CSTNode]]]
+    names: Optional[List[SlotName]]  # in order; None when the value is not a literal that can be read
 
     @property
     def name_set(self) -> Set[str]:
@@ -380,12 +384,10 @@ class ClassIndex(Collector):
                 frame.cls.zero_arg_super = True
         elif isinstance(func, cst.Attribute):
             self._method_call(node, func, frame)
-        if frame.method is not None and frame.cls is not None:
-            qualified = self.context.qualified_name(func)
-            self._watched_call(node, qualified, frame)
-            self._resource_call(node, qualified, frame)
-        elif self.context.matches(func, *_WATCHED_CALLS):
+        if self.context.matches(func, *_WATCHED_CALLS):
             self._watched_call(node, self.context.qualified_name(func), frame)
+        if frame.method is not None and frame.cls is not None:
+            self._resource_call(node, frame)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value in INSTANCE_DICT_ATTRIBUTES:
@@ -566,19 +568,31 @@ class ClassIndex(Collector):
         elif qualified in WEAKREF_CALLS:
             self._weak(self._class_name(self._self_class(first, frame)))
 
-    def _resource_call(self, node: cst.Call, qualified: Optional[str], frame: _Frame) -> None:
+    def _resource_call(self, node: cst.Call, frame: _Frame) -> None:
         """A method that opens, starts or locks something, or builds objects
         that point back at the instance (a registry): a service object."""
         info, method = frame.cls, frame.method
         assert info is not None and method is not None
-        name = qualified or dotted_name(node.func)  # `lzma` bound by a guarded import is still lzma
+        dotted = dotted_name(node.func)
+        qualified = self.context.qualified_name(node.func) if dotted and self._may_name_resource(dotted) else None
+        name = qualified or dotted  # `lzma` bound by a guarded import is still lzma
         callee = last_name(node.func)
-        if name and (name in RESOURCE_CALLS or name.startswith(RESOURCE_MODULES)) or callee in RESOURCE_CLASS_NAMES:
+        if _is_resource(name) or callee in RESOURCE_CLASS_NAMES:
             info.owns_resources = True
         elif callee and callee[:1].isupper() and callee != info.name:
             instance = method.site.instance_parameter
             if any(isinstance(arg.value, cst.Name) and arg.value.value == instance for arg in node.args):
                 info.owns_resources = True
+
+    def _may_name_resource(self, dotted: str) -> bool:
+        """Whether resolving ``dotted`` through the imports can give a resource
+        constructor: resolution computes scope facts, spared for ``len(x)``,
+        ``self.m()`` and the like."""
+        symbols = self.context.symbols
+        head, _, rest = dotted.partition(".")
+        imported = symbols.imports.get(head)
+        guess = f"{imported}.{rest}" if imported and rest else imported
+        return head in symbols.nested_imports or head == "open" or _is_resource(dotted) or _is_resource(guess)
 
     # -- whose instance ----------------------------------------------------------------
 
@@ -663,11 +677,11 @@ CLASSES: WalkFact[ClassIndex] = WalkFact("classes", ClassIndex)
 # -- slots literals ------------------------------------------------------------------------
 
 
-def parse_slots(value: cst.BaseExpression) -> Optional[List[Tuple[str, cst.CSTNode]]]:
+def parse_slots(value: cst.BaseExpression) -> Optional[List[SlotName]]:
     """Names of a ``__slots__`` value given as a string, tuple, list or dict literal."""
     if isinstance(value, cst.SimpleString):
         name = _identifier(value)
-        return None if name is None else [(name, value)]
+        return None if name is None else [SlotName(name, value)]
     items: List[Tuple[cst.BaseExpression, cst.CSTNode]]
     if isinstance(value, (cst.Tuple, cst.List)):
         items = [(element.value, element) for element in value.elements]
@@ -682,7 +696,7 @@ def parse_slots(value: cst.BaseExpression) -> Optional[List[Tuple[str, cst.CSTNo
         name = _identifier(expression) if isinstance(expression, cst.SimpleString) else None
         if name is None or isinstance(element, cst.StarredElement):
             return None
-        result.append((name, element))
+        result.append(SlotName(name, element))
     return result
 
 
@@ -826,6 +840,11 @@ def _instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
 
 
 # -- small helpers ----------------------------------------------------------------------------------
+
+
+def _is_resource(name: Optional[str]) -> bool:
+    """``name`` (qualified) constructs a resource or a concurrency primitive."""
+    return name is not None and (name in RESOURCE_CALLS or name.startswith(RESOURCE_MODULES))
 
 
 def _unsubscripted(expression: cst.BaseExpression) -> cst.BaseExpression:
