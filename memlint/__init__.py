@@ -1,2 +1,2 @@
 """memlint: find memory anti-patterns in Python code and fix them."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -3,20 +3,31 @@
 Layout::
 
     .memlint_cache/
-      CACHEDIR.TAG, .gitignore          backup tools and git skip the directory
+      CACHEDIR.TAG, .gitignore          memlint's marker; backup tools and git skip the directory
+      .last-prune                       when entries were last pruned
       <memlint version>/
         rules-<fingerprint>.json        the rule catalog (see below)
         <settings hash>/<key[:2]>/<key> one file's diagnostics, JSON
+        index-<format>/<key[:2]>/<key>  one file's summary for the project index (memlint.index)
 
-``fingerprint`` identifies the loaded rule code: memlint's version, every
-``memlint.rules`` entry point with its distribution's name and version, and
-the size and mtime of memlint's own and the built-in rules' source files (so
-an edited checkout never reuses stale results). The settings hash covers the
-effective settings of the file's directory (selection, per-file ignores,
-target version, rule options, fixability, ...) plus the fingerprint. ``key``
-is the sha256 of the file's path (as printed) and its bytes: diagnostics name
-the file, and path-dependent behaviour (per-file ignores, test-file
-detection) is covered.
+The directory is memlint's alone. memlint creates it (complete with its
+marker, renamed into place, so no run ever sees it without one) or uses one
+that carries memlint's ``CACHEDIR.TAG``; any other directory, or a symbolic
+link, is refused with a warning and the run goes on without a cache. Inside
+it, memlint reads, writes, prunes and removes only files and directories with
+the names above, never follows a symbolic link, and reads only regular files.
+``memlint clean`` removes memlint's entries, and the directory only when
+nothing else is left in it.
+
+``fingerprint`` identifies the code that produces diagnostics: memlint's
+version, every ``memlint.rules`` entry point with its distribution's name and
+version, and the content of memlint's own modules and of every rule pack's
+(so an edited checkout or rule pack never reuses stale results or a stale
+catalog). The settings hash covers the effective settings of the file's
+directory (selection, per-file ignores, target version, rule options,
+fixability, ...) plus the fingerprint. ``key`` is the sha256 of the file's
+path (as printed) and its bytes: diagnostics name the file, and
+path-dependent behaviour (per-file ignores, test-file detection) is covered.
 
 Only lint results are stored, never fix output: ``--fix`` uses an entry only
 to skip a file whose stored findings have no applicable fix, which is exactly
@@ -29,38 +40,64 @@ rule's code, name, message and option defaults. It is written by a run
 that imported the real rules and is read back as plain "stub" classes that
 :class:`memlint.registry.Registry` accepts like the real ones.
 
-Every failure to read or write the cache degrades to "no cache": a corrupt or
-truncated entry is a miss (and is rewritten), a read-only directory lints
-without storing. Writes are atomic (temporary file, then ``os.replace``), so
-concurrent runs on one directory are safe. Entries unused for 30 days are
-removed (checked at most once a day).
+Every failure to read or write the cache degrades to "no cache": an entry or
+catalog that is corrupt, truncated or of the wrong types is a miss (and is
+rewritten), a read-only directory lints without storing. Writes are atomic
+(temporary file, then ``os.replace``), so concurrent runs on one directory are
+safe. Entries unused for 30 days are removed (checked at most once a day).
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import math
 import os
-import shutil
+import re
+import stat
 import tempfile
 import time
-from dataclasses import asdict, fields
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from dataclasses import asdict
+from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Set, Tuple
 
 from memlint import __version__
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
 from memlint.errors import UsageError
+from memlint.registry import Registry, RegistryError, RuleSource, check_rule_class
 
 CACHE_DIR_ENV = "MEMLINT_CACHE_DIR"
 DEFAULT_CACHE_DIR = ".memlint_cache"
 ENTRY_FORMAT = 1
 MAX_AGE = 30 * 24 * 3600  # entries unused this long are pruned
 TOUCH_AFTER = 24 * 3600  # refresh an entry's mtime on use at most once a day
+MAX_READ = 256 * 1024 * 1024  # a larger "entry" was not written by memlint
+MARKER = "CACHEDIR.TAG"
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by memlint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
+GITIGNORE = "# Created by memlint.\n*\n"
+LAST_PRUNE = ".last-prune"
 RULE_ATTRIBUTES = ("code", "name", "message", "options")
+
+# The names of what memlint writes, level by level below the cache directory:
+# (files, directories) that a directory at that depth may hold. Pruning and
+# `memlint clean` touch nothing else.
+_TEMP = r"\.tmp-[a-z0-9_]{8}"  # tempfile.mkstemp(prefix=".tmp-")
+_KIND = re.compile(r"index-[0-9]+")  # entries of other kinds: the project index (memlint.index)
+_KEY = re.compile(r"[0-9a-f]{64}")
+_LAYOUT: Tuple[Tuple[Optional[Pattern[str]], Optional[Pattern[str]]], ...] = (
+    (None, re.compile(r"[0-9][0-9A-Za-z.+_-]*")),  # the root: one directory per memlint version
+    # catalogs; settings directories and other kinds
+    (re.compile(rf"rules-[0-9a-f]{{20}}\.json|{_TEMP}"), re.compile(rf"[0-9a-f]{{20}}|{_KIND.pattern}")),
+    (None, re.compile(r"[0-9a-f]{2}")),  # shards of the keys
+    (re.compile(rf"{_KEY.pattern}|{_TEMP}"), None),  # entries
+)
+_ROOT_FILES = re.compile(rf"{re.escape(MARKER)}|\.gitignore|{re.escape(LAST_PRUNE)}|{_TEMP}")
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted in the cache must not block the run
 
 
 def default_cache_dir() -> str:
@@ -73,11 +110,12 @@ def default_cache_dir() -> str:
 def code_fingerprint() -> str:
     """Identifies the code that produces diagnostics, without importing it."""
     digest = hashlib.sha256(__version__.encode())
-    for item in _rule_pack_versions():
+    packs = _rule_pack_versions()
+    for item in packs:
         digest.update(repr(item).encode())
-    for directory in _source_directories():
-        for name, size, mtime in _source_stats(directory):
-            digest.update(f"{name}\0{size}\0{mtime}\0".encode())
+    for path in _source_files(_source_roots(packs)):
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(_file_digest(path))
     return digest.hexdigest()[:20]
 
 
@@ -93,26 +131,50 @@ def _rule_pack_versions() -> List[Tuple[str, str, str, str]]:
     return sorted(found)
 
 
-def _source_directories() -> List[str]:
-    import importlib.util
-
-    directories = [os.path.dirname(os.path.abspath(__file__))]
-    spec = importlib.util.find_spec("memlint.rules")  # imports `memlint` only, not the rules
+def _source_roots(packs: Sequence[Tuple[str, str, str, str]]) -> List[str]:
+    """memlint's package, the built-in rules and every rule pack's top-level
+    package (a directory or a module file)."""
+    roots = [os.path.dirname(os.path.abspath(__file__))]
+    spec = importlib.util.find_spec("memlint.rules")  # `memlint` is imported already: runs nothing
     if spec is not None and spec.submodule_search_locations:
-        directories.extend(spec.submodule_search_locations)
-    return directories
+        roots.extend(spec.submodule_search_locations)
+    for _, _, _, value in packs:
+        top = value.split(":")[0].split(".")[0]
+        if top != "memlint":
+            roots.extend(_top_level_location(top))
+    return roots
 
 
-def _source_stats(directory: str) -> List[Tuple[str, int, int]]:
+def _top_level_location(name: str) -> List[str]:
+    """Where a top-level package or module lives; looking it up runs none of its code."""
     try:
-        entries = list(os.scandir(directory))
-    except OSError:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
         return []
-    return sorted(
-        (entry.path, entry.stat().st_size, entry.stat().st_mtime_ns)
-        for entry in entries
-        if entry.name.endswith(".py")
-    )
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)
+    return [spec.origin] if spec.origin and os.path.isfile(spec.origin) else []
+
+
+def _source_files(roots: Sequence[str]) -> List[str]:
+    files: Set[str] = set()
+    for root in roots:
+        if os.path.isfile(root):
+            files.add(root)
+        for directory, subdirs, names in os.walk(root):
+            subdirs[:] = [d for d in subdirs if d != "__pycache__"]
+            files.update(os.path.join(directory, name) for name in names if name.endswith(".py"))
+    return sorted(files)
+
+
+def _file_digest(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).digest()
+    except OSError:
+        return b"unreadable"
 
 
 # -- the rule catalog ---------------------------------------------------------------
@@ -142,39 +204,66 @@ def _untuple(value: Any) -> Any:
     return value
 
 
-def rule_stubs(described: Sequence[Dict[str, Any]]) -> List[type]:
-    """Plain classes carrying a rule's data attributes (no visitor methods)."""
+_RULE_TYPES = {"code": str, "name": str, "message": str, "options": dict, "module": str, "qualname": str}
+
+
+def rule_stubs(described: Any) -> List[type]:
+    """Plain classes carrying a rule's data attributes (no visitor methods).
+    Raises ValueError for data memlint did not write, RegistryError for a
+    malformed rule."""
+    if not isinstance(described, list):
+        raise ValueError("not a rule catalog")
     stubs = []
     for data in described:
+        checked(data, _RULE_TYPES)
         attrs = {attr: data[attr] for attr in RULE_ATTRIBUTES}
         attrs.update(__module__=data["module"], __qualname__=data["qualname"])
-        stubs.append(type(data["qualname"].rsplit(".", 1)[-1], (), attrs))
+        stub = type(data["qualname"].rsplit(".", 1)[-1], (), attrs)
+        check_rule_class(stub)
+        stubs.append(stub)
     return stubs
 
 
 # -- diagnostics as JSON ---------------------------------------------------------------
 
+# The JSON types of what `asdict(Diagnostic)` writes (bool is not an int here).
+_DIAGNOSTIC_TYPES = {
+    "filename": str, "line": int, "column": int, "end_line": int, "end_column": int,
+    "code": str, "name": str, "message": str, "fix": (dict, type(None)),
+}
+_FIX_TYPES = {"applicability": str, "edits": list}
+_EDIT_TYPES = {"line": int, "column": int, "end_line": int, "end_column": int, "content": str}
+_APPLICABILITIES = ("safe", "unsafe", "display-only")
 
-def _diagnostic_from(data: Dict[str, Any]) -> Diagnostic:
-    fix = data.pop("fix")
+
+def checked(data: Any, types: Mapping[str, Any]) -> Dict[str, Any]:
+    """``data`` if it is a JSON object with exactly these keys and value types;
+    else ValueError."""
+    if not isinstance(data, dict) or set(data) != set(types):
+        raise ValueError("unexpected fields")
+    for key, kind in types.items():
+        if not isinstance(data[key], kind) or isinstance(data[key], bool):
+            raise ValueError(f"{key}: unexpected type")
+    return data
+
+
+def _diagnostic_from(data: Any) -> Diagnostic:
+    fields = dict(checked(data, _DIAGNOSTIC_TYPES))
+    fix = fields.pop("fix")
+    info = None
     if fix is not None:
-        fix = FixInfo(fix["applicability"], tuple(TextEdit(**edit) for edit in fix["edits"]))
-    return Diagnostic(fix=fix, **data)
-
-
-_DIAGNOSTIC_FIELDS = {f.name for f in fields(Diagnostic)}
+        checked(fix, _FIX_TYPES)
+        if fix["applicability"] not in _APPLICABILITIES:
+            raise ValueError("unknown applicability")
+        info = FixInfo(fix["applicability"], tuple(TextEdit(**checked(edit, _EDIT_TYPES)) for edit in fix["edits"]))
+    return Diagnostic(fix=info, **fields)
 
 
 def _diagnostics_from(entry: Any) -> List[Diagnostic]:
-    """Raises (KeyError, TypeError, ValueError) on anything not written by us."""
-    if not isinstance(entry, dict) or entry.get("format") != ENTRY_FORMAT:
+    """Raises ValueError on anything not written by us."""
+    if not isinstance(entry, dict) or entry.get("format") != ENTRY_FORMAT or not isinstance(entry.get("diagnostics"), list):
         raise ValueError("not a memlint cache entry")
-    result = []
-    for item in entry["diagnostics"]:
-        if set(item) != _DIAGNOSTIC_FIELDS:
-            raise ValueError("unexpected fields")
-        result.append(_diagnostic_from(dict(item)))
-    return result
+    return [_diagnostic_from(item) for item in entry["diagnostics"]]
 
 
 # -- the cache ----------------------------------------------------------------------------
@@ -188,22 +277,25 @@ class Cache:
         self.fingerprint = fingerprint or code_fingerprint()
         self.version_dir = os.path.join(directory, __version__)
         self.writable = True
+        self.refused: Optional[str] = None  # why the directory is not used, for a warning
+        self._owned: Optional[bool] = None  # memlint's directory? (known once it exists)
+        self._real_dirs: Set[str] = set()  # directories below it checked or created this run
         self._settings_dirs: Dict[int, Tuple[object, str]] = {}
         self.hits = 0
         self.misses = 0
 
     # keys
 
-    def settings_dir(self, settings: object) -> str:
-        """The directory of one Settings' entries (memoised per object)."""
+    def _settings_name(self, settings: object) -> str:
+        """The directory name of one Settings' entries (memoised per object)."""
         known = self._settings_dirs.get(id(settings))
         if known is not None and known[0] is settings:
             return known[1]
         data = {k: v for k, v in asdict(settings).items() if k != "source"}  # type: ignore[call-overload]
         text = json.dumps([self.fingerprint, data], sort_keys=True, default=repr)
-        path = os.path.join(self.version_dir, hashlib.sha256(text.encode()).hexdigest()[:20])
-        self._settings_dirs[id(settings)] = (settings, path)
-        return path
+        name = hashlib.sha256(text.encode()).hexdigest()[:20]
+        self._settings_dirs[id(settings)] = (settings, name)
+        return name
 
     @staticmethod
     def key(path: str, data: bytes) -> str:
@@ -212,141 +304,312 @@ class Cache:
         digest.update(data)
         return digest.hexdigest()
 
-    def entry_path(self, settings: object, key: str) -> str:
-        return os.path.join(self.settings_dir(settings), key[:2], key)
+    def _entry_parts(self, settings: object, key: str) -> Tuple[str, ...]:
+        return (__version__, self._settings_name(settings), key[:2], key)
 
     # entries
 
     def get(self, settings: object, key: str) -> Optional[List[Diagnostic]]:
-        path = self.entry_path(settings, key)
+        data = self._read(self._entry_parts(settings, key))
         try:
-            with open(path, "rb") as handle:
-                entry = json.loads(handle.read())
-            diagnostics = _diagnostics_from(entry)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            diagnostics = _diagnostics_from(json.loads(data)) if data is not None else None
+        except ValueError:  # JSON or types: not an entry memlint wrote
+            diagnostics = None
+        if diagnostics is None:
             self.misses += 1
-            return None
-        self.hits += 1
-        self._touch(path)
+        else:
+            self.hits += 1
         return diagnostics
 
     def put(self, settings: object, key: str, diagnostics: Sequence[Diagnostic]) -> None:
         entry = {"format": ENTRY_FORMAT, "diagnostics": [asdict(d) for d in diagnostics]}
-        self._write(self.entry_path(settings, key), json.dumps(entry, separators=(",", ":")).encode())
+        self._write(self._entry_parts(settings, key), json.dumps(entry, separators=(",", ":")).encode())
 
     # the rule catalog
 
-    def _catalog_path(self) -> str:
-        return os.path.join(self.version_dir, f"rules-{self.fingerprint}.json")
+    def _catalog_parts(self) -> Tuple[str, ...]:
+        return (__version__, f"rules-{self.fingerprint}.json")
 
-    def load_rule_stubs(self) -> Optional[List[type]]:
-        path = self._catalog_path()
-        try:
-            with open(path, "rb") as handle:
-                stubs = rule_stubs(json.loads(handle.read()))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    def load_registry(self) -> Optional[Registry]:
+        """The rules described by the catalog, if there is a sound one for this code."""
+        data = self._read(self._catalog_parts())
+        if data is None:
             return None
-        self._touch(path)
-        return stubs
+        try:
+            stubs = rule_stubs(json.loads(data))
+            return Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
+        except (ValueError, RegistryError):  # not written by memlint: read the real rules
+            return None
 
     def store_rule_catalog(self, rules: Sequence[type]) -> None:
         described = describe_rules(rules)
         if described is not None:
-            self._write(self._catalog_path(), json.dumps(described, sort_keys=True).encode())
+            self._write(self._catalog_parts(), json.dumps(described, sort_keys=True).encode())
 
-    # files
+    # the directory
 
-    def _write(self, path: str, data: bytes) -> None:
+    def _ours(self, create: bool) -> bool:
+        """Is the cache directory memlint's? With ``create``, make it if it does not exist."""
+        if self._owned is None:
+            try:
+                problem = _directory_problem(self.directory)
+            except FileNotFoundError:
+                if not create:
+                    return False
+                problem = _create_directory(self.directory)
+            except OSError as exc:
+                problem = f"cannot be read ({exc.strerror or exc})"
+            self._owned = problem is None
+            if problem is not None:
+                self.writable = False
+                self.refused = f"{self.directory}: {problem}; results are not cached"
+        return self._owned
+
+    def _directory(self, parts: Sequence[str], create: bool) -> Optional[str]:
+        """The directory ``parts`` below the cache directory if every component
+        is a real directory (never a symbolic link), created where missing
+        with ``create``; else None."""
+        if not self._ours(create):
+            return None
+        path = self.directory
+        for part in parts:
+            path = os.path.join(path, part)
+            if path in self._real_dirs:
+                continue
+            try:
+                if create:
+                    os.mkdir(path)
+            except FileExistsError:
+                pass
+            except OSError:
+                return None
+            try:
+                if not stat.S_ISDIR(os.lstat(path).st_mode):
+                    return None
+            except OSError:
+                return None
+            self._real_dirs.add(path)
+        return path
+
+    def _read(self, parts: Sequence[str]) -> Optional[bytes]:
+        """A file's bytes, touched (for pruning) at most once a day; None when
+        it is missing or not a regular file in real directories."""
+        directory = self._directory(parts[:-1], create=False)
+        if directory is None:
+            return None
+        return _read_regular(os.path.join(directory, parts[-1]), touch=self.writable)
+
+    def _write(self, parts: Sequence[str], data: bytes) -> None:
         if not self.writable:
             return
+        directory = self._directory(parts[:-1], create=True)
+        if directory is None:
+            self.writable = False
+            return
         try:
-            self._ensure_layout()
-            directory = os.path.dirname(path)
-            os.makedirs(directory, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(temp, path)
-            except BaseException:
-                _unlink(temp)
-                raise
+            _write_atomic(os.path.join(directory, parts[-1]), data)
         except OSError:
             self.writable = False  # read-only or full: lint on, without storing
-
-    def _ensure_layout(self) -> None:
-        tag = os.path.join(self.directory, "CACHEDIR.TAG")
-        if os.path.exists(tag):
-            return
-        os.makedirs(self.directory, exist_ok=True)
-        for name, content in ((".gitignore", "# Created by memlint.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
-            with open(os.path.join(self.directory, name), "w", encoding="utf-8") as handle:
-                handle.write(content)
-
-    def _touch(self, path: str) -> None:
-        """Mark an entry as used (for pruning), cheaply: at most once a day."""
-        if not self.writable:
-            return
-        try:
-            if time.time() - os.stat(path).st_mtime > TOUCH_AFTER:
-                os.utime(path)
-        except OSError:
-            pass
 
     def prune(self, now: Optional[float] = None) -> int:
         """Remove entries not used for MAX_AGE, at most once a day; returns
         how many files were removed."""
         now = time.time() if now is None else now
-        marker = os.path.join(self.directory, ".last-prune")
+        if not self.writable or not self._ours(create=False):
+            return 0
+        marker = os.path.join(self.directory, LAST_PRUNE)
         try:
-            if now - os.stat(marker).st_mtime < TOUCH_AFTER:
+            if now - os.lstat(marker).st_mtime < TOUCH_AFTER:
                 return 0
         except OSError:
             pass
-        if not self.writable or not os.path.isdir(self.directory):
-            return 0
-        removed = _remove_older_than(self.directory, now - MAX_AGE)
+        removed = _remove_entries(self.directory, now - MAX_AGE)
         try:
-            with open(marker, "w"):
-                pass
+            _write_atomic(marker, b"")
         except OSError:
             pass
         return removed
 
 
-def _remove_older_than(top: str, cutoff: float) -> int:
+def _directory_problem(path: str) -> Optional[str]:
+    """Why ``path`` is not a memlint cache directory; None when it is.
+    FileNotFoundError when nothing is there."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return "is a symbolic link, not a memlint cache directory"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
+    if _read_regular(os.path.join(path, MARKER)) != CACHEDIR_TAG.encode():
+        return f"not a memlint cache directory (no {MARKER} written by memlint); memlint only uses one it created"
+    return None
+
+
+def _create_directory(path: str) -> Optional[str]:
+    """Create the cache directory with its marker inside: built under a
+    temporary name beside it, then renamed into place, so that no run ever
+    sees it without its marker. Returns the problem if what is there in the
+    end (another run's directory, or something else) is not memlint's."""
+    try:
+        parent = os.path.dirname(os.path.abspath(path))
+        os.makedirs(parent, exist_ok=True)
+        temp = tempfile.mkdtemp(prefix=os.path.basename(os.path.abspath(path)) + ".tmp-", dir=parent)
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+    made = [os.path.join(temp, name) for name in (".gitignore", MARKER)]
+    try:
+        for name, content in zip(made, (GITIGNORE, CACHEDIR_TAG)):
+            with open(name, "x", encoding="utf-8") as handle:
+                handle.write(content)
+        if not os.path.lexists(path):
+            os.rename(temp, path)  # fails if another run's directory is there now
+    except OSError:
+        pass
+    if os.path.isdir(temp):
+        for name in made:
+            _unlink(name)
+        _rmdir(temp)
+    try:
+        return _directory_problem(path)
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+
+
+def _read_regular(path: str, touch: bool = False) -> Optional[bytes]:
+    """The bytes of a regular file, without following a symbolic link or
+    blocking on a FIFO; None for anything else. With ``touch``, its mtime is
+    refreshed when older than TOUCH_AFTER (the file is in use)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_READ:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_READ + 1)
+        if touch and time.time() - info.st_mtime > TOUCH_AFTER and os.utime in os.supports_fd:
+            os.utime(fd)
+        return data if len(data) <= MAX_READ else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    """Write through a temporary file and ``os.replace``: readers see the old
+    or the new bytes, and a symbolic link at ``path`` is replaced, not followed."""
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        _unlink(temp)
+        raise
+
+
+def _remove_entries(directory: str, cutoff: float, depth: int = 0, kept: Optional[List[str]] = None) -> int:
+    """Remove memlint's files below ``directory`` (named as in _LAYOUT, regular
+    files in real directories) last used before ``cutoff``, and its
+    directories left empty; returns how many files were removed. Anything
+    else, symbolic links included, stays (and is listed in ``kept``)."""
+    files, subdirs = _LAYOUT[depth]
     removed = 0
-    for directory, subdirs, files in os.walk(top, topdown=False):
-        if directory == top:
-            continue  # CACHEDIR.TAG, .gitignore and the marker stay
-        for name in files:
-            path = os.path.join(directory, name)
-            try:
-                if os.stat(path).st_mtime < cutoff:
-                    os.unlink(path)
-                    removed += 1
-            except OSError:
-                pass
-        try:
-            os.rmdir(directory)  # only succeeds when now empty
-        except OSError:
-            pass
+    for name, info in _children(directory):
+        path = os.path.join(directory, name)
+        if stat.S_ISDIR(info.st_mode) and subdirs is not None and subdirs.fullmatch(name):
+            removed += _remove_entries(path, cutoff, depth + 1, kept)
+            _rmdir(path)  # only succeeds when now empty
+        elif stat.S_ISREG(info.st_mode) and files is not None and files.fullmatch(name):
+            if info.st_mtime < cutoff:
+                removed += _unlink(path)
+        elif kept is not None and (depth > 0 or not _is_own_root_file(directory, name, info)):
+            kept.append(path)
     return removed
 
 
-def _unlink(path: str) -> None:
+def _children(directory: str) -> List[Tuple[str, os.stat_result]]:
+    """The names in a directory with their lstat (symbolic links not followed)."""
+    try:
+        with os.scandir(directory) as entries:
+            return [(entry.name, entry.stat(follow_symlinks=False)) for entry in entries]
+    except OSError:
+        return []
+
+
+def _is_own_root_file(directory: str, name: str, info: os.stat_result) -> bool:
+    """One of the files memlint writes at the top of its cache directory
+    (the ``.gitignore`` only as memlint wrote it)."""
+    if not stat.S_ISREG(info.st_mode) or not _ROOT_FILES.fullmatch(name):
+        return False
+    return name != ".gitignore" or _read_regular(os.path.join(directory, name)) == GITIGNORE.encode()
+
+
+def _unlink(path: str) -> int:
     try:
         os.unlink(path)
+    except OSError:
+        return 0
+    return 1
+
+
+def _rmdir(path: str) -> None:
+    try:
+        os.rmdir(path)
     except OSError:
         pass
 
 
-def clean(directory: str) -> bool:
-    """``memlint clean``: remove the cache directory; False if there was none."""
-    if not os.path.isdir(directory):
-        return False
-    if not os.path.exists(os.path.join(directory, "CACHEDIR.TAG")):
-        raise UsageError(f"{directory}: not a memlint cache directory (no CACHEDIR.TAG); not removed")
-    shutil.rmtree(directory)
-    return True
+def clean(directory: str) -> Optional[List[str]]:
+    """``memlint clean``: remove memlint's entries from the cache directory,
+    and the directory itself when nothing else is left in it. Returns None
+    when there is no cache directory, else the paths (relative to it) of
+    what memlint did not write, left in place with the marker."""
+    try:
+        problem = _directory_problem(directory)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"{directory}: cannot be read ({exc.strerror or exc}); not removed") from exc
+    if problem is not None:
+        raise UsageError(f"{directory}: {problem}; not removed")
+    kept: List[str] = []
+    _remove_entries(directory, math.inf, kept=kept)
+    if kept:
+        return sorted(os.path.relpath(path, directory) for path in kept)
+    names = sorted(os.listdir(directory), key=lambda name: name == MARKER)  # the marker last
+    for name in names:
+        _unlink(os.path.join(directory, name))
+    _rmdir(directory)
+    return []
 
+
+# -- entries of other kinds (the project index: memlint.index) -------------------------------------
+
+
+def load_entry(cache: Cache, kind: str, key: str) -> Any:
+    """The JSON value stored as ``key`` of ``kind``, or None when there is none
+    or it is not JSON; the caller validates what it gets."""
+    data = cache._read(_kind_parts(kind, key))
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than memlint writes
+        return None
+
+
+def store_entry(cache: Cache, kind: str, key: str, value: Any) -> None:
+    """Store a JSON value as ``key`` of ``kind`` (atomically; never raises for I/O)."""
+    cache._write(_kind_parts(kind, key), json.dumps(value, separators=(",", ":")).encode())
+
+
+def _kind_parts(kind: str, key: str) -> Tuple[str, ...]:
+    """``<memlint version>/<kind>/<key[:2]>/<key>``: a kind is a directory beside
+    the settings directories, named as _LAYOUT allows (so pruned and cleaned
+    like them), and a key a sha256 hex digest."""
+    if not _KIND.fullmatch(kind) or not _KEY.fullmatch(key):
+        raise ValueError(f"not a cache entry name: {kind}/{key}")
+    return (__version__, kind, key[:2], key)

@@ -5,30 +5,34 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal
 error, 130 interrupted. Errors are one line on stderr; a traceback only with
 ``--verbose`` or ``MEMLINT_DEBUG=1``.
 
-Nothing here imports libcst or the rules up front: a run answered entirely
-from the cache (:mod:`memlint.cache`) never loads them.
+Startup is what a user waits for on every run, so this module imports almost
+nothing up front: each command imports what it needs. ``--version`` and
+``rule CODE`` (for a built-in rule: its generated page) load neither libcst
+nor any rule, and neither does a run answered entirely from the cache
+(:mod:`memlint.cache`); a run that lints imports only the selected rules
+once the cache holds the rule catalog.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import io
 import os
 import sys
-import time
-import traceback
-from dataclasses import asdict
-from typing import Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from memlint import __version__
-from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR, Cache, clean, default_cache_dir
-from memlint.config import ConfigResolver, parse_version
-from memlint.diagnostics import format_github, format_json, format_sarif, format_statistics, format_text
 from memlint.errors import UsageError
-from memlint.registry import Registry, RuleSource, get_registry
-from memlint.runner import FileReport, Mode, discover_files, process_source, run_files
 
+if TYPE_CHECKING:
+    from memlint.config import ConfigResolver
+    from memlint.diagnostics import Diagnostic
+    from memlint.output import SourceLines
+    from memlint.registry import Registry
+    from memlint.runner import FileReport, Mode
+
+VERSION = f"memlint {__version__}"
+BROKEN_PIPE = 141  # the exit status of a command killed by SIGPIPE, as `yes | head` reports it
 SUBCOMMANDS = ("check", "rule", "config", "clean")
-FORMATS = ("text", "json", "github", "sarif")
 PHASES = ("read", "parse", "walk", "positions", "fix")
 
 
@@ -42,21 +46,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from memlint.cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR
+    from memlint.output import FORMATS
+
     parser = _Parser(prog="memlint", description="Find memory anti-patterns in Python code and fix them.")
-    parser.add_argument("--version", action="version", version=f"memlint {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION)
     sub = parser.add_subparsers(dest="command")
 
     check = sub.add_parser("check", help="lint files and directories (the default)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - for stdin")
     selection = check.add_argument_group("rule selection")
-    selection.add_argument("--select", type=_comma_list, help="only these codes, prefixes or rule names")
+    selection.add_argument("--select", type=_comma_list, action="extend",
+                           help="only these codes, prefixes or rule names (repeatable: they add up)")
     selection.add_argument("--extend-select", type=_comma_list, action="extend", help="add to the selection")
     selection.add_argument("--ignore", type=_comma_list, action="extend", help="codes, prefixes or names to skip")
     selection.add_argument("--exclude", type=_comma_list, help="file patterns to skip (replaces the defaults)")
     selection.add_argument("--extend-exclude", type=_comma_list, action="extend", help="more file patterns to skip")
     out = check.add_argument_group("output")
-    out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
-    out.add_argument("--statistics", action="store_true", help="count findings per code")
+    out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default=None,
+                     help="full (with the source line; the default on a terminal), concise (flake8's line; "
+                     "the default otherwise; text is its old name), json, github, sarif")
+    out.add_argument("--statistics", action="store_true", help="count findings per code instead of listing them")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument("-q", "--quiet", action="store_true", help="no summary lines on stderr")
     fixing = check.add_argument_group("fixing")
@@ -65,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also apply unsafe fixes")
     fixing.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
     fixing.add_argument("--diff", action="store_true", help="print the fixes as a diff; write nothing")
+    adopting = check.add_argument_group("adopting memlint on existing code")
+    adopting.add_argument("--add-noqa", action="store_true",
+                          help="add `# noqa: CODE` to every line with a finding (merged into a `# noqa` already there)")
+    adopting.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE")
+    adopting.add_argument("--baseline", metavar="FILE",
+                          help="do not report the findings FILE records (default: [tool.memlint] baseline)")
     conf = check.add_argument_group("configuration")
     conf.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml, no search")
     conf.add_argument("--target-version", help="Python version the code targets, e.g. py310 or 3.10")
@@ -94,16 +110,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def normalize_argv(argv: Sequence[str]) -> List[str]:
-    """``memlint PATH`` means ``memlint check PATH``."""
+    """``memlint PATH`` means ``memlint check PATH``. A subcommand is only
+    ever the first argument, and not when a file of that name exists:
+    pre-commit passes file names, and a script may be named ``config``.
+    ``--`` ends the options (``memlint -- config`` lints the file ``config``)."""
     argv = list(argv)
-    first = next((a for a in argv if not a.startswith("-") or a == "-"), None)
-    if first in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
+    first = argv[0] if argv else None
+    if first in ("-h", "--help", "--version") or first in SUBCOMMANDS and not os.path.isfile(first):
         return argv
     return ["check", *argv]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if list(argv) == ["--version"]:  # before the parser, whose help texts import the cache module
+        print(VERSION)
+        return 0
+    _printable_output()
     debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
     try:
         args = build_parser().parse_args(normalize_argv(argv))
@@ -117,17 +140,42 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as exc:
         print(f"memlint: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `memlint ... | head`: the reader has all it wanted
+        _discard_stdout()
+        return BROKEN_PIPE
     except KeyboardInterrupt:
         print("memlint: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug in memlint: one line unless debugging
         if debug:
+            import traceback
+
             traceback.print_exc()
         print(f"memlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
 
 
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit does not
+    fail (and print) a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _printable_output() -> None:
+    """A file name that is not UTF-8 (or any text the terminal cannot
+    encode) must not end the run with nothing printed: it is escaped."""
+    from memlint.diagnostics import PRINTABLE
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=PRINTABLE)
+
+
 def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
+    from memlint.config import parse_version
+
     for flag in ("select", "extend_select", "ignore"):
         registry.check_selectors(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
     return {
@@ -139,42 +187,95 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
         "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
         "enable_inference": args.enable_inference,
         "report_unknown": args.report_unknown,
+        "baseline": os.path.abspath(args.baseline) if args.baseline else None,
     }
 
 
 def _check_command(args: argparse.Namespace) -> int:
+    import time
+
+    from memlint.cache import Cache, default_cache_dir
+    from memlint.config import ConfigResolver
+    from memlint.output import SourceLines, discovery_warnings
+    from memlint.registry import registry_for
+    from memlint.runner import Mode, discover_files, run_files
+
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    _check_combinations(args)
     stdin = "-" in args.paths
     cache = None if args.no_cache or stdin else Cache(args.cache_dir or default_cache_dir())
-    registry = _registry(cache)
+    registry = registry_for(cache)
+    if cache is not None and cache.refused:
+        print(f"memlint: warning: {cache.refused}", file=sys.stderr)
     resolver = ConfigResolver(registry, config_path=args.config, overrides=_overrides(args, registry))
     mode = Mode(fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes, timings=args.timings)
     start = time.perf_counter()
+    sources = SourceLines()
     if stdin:
         if len(args.paths) > 1:
             raise UsageError("- (stdin) cannot be combined with other paths")
-        reports = [_check_stdin(args, resolver, mode)]
+        report, data = _check_stdin(args, resolver, mode)
+        reports, sources = [report], SourceLines({report.path: data})
     else:
-        files = discover_files(args.paths, resolver)
-        reports = run_files(files, resolver, mode, args.jobs, cache, registry)
+        unreadable: List[FileReport] = []
+        files = discover_files(args.paths, resolver, unreadable)
+        for warning in discovery_warnings(args.paths, files, resolver):
+            print(f"memlint: warning: {warning}", file=sys.stderr)
+        reports = run_files(files, resolver, mode, args.jobs, cache, registry) + unreadable
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
-    return _emit(reports, args, mode, registry)
+    return _conclude(reports, args, mode, registry, resolver, sources)
 
 
-def _registry(cache: Optional[Cache]) -> Registry:
-    """The rules to validate selections and configuration against: from the
-    cache's rule catalog when it has one for this code (no rule is imported),
-    else the real registry, whose catalog is then stored for the next run."""
-    if cache is not None:
-        stubs = cache.load_rule_stubs()
-        if stubs is not None:
-            return Registry(RuleSource(stub, "the rule catalog in the cache") for stub in stubs)
-    registry = get_registry()
-    if cache is not None:
-        cache.store_rule_catalog(registry.rules)
-    return registry
+def _check_combinations(args: argparse.Namespace) -> None:
+    rewriting = [flag for flag, on in (("--add-noqa", args.add_noqa), ("--write-baseline", args.write_baseline)) if on]
+    others = [flag for flag, on in (("--fix", args.fix), ("--diff", args.diff), ("- (stdin)", "-" in args.paths)) if on]
+    if rewriting and (others or len(rewriting) > 1):
+        raise UsageError(f"{rewriting[0]} cannot be combined with {(rewriting[1:] + others)[0]}")
+
+
+def _conclude(
+    reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry,
+    resolver: ConfigResolver, sources: SourceLines,
+) -> int:
+    """Write a baseline, add noqa comments, or report (minus the baseline)."""
+    from memlint import baseline
+
+    diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
+    if args.write_baseline:
+        count = baseline.write(args.write_baseline, diagnostics, sources)
+        print(f"Recorded {count} finding{'s' * (count != 1)} in {args.write_baseline}", file=sys.stderr)
+        return _print_problems(reports)
+    baselines = {r.path: resolver.for_path(r.path).baseline for r in reports}
+    diagnostics, baselined = baseline.without_baselined(diagnostics, baselines, sources)
+    if args.add_noqa:
+        return _add_noqa(diagnostics, reports)
+    return _emit(reports, diagnostics, baselined, args, mode, registry, resolver, sources)
+
+
+def _print_problems(reports: List[FileReport]) -> int:
+    """The runs' warnings and errors on stderr; 2 if there were errors, else 0."""
+    for line in [w for r in reports for w in r.warnings]:
+        print(f"memlint: warning: {line}", file=sys.stderr)
+    errors = [e for r in reports for e in r.errors]
+    for line in errors:
+        print(f"memlint: error: {line}", file=sys.stderr)
+    return 2 if errors else 0
+
+
+def _add_noqa(diagnostics: List[Diagnostic], reports: List[FileReport]) -> int:
+    from memlint.noqa import add_noqa_to_file
+
+    by_file: Dict[str, List[Diagnostic]] = {}
+    for d in diagnostics:
+        by_file.setdefault(d.filename, []).append(d)
+    edited = [add_noqa_to_file(path, found) for path, found in sorted(by_file.items())]
+    lines = sum(r.fixed for r in edited)
+    files = sum(1 for r in edited if r.fixed)
+    status = _print_problems(reports + edited)
+    print(f"Added noqa comments to {lines} line{'s' * (lines != 1)} in {files} file{'s' * (files != 1)}", file=sys.stderr)
+    return status
 
 
 def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -> None:
@@ -194,7 +295,9 @@ def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -
     print("\n".join(out), file=sys.stderr)
 
 
-def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> FileReport:
+def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> Tuple[FileReport, bytes]:
+    from memlint.runner import process_source
+
     filename = args.stdin_filename or "-"
     settings = resolver.for_path(filename if args.stdin_filename else os.getcwd())
     data = sys.stdin.buffer.read()
@@ -203,64 +306,53 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode)
         # Fixed source goes to stdout, findings to stderr (editor integrations).
         sys.stdout.buffer.write(report.output if report.output is not None else data)
         sys.stdout.flush()
-    return report
+    return report, data
 
 
-def _emit(reports: List[FileReport], args: argparse.Namespace, mode: Mode, registry: Registry) -> int:
-    diagnostics = sorted((d for r in reports for d in r.diagnostics), key=lambda d: d.sort_key)
-    errors = [e for r in reports for e in r.errors]
+def _emit(
+    reports: List[FileReport], diagnostics: List[Diagnostic], baselined: int, args: argparse.Namespace,
+    mode: Mode, registry: Registry, resolver: ConfigResolver, sources: SourceLines,
+) -> int:
+    from memlint.output import Tally, findings_text, fixability, resolve_format, statistics_text, summary
+
+    is_fixable = fixability(resolver, registry, mode.unsafe_fixes)
     stdin_fix = args.paths == ["-"] and mode.fix and not mode.diff
     stream = sys.stderr if stdin_fix else sys.stdout
+    fmt = resolve_format(args.format, stream)
     if mode.diff:
         stream.write("".join(r.diff for r in reports))
-    elif args.format == "json":
-        stream.write(format_json(diagnostics))
-    elif args.format == "github":
-        stream.write(format_github(diagnostics))
-    elif args.format == "sarif":
-        stream.write(format_sarif(diagnostics, registry.rules, __version__))
+    elif args.statistics:
+        stream.write(statistics_text(fmt, diagnostics, registry, is_fixable))
     else:
-        stream.write(format_text(diagnostics))
-    if args.statistics and not mode.diff:
-        stream.write(format_statistics(diagnostics))
-    for line in [w for r in reports for w in r.warnings]:
-        print(f"memlint: warning: {line}", file=sys.stderr)
-    for line in errors:
-        print(f"memlint: error: {line}", file=sys.stderr)
+        stream.write(findings_text(fmt, diagnostics, registry, is_fixable, sources, stream))
+    stream.flush()  # a closed pipe shows here, inside main's handler
+    status = _print_problems(reports)
     if not args.quiet:
-        _summary(reports, diagnostics, mode)
-    if errors:
-        return 2
+        with_unsafe = fixability(resolver, registry, True)
+        fixable = sum(1 for d in diagnostics if is_fixable(d))
+        unsafe = sum(1 for d in diagnostics if with_unsafe(d)) - fixable
+        print(summary(reports, mode, Tally(len(diagnostics), fixable, unsafe, baselined)), file=sys.stderr)
+    if status:
+        return status
     if mode.diff:
         return 1 if any(r.diff for r in reports) else 0
     return 1 if diagnostics and not args.exit_zero else 0
 
 
-def _summary(reports: List[FileReport], diagnostics: list, mode: Mode) -> None:
-    fixed = sum(r.fixed for r in reports)
-    unsafe = sum(r.unsafe_fixable for r in reports)
-    parts = []
-    if mode.fix and not mode.diff:
-        files = sum(1 for r in reports if r.fixed)
-        parts.append(f"fixed {fixed} finding{'s' * (fixed != 1)} in {files} file{'s' * (files != 1)}")
-    if diagnostics:
-        parts.append(f"{len(diagnostics)} remaining" if mode.fix else f"found {len(diagnostics)}")
-    if unsafe:
-        parts.append(f"{unsafe} more fixable with --unsafe-fixes")
-    if parts:
-        print(f"memlint: {'; '.join(parts)}", file=sys.stderr)
-
-
 def _rule_command(args: argparse.Namespace) -> int:
-    from memlint.docs import render_rule
+    from memlint.docs import generated_page, render_rule
+    from memlint.registry import get_registry
 
-    registry = get_registry()
     if args.all:
-        print("\n\n".join(render_rule(rule) for rule in registry.rules))
+        print("\n\n".join(render_rule(rule) for rule in get_registry().rules))
         return 0
     if not args.code:
         raise UsageError("memlint rule: give a rule code or name, or --all")
-    rule = registry.get(args.code)
+    page = generated_page(args.code)
+    if page is not None:
+        print(page)
+        return 0
+    rule = get_registry().get(args.code)
     if rule is None:
         raise UsageError(f"unknown rule {args.code!r}")
     print(render_rule(rule))
@@ -268,6 +360,12 @@ def _rule_command(args: argparse.Namespace) -> int:
 
 
 def _config_command(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from memlint.config import ConfigResolver
+    from memlint.registry import get_registry
+
     resolver = ConfigResolver(get_registry(), config_path=args.config)
     if not os.path.exists(args.path):
         raise UsageError(f"{args.path}: no such file or directory")
@@ -279,7 +377,15 @@ def _config_command(args: argparse.Namespace) -> int:
 
 
 def _clean_command(args: argparse.Namespace) -> int:
+    from memlint.cache import clean, default_cache_dir
+
     directory = args.cache_dir or default_cache_dir()
-    if clean(directory):
+    kept = clean(directory)
+    if kept == []:
         print(f"memlint: removed {directory}", file=sys.stderr)
+    elif kept:
+        print(
+            f"memlint: removed memlint's entries from {directory}; kept what memlint did not write: {', '.join(kept)}",
+            file=sys.stderr,
+        )
     return 0

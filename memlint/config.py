@@ -3,12 +3,16 @@
 The configuration of a file comes from the nearest ``pyproject.toml`` above it
 that has a ``[tool.memlint]`` table (``--config`` overrides the search). The
 target Python version is ``--target-version``, else ``target-version``, else
-the lower bound of ``[project] requires-python`` of that file (or of the
-nearest ``pyproject.toml`` when none has a memlint table), else the running
-interpreter.
+the oldest Python the project supports: the lower bound of ``[project]
+requires-python`` of that file (or of the nearest ``pyproject.toml`` when none
+has a memlint table), else of ``[options] python_requires`` in the
+``setup.cfg`` beside it (or the nearest one, without a ``pyproject.toml``),
+else the oldest Python memlint supports. Never the running interpreter: a fix
+must not use syntax or library features the project's users do not have.
 """
 from __future__ import annotations
 
+import configparser
 import fnmatch
 import os
 import re
@@ -35,6 +39,7 @@ DEFAULT_EXCLUDE = (
 )
 
 Version = Tuple[int, int]
+OLDEST_SUPPORTED: Version = (3, 9)  # memlint's own requires-python: the default target
 
 
 @dataclass(frozen=True)
@@ -47,13 +52,14 @@ class Settings:
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
     exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: Tuple[str, ...] = ()
-    target_version: Version = sys.version_info[:2]
+    target_version: Version = OLDEST_SUPPORTED
     unsafe_fixes: bool = False
     fixable: Tuple[str, ...] = ("ALL",)
     unfixable: Tuple[str, ...] = ()
     enable_inference: bool = False
     report_unknown: bool = False
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    baseline: Optional[str] = None  # the baseline file (absolute): its findings are not reported
     root: str = "."  # directory that relative patterns are relative to
     source: Optional[str] = None  # the pyproject.toml these came from
 
@@ -73,8 +79,12 @@ class Settings:
         ]
 
     def is_excluded(self, path: str) -> bool:
+        return self.excluded_by(path) is not None
+
+    def excluded_by(self, path: str) -> Optional[str]:
+        """The first exclude pattern that matches ``path``, if any."""
         relative = _relative(path, self.root)
-        return any(_glob_match(relative, p) for p in self.exclude + self.extend_exclude)
+        return next((p for p in self.exclude + self.extend_exclude if _glob_match(relative, p)), None)
 
     def is_fixable(self, code: str, registry: Registry) -> bool:
         rule = registry.get(code)
@@ -138,6 +148,7 @@ _TOP_LEVEL_KEYS: Dict[str, Tuple[str, str]] = {
     "enable-inference": ("boolean", "enable_inference"),
     "report-unknown": ("boolean", "report_unknown"),
     "rules": ("table", "rule_options"),
+    "baseline": ("string", "baseline"),
 }
 
 
@@ -159,6 +170,7 @@ def requires_python_floor(spec: str) -> Optional[Version]:
 
 
 def load_toml(path: str) -> Dict[str, Any]:
+    """A TOML file's data; any reason it cannot be read is a ConfigError naming it."""
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -166,6 +178,19 @@ def load_toml(path: str) -> Dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from exc
+
+
+def memlint_table(data: Mapping[str, Any], path: str) -> Optional[Any]:
+    """The ``[tool.memlint]`` value of a pyproject.toml's data, None when there
+    is none; a ``tool`` that is not a table is an error naming the file."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, not {type(tool).__name__}")
+    return tool.get("memlint")
 
 
 def settings_from_table(
@@ -197,6 +222,8 @@ def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
         return tuple(value)
     if key == "target-version":
         return parse_version(value, where)
+    if key == "baseline":  # relative to the configuration file
+        return os.path.join(os.path.dirname(os.path.abspath(path)), value)
     if key == "per-file-ignores":
         result = []
         for pattern, codes in value.items():
@@ -276,43 +303,68 @@ class ConfigResolver:
 
     def _discover(self, directory: str) -> Settings:
         nearest_project: Optional[str] = None
+        nearest_setup_cfg: Optional[str] = None
         current = directory
         while True:
             candidate = os.path.join(current, "pyproject.toml")
             if os.path.isfile(candidate):
                 data = load_toml(candidate)
-                if "memlint" in data.get("tool", {}):
+                if memlint_table(data, candidate) is not None:
                     return self._from_file(candidate, data=data)
                 nearest_project = nearest_project or candidate
+            if nearest_setup_cfg is None and os.path.isfile(os.path.join(current, "setup.cfg")):
+                nearest_setup_cfg = os.path.join(current, "setup.cfg")
             parent = os.path.dirname(current)
             if parent == current:
                 break
             current = parent
-        return self._defaults(nearest_project, directory)
+        return self._defaults(nearest_project, nearest_setup_cfg, directory)
 
-    def _defaults(self, pyproject: Optional[str], directory: str) -> Settings:
+    def _defaults(self, pyproject: Optional[str], setup_cfg: Optional[str], directory: str) -> Settings:
         if pyproject is None:
-            return self._apply_overrides(Settings(root=directory))
+            spec = python_requires(setup_cfg) if setup_cfg else None
+            floor = requires_python_floor(spec) if spec else None
+            return self._apply_overrides(Settings(root=directory, target_version=floor or OLDEST_SUPPORTED))
         data = load_toml(pyproject)
-        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, _requires_python(data)))
+        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, _requires_python(data, pyproject)))
 
     def _from_file(self, path: str, data: Optional[Dict[str, Any]] = None, explicit: bool = False) -> Settings:
         if explicit and not os.path.isfile(path):
             raise ConfigError(f"{path}: configuration file not found")
         data = data if data is not None else load_toml(path)
-        table = data.get("tool", {}).get("memlint", {})
+        table = memlint_table(data, path)
+        if table is None:
+            table = {}
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: 'tool.memlint' must be a table")
-        return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data)))
+        return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data, path)))
 
     def _apply_overrides(self, settings: Settings) -> Settings:
         return apply_overrides(settings, self.overrides)
 
 
-def _requires_python(data: Mapping[str, Any]) -> Optional[str]:
+def _requires_python(data: Mapping[str, Any], pyproject: str) -> Optional[str]:
+    """``[project] requires-python``, else ``python_requires`` of the
+    ``setup.cfg`` beside the ``pyproject.toml``."""
     project = data.get("project", {})
     value = project.get("requires-python") if isinstance(project, dict) else None
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return value
+    return python_requires(os.path.join(os.path.dirname(os.path.abspath(pyproject)), "setup.cfg"))
+
+
+def python_requires(setup_cfg: str) -> Optional[str]:
+    """``[options] python_requires`` of a ``setup.cfg``, if it has one."""
+    if not os.path.isfile(setup_cfg):
+        return None
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        with open(setup_cfg, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise ConfigError(f"{setup_cfg}: cannot read [options] python_requires: {exc}") from exc
+    value = parser.get("options", "python_requires", fallback="").strip()
+    return value or None
 
 
 def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:

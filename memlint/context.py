@@ -115,7 +115,8 @@ class Context:
 
     @property
     def target_version(self) -> Tuple[int, int]:
-        return self.settings.target_version
+        version: Tuple[int, int] = self.settings.target_version
+        return version
 
     @property
     def is_test_file(self) -> bool:

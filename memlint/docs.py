@@ -2,15 +2,19 @@
 
 ``python -m memlint.docs [DIR]`` writes ``DIR/MEMxxx.md`` for every rule and an
 index (default ``docs/rules``); a test fails when the committed files differ.
+The wheel installs these pages as ``memlint/ruledocs``, so that ``memlint rule
+CODE`` prints a built-in rule's page without importing libcst or any rule.
 """
 from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
-from typing import List, Type
+from typing import TYPE_CHECKING, Dict, List, Optional, Type
 
-from memlint.rule import FixAvailability, Rule
+if TYPE_CHECKING:  # reading a generated page must not import libcst
+    from memlint.rule import Rule
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -29,6 +33,8 @@ def missing_sections(rule: Type[Rule]) -> List[str]:
 
 
 def _fix_line(rule: Type[Rule]) -> str:
+    from memlint.rule import FixAvailability
+
     if rule.fix_availability is FixAvailability.NONE:
         return "no fix"
     return f"fix {rule.fix_availability.value}, {rule.applicability.value}"
@@ -68,10 +74,56 @@ def render_index(rules: List[Type[Rule]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def expected_files(rules: List[Type[Rule]]) -> dict:
+def expected_files(rules: List[Type[Rule]]) -> Dict[str, str]:
     files = {f"{rule.code}.md": render_rule(rule) for rule in rules}
     files["README.md"] = render_index(rules)
     return files
+
+
+# Where the rule pages are published, one per code. A placeholder: the project
+# has no public documentation site yet (the .invalid domain is reserved).
+RULE_DOCS_URL = "https://memlint.invalid/docs/rules/"
+
+
+def rule_url(rule: Optional[type]) -> Optional[str]:
+    """The page of a built-in rule; a rule pack's rules have none here."""
+    if rule is None or not rule.__module__.startswith("memlint.rules."):
+        return None
+    return f"{RULE_DOCS_URL}{getattr(rule, 'code')}"
+
+
+# The first line of a rule's page, as render_rule writes it.
+_PAGE_TITLE = re.compile(r"# ([A-Z]{1,3}[0-9]{3}): ([a-z0-9-]+)")
+
+
+def _page_directories() -> List[str]:
+    """Where the generated pages are: installed beside the package (the wheel
+    maps docs/rules to memlint/ruledocs) or, in a source tree (an editable
+    install), docs/rules itself."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    directories = [os.path.join(package, "ruledocs")]
+    tree = os.path.dirname(package)
+    if os.path.isfile(os.path.join(tree, "pyproject.toml")):
+        directories.append(os.path.join(tree, "docs", "rules"))
+    return directories
+
+
+def generated_page(code_or_name: str) -> Optional[str]:
+    """The generated page of a built-in rule, by code or name (matched as the
+    registry matches them), or None: a rule pack's rule must be rendered."""
+    for directory in _page_directories():
+        if not os.path.isdir(directory):
+            continue
+        for name in sorted(os.listdir(directory)):
+            if not name.endswith(".md"):
+                continue
+            with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                text = handle.read()
+            title = _PAGE_TITLE.fullmatch(text.partition("\n")[0])
+            if title and (title.group(1) == code_or_name.upper() or title.group(2) == code_or_name):
+                return text
+        return None
+    return None
 
 
 def main(argv: List[str]) -> int:

@@ -57,7 +57,7 @@ def append_item(items: Sequence[Any], new: Any, opening: Any) -> List[Any]:
     result = list(items)
     if result:
         last = result[-1]
-        after = cst.SimpleWhitespace(" ")
+        after: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
         if isinstance(last.comma, cst.Comma) and isinstance(opening, cst.ParenthesizedWhitespace):
             new = new.with_changes(comma=last.comma)
             after = opening
@@ -66,7 +66,7 @@ def append_item(items: Sequence[Any], new: Any, opening: Any) -> List[Any]:
 
 
 def comments(node: cst.CSTNode) -> List[str]:
-    return sorted(c.value for c in m.findall(node, m.Comment()))  # type: ignore[union-attr]
+    return sorted(c.value for c in m.findall(node, m.Comment()) if isinstance(c, cst.Comment))
 
 
 def replace_keeping_comments(old: cst.CSTNode, new: cst.CSTNode) -> Optional[Replace]:

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from memlint.analysis import WalkFact
 from memlint.context import Context
 from memlint.positions import positions_of
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
+from memlint.noqa import unused_noqa
 from memlint.rule import Fix, Replace, Report, Rule
 from memlint.suppress import Suppressions, split_lines
 from memlint.walk import Dispatch, Method, walk
@@ -110,36 +112,75 @@ def _cpython_syntax_error(text: str, filename: str) -> Tuple[Optional[Diagnostic
     except SyntaxError as exc:
         diagnostic = _engine_diagnostic(filename, SYNTAX_ERROR, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
         return diagnostic, any(reason in exc.msg for reason in _TOO_DEEP)
-    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-        return _engine_diagnostic(filename, SYNTAX_ERROR, 1, 1, f"syntax error: {exc or type(exc).__name__}"), True
+    except ValueError as exc:  # null bytes
+        return _engine_diagnostic(filename, SYNTAX_ERROR, 1, 1, f"syntax error: {exc}"), True
+    except (RecursionError, MemoryError) as exc:  # absurd nesting: CPython cannot compile it either
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        message = f"CPython's parser gives up on this file, nested too deeply or too large ({detail})"
+        return _engine_diagnostic(filename, SYNTAX_ERROR, 1, 1, message), True
     return None, False
 
 
+# libcst's native parser overflows its stack (the process dies) on
+# expressions nested about 2,000 deep, which CPython refuses ("too many nested
+# parentheses", "too complex"). Nesting that deep needs either a very long
+# physical line, brackets left open across many lines, or a long logical line
+# full of prefix operators; a file with none of these cannot reach it.
+_LONG_LINE = 500
+_DEEP_BRACKETS = 200
+_MANY_PREFIXES = 300
+_PREFIX_TOKEN = re.compile(r"[-+~]|\*\*|\b(?:not|await|lambda|if)\b")
+
+
+def _may_be_too_deep(text: str) -> bool:
+    """A cheap, conservative scan: False only when no expression of ``text``
+    can be nested deeply enough to crash libcst. Brackets inside strings and
+    comments are counted too; that can only make the answer True."""
+    depth = prefixes = 0
+    for line in text.split("\n"):
+        if len(line) >= _LONG_LINE:
+            return True
+        depth += line.count("(") + line.count("[") + line.count("{")
+        depth -= line.count(")") + line.count("]") + line.count("}")
+        if depth < 0 or depth >= _DEEP_BRACKETS:  # below 0: a closer in a string, the count is off
+            return True
+        if depth > 0 or line.endswith("\\"):  # the logical line goes on
+            prefixes += len(_PREFIX_TOKEN.findall(line))
+            if prefixes >= _MANY_PREFIXES:
+                return True
+        else:
+            prefixes = 0
+    return False
+
+
+class LibcstLimit(Exception):
+    """CPython accepts the file but libcst's parser cannot parse it: a limit
+    of libcst (e.g. thousands of implicitly concatenated strings), not an
+    error in the code, so it is an error for the file, never MEM001."""
+
+
 def parse(text: str, filename: str) -> Tuple[Optional[cst.Module], Optional[Diagnostic]]:
-    """libcst's tree, or MEM001. CPython's parser runs first (it is ~10x
-    faster): it guards libcst against inputs that crash it, and gives the
-    familiar error positions. Syntax CPython rejects may still be valid for a
-    newer target version, so libcst gets the final word unless the input is
-    too deeply nested for it."""
+    """libcst's tree, or MEM001. A file that might be nested deeply enough to
+    crash libcst's parser goes through CPython's first, which refuses it
+    cleanly. Otherwise libcst parses it alone, and CPython is asked only when
+    libcst fails, for the familiar error message and position (syntax CPython
+    rejects may still be valid for a newer target version: libcst's success
+    is the final word). Raises LibcstLimit when only libcst fails."""
     start = time.perf_counter()
     try:
-        cpython_error, fatal = _cpython_syntax_error(text, filename)
-        if fatal:
-            return None, cpython_error
+        if _may_be_too_deep(text):
+            cpython_error, fatal = _cpython_syntax_error(text, filename)
+            if fatal:
+                return None, cpython_error
         try:
             return cst.parse_module(text), None
         except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError) as exc:
-            return None, cpython_error or _libcst_error(filename, exc)
+            cpython_error = _cpython_syntax_error(text, filename)[0]
+            if cpython_error is None:
+                raise LibcstLimit(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+            return None, cpython_error
     finally:
         record_time("parse", start)
-
-
-def _libcst_error(filename: str, error: Exception) -> Diagnostic:
-    """CPython accepts the file, but libcst's parser does not support this syntax yet."""
-    line = getattr(error, "editor_line", 1)
-    column = getattr(error, "editor_column", 1)
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return _engine_diagnostic(filename, SYNTAX_ERROR, line, column, f"cannot parse this syntax: {message}")
 
 
 # libcst's visitors recurse once per nesting level; long implicit string
@@ -224,7 +265,11 @@ def lint_module(
     try:
         with _recursion_limit(RECURSION_LIMIT):
             reports, result.errors = run_rules(module, text, filename, settings, rule_classes)
-            result.findings = _to_findings(module, text, filename, reports) if reports else []
+            suppressions = Suppressions(split_lines(text))
+            result.findings = _to_findings(module, filename, reports, suppressions) if reports else []
+            if not result.errors:  # a crashed rule's suppressions would look unused
+                unused = unused_noqa(text, filename, suppressions, rule_classes)
+                result.findings = sorted(result.findings + [Finding(d) for d in unused], key=lambda f: f.diagnostic.sort_key)
     except RecursionError:
         result.errors.append(f"{filename}: too deeply nested to analyse")
     except Exception as exc:  # never let one file end the run
@@ -242,13 +287,12 @@ def _recursion_limit(limit: int) -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Report]) -> List[Finding]:
+def _to_findings(module: cst.Module, filename: str, reports: List[Report], suppressions: Suppressions) -> List[Finding]:
     start = time.perf_counter()
     wanted = [report.node for report in reports]
     wanted += [r.old for report in reports if report.fix is not None for r in report.fix.replacements]
     positions = positions_of(module, wanted)
     record_time("positions", start)
-    suppressions = Suppressions(split_lines(text))
     findings = []
     for report in reports:
         position = positions[report.node]
@@ -271,7 +315,7 @@ def _to_findings(module: cst.Module, text: str, filename: str, reports: List[Rep
     return findings
 
 
-def _fix_info(module: cst.Module, positions: Dict, fix: Optional[Fix]) -> Optional[FixInfo]:
+def _fix_info(module: cst.Module, positions: Dict[cst.CSTNode, CodeRange], fix: Optional[Fix]) -> Optional[FixInfo]:
     if fix is None:
         return None
     edits = []
@@ -295,7 +339,10 @@ def _node_code(module: cst.Module, replace: Replace) -> str:
 def lint_text(
     text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
 ) -> LintResult:
-    module, error = parse(text, filename)
+    try:
+        module, error = parse(text, filename)
+    except LibcstLimit as limit:
+        return LintResult(errors=[f"{filename}: libcst cannot parse this file, which CPython accepts: {limit}"])
     if module is None:
         return LintResult(findings=[Finding(error)] if _enabled(error, rule_classes) else [])  # type: ignore[arg-type]
     return lint_module(module, text, filename, settings, rule_classes)

@@ -1,27 +1,61 @@
-"""The flake8 plugin: the same engine, the same findings, the same columns.
+"""flake8's entry point for memlint (the ``MEM`` codes): free when unused.
 
-flake8 does its own selection and ``# noqa`` handling; rule options still come
-from ``[tool.memlint]`` (``--memlint-config`` names the file explicitly).
+flake8 imports every installed plugin on every run, whatever the user selects,
+so this module imports nothing heavy (no libcst, no rules, no configuration).
+It reads flake8's selection once (:meth:`MemlintChecker.parse_options`); when
+flake8 would report no ``MEM`` code (``flake8 --select E,W,F``, ``--extend-ignore
+MEM``), every file costs one empty generator and ``[tool.memlint]`` is never
+read. Otherwise the first file imports :mod:`memlint.flake8_run`: the engine and
+the result cache of the ``memlint`` command, for the rules flake8 would report.
 """
 from __future__ import annotations
 
-import ast
-import os
-from dataclasses import replace
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, List, Optional, Tuple
 
 from memlint import __version__
-from memlint.config import ConfigResolver, Settings
-from memlint.engine import lint_text
-from memlint.errors import UsageError
-from memlint.registry import get_registry
+
+if TYPE_CHECKING:
+    import ast
+
+Result = Tuple[int, int, str, type]
+
+PREFIX = "MEM"
+
+
+class Flake8Selection:
+    """Whether flake8 reports a code: flake8's own decision from its parsed
+    options (``--select``, ``--extend-select``, ``--ignore``, ``--extend-ignore``
+    and its defaults for plugins: flake8 >= 6 selects every installed plugin's
+    codes unless ``--select`` leaves them out), as the running flake8 decides.
+    Without options (or with a flake8 lacking that API) every code is selected:
+    all rules run and flake8 still filters what it prints."""
+
+    def __init__(self, options: Any = None) -> None:
+        self._decision_for: Any = None
+        self._selected: Any = None
+        if options is not None:
+            try:
+                from flake8.style_guide import Decision, DecisionEngine  # type: ignore[import-untyped]
+
+                self._decision_for = DecisionEngine(options).decision_for
+                self._selected = Decision.Selected
+            except (ImportError, AttributeError, TypeError):
+                pass
+
+    def __call__(self, code: str) -> bool:
+        return self._decision_for is None or self._decision_for(code) is self._selected
+
+    def any_mem_code(self) -> bool:
+        """Whether some ``MEM`` code (``MEM000`` to ``MEM999``) is selected."""
+        return any(self(f"{PREFIX}{number:03d}") for number in range(1000))
 
 
 class MemlintChecker:
     name = "memlint"
     version = __version__
-    config_path: Optional[str] = None
-    _resolvers: Dict[Optional[str], ConfigResolver] = {}
+    config_path: ClassVar[Optional[str]] = None
+    selection: ClassVar[Flake8Selection] = Flake8Selection()
+    enabled: ClassVar[bool] = True
 
     def __init__(self, tree: ast.AST, filename: str, lines: List[str]) -> None:
         self.filename = filename
@@ -39,24 +73,13 @@ class MemlintChecker:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.config_path = getattr(options, "memlint_config", None)
+        cls.selection = Flake8Selection(options)
+        cls.enabled = cls.selection.any_mem_code()
 
-    def _settings(self) -> Settings:
-        resolver = self._resolvers.get(self.config_path)
-        if resolver is None:
-            resolver = self._resolvers[self.config_path] = ConfigResolver(get_registry(), config_path=self.config_path)
-        path = self.filename if self.filename not in ("-", "stdin") else os.getcwd()
-        # flake8 selects codes itself, so every rule runs here.
-        return replace(resolver.for_path(path), select=("ALL",), extend_select=(), ignore=(), per_file_ignores=())
-
-    def run(self) -> Iterator[Tuple[int, int, str, type]]:
-        try:
-            settings = self._settings()
-        except UsageError as exc:  # a bad [tool.memlint]: one clear finding, no traceback
-            yield 1, 0, f"MEM000 memlint configuration error: {exc}", type(self)
+    def run(self) -> Iterator[Result]:
+        if not self.enabled:
             return
-        rules = settings.enabled_rules(get_registry())
-        result = lint_text("".join(self.lines), self.filename, settings, rules)
-        for error in result.errors:
-            yield 1, 0, f"MEM000 memlint internal error: {error}", type(self)
-        for d in result.diagnostics:
-            yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)
+        from memlint.flake8_run import findings
+
+        for line, column, text in findings(self.filename, self.lines, self.config_path, self.selection):
+            yield line, column, text, type(self)

@@ -13,10 +13,14 @@ interpreter (``__dictoffset__``/``__weakrefoffset__``).
 from __future__ import annotations
 
 import builtins
+import importlib.abc
 import os
 import sys
+import sysconfig
 import time
-from typing import Any, Dict, Optional, Set, Tuple
+from contextlib import contextmanager
+from importlib.machinery import ModuleSpec
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from memlint.analysis import Fact
 
@@ -49,12 +53,13 @@ def bases_layout(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
 def _answer(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
     STATS["questions"] += 1
     try:
-        module = context.fact(_MODULE)
-        if module is None:
-            raise _Unknown()
-        klass = _find(module, path)
-        deadline = time.monotonic() + TIME_BUDGET
-        layout = _bases(klass, deadline, set(), 0)
+        with _project(context.filename):
+            module = context.fact(_MODULE)
+            if module is None:
+                raise _Unknown()
+            klass = _find(module, path)
+            deadline = time.monotonic() + TIME_BUDGET
+            layout = _bases(klass, deadline, set(), 0)
     except _Unknown:
         STATS["unknown"] += 1
         return None
@@ -70,22 +75,122 @@ def _answer(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
 
 
 def _load(context: Any) -> Any:
-    import astroid
+    """The file's astroid module (asked for inside ``_project``)."""
+    import astroid  # type: ignore[import-untyped]  # astroid ships no type information
 
-    filename = context.filename
-    module_name = ""
-    if os.path.isfile(filename):
-        root, module_name = _package_root(os.path.abspath(filename))
-        if root not in sys.path:
-            sys.path.append(root)  # after the stdlib and site-packages: imports of the project resolve
+    module_name = _package_root(os.path.abspath(context.filename))[1] if os.path.isfile(context.filename) else ""
     try:
-        return astroid.parse(context.module.code, module_name=module_name, path=filename)
+        return astroid.parse(context.module.code, module_name=module_name, path=context.filename)
     except Exception:
         STATS["failures"] += 1
         return None
 
 
 _MODULE: Fact[Any] = Fact("astroid module", _load)
+
+
+# -- never run the linted code -----------------------------------------------------------
+#
+# astroid reads modules from source, but imports some to introspect them: C
+# extensions it takes for the standard library's (any `winreg.*.so` in the
+# linted tree), the parents of dotted standard-library names, gi's modules.
+# Nothing the linted tree ships may be imported, even when it is on sys.path
+# (`python -m` puts the working directory there; astroid changes into the
+# linted file's directory while it resolves imports): while astroid works
+# for memlint, an import hook refuses every module that is not built in, the
+# interpreter's standard library, astroid's or memlint's. sys.path is never
+# changed; the linted project's own modules are found from source by a
+# failed-import hook under the file's package root.
+
+_ROOT: Dict[str, Optional[str]] = {"project": None}  # the package root of the file being answered
+
+
+@contextmanager
+def _project(filename: str) -> Iterator[None]:
+    """astroid may read the project's modules (source only) and import nothing foreign."""
+    import astroid
+
+    if not _HOOKED:
+        astroid.MANAGER.register_failed_import_hook(_from_project)
+        _HOOKED.append(True)
+    previous = _ROOT["project"]
+    _ROOT["project"] = _package_root(os.path.abspath(filename))[0] if os.path.isfile(filename) else None
+    guard = _ImportGuard()
+    sys.meta_path.insert(0, guard)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(guard)
+        _ROOT["project"] = previous
+
+
+_HOOKED: List[bool] = []
+
+
+def _from_project(modname: str) -> Any:
+    """A module of the linted project, built from its source under the package root."""
+    import astroid
+
+    root = _ROOT["project"]
+    if root is not None:
+        base = os.path.join(root, *modname.split("."))
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return astroid.MANAGER.ast_from_file(candidate, modname, fallback=False, source=True)
+    raise astroid.AstroidImportError("No project module {modname}", modname=modname)
+
+
+class _ImportGuard(importlib.abc.MetaPathFinder):
+    """Refuses to import a module unless it is built in, or from the
+    interpreter's standard library, astroid or memlint."""
+
+    def find_spec(self, name: str, path: Optional[Sequence[str]], target: Any = None) -> Optional[ModuleSpec]:
+        if name in sys.builtin_module_names:
+            return None
+        spec = _find_spec_without(self, name, path, target)
+        if spec is None or _trusted(spec):
+            return spec
+        raise ImportError(f"memlint does not let astroid import {name} from {spec.origin}", name=name)
+
+
+def _find_spec_without(guard: Any, name: str, path: Optional[Sequence[str]], target: Any) -> Optional[ModuleSpec]:
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        if finder is not guard and find is not None:
+            spec: Optional[ModuleSpec] = find(name, path, target)
+            if spec is not None:
+                return spec
+    return None
+
+
+def _trusted(spec: ModuleSpec) -> bool:
+    if spec.origin in ("built-in", "frozen"):
+        return True
+    locations = [spec.origin] if spec.origin else list(spec.submodule_search_locations or [])
+    return bool(locations) and all(_trusted_file(location) for location in locations)
+
+
+def _trusted_file(path: str) -> bool:
+    path = os.path.realpath(path)
+    if any(_inside(path, directory) for directory in _trusted_packages()):
+        return True
+    paths = sysconfig.get_paths()
+    for directory in {paths["stdlib"], paths["platstdlib"]}:
+        if _inside(path, directory):
+            relative = os.path.relpath(path, os.path.realpath(directory)).split(os.sep)
+            return not {"site-packages", "dist-packages"} & set(relative)
+    return False
+
+
+def _trusted_packages() -> List[str]:
+    """The directories of astroid, memlint and the built-in rules (all imported by now)."""
+    files = [getattr(sys.modules.get(name), "__file__", None) for name in ("astroid", "memlint", "memlint.rules")]
+    return [os.path.dirname(os.path.realpath(file)) for file in files if file]
+
+
+def _inside(path: str, directory: str) -> bool:
+    directory = os.path.realpath(directory)
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 def _package_root(path: str) -> Tuple[str, str]:
@@ -114,7 +219,7 @@ def _find(module: Any, path: Tuple[str, ...]) -> Any:
 
 
 def _bases(klass: Any, deadline: float, seen: Set[Any], depth: int) -> Any:
-    from memlint.rules._slots import HAS_DICT, SLOTTED, Layout
+    from memlint.rules._slots import HAS_DICT, SLOTTED, Layout  # type: ignore[import-not-found]  # rules/ (package-dir)
 
     if depth > MAX_DEPTH:
         raise _Unknown()

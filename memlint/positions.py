@@ -10,7 +10,7 @@ to the full provider.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Dict, Iterable, Iterator, Set
+from typing import Any, Dict, Iterable, Iterator, Set, cast
 
 import libcst as cst
 from libcst._position import CodeRange
@@ -64,7 +64,7 @@ def positions_of(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[cst.C
             module._codegen(state)
         except _AllFound:
             pass
-        computed = provider._computed
+        computed = cast(Dict[cst.CSTNode, CodeRange], provider._computed)  # PositionProvider stores CodeRanges
         if all(node in computed for node in wanted):
             return computed
     except (AttributeError, TypeError):  # libcst's private codegen API changed

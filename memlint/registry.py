@@ -15,11 +15,14 @@ import re
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from memlint.errors import UsageError
 
 if TYPE_CHECKING:  # imported where needed: a Registry of cached rule descriptions needs no libcst
+    from importlib import metadata
+
+    from memlint.cache import Cache
     from memlint.rule import Rule
 
 BUILTIN_PACKAGE = "memlint.rules"
@@ -115,20 +118,32 @@ def check_rule_class(rule: Type[Rule]) -> None:
         raise RegistryError(f"{where}: rule name {rule.name!r} is not kebab-case")
     if not rule.message:
         raise RegistryError(f"{where}: rule {rule.code} has no message")
-    for attr in vars(rule):
-        if attr.startswith(("visit_", "leave_")):
-            from memlint.walk import VisitorError, node_type  # only real rule classes have visitors
+    methods = visitor_methods(rule)
+    if methods:
+        from memlint.walk import VisitorError, node_type  # only real rule classes have visitors
 
+        for attr, member in methods.items():
             try:
                 node_type(attr)
             except VisitorError as error:
                 raise RegistryError(f"{where}.{error}") from None
-    for attr, member in inspect.getmembers(rule, callable):
-        if attr.startswith(("visit_", "leave_")) and any("matcher" in key.lower() for key in getattr(member, "__dict__", {})):
-            raise RegistryError(
-                f"{where}.{attr}: libcst matcher decorators are ignored by batched visitors; "
-                "use libcst.matchers.matches() inside the method instead"
-            )
+            if any("matcher" in key.lower() for key in getattr(member, "__dict__", {})):
+                raise RegistryError(
+                    f"{where}.{attr}: libcst matcher decorators are ignored by batched visitors; "
+                    "use libcst.matchers.matches() inside the method instead"
+                )
+
+
+def visitor_methods(cls: type) -> Dict[str, Any]:
+    """The ``visit_*``/``leave_*`` functions of a class, its own and inherited
+    (the most derived wins), without libcst's no-op stubs. Read from the class
+    dictionaries: ``inspect.getmembers`` over the hundreds of stubs of a libcst
+    visitor cost more than importing the rules."""
+    found: Dict[str, Any] = {}
+    # libcst's visitor base classes define only no-op stubs: skip them whole.
+    for klass in reversed([k for k in cls.__mro__ if not k.__module__.startswith("libcst.")]):
+        found.update((name, value) for name, value in vars(klass).items() if name.startswith(("visit_", "leave_")))
+    return {name: value for name, value in found.items() if callable(value) and not getattr(value, "_is_no_op", False)}
 
 
 def rules_in(obj: object) -> List[Type[Rule]]:
@@ -159,7 +174,7 @@ def _rules_in_module(module: ModuleType) -> List[Type[Rule]]:
     return found
 
 
-def _entry_points() -> list:
+def _entry_points() -> List["metadata.EntryPoint"]:
     from importlib import metadata
 
     if sys.version_info >= (3, 10):
@@ -186,11 +201,68 @@ def discover() -> List[RuleSource]:
 
 
 _REGISTRY: Optional[Registry] = None
+# The registry this process selects rules from: the cache's rule catalog when
+# registry_for() found one (set before a process pool forks, so workers
+# inherit it), else the real registry.
+_INDEX: Optional[Registry] = None
+# stub -> its real class, imported on first use
+_LOADED: Dict[type, Type[Rule]] = {}
 
 
 def get_registry() -> Registry:
-    """The process-wide registry (discovered once)."""
+    """The process-wide registry of the real rule classes (discovered once:
+    every rule module is imported)."""
     global _REGISTRY
     if _REGISTRY is None:
         _REGISTRY = Registry(discover())
     return _REGISTRY
+
+
+def registry_for(cache: Optional[Cache]) -> Registry:
+    """The rules to validate selections and configuration against: from the
+    cache's rule catalog when it has one for this code (no rule is imported),
+    else the real registry, whose catalog is then stored for the next run.
+    Either becomes this process's :func:`rule_index`."""
+    global _INDEX
+    if cache is not None:
+        cached = cache.load_registry()
+        if cached is not None:
+            _INDEX = cached
+            return _INDEX
+    _INDEX = get_registry()
+    if cache is not None:
+        cache.store_rule_catalog(_INDEX.rules)
+    return _INDEX
+
+
+def rule_index() -> Registry:
+    """The registry to select rules from: select there, then :func:`load_rules`."""
+    return _INDEX if _INDEX is not None else get_registry()
+
+
+def load_rules(rules: Sequence[type]) -> List[Type[Rule]]:
+    """The real classes of selected rules, some of which may be the catalog's
+    stubs: each stub's own module is imported, not every rule's. A stub whose
+    class cannot be found that way comes from the real registry."""
+    return [_load(rule) for rule in rules]
+
+
+def _load(rule: type) -> Type[Rule]:
+    if hasattr(rule, "get_visitors"):  # a real rule class
+        return rule
+    loaded = _LOADED.get(rule)
+    if loaded is None:
+        found: Any = sys.modules.get(rule.__module__) or _import_quietly(rule.__module__)
+        for part in rule.__qualname__.split("."):
+            found = getattr(found, part, None)
+        if not (inspect.isclass(found) and getattr(found, "code", None) == getattr(rule, "code")):
+            found = get_registry().get(getattr(rule, "code"))
+        loaded = _LOADED[rule] = found  # keyed by the catalog's stubs: bounded by the installed rules
+    return loaded
+
+
+def _import_quietly(module: str) -> Optional[ModuleType]:
+    try:
+        return importlib.import_module(module)
+    except Exception:  # the real registry reports a broken rule pack properly
+        return None

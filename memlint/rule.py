@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, 
 
 import libcst as cst
 
+from memlint.registry import visitor_methods
+
 if TYPE_CHECKING:
     from memlint.analysis import Fact
     from memlint.context import Context
@@ -35,7 +37,7 @@ class Applicability(enum.Enum):
     DISPLAY_ONLY = "display-only"  # shown by --diff, never written
 
 
-NewNode = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
+NewNode = Union[cst.CSTNode, cst.RemovalSentinel, "cst.FlattenSentinel[cst.CSTNode]"]
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class Rule(cst.BatchableCSTVisitor):
         names = _VISITOR_NAMES.get(type(self))
         if names is None:
             # Keyed by rule class: bounded by the installed rules.
-            names = _VISITOR_NAMES[type(self)] = tuple(super().get_visitors())  # noqa: MEM303
+            names = _VISITOR_NAMES[type(self)] = tuple(visitor_methods(type(self)))  # noqa: MEM303
         return {name: getattr(self, name) for name in names}
 
     def report(

@@ -14,13 +14,18 @@ import stat
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type, Union
 
 from memlint.cache import Cache
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
 from memlint.errors import UsageError
+from memlint.suppress import lines_with_breaks
+
+if TYPE_CHECKING:  # not at run time: a fully cached run must not import libcst
+    from memlint.registry import Registry
+    from memlint.rule import Rule
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -51,25 +56,36 @@ class FileReport:
 # -- discovery --------------------------------------------------------------------
 
 
-def discover_files(paths: Sequence[str], resolver: ConfigResolver) -> List[str]:
-    """Python files under ``paths``, honouring exclude patterns; a path that
-    does not exist is a usage error (nothing is linted)."""
+def discover_files(
+    paths: Sequence[str], resolver: ConfigResolver, problems: Optional[List[FileReport]] = None
+) -> List[str]:
+    """Python files under ``paths``, honouring exclude patterns. A path that
+    does not exist is a usage error (nothing is linted). A directory that
+    cannot be read is an error: a report added to ``problems``, or without
+    it a usage error. Special files are listed too: reading them reports them."""
     for path in paths:
         if path != "-" and not os.path.exists(path):
-            raise UsageError(f"{path}: no such file or directory")
+            broken = os.path.islink(path)
+            raise UsageError(f"{path}: {'broken symbolic link' if broken else 'no such file or directory'}")
     found: List[str] = []
     for path in paths:
         if path == "-":
             found.append(path)
         elif os.path.isdir(path):
-            found.extend(_walk(path, resolver))
+            found.extend(_walk(path, resolver, problems))
         elif not resolver.for_path(path).is_excluded(path):
             found.append(path)
     return sorted(dict.fromkeys(found))
 
 
-def _walk(top: str, resolver: ConfigResolver) -> Iterator[str]:
-    for directory, subdirs, files in os.walk(top):
+def _walk(top: str, resolver: ConfigResolver, problems: Optional[List[FileReport]]) -> Iterator[str]:
+    def unreadable(error: OSError) -> None:
+        line = f"{error.filename}: cannot read directory: {error.strerror or error}"
+        if problems is None:
+            raise UsageError(line)
+        problems.append(FileReport(error.filename, errors=[line]))
+
+    for directory, subdirs, files in os.walk(top, onerror=unreadable):
         settings = resolver.for_path(directory)
         subdirs[:] = sorted(
             d for d in subdirs
@@ -88,11 +104,10 @@ def _walk(top: str, resolver: ConfigResolver) -> Iterator[str]:
 def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> FileReport:
     """Lint (and maybe fix) one file's bytes; never raises for bad input."""
     from memlint import engine
-    from memlint.fixes import fix_allowed, fix_text
-    from memlint.registry import get_registry
+    from memlint.registry import load_rules, rule_index
 
-    registry = get_registry()
-    rules = _enabled_rules(settings, registry, path)
+    registry = rule_index()
+    rules = load_rules(_enabled_rules(settings, registry, path))
     report = FileReport(path)
     result, decoded = engine.lint_bytes(data, path, settings, rules)
     report.errors.extend(result.errors)
@@ -101,6 +116,8 @@ def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> Fi
         report.diagnostics = result.diagnostics
         report.unsafe_fixable = count_unsafe(report.diagnostics, settings, registry, unsafe)
         return report
+    from memlint.fixes import fix_allowed, fix_text  # libcst.codemod: only when fixing
+
     allowed = fix_allowed(settings, registry, unsafe, display=mode.diff)
     start = time.perf_counter()
     outcome = fix_text(decoded.text, path, settings, rules, allowed)
@@ -120,10 +137,10 @@ def process_source(data: bytes, path: str, settings: Settings, mode: Mode) -> Fi
 
 # (id(settings), id(registry), per-file ignores) -> (settings, registry, rules):
 # the rule classes of a directory are selected once, not per file.
-_ENABLED: Dict[Tuple[int, int, Tuple[str, ...]], Tuple[Settings, object, list]] = {}
+_ENABLED: Dict[Tuple[int, int, Tuple[str, ...]], Tuple[Settings, Registry, List[Type[Rule]]]] = {}
 
 
-def _enabled_rules(settings: Settings, registry, path: str) -> list:
+def _enabled_rules(settings: Settings, registry: Registry, path: str) -> List[Type[Rule]]:
     key = (id(settings), id(registry), tuple(settings.ignores_for(path)))
     known = _ENABLED.get(key)
     if known is None or known[0] is not settings or known[1] is not registry:
@@ -137,7 +154,7 @@ def _unsafe(settings: Settings, mode: Mode) -> bool:
     return settings.unsafe_fixes if mode.unsafe_fixes is None else mode.unsafe_fixes
 
 
-def count_unsafe(diagnostics: Sequence[Diagnostic], settings: Settings, registry, unsafe: bool) -> int:
+def count_unsafe(diagnostics: Sequence[Diagnostic], settings: Settings, registry: Registry, unsafe: bool) -> int:
     """Findings that only ``--unsafe-fixes`` would fix (for the summary line)."""
     if unsafe:
         return 0
@@ -147,7 +164,7 @@ def count_unsafe(diagnostics: Sequence[Diagnostic], settings: Settings, registry
     )
 
 
-def has_applicable_fix(diagnostics: Sequence[Diagnostic], settings: Settings, registry, mode: Mode) -> bool:
+def has_applicable_fix(diagnostics: Sequence[Diagnostic], settings: Settings, registry: Registry, mode: Mode) -> bool:
     """Would ``--fix``/``--diff`` in this mode change the file these are the
     (cached) findings of? The same test as :func:`memlint.fixes.fix_allowed`,
     on plain diagnostics."""
@@ -172,28 +189,46 @@ def _encode(text: str, encoding: str, report: FileReport) -> Optional[bytes]:
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
-        )
+    """A diff ``git apply`` (and ``patch -p1``) accepts: paths relative to the
+    working directory without ``./``, and git's marker after a last line that
+    has no line break (difflib would run it into the next line)."""
+    label = diff_path(path)
+    lines = difflib.unified_diff(
+        lines_with_breaks(before), lines_with_breaks(after), f"a/{label}", f"b/{label}"
     )
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def diff_path(path: str) -> str:
+    """``./pkg/x.py`` -> ``pkg/x.py``: relative to the working directory (a
+    file outside it gets ``../``, which git apply refuses rather than
+    patching some other file)."""
+    try:
+        return os.path.relpath(path).replace(os.sep, "/")
+    except ValueError:  # Windows: another drive
+        return path.replace(os.sep, "/")
 
 
 def process_path(path: str, settings: Settings, mode: Mode, cache: Optional[Cache] = None) -> FileReport:
     """Read, lint or fix, write; with a cache, store lint results (see
     :mod:`memlint.cache` for when a result is stored)."""
     start = time.perf_counter()
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return FileReport(path, errors=[f"{path}: cannot read: {exc.strerror or exc}"])
+    data = read_source(path)
+    if isinstance(data, FileReport):
+        return data
     read_time = time.perf_counter() - start
-    report = process_source(data, path, settings, mode)
+    refusal = _fix_refusal(path) if mode.fix and not mode.diff else None
+    report = process_source(data, path, settings, replace(mode, fix=False) if refusal else mode)
+    if refusal:
+        report.warnings.append(refusal)
     written = None
     if report.output is not None and not mode.diff:
         if report.output != data:
-            written = report.output if _write_atomic(path, report.output, report) else None
+            try:
+                _write_fixed(path, data, report.output)
+                written = report.output
+            except (FileChanged, OSError) as exc:
+                report = _not_written(path, data, settings, mode, exc)
         report.output = None
     if cache is not None and not report.errors and not report.warnings:
         # The final diagnostics belong to the bytes now on disk.
@@ -205,31 +240,102 @@ def process_path(path: str, settings: Settings, mode: Mode, cache: Optional[Cach
     return report
 
 
-def _write_atomic(path: str, data: bytes, report: FileReport) -> bool:
-    """Write via a temporary file in the same directory and ``os.replace``,
-    keeping the file's permission bits; the original survives any failure."""
-    directory = os.path.dirname(os.path.abspath(path))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+)
+
+
+def _special_kind(mode: int) -> Optional[str]:
+    """What a file that is not a regular file is; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_source(path: str) -> Union[bytes, FileReport]:
+    """A regular file's bytes, or the report of why it is not linted. Nothing
+    else is ever read (a FIFO would block, a device never end), and a FIFO
+    put in a file's place after the check is opened without blocking."""
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-        fd, temp = tempfile.mkstemp(prefix=".memlint-", suffix=".tmp", dir=directory)
+        kind = _special_kind(os.stat(path).st_mode)
+        if kind is None:
+            with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+                kind = _special_kind(os.fstat(handle.fileno()).st_mode)
+                if kind is None:
+                    return handle.read()
+    except FileNotFoundError:
+        reason = "is a broken symbolic link" if os.path.islink(path) else "no longer exists"
+        return FileReport(path, warnings=[f"{path}: {reason}; skipped"])
     except OSError as exc:
-        report.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
-        report.fixed = 0
-        return False
+        return FileReport(path, errors=[f"{path}: cannot read: {exc.strerror or exc}"])
+    return FileReport(path, warnings=[f"{path}: not a regular file ({kind}); skipped"])
+
+
+def _fix_refusal(path: str) -> Optional[str]:
+    """Why fixes must not be written to this file, if they must not: it is
+    read-only (no write permission bit: root ignores the bits, memlint does
+    not), or replacing it would leave its other hard links unfixed."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # writing reports it
+    if not info.st_mode & 0o222 or not os.access(path, os.W_OK):
+        return f"{path}: read-only; fixes not applied"
+    if info.st_nlink > 1:
+        return f"{path}: has other hard links (replacing it would leave them unfixed); fixes not applied"
+    return None
+
+
+class FileChanged(Exception):
+    """The file's bytes on disk are no longer those memlint read."""
+
+
+def _write_fixed(path: str, before: bytes, after: bytes) -> None:
+    """Replace the file's bytes ``before`` with ``after`` atomically (a
+    temporary file beside it, then ``os.replace``) and keep its identity: a
+    symbolic link is written through to its target; owner, group and mode
+    stay. Raises FileChanged, writing nothing, when the bytes on disk are no
+    longer ``before`` (an editor saved the file meanwhile); OSError when the
+    file cannot be written so."""
+    target = os.path.realpath(path)
+    info = os.stat(target)
+    fd, temp = tempfile.mkstemp(prefix=".memlint-", suffix=".tmp", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-        return True
-    except OSError as exc:
-        report.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
-        report.fixed = 0
+            handle.write(after)
+        _copy_owner(info, temp)
+        os.chmod(temp, stat.S_IMODE(info.st_mode))  # after chown, which may clear set-id bits
+        if read_source(target) != before:
+            raise FileChanged()
+        os.replace(temp, target)
+    except BaseException:
         try:
             os.unlink(temp)
         except OSError:
             pass
-        return False
+        raise
+
+
+def _copy_owner(info: os.stat_result, path: str) -> None:
+    if not hasattr(os, "chown"):
+        return
+    current = os.stat(path)
+    if (current.st_uid, current.st_gid) != (info.st_uid, info.st_gid):
+        try:
+            os.chown(path, info.st_uid, info.st_gid)
+        except PermissionError as exc:
+            raise PermissionError(exc.errno, "cannot keep its owner and group") from exc
+
+
+def _not_written(path: str, data: bytes, settings: Settings, mode: Mode, problem: Exception) -> FileReport:
+    """The report of a file whose fixes were not written: its findings as read."""
+    report = process_source(data, path, settings, replace(mode, fix=False))
+    if isinstance(problem, FileChanged):
+        report.warnings.append(f"{path}: changed on disk while memlint was fixing it; not written (run memlint again)")
+    else:
+        report.errors.append(f"{path}: cannot write fixes: {getattr(problem, 'strerror', None) or problem}")
+    return report
 
 
 # -- many files -------------------------------------------------------------------
@@ -237,7 +343,7 @@ def _write_atomic(path: str, data: bytes, report: FileReport) -> bool:
 
 def run_files(
     files: Sequence[str], resolver: ConfigResolver, mode: Mode, jobs: int,
-    cache: Optional[Cache] = None, registry=None,
+    cache: Optional[Cache] = None, registry: Optional[Registry] = None,
 ) -> List[FileReport]:
     """Answer what the cache can, lint the rest in-process (jobs=1) or in a
     process pool; reports come back sorted by path whatever the scheduling.
@@ -245,15 +351,13 @@ def run_files(
     ``registry`` is the one the settings were validated with (possibly the
     cache's rule stubs); it only decides fixability of cached findings here.
     """
-    if cache is not None and registry is None:
-        from memlint.registry import get_registry
-
-        registry = get_registry()
     reports: List[FileReport] = []
     work: List[Tuple[str, Settings]] = []
     for path in files:
         settings = resolver.for_path(path)
-        cached = _from_cache(path, settings, mode, cache, registry) if _cacheable(cache, settings) else None
+        cached = None
+        if cache is not None and _cacheable(cache, settings):
+            cached = _from_cache(path, settings, mode, cache, registry or _real_registry())
         if cached is not None:
             reports.append(cached)
         else:
@@ -270,14 +374,18 @@ def _cacheable(cache: Optional[Cache], settings: Settings) -> bool:
     return cache is not None and not settings.enable_inference
 
 
-def _from_cache(path: str, settings: Settings, mode: Mode, cache: Cache, registry) -> Optional[FileReport]:
+def _real_registry() -> Registry:
+    from memlint.registry import get_registry
+
+    return get_registry()
+
+
+def _from_cache(path: str, settings: Settings, mode: Mode, cache: Cache, registry: Registry) -> Optional[FileReport]:
     """The report of a file from its cache entry, if there is one and it is
-    the whole answer (in fix mode: nothing to fix)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None  # the lint reports the error
+    the whole answer (in fix mode: nothing to fix), or why it is not linted."""
+    data = read_source(path)
+    if isinstance(data, FileReport):
+        return data  # a file that cannot be linted: the answer is why
     diagnostics = cache.get(settings, cache.key(path, data))
     if diagnostics is None or ((mode.fix or mode.diff) and has_applicable_fix(diagnostics, settings, registry, mode)):
         return None

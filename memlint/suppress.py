@@ -3,7 +3,7 @@ the flake8 plugin suppress the same findings."""
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set
 
 # flake8.defaults.NOQA_INLINE_REGEXP, verbatim.
 NOQA_INLINE = re.compile(
@@ -19,6 +19,7 @@ MEMLINT_NOQA_FILE = re.compile(
 FLAKE8_NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEPARATORS = re.compile(r"[,\s]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_AFTER_LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 
 ALL_CODES: FrozenSet[str] = frozenset({"*"})
 
@@ -29,31 +30,54 @@ def split_lines(text: str) -> List[str]:
     return _LINE_BREAK.split(text)
 
 
+def codes_in(text: str) -> List[str]:
+    """The codes of a directive's list, in order, each once."""
+    return list(dict.fromkeys(c for c in _SEPARATORS.split(text) if c))
+
+
+def lines_with_breaks(text: str) -> List[str]:
+    """Physical lines, each with its line break (as split_lines counts them)."""
+    lines = _AFTER_LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
+
+
 def _codes(text: Optional[str]) -> FrozenSet[str]:
     if text is None:
         return ALL_CODES
-    return frozenset(c.strip() for c in _SEPARATORS.split(text) if c.strip())
+    return frozenset(codes_in(text))
 
 
-def _matches(code: str, codes: FrozenSet[str]) -> bool:
-    return codes is ALL_CODES or code in codes or code.startswith(tuple(codes))
+def _matching(code: str, codes: FrozenSet[str]) -> List[str]:
+    """The entries of a directive that suppress ``code`` (``*`` for all)."""
+    if codes is ALL_CODES:
+        return ["*"]
+    return [entry for entry in codes if code.startswith(entry)]
 
 
 class Suppressions:
-    """Answers "is this code suppressed on this line?" for one file."""
-    __slots__ = ("lines", "file_codes")
+    """Answers "is this code suppressed on this line?" for one file, and
+    remembers which directive entries suppressed something (for MEM003)."""
+    __slots__ = ("lines", "file_codes", "used", "used_file")
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
         self.file_codes: Optional[FrozenSet[str]] = _file_level(lines)
+        self.used: Dict[int, Set[str]] = {}  # line -> entries of its `# noqa` that suppressed a finding
+        self.used_file: Set[str] = set()  # entries of `# memlint: noqa: ...` that did
 
     def suppressed(self, code: str, line: int) -> bool:
-        if self.file_codes is not None and _matches(code, self.file_codes):
-            return True
+        if self.file_codes is not None:
+            entries = _matching(code, self.file_codes)
+            if entries:
+                self.used_file.update(entries)
+                return True
         if not 1 <= line <= len(self.lines):
             return False
         match = NOQA_INLINE.search(self.lines[line - 1])
-        return match is not None and _matches(code, _codes(match.group("codes")))
+        entries = _matching(code, _codes(match.group("codes"))) if match else []
+        if entries:
+            self.used.setdefault(line, set()).update(entries)
+        return bool(entries)
 
 
 def _file_level(lines: Sequence[str]) -> Optional[FrozenSet[str]]:

@@ -104,7 +104,7 @@ def _show(found: Sequence[Diagnostic]) -> str:
 
 def rule_cases(rules: Sequence[Type[Rule]]) -> List[Tuple[str, Type[Rule], object]]:
     """(id, rule, case) for every inline case of ``rules``."""
-    cases = []
+    cases: List[Tuple[str, Type[Rule], object]] = []
     for rule in rules:
         cases += [(f"{rule.code}-valid-{i}", rule, c) for i, c in enumerate(rule.VALID)]
         cases += [(f"{rule.code}-invalid-{i}", rule, c) for i, c in enumerate(rule.INVALID)]

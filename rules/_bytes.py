@@ -64,7 +64,7 @@ def bytes_bindings(context: Context, info: ScopeInfo, name: str) -> Optional[Lis
 
 def is_bytes_literal(node: Optional[cst.BaseExpression]) -> bool:
     if isinstance(node, cst.ConcatenatedString):
-        return is_bytes_literal(node.left)  # type: ignore[arg-type]
+        return is_bytes_literal(node.left)
     return isinstance(node, cst.SimpleString) and "b" in node.prefix.lower()
 
 

@@ -1,11 +1,12 @@
 """Shared by MEM301/MEM302: which decorators are memoizing caches, and whether
 a cache is unbounded."""
-from typing import Optional
+from typing import Optional, Set
 
 import libcst as cst
 
-from memlint.context import Context
 from memlint.analysis.flow import module_level_name
+from memlint.analysis.names import callee
+from memlint.context import Context
 
 UNBOUNDED_BY_DEFAULT = "functools.cache"
 SIZED_CACHES = frozenset({"functools.lru_cache", "async_lru.alru_cache"})
@@ -16,8 +17,7 @@ ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag"
 
 def cache_kind(context: Context, decorator: cst.Decorator) -> Optional[str]:
     """The qualified name of a memoizing cache decorator, else None."""
-    expression = decorator.decorator
-    head = expression.func if isinstance(expression, cst.Call) else expression
+    head = callee(decorator)
     if isinstance(head, cst.Attribute) and head.attr.value not in _CACHE_ATTRIBUTES:
         return None  # cheap precheck: only a bare name can be an alias
     if not isinstance(head, (cst.Name, cst.Attribute)):
@@ -48,7 +48,7 @@ def is_enum_class(context: Context, cls: cst.ClassDef) -> bool:
     return _enum_class(context, cls, set())
 
 
-def _enum_class(context: Context, cls: cst.ClassDef, seen: set) -> bool:
+def _enum_class(context: Context, cls: cst.ClassDef, seen: Set[str]) -> bool:
     if cls.name.value in seen:
         return False
     seen.add(cls.name.value)

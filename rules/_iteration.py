@@ -86,7 +86,7 @@ def _loop_body(path: Sequence[cst.CSTNode], index: int) -> Tuple[cst.CSTNode, ..
     if isinstance(owner, cst.DictComp):
         parts += [owner.key, owner.value]
     else:
-        parts.append(owner.elt)  # type: ignore[union-attr]
+        parts.append(owner.elt)
     return tuple(parts)
 
 
@@ -124,7 +124,7 @@ def _iterated_through_name(context: Context, path: Sequence[cst.CSTNode]) -> Opt
     if not scopes or not isinstance(scopes[0], cst.FunctionDef):
         return None
     info = context.scope_info(scopes[0])
-    load = _single_local_use(info, assign.targets[0].target.value)  # type: ignore[union-attr]
+    load = _single_local_use(info, assign.targets[0].target.value)
     if load is None:
         return None
     statement: cst.CSTNode = line

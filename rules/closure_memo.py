@@ -2,8 +2,8 @@ from typing import Dict, Iterator, List, Sequence, Set, Tuple
 
 import libcst as cst
 
-from memlint.analysis.flow import classify, container_kind, is_grow, statement_of, variable_paths
-from memlint.nodes import children
+from memlint.analysis.blocks import small_statements
+from memlint.analysis.flow import Effect, Use, classify, container_kind, local_uses, statement_of
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 _MAPPINGS = frozenset({"dict", "defaultdict", "OrderedDict"})
@@ -144,18 +144,21 @@ class ClosureMemo(Rule):
             line=6,
             column=9,
         ),
+        # the memo is returned from an `else` branch
         Invalid(
             """
-            def make_lookup(db):
-                seen = {}
-                async def lookup(key):
-                    found = seen.get(key)
-                    if found is None:
-                        found = seen[key] = await db.get(key)
-                    return found
-                return lookup
+            def memoize(fn, enabled):
+                memo = {}
+                def wrapper(key):
+                    if key not in memo:
+                        memo[key] = fn(key)
+                    return memo[key]
+                if not enabled:
+                    return fn
+                else:
+                    return wrapper
             """,
-            line=6,
+            line=5,
             column=13,
         ),
     ]
@@ -186,9 +189,10 @@ class ClosureMemo(Rule):
         inner = {s.name.value: s for s in function.body.body if isinstance(s, cst.FunctionDef)}
         if not inner:
             return
-        returned = set()
-        for value in _returned_values(function.body.body):
-            returned.update(n.value for n in _names(value) if n.value in inner)
+        returned: Set[str] = set()
+        for statement in small_statements(function.body.body):
+            if isinstance(statement, cst.Return) and statement.value is not None:
+                returned.update(n.value for n in _names(statement.value) if n.value in inner)
         for name in sorted(returned):
             yield inner[name]
 
@@ -196,13 +200,13 @@ class ClosureMemo(Rule):
         inner_info = self.context.scope_info(inner)
         if inner_info.binds(name):
             return
-        uses: List[Tuple[object, Sequence[cst.CSTNode]]] = [
-            (classify(path, "dict"), list(path)) for path in variable_paths(outer.body, {name})
+        uses: List[Tuple[Use, Sequence[cst.CSTNode]]] = [
+            (classify(path, "dict"), path) for path in local_uses(self.context.scope_info(outer), name)
         ]
-        if any(use in ("remove", "alias") for use, _ in uses):
+        if any(use.effect in (Effect.REMOVE, Effect.ALIAS) for use, _ in uses):
             return
         in_inner = [(use, path) for use, path in uses if inner in path]
-        writes = [path for use, path in in_inner if is_grow(use)]
+        writes = [path for use, path in in_inner if use.effect is Effect.GROW]
         written_by = {statement_of(path) for path in writes}
         # A read that feeds a write of the same statement (`d[k] = d.get(k, 0) + 1`) counts, not memoizes.
         if writes and any(_is_lookup(use, path, written_by) for use, path in in_inner):
@@ -213,19 +217,6 @@ def _assigns_a_dict(statement: cst.CSTNode) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and any(
         isinstance(small, cst.Assign) and isinstance(small.value, (cst.Dict, cst.Call)) for small in statement.body
     )
-
-
-def _returned_values(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseExpression]:
-    """Values of `return` statements in a function body, not in nested functions."""
-    for statement in body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Return) and small.value is not None:
-                    yield small.value
-        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            for child in children(statement):
-                if isinstance(child, cst.IndentedBlock):
-                    yield from _returned_values(child.body)
 
 
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
@@ -244,7 +235,7 @@ def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
             yield from _names(arg.value)
 
 
-def _is_lookup(use: object, path: Sequence[cst.CSTNode], written_by: Set[cst.CSTNode]) -> bool:
+def _is_lookup(use: Use, path: Sequence[cst.CSTNode], written_by: Set[cst.CSTNode]) -> bool:
     """A memo lookup: `k in d`, `d.setdefault(k, v)`, or a `d.get(k)`/`d[k]`
     read in a statement that does not also write the dict."""
     ref, parent = path[-1], path[-2]
@@ -253,4 +244,6 @@ def _is_lookup(use: object, path: Sequence[cst.CSTNode], written_by: Set[cst.CST
     if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value == "setdefault":
         return True
     reads = (isinstance(parent, cst.Attribute) and parent.attr.value == "get") or isinstance(parent, cst.Subscript)
-    return reads and getattr(parent, "value", None) is ref and not is_grow(use) and statement_of(path) not in written_by
+    if not reads or getattr(parent, "value", None) is not ref:
+        return False
+    return use.effect is not Effect.GROW and statement_of(path) not in written_by

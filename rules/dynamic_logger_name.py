@@ -1,7 +1,8 @@
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Sequence, Union
 
 import libcst as cst
 
+from memlint.analysis.functions import named_params
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 _STATIC_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__module__"})
@@ -64,6 +65,9 @@ class DynamicLoggerName(Rule):
     )
     fix_availability = FixAvailability.NONE
     applicability = Applicability.DISPLAY_ONLY
+    # A reported call resolves to logging.getLogger: the file spells it, as
+    # the attribute (`logging.getLogger`) or in the import of an alias.
+    triggers = ("getLogger",)
 
     VALID = [
         Valid(
@@ -93,24 +97,8 @@ class DynamicLoggerName(Rule):
             """
             import logging
 
-            for name in ("a", "b"):
-                logging.getLogger(f"app.{name}").setLevel(logging.INFO)
-            """
-        ),
-        Valid(
-            """
-            import logging
-
             def get_logger(part):
                 return logging.getLogger("app.{}".format(part))
-            """
-        ),
-        Valid(
-            """
-            import logging
-
-            def f(name):
-                return logging.getLogger(name).info("x")
             """
         ),
         Valid(
@@ -193,10 +181,11 @@ class DynamicLoggerName(Rule):
         parent = self.context.parent
         if not isinstance(parent, cst.Return) or not isinstance(function, cst.FunctionDef):
             return []
-        params = function.params
-        return [p.name.value for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)]
+        return [p.name.value for p in named_params(function.params)]
 
-    def _static(self, part: cst.BaseExpression, functions: List[cst.CSTNode], exempt: List[str]) -> bool:
+    def _static(
+        self, part: cst.BaseExpression, functions: Sequence[Union[cst.FunctionDef, cst.Lambda]], exempt: List[str]
+    ) -> bool:
         """A part of the name that is the same on every call."""
         if isinstance(part, (cst.SimpleString, cst.Integer, cst.Float)):
             return True

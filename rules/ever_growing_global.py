@@ -92,22 +92,6 @@ class EverGrowingGlobal(Rule):
     applicability = Applicability.DISPLAY_ONLY
 
     VALID = [
-        Valid(
-            """
-            _WORKER = {}
-
-            def init_worker(mode, cache):
-                _WORKER.update(mode=mode, cache=cache)
-            """
-        ),
-        # filled at import time
-        Valid(
-            """
-            _codes = {}
-            for name in ("a", "b"):
-                _codes[name] = len(_codes)
-            """
-        ),
         # a registry filled by a decorator applied at import
         Valid(
             """
@@ -122,39 +106,6 @@ class EverGrowingGlobal(Rule):
                 pass
             """
         ),
-        # a decorator factory that registers what it decorates
-        Valid(
-            """
-            _routes = {}
-
-            def route(path):
-                def decorate(view):
-                    _routes[path] = view
-                    return view
-                return decorate
-            """
-        ),
-        # a decorator factory applied at import; its decorator registers
-        Valid(
-            """
-            import functools
-
-            _cleanups = []
-
-            def _tp_cache(func=None, *, typed=False):
-                def decorator(func):
-                    cached = functools.lru_cache(typed=typed)(func)
-                    _cleanups.append(cached.cache_clear)
-                    return cached
-                if func is not None:
-                    return decorator(func)
-                return decorator
-
-            @_tp_cache
-            def lookup(key):
-                return key
-            """
-        ),
         # a function the module only calls while importing
         Valid(
             """
@@ -165,73 +116,6 @@ class EverGrowingGlobal(Rule):
                     _table[i] = chr(i)
 
             _build()
-            """
-        ),
-        # helpers only called while importing, also through each other
-        Valid(
-            """
-            opmap = {}
-            hasname = []
-
-            def def_op(name, op):
-                opmap[name] = op
-
-            def name_op(name, op):
-                def_op(name, op)
-                hasname.append(op)
-
-            name_op("LOAD_NAME", 101)
-            callback = lambda: None
-            """
-        ),
-        # a registration API and a size-guarded cache
-        Valid(
-            """
-            _codecs = {}
-            _types = set()
-
-            def register_codec(name, codec):
-                _codecs[name] = codec
-
-            def check(obj):
-                if type(obj) not in _types and len(_types) < 100:
-                    _types.add(type(obj))
-            """
-        ),
-        # keys from a fixed set
-        Valid(
-            """
-            _NAMES = ("dbm.gnu", "dbm.ndbm")
-            _modules = {}
-            _tables = {}
-            _ALPHABET = b"abc"
-            ALIASES = {}
-
-            def load():
-                for name in _NAMES:
-                    _modules[name] = __import__(name)
-
-            def _encode(alphabet, data):
-                if alphabet not in _tables:
-                    _tables[alphabet] = list(alphabet)
-                return _tables[alphabet]
-
-            def encode(data):
-                return _encode(_ALPHABET, data)
-
-            def add_alias(alias, canonical):
-                ALIASES[alias] = canonical
-            """
-        ),
-        # fixed slots: the container does not grow
-        Valid(
-            """
-            _state = {"last": None}
-            _slots = [None] * 8
-
-            def remember(i, value):
-                _state["last"] = value
-                _slots[i % 8] = value
             """
         ),
         # evicted elsewhere in the module
@@ -248,77 +132,6 @@ class EverGrowingGlobal(Rule):
         ),
         Valid(
             """
-            _seen = set()
-
-            def visit(x):
-                _seen.add(x)
-
-            def reset():
-                global _seen
-                _seen = set()
-            """
-        ),
-        Valid(
-            """
-            _log = []
-
-            def record(x):
-                _log.append(x)
-
-            def flush():
-                del _log[:]
-            """
-        ),
-        # bounded and weak containers
-        Valid(
-            """
-            import collections
-            import weakref
-
-            _recent = collections.deque(maxlen=100)
-            _alive = weakref.WeakSet()
-
-            def record(x):
-                _recent.append(x)
-                _alive.add(x)
-            """
-        ),
-        # a local of the same name
-        Valid(
-            """
-            _cache = {}
-
-            def f(k):
-                _cache = {}
-                _cache[k] = 1
-                return _cache
-            """
-        ),
-        # read only
-        Valid(
-            """
-            _defaults = {"a": 1}
-
-            def get(k):
-                return _defaults.get(k)
-            """
-        ),
-        # handed to another name: it may be emptied through it
-        Valid(
-            """
-            _handlers = []
-
-            def add(h):
-                _handlers.append(h)
-
-            def remove(h):
-                lock, handlers = _lock, _handlers
-                with lock:
-                    handlers.remove(h)
-            """
-        ),
-        Valid(
-            """
             _names = {}
 
             def name_of(num):
@@ -327,19 +140,6 @@ class EverGrowingGlobal(Rule):
                     for key, value in load().items():
                         _names[value] = key
                 return _names.get(num)
-            """
-        ),
-        Valid(
-            """
-            _pending = []
-
-            def add(x):
-                _pending.append(x)
-
-            def drain():
-                items = _pending
-                while items:
-                    handle(items.pop())
             """
         ),
     ]
@@ -371,18 +171,6 @@ class EverGrowingGlobal(Rule):
         ),
         Invalid(
             """
-            from collections import Counter as C
-
-            _hits: "C[str]" = C()
-
-            async def handle(request):
-                _hits[request.path] += 1
-            """,
-            line=6,
-            column=5,
-        ),
-        Invalid(
-            """
             _seen = set()
 
             class Crawler:
@@ -398,48 +186,6 @@ class EverGrowingGlobal(Rule):
 
             def remember(user, item):
                 _by_user.setdefault(user, []).append(item)
-            """,
-            line=4,
-            column=5,
-        ),
-        # called from a lambda that runs later
-        Invalid(
-            """
-            opmap = {}
-
-            def def_op(name, op):
-                opmap[name] = str(op)
-
-            handler = lambda name: def_op(name, 1)
-            """,
-            line=4,
-            column=5,
-        ),
-        # a private function called with run-time data
-        Invalid(
-            """
-            _tables = {}
-
-            def _table(key):
-                _tables[key] = build(key)
-
-            def handle(request):
-                _table(request.key)
-            """,
-            line=4,
-            column=5,
-        ),
-        # the decorator is also called at run time
-        Invalid(
-            """
-            _plugins = []
-
-            def load(plugin):
-                _plugins.append(plugin)
-
-            def reload_all(found):
-                for plugin in found:
-                    load(plugin)
             """,
             line=4,
             column=5,

@@ -3,8 +3,9 @@ from typing import List, Optional, Union
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis.blocks import enclosing_finally, statement_site, statements_after
+from memlint.analysis.scopes import ScopeInfo, path_in_scope
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
-from memlint.analysis.scopes import ScopeInfo
 
 CURRENT_FRAME = ("inspect.currentframe", "sys._getframe")
 
@@ -73,6 +74,7 @@ class FrameRetained(Rule):
 
     code = "MEM404"
     name = "frame-retained"
+    triggers = ("currentframe", "_getframe")
     message = (
         "{name} keeps the current frame: frame -> locals -> frame is a cycle only the garbage collector frees; "
         "`del {name}` in a finally block"
@@ -94,19 +96,6 @@ class FrameRetained(Rule):
         ),
         Valid(
             """
-            import sys
-
-            def depth():
-                f = sys._getframe()
-                n = 0
-                while f is not None:
-                    n += 1
-                    f = f.f_back
-                return n
-            """
-        ),
-        Valid(
-            """
             import inspect
 
             def caller_name():
@@ -124,18 +113,6 @@ class FrameRetained(Rule):
             def caller_module():
                 frame = sys._getframe(1)
                 return frame.f_globals.get("__name__")
-            """
-        ),
-        Valid(
-            """
-            import sys
-
-            def f():
-                frame = sys._getframe()
-                try:
-                    use(frame)
-                finally:
-                    frame = None
             """
         ),
         Valid(
@@ -235,45 +212,25 @@ class FrameRetained(Rule):
         info = self.context.scope_info(function)
         if not info.binds(name) or _released_in_finally(info, name) or _walks_up(info, name):
             return
-        if self._deleted_right_after(name):
+        path = self.context.ancestors  # ... block, line, assignment
+        if _deleted_right_after(info, name, statements_after(path[-3], path[-2])):
             return
-        self.report(node, self._fix(node, name), name=name)
+        self.report(node, self._fix(info, name), name=name)
 
-    def _deleted_right_after(self, name: str) -> bool:
-        """``del name`` later in the same block, with nothing in between that
-        could leave the block early (a call, return, raise, yield, await, break
-        or continue): the deletion always runs."""
-        path = self.context.ancestors
-        if len(path) < 3 or not isinstance(path[-2], cst.SimpleStatementLine):
-            return False
-        statements = list(getattr(path[-3], "body", ()))
-        if path[-2] not in statements:
-            return False
-        for statement in statements[statements.index(path[-2]) + 1:]:
-            if _deletes(statement, name) and isinstance(statement, cst.SimpleStatementLine):
-                return True
-            if m.findall(statement, m.Call() | m.Return() | m.Raise() | m.Yield() | m.Await() | m.Break() | m.Continue()):
-                return False
-        return False
-
-    def _fix(self, node: cst.CSTNode, name: str) -> Optional[Replace]:
-        path = self.context.ancestors
-        # Assign <- SimpleStatementLine <- IndentedBlock <- FunctionDef
-        if len(path) < 4 or not isinstance(path[-4], cst.FunctionDef):
+    def _fix(self, info: ScopeInfo, name: str) -> Optional[Replace]:
+        """The statements after the assignment, when it is directly in the
+        function body, in `try: ... finally: del name`."""
+        site = statement_site(self.context.ancestors)
+        if site is None or not isinstance(site.scope, cst.FunctionDef) or site.block is not site.scope.body:
             return None
-        line, block = path[-2], path[-3]
-        if len(line.body) != 1:  # type: ignore[attr-defined]
-            return None
-        statements = list(block.body)  # type: ignore[attr-defined]
-        index = statements.index(line)
-        rest = statements[index + 1:]
-        if not rest or any(_deletes(s, name) for s in rest):
+        rest = statements_after(site.block, site.line)
+        if not rest or any(_deletes(info, statement, name) for statement in rest):
             return None
         guarded = cst.Try(
-            body=cst.IndentedBlock(body=rest),
+            body=cst.IndentedBlock(body=rest),  # type: ignore[arg-type]
             finalbody=cst.Finally(body=cst.IndentedBlock(body=[cst.parse_statement(f"del {name}")])),
         )
-        return Replace(block, block.with_changes(body=statements[: index + 1] + [guarded]))
+        return Replace(site.block, site.block.with_changes(body=[*site.block.body[: -len(rest)], guarded]))
 
 
 def _current_frame_args(call: cst.Call) -> bool:
@@ -283,22 +240,40 @@ def _current_frame_args(call: cst.Call) -> bool:
 
 
 def _released_in_finally(info: ScopeInfo, name: str) -> bool:
-    for binding in info.bindings_of(name):
-        if binding.kind in ("del", "assign") and any(isinstance(a, cst.Finally) for a in info.ancestors(binding.statement)):
-            if binding.kind == "del" or m.matches(binding.value, m.Name("None")):
-                return True
-    return False
+    """`del name` or `name = None` in a finally block."""
+    return any(
+        (binding.kind == "del" or (binding.kind == "assign" and _is(binding.value, m.Name("None"))))
+        and enclosing_finally(path_in_scope(info, binding.statement)) is not None
+        for binding in info.bindings_of(name)
+    )
 
 
 def _walks_up(info: ScopeInfo, name: str) -> bool:
     """``frame = frame.f_back`` somewhere: the variable moves to outer frames,
     which do not reference this one, before the function is done with it."""
     step = m.Attribute(value=m.Name(name), attr=m.Name("f_back"))
-    return any(b.kind == "assign" and m.matches(b.value, step) for b in info.bindings_of(name))
+    return any(b.kind == "assign" and _is(b.value, step) for b in info.bindings_of(name))
 
 
-def _deletes(statement: cst.CSTNode, name: str) -> bool:
+def _deleted_right_after(info: ScopeInfo, name: str, following: List[cst.CSTNode]) -> bool:
+    """``del name`` later in the same block, with nothing in between that
+    could leave the block early (a call, return, raise, yield, await, break
+    or continue): the deletion always runs."""
+    for statement in following:
+        if isinstance(statement, cst.SimpleStatementLine) and _deletes(info, statement, name):
+            return True
+        if m.findall(statement, m.Call() | m.Return() | m.Raise() | m.Yield() | m.Await() | m.Break() | m.Continue()):
+            return False
+    return False
+
+
+def _deletes(info: ScopeInfo, statement: cst.CSTNode, name: str) -> bool:
+    """``statement`` deletes the variable (`del name`, `del a, name`)."""
     return any(
-        m.matches(target, m.Name(name)) or any(m.matches(e.value, m.Name(name)) for e in getattr(target, "elements", ()))
-        for target in (d.target for d in m.findall(statement, m.Del()))
+        binding.kind == "del" and any(ancestor is statement for ancestor in info.ancestors(binding.statement))
+        for binding in info.bindings_of(name)
     )
+
+
+def _is(value: Optional[cst.BaseExpression], pattern: m.BaseMatcherNode) -> bool:
+    return value is not None and m.matches(value, pattern)

@@ -42,6 +42,7 @@ class GcCollectInLoop(Rule):
 
     code = "MEM602"
     name = "gc-collect-in-loop"
+    triggers = ("gc",)
     message = "gc.collect() inside a loop: each call walks the whole heap"
 
     VALID = [
@@ -115,5 +116,5 @@ class GcCollectInLoop(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.context.enclosing_loop() is not None and self.context.matches(node, "gc.collect"):
+        if self.context.matches(node, "gc.collect") and self.context.enclosing_loop() is not None:
             self.report(node)

@@ -42,6 +42,7 @@ class GcDebugSaveall(Rule):
 
     code = "MEM603"
     name = "gc-debug-saveall"
+    triggers = ("gc",)
     message = "gc.set_debug() with DEBUG_SAVEALL keeps every unreachable object in gc.garbage"
 
     VALID = [

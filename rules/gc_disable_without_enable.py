@@ -1,11 +1,20 @@
-from typing import List, Optional, Sequence, Union
+from typing import Any, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
-import libcst.matchers as m
 
+from memlint.analysis.blocks import statement_site, statements_after
+from memlint.analysis.functions import enclosing_function
+from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
-Block = Union[cst.Module, cst.IndentedBlock]
+
+class Disable(NamedTuple):
+    """A `gc.disable()` call, decided once the whole module is seen (the
+    `gc.enable()` that pairs with it comes later)."""
+
+    call: cst.Call
+    path: Tuple[cst.CSTNode, ...]  # module ... the call
+    entered: Optional[cst.ClassDef]  # the class, when the call is in its `__enter__`
 
 
 class GcDisableWithoutEnable(Rule):
@@ -65,6 +74,7 @@ class GcDisableWithoutEnable(Rule):
 
     code = "MEM601"
     name = "gc-disable-without-enable"
+    triggers = ("gc",)
     message = "gc.disable() without gc.enable() in a finally block: an exception leaves the collector off"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
@@ -94,32 +104,6 @@ class GcDisableWithoutEnable(Rule):
                 finally:
                     if was_enabled:
                         gc.enable()
-            """
-        ),
-        Valid(
-            """
-            import gc
-            from contextlib import contextmanager
-
-            @contextmanager
-            def no_gc():
-                gc.disable()
-                try:
-                    yield
-                finally:
-                    gc.enable()
-            """
-        ),
-        Valid(
-            """
-            import gc
-
-            def f():
-                try:
-                    gc.disable()
-                    work()
-                finally:
-                    gc.enable()
             """
         ),
         Valid(
@@ -183,18 +167,6 @@ class GcDisableWithoutEnable(Rule):
             from gc import disable, enable
 
             def f():
-                if fast:
-                    disable()
-                work()
-            """,
-            line=5,
-            column=9,
-        ),
-        Invalid(
-            """
-            from gc import disable, enable
-
-            def f():
                 disable()
                 work()
                 enable()
@@ -226,25 +198,33 @@ class GcDisableWithoutEnable(Rule):
         ),
     ]
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.context.matches(node, "gc.disable"):
-            return
-        if self._enabled_in_finally() or self._paired_exit():
-            return
-        self.report(node, self._fix(node))
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._disables: List[Disable] = []
+        self._enables: List[Tuple[cst.Call, Set[int]]] = []  # each with the ids of its ancestors
 
-    def _enabled_in_finally(self) -> bool:
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.context.matches(node, "gc.enable"):
+            self._enables.append((node, {id(ancestor) for ancestor in self.context.ancestors}))
+        elif self.context.matches(node, "gc.disable"):
+            function = enclosing_function(self.context)
+            entered = function.owner if function is not None and function.node.name.value == "__enter__" else None
+            self._disables.append(Disable(node, tuple(self.context.ancestors), entered))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for disable in self._disables:
+            if not (self._enabled_in_finally(disable.path) or self._paired_exit(disable.entered)):
+                self.report(disable.call, self._fix(disable.path))
+
+    def _enabled_in_finally(self, path: Tuple[cst.CSTNode, ...]) -> bool:
         """An enclosing try, or a try after the statement in any enclosing
         block (up to the function), re-enables in its finally."""
-        path = self.context.ancestors
         for index in range(len(path) - 2, -1, -1):
             ancestor, child = path[index], path[index + 1]
-            if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.body:
-                if ancestor.finalbody is not None and self._has_enable(ancestor.finalbody):
-                    return True
-            if isinstance(ancestor, (cst.Module, cst.IndentedBlock)):
-                if any(self._is_enabling_try(s) for s in _statements_after(ancestor, child)):
-                    return True
+            if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.body and self._is_enabling_try(ancestor):
+                return True
+            if any(self._is_enabling_try(statement) for statement in statements_after(ancestor, child)):
+                return True
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
                 return False
         return False
@@ -253,52 +233,39 @@ class GcDisableWithoutEnable(Rule):
         return (
             isinstance(statement, (cst.Try, cst.TryStar))
             and statement.finalbody is not None
-            and self._has_enable(statement.finalbody)
+            and self._first_enable([statement.finalbody]) is not None
         )
 
-    def _has_enable(self, tree: cst.CSTNode) -> bool:
-        return any(
-            self.context.matches(call, "gc.enable")
-            for call in m.findall(tree, m.Call())
-        )
+    def _first_enable(self, nodes: List[cst.CSTNode]) -> Optional[cst.Call]:
+        """The first `gc.enable()` in ``nodes``, in source order."""
+        inside = {id(node) for node in nodes}
+        return next((call for call, ancestors in self._enables if not inside.isdisjoint(ancestors)), None)
 
-    def _paired_exit(self) -> bool:
-        found = self.context.enclosing_method_class()
-        if found is None or found[1].name.value != "__enter__":
-            return False
-        return any(
+    def _paired_exit(self, cls: Optional[cst.ClassDef]) -> bool:
+        """The class whose `__enter__` disables re-enables in its `__exit__`."""
+        return cls is not None and any(
             isinstance(statement, cst.FunctionDef)
             and statement.name.value == "__exit__"
-            and self._has_enable(statement)
-            for statement in found[0].body.body
+            and self._first_enable([statement]) is not None
+            for statement in cls.body.body
         )
 
-    def _fix(self, call: cst.Call) -> Optional[Replace]:
-        path = self.context.ancestors
-        # Call <- Expr <- SimpleStatementLine <- block <- function or module
-        if len(path) < 4 or not m.matches(path[-2], m.Expr()) or len(path[-3].body) != 1:
-            return None
-        line, block = path[-3], path[-4]
-        owner = path[-5] if len(path) >= 5 else None
-        if not (isinstance(block, cst.Module) or isinstance(owner, cst.FunctionDef)):
-            return None
-        rest = _statements_after(block, line)
-        enable = next((c for s in rest for c in m.findall(s, m.Call()) if self.context.matches(c, "gc.enable")), None)
+    def _fix(self, path: Tuple[cst.CSTNode, ...]) -> Optional[Replace]:
+        site = statement_site(path)
+        if site is None or not isinstance(site.statement, cst.Expr) or site.statement.value is not path[-1]:
+            return None  # `gc.disable()` is not a statement of its own
+        in_body = isinstance(site.block, cst.Module) or (
+            isinstance(site.scope, cst.FunctionDef) and site.block is site.scope.body
+        )
+        rest = statements_after(site.block, site.line)
+        enable = self._first_enable(rest) if in_body else None
         if enable is None:
             return None  # no enable follows: the code may mean to leave it off
-        before = list(block.body[: len(block.body) - len(rest)])
+        before = list(site.block.body[: len(site.block.body) - len(rest)])
         guarded = cst.Try(
-            body=cst.IndentedBlock(body=rest),
+            body=cst.IndentedBlock(body=rest),  # type: ignore[arg-type]
             finalbody=cst.Finally(
                 body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Call(func=enable.func))])])
             ),
         )
-        return Replace(block, block.with_changes(body=before + [guarded]))
-
-
-def _statements_after(block: cst.CSTNode, statement: cst.CSTNode) -> List[cst.CSTNode]:
-    body: Sequence[cst.CSTNode] = getattr(block, "body", ())
-    for index, item in enumerate(body):
-        if item is statement:
-            return list(body[index + 1:])
-    return []
+        return Replace(site.block, site.block.with_changes(body=before + [guarded]))

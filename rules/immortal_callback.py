@@ -1,16 +1,30 @@
-from typing import Optional
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Set
 
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis.functions import enclosing_function, named_params
+from memlint.analysis.names import last_name
+from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-from ._classfacts import class_facts, self_name
+from ._classfacts import class_facts
 
 ATEXIT_REGISTER = "atexit.register"
 ATEXIT_UNREGISTER = "atexit.unregister"
 FINALIZE = "weakref.finalize"
 PARTIALS = ("functools.partial",)
+ATEXIT_CONSEQUENCE = "atexit keeps it and everything it references alive until the interpreter exits"
+
+
+class Registration(NamedTuple):
+    """`atexit.register(...)` in a method referencing the instance, reported
+    once the module is seen unless its class calls `atexit.unregister`."""
+
+    call: cst.Call
+    owner: cst.ClassDef
+    callback: str  # how the callback references the instance, for the message
+    instance: str
 
 
 class ImmortalCallback(Rule):
@@ -75,6 +89,7 @@ class ImmortalCallback(Rule):
 
     code = "MEM405"
     name = "immortal-callback"
+    triggers = ("register", "finalize")
     message = "{callback} references {obj}: {consequence}; pass a module-level function and only the state it needs"
     fix_availability = FixAvailability.NONE
     applicability = Applicability.DISPLAY_ONLY
@@ -117,25 +132,6 @@ class ImmortalCallback(Rule):
 
                 def stop(self):
                     pass
-            """
-        ),
-        Valid(
-            """
-            import atexit
-
-            class Hooks:
-                def __init__(self, fn):
-                    self.on_exit = fn
-                    atexit.register(self.on_exit)
-            """
-        ),
-        Valid(
-            """
-            import weakref
-
-            class Handle:
-                def __init__(self):
-                    weakref.finalize(self, type(self)._release, self.fd)
             """
         ),
     ]
@@ -207,24 +203,36 @@ class ImmortalCallback(Rule):
         ),
     ]
 
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._registrations: List[Registration] = []
+        self._unregistering: Set[cst.ClassDef] = set()  # classes calling atexit.unregister
+
     def visit_Call(self, node: cst.Call) -> None:
-        if not node.args or not isinstance(node.func, (cst.Name, cst.Attribute)):
+        name = last_name(node.func)
+        if name == "unregister" and self.context.matches(node, ATEXIT_UNREGISTER):
+            self._unregistering.update(n for n in self.context.ancestors if isinstance(n, cst.ClassDef))
+        elif not node.args:
             return
-        name = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value
-        if name == "register" and self.context.matches(node, ATEXIT_REGISTER):
+        elif name == "register" and self.context.matches(node, ATEXIT_REGISTER):
             self._check_atexit(node)
         elif name == "finalize" and len(node.args) >= 2 and self.context.matches(node, FINALIZE):
             self._check_finalize(node)
 
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for registration in self._registrations:
+            if registration.owner not in self._unregistering:
+                self.report(registration.call, callback=registration.callback, obj=registration.instance,
+                            consequence=ATEXIT_CONSEQUENCE)
+
     def _check_atexit(self, node: cst.Call) -> None:
-        function = self.context.enclosing_function()
-        var = self_name(function) if function is not None and self.context.enclosing_method_class() else None
-        if var is None or self._unregisters():
-            return
-        what = self._reference(node.args[0].value, node.args[1:], var)
+        function = enclosing_function(self.context)
+        if function is None or function.owner is None or function.instance_parameter is None:
+            return  # not a method: no instance to keep alive
+        instance = function.instance_parameter
+        what = self._reference(node.args[0].value, node.args[1:], instance)
         if what is not None:
-            self.report(node, callback=what, obj=var,
-                        consequence="atexit keeps it and everything it references alive until the interpreter exits")
+            self._registrations.append(Registration(node, function.owner, what, instance))
 
     def _check_finalize(self, node: cst.Call) -> None:
         target = node.args[0].value
@@ -235,7 +243,7 @@ class ImmortalCallback(Rule):
             self.report(node, callback=what, obj=target.value,
                         consequence="the finalizer keeps the object alive, so it never runs before exit")
 
-    def _reference(self, callback: cst.BaseExpression, args: tuple, var: str) -> Optional[str]:
+    def _reference(self, callback: cst.BaseExpression, args: Sequence[cst.Arg], var: str) -> Optional[str]:
         """How the callback or its arguments reference ``var``, for the message."""
         for arg in args:
             if m.matches(arg.value, m.Name(var)):
@@ -243,29 +251,18 @@ class ImmortalCallback(Rule):
         if isinstance(callback, cst.Attribute) and m.matches(callback.value, m.Name(var)):
             return f"{var}.{callback.attr.value}" if self._bound_method(callback.attr.value, var) else None
         if isinstance(callback, cst.Lambda):
-            params = callback.params
-            own = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-            shadowed = any(p.name.value == var for p in own)
+            shadowed = any(p.name.value == var for p in named_params(callback.params))
             return "a lambda" if not shadowed and m.findall(callback.body, m.Name(var)) else None
         if isinstance(callback, cst.Call) and self.context.matches(callback, *PARTIALS) and callback.args:
-            return self._reference(callback.args[0].value, tuple(callback.args[1:]), var) and "functools.partial"
+            return self._reference(callback.args[0].value, callback.args[1:], var) and "functools.partial"
         return None
 
     def _bound_method(self, attr: str, var: str) -> bool:
         """``var.attr`` is a bound method, not a function stored on ``self``."""
-        found = self.context.enclosing_method_class()
-        if found is None or self_name(found[1]) != var:
+        function = enclosing_function(self.context)
+        if function is None or function.owner is None or function.instance_parameter != var:
             return True  # another object's attribute: take it as a method
-        facts = class_facts(self.context).get(found[0].name.value)
-        if facts is None or facts.node is not found[0]:
+        facts = class_facts(self.context).get(function.owner.name.value)
+        if facts is None or facts.node is not function.owner:
             return False
         return attr in facts.methods or (attr not in facts.stores and attr not in facts.class_names)
-
-    def _unregisters(self) -> bool:
-        found = self.context.enclosing_method_class()
-        if found is None:
-            return False
-        return any(
-            isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.qualified_name(call) == ATEXIT_UNREGISTER
-            for call in m.findall(found[0], m.Call())
-        )

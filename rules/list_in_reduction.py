@@ -2,6 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
+from memlint.analysis.names import last_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 from memlint.edits import replace_keeping_comments
 
@@ -83,21 +84,16 @@ class ListInReduction(Rule):
     message = "list comprehension passed to {func}(): pass a generator expression instead"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
+    # Only a call that spells the builtin's name is reported (`sum(...)`,
+    # `builtins.max(...)`; not an alias such as `from builtins import sum as s`),
+    # so a file without any of these words has nothing to report.
+    triggers = tuple(_REDUCERS)
 
     VALID = [
         Valid('text = ", ".join([str(x) for x in items])\n'),
         Valid("ordered = sorted([x.key for x in items])\n"),
-        Valid("copy = list([x for x in items])\n"),
-        Valid("import statistics\nmiddle = statistics.median([x.size for x in items])\n"),
         Valid("smallest = min([a, b])\n"),
-        Valid("pair = max([x for x in xs], [0])\n"),
-        Valid("total = sum(x for x in items)\n"),
         Valid("def sum(values):\n    return 0\n\ntotal = sum([x for x in items])\n"),
-        Valid("from numpy import sum\ntotal = sum([x for x in items])\n"),
-        Valid("def f(any):\n    return any([x for x in items])\n"),
-        Valid("async def f(items):\n    return sum([x async for x in items])\n"),
-        Valid("async def f(items):\n    return sum([await x for x in items])\n"),
-        Valid("total = sum(*[[x] for x in items])\n"),
     ]
     INVALID = [
         Invalid(
@@ -112,12 +108,6 @@ class ListInReduction(Rule):
             line=1,
             column=9,
             fixed="total = sum((row.size for row in rows), 10)\n",
-        ),
-        Invalid(
-            "import builtins\nbiggest = builtins.max([len(x) for x in lines], default=0)\n",
-            line=2,
-            column=11,
-            fixed="import builtins\nbiggest = builtins.max((len(x) for x in lines), default=0)\n",
         ),
         Invalid(
             """
@@ -138,28 +128,6 @@ class ListInReduction(Rule):
             """,
         ),
         Invalid(
-            """
-            total = sum(
-                [x for x in xs],  # the start follows
-                0,
-            )
-            """,
-            line=1,
-            column=9,
-            fixed="""
-            total = sum(
-                (x for x in xs),  # the start follows
-                0,
-            )
-            """,
-        ),
-        Invalid(
-            "names = frozenset(([n.lower() for n in names]))\n",
-            line=1,
-            column=9,
-            fixed="names = frozenset((n.lower() for n in names))\n",
-        ),
-        Invalid(
             "found = any([  # a\n    x for x in xs  # b\n    ]  # c\n)\n",
             line=1,
             column=9,
@@ -167,8 +135,7 @@ class ListInReduction(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        short = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        short = last_name(node)
         if short not in _REDUCERS or not node.args:
             return
         first = node.args[0]

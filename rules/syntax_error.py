@@ -12,8 +12,13 @@ class SyntaxErrorRule(Rule):
     on it. The file is reported rather than skipped so that the gap is visible,
     and the run goes on with the other files.
 
-    When CPython accepts the file but libcst's parser does not support its
-    syntax yet, the message says so ("cannot parse this syntax").
+    When CPython's parser gives up on a file nested too deeply (a
+    `MemoryError` or `RecursionError`; `python` cannot run it either), the
+    message says so. When CPython accepts the file but libcst's parser cannot
+    parse it (a limit of libcst, such as thousands of implicitly concatenated
+    strings), that is not an error in the code and not MEM001: memlint
+    reports an error for the file ("libcst cannot parse this file") and
+    exits with 2.
 
     ## Example
     ```python

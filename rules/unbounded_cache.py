@@ -2,6 +2,7 @@ from typing import List, Optional
 
 import libcst as cst
 
+from memlint.analysis.functions import all_params, function_site
 from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
 from ._caches import UNBOUNDED_BY_DEFAULT, cache_kind, is_enum_class, unbounded_maxsize
@@ -72,6 +73,7 @@ class UnboundedCache(Rule):
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
     options = {"maxsize": 1024}
+    triggers = ("cache",)  # every cache decorator's name holds it: cache, lru_cache, alru_cache
 
     VALID = [
         Valid(
@@ -90,34 +92,6 @@ class UnboundedCache(Rule):
             @functools.lru_cache(maxsize=128)
             def parse(text):
                 return text.split()
-            """
-        ),
-        Valid(
-            """
-            from functools import lru_cache
-
-            @lru_cache
-            def parse(text):
-                return text.split()
-
-            @lru_cache()
-            def parse2(text):
-                return text.split()
-            """
-        ),
-        Valid(
-            """
-            import enum
-            from functools import cache
-            from typing import Literal
-
-            class Mode(enum.Enum):
-                FAST = 1
-                SLOW = 2
-
-            @cache
-            def table(mode: Mode, strict: bool, kind: Literal["a", "b"]):
-                return build(mode, strict, kind)
             """
         ),
         Valid(
@@ -163,24 +137,6 @@ class UnboundedCache(Rule):
         ),
         Invalid(
             """
-            import functools as ft
-
-            @ft.cache
-            def area(shape):
-                return shape.area()
-            """,
-            line=3,
-            column=1,
-            fixed="""
-            import functools as ft
-
-            @ft.lru_cache(maxsize=1024)
-            def area(shape):
-                return shape.area()
-            """,
-        ),
-        Invalid(
-            """
             from functools import lru_cache as memo
 
             @memo(maxsize=None, typed=True)
@@ -197,64 +153,6 @@ class UnboundedCache(Rule):
                 return text.split()
             """,
             options={"maxsize": 4096},
-        ),
-        Invalid(
-            """
-            from functools import cache, lru_cache as memo
-
-            @cache
-            def parse(text, *, strict: bool):
-                return text.split()
-            """,
-            line=3,
-            column=1,
-            fixed="""
-            from functools import cache, lru_cache as memo
-
-            @memo(maxsize=1024)
-            def parse(text, *, strict: bool):
-                return text.split()
-            """,
-        ),
-        Invalid(
-            """
-            import functools
-
-            class Index:
-                @staticmethod
-                @functools.lru_cache(None)
-                def lookup(word):
-                    return word.lower()
-            """,
-            line=5,
-            column=5,
-            fixed="""
-            import functools
-
-            class Index:
-                @staticmethod
-                @functools.lru_cache(1024)
-                def lookup(word):
-                    return word.lower()
-            """,
-        ),
-        Invalid(
-            """
-            from async_lru import alru_cache
-
-            @alru_cache(maxsize=None)
-            async def fetch(url):
-                return await get(url)
-            """,
-            line=3,
-            column=1,
-            fixed="""
-            from async_lru import alru_cache
-
-            @alru_cache(maxsize=1024)
-            async def fetch(url):
-                return await get(url)
-            """,
         ),
         # `lru_cache` means something else here: no fix
         Invalid(
@@ -283,21 +181,11 @@ class UnboundedCache(Rule):
                 self.report(decorator, self._fix(decorator, kind, unbounded))
 
     def _has_unbounded_keys(self, function: cst.FunctionDef) -> bool:
-        params = function.params
-        positional = list(params.posonly_params) + list(params.params)
-        if positional and self._is_classmethod(function):
-            positional = positional[1:]  # `cls`: one key per class
-        every = positional + list(params.kwonly_params)
-        if isinstance(params.star_arg, cst.Param):
-            every.append(params.star_arg)
-        if params.star_kwarg is not None:
-            every.append(params.star_kwarg)
-        return any(not self._finite(p.annotation) for p in every)
-
-    def _is_classmethod(self, function: cst.FunctionDef) -> bool:
-        return self.context.enclosing(cst.ClassDef) is not None and any(
-            self.context.matches(d, "builtins.classmethod") for d in function.decorators
-        )
+        params = all_params(function.params)
+        site = function_site(self.context, function, self.context.scope_around(function))
+        if site.class_parameter is not None:
+            params = params[1:]  # `cls`: one key per class
+        return any(not self._finite(p.annotation) for p in params)
 
     def _finite(self, annotation: Optional[cst.Annotation]) -> bool:
         """A type with few values: bool, Literal[...], an Enum of the module (also Optional of those)."""

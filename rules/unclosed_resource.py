@@ -1,6 +1,24 @@
-from memlint.rule import Applicability, FixAvailability, Invalid, Valid
+from typing import Any, List, Mapping, Optional, Tuple
 
-from ._resources import ResourceRule
+import libcst as cst
+import libcst.matchers as m
+
+from memlint.analysis.blocks import statement_site
+from memlint.analysis.functions import enclosing_function
+from memlint.analysis.names import assignment_targets, last_name
+from memlint.context import Context
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
+
+from ._resources import CLASS_RELEASES, Creation, Fate, ResourceRule, class_may_release, exempt, inline_fix
+
+# Context managers of tests that expect their body to raise.
+EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
+NEVER_CLOSED = "no path closes it; use a `with` block"
+ADVICE = {
+    Fate.USED_ONCE: "the object is used once and dropped unclosed; use a `with` block",
+    Fate.PASSED_ON: "it is passed to a call that does not close it; use a `with` block",
+    Fate.DROPPED: "the object is dropped unclosed",
+}
 
 
 class UnclosedResource(ResourceRule):
@@ -118,6 +136,7 @@ class UnclosedResource(ResourceRule):
     """
 
     code = "MEM501"
+    requires = (CLASS_RELEASES,)
     name = "unclosed-resource"
     message = "unclosed {resource}: {advice}"
     fix_availability = FixAvailability.SOMETIMES
@@ -132,21 +151,6 @@ class UnclosedResource(ResourceRule):
             def connect(address):
                 sock = socket.socket()
                 sock.connect(address)
-                return sock
-            """
-        ),
-        # a factory that closes on failure and re-raises
-        Valid(
-            """
-            import socket
-
-            def connect(address):
-                sock = socket.create_connection(address)
-                try:
-                    sock.sendall(b"hello")
-                except BaseException:
-                    sock.close()
-                    raise
                 return sock
             """
         ),
@@ -165,330 +169,24 @@ class UnclosedResource(ResourceRule):
                     self.f.close()
             """
         ),
-        # released through an alias in close()
-        Valid(
-            """
-            import subprocess
-
-            class Server:
-                def start(self):
-                    self.proc = subprocess.Popen(["srv"])
-
-                def stop(self):
-                    proc, self.proc = self.proc, None
-                    proc.terminate()
-            """
-        ),
-        Valid(
-            """
-            from contextlib import closing
-            from urllib.request import urlopen
-
-            def fetch(u):
-                with closing(urlopen(u)) as r:
-                    return r.read()
-            """
-        ),
-        Valid(
-            """
-            import contextlib
-
-            def read_all(paths):
-                with contextlib.ExitStack() as stack:
-                    files = [stack.enter_context(open(p)) for p in paths]
-                    return [f.read() for f in files]
-            """
-        ),
-        Valid(
-            """
-            def read(p):
-                f = open(p)
-                try:
-                    return f.read()
-                finally:
-                    f.close()
-            """
-        ),
-        # a generator that yields from inside a with
-        Valid(
-            """
-            def lines(p):
-                with open(p) as f:
-                    for line in f:
-                        yield line.rstrip()
-            """
-        ),
-        Valid(
-            """
-            def lines(p):
-                f = open(p)
-                yield f
-            """
-        ),
-        # the try/except/with idiom
-        Valid(
-            """
-            def read(p):
-                try:
-                    f = open(p)
-                except OSError:
-                    return None
-                with f:
-                    return f.read()
-            """
-        ),
-        Valid(
-            """
-            import gzip
-
-            def reader(p, compressed):
-                if compressed:
-                    f = gzip.open(p, "rt")
-                else:
-                    f = open(p)
-                with f:
-                    return f.read()
-            """
-        ),
-        Valid(
-            """
-            def touch(p):
-                open(p, "a").close()
-                f = open(p, "w")
-                f.close()
-            """
-        ),
-        Valid(
-            """
-            import io
-
-            def text(p):
-                return io.TextIOWrapper(open(p, "rb"), encoding="utf-8")
-            """
-        ),
-        Valid(
-            """
-            import contextlib
-
-            def opened(stack: contextlib.ExitStack, p):
-                f = open(p)
-                stack.callback(f.close)
-                return f.read()
-            """
-        ),
-        # an unknown callee whose result is kept may own the socket
-        Valid(
-            """
-            import asyncore
-            import socket
-
-            def serve(family):
-                return asyncore.dispatcher(socket.socket(family))
-            """
-        ),
-        # an unknown function may close it (xml.sax's parse() does)
-        Valid(
-            """
-            def load(parser, name):
-                parser.parse(open(name, "rb"))
-            """
-        ),
-        # the test expects the constructor to raise
-        Valid(
-            """
-            import multiprocessing
-            import unittest
-
-            class T(unittest.TestCase):
-                def test_invalid(self):
-                    with self.assertRaises(ValueError):
-                        multiprocessing.Pool(-1)
-            """
-        ),
-        Valid(
-            """
-            def check_missing(path):
-                try:
-                    open(path)
-                except FileNotFoundError:
-                    pass
-            """
-        ),
-        # the leak is what the test is about
-        Valid(
-            """
-            import unittest
-
-            class T(unittest.TestCase):
-                def test_dealloc_warn(self):
-                    f = open(__file__)
-                    r = repr(f)
-                    with self.assertWarns(ResourceWarning):
-                        del f
-            """
-        ),
-        # open is a mock here
-        Valid(
-            """
-            from unittest.mock import mock_open, patch
-
-            def test_read():
-                with patch("%s.open" % __name__, mock_open(read_data="x"), create=True):
-                    h = open("bar")
-                    assert h.read() == "x"
-            """
-        ),
-        Valid(
-            """
-            import subprocess
-            from unittest import mock
-
-            @mock.patch.object(subprocess, "Popen")
-            def test_spawn(popen):
-                subprocess.Popen(["x"])
-            """
-        ),
-        Valid(
-            """
-            import os
-
-            def peek(fd):
-                return open(fd, "rb", closefd=False).read(1)
-            """
-        ),
-        Valid(
-            """
-            import subprocess
-
-            def check_bad_cwd(cmd, missing):
-                try:
-                    p = subprocess.Popen(cmd, cwd=missing)
-                except OSError as e:
-                    return e.errno
-            """
-        ),
-        # an opener with hand-made handlers returns whatever they make
-        Valid(
-            """
-            from urllib.request import OpenerDirector
-
-            def test_open(handler):
-                o = OpenerDirector()
-                o.add_handler(handler)
-                o.open("http://example.com/")
-            """
-        ),
-        # detach() hands the descriptor over
+        # not an attribute of the method's own instance: a class method's class,
+        # a static method's argument
         Valid(
             """
             import socket
 
-            def free_fd():
-                return socket.socket().detach()
-            """
-        ),
-        Valid(
-            """
-            import subprocess
+            class Pool:
+                @classmethod
+                def listen(cls):
+                    cls.spare = socket.socket()
 
-            def start(test, cmd):
-                proc = subprocess.Popen(cmd)
-                test.addCleanup(proc.kill)
+                @staticmethod
+                def attach(conn, address):
+                    conn.sock = socket.create_connection(address)
             """
-        ),
-        # not the stdlib resource
-        Valid(
-            """
-            from webbrowser import open
-
-            def show(url):
-                open(url)
-            """
-        ),
-        Valid(
-            """
-            def open(name):
-                return name
-
-            def use():
-                return open("x").upper()
-            """
-        ),
-        Valid(
-            """
-            import os
-
-            def fd(p):
-                return os.read(os.open(p, os.O_RDONLY), 10)
-            """
-        ),
-        Valid(
-            """
-            def fetch(opener, url):
-                return opener.open(url).read()
-            """
-        ),
-        Valid(
-            """
-            import subprocess
-
-            def run(cmd):
-                proc = subprocess.Popen(cmd)
-                proc.wait()
-            """
-        ),
-        Valid(
-            """
-            import sqlite3
-            from contextlib import closing
-
-            def query(p):
-                with closing(sqlite3.connect(p)) as conn, conn:
-                    return conn.execute("select 1").fetchall()
-            """
-        ),
-        Valid(
-            """
-            handles = {}
-
-            def remember(name, p):
-                handles[name] = open(p)
-            """
-        ),
-        Valid(
-            """
-            import subprocess
-
-            def start(cmd):
-                return subprocess.Popen(cmd)
-            """
-        ),
-        Valid(
-            """
-            import subprocess
-
-            def run(cmd):
-                subprocess.Popen(cmd).wait()
-            """,
-            options={"ignore-resources": ["subprocess.Popen"]},
         ),
     ]
     INVALID = [
-        Invalid(
-            """
-            import sys
-
-            source = open(sys.argv[1], "rb").read()
-            """,
-            line=3,
-            column=10,
-            fixed="""
-            import sys
-
-            with open(sys.argv[1], "rb") as f:
-                source = f.read()
-            """,
-        ),
         Invalid(
             """
             def read(p):
@@ -504,40 +202,6 @@ class UnclosedResource(ResourceRule):
         ),
         Invalid(
             """
-            import json
-
-            def load(path):
-                data = json.load(open(path))
-                return data
-            """,
-            line=4,
-            column=22,
-            fixed="""
-            import json
-
-            def load(path):
-                with open(path) as f:
-                    data = json.load(f)
-                return data
-            """,
-        ),
-        Invalid(
-            """
-            def save(path, f, text):
-                open(path, "w").write(text)  # the file name
-                return f
-            """,
-            line=2,
-            column=5,
-            fixed="""
-            def save(path, f, text):
-                with open(path, "w") as f2:  # the file name
-                    f2.write(text)
-                return f
-            """,
-        ),
-        Invalid(
-            """
             def first_line(p):
                 f = open(p)
                 return f.readline()
@@ -548,102 +212,15 @@ class UnclosedResource(ResourceRule):
         ),
         Invalid(
             """
-            from subprocess import Popen
-
-            def run(cmd):
-                Popen(cmd).wait()
-            """,
-            line=4,
-            column=5,
-        ),
-        Invalid(
-            """
-            import subprocess as sp
-
-            def launch(cmd):
-                sp.Popen(cmd)
-            """,
-            line=4,
-            column=5,
-            message="dropped unclosed",
-        ),
-        Invalid(
-            """
-            import sqlite3 as db
+            import sqlite3
 
             def insert(p, row):
-                with db.connect(p) as conn:
+                with sqlite3.connect(p) as conn:
                     conn.execute("insert into t values (?)", row)
             """,
             line=4,
             column=10,
             message="contextlib.closing()",
-        ),
-        Invalid(
-            """
-            import sqlite3
-
-            def count(p):
-                conn = sqlite3.connect(p)
-                with conn:
-                    return conn.execute("select count(*) from t").fetchone()
-            """,
-            line=4,
-            column=12,
-        ),
-        Invalid(
-            """
-            from pathlib import Path
-
-            def head(p: Path) -> str:
-                f = p.open()
-                return f.readline()
-            """,
-            line=4,
-            column=9,
-            message="pathlib.Path.open()",
-        ),
-        Invalid(
-            """
-            import pathlib
-
-            def size(name):
-                return len(pathlib.Path(name).open("rb").read())
-            """,
-            line=4,
-            column=16,
-            fixed=None,
-        ),
-        Invalid(
-            """
-            import urllib.request
-
-            def fetch(url):
-                opener = urllib.request.build_opener()
-                return opener.open(url).read()
-            """,
-            line=5,
-            column=12,
-            fixed="""
-            import urllib.request
-
-            def fetch(url):
-                opener = urllib.request.build_opener()
-                with opener.open(url) as response:
-                    return response.read()
-            """,
-        ),
-        Invalid(
-            """
-            from typing import Optional
-            from urllib.request import OpenerDirector
-
-            def fetch(opener: "Optional[OpenerDirector]", url):
-                response = opener.open(url)
-                return response.status
-            """,
-            line=5,
-            column=16,
         ),
         Invalid(
             """
@@ -660,38 +237,73 @@ class UnclosedResource(ResourceRule):
             column=21,
             message="`Client` never releases self.sock",
         ),
-        Invalid(
-            """
-            from concurrent.futures import ThreadPoolExecutor
-
-            def run_all(jobs):
-                pool = ThreadPoolExecutor(4)
-                return [f.result() for f in [pool.submit(j) for j in jobs]]
-            """,
-            line=4,
-            column=12,
-        ),
-        Invalid(
-            """
-            import mylib
-
-            def query():
-                return mylib.connect().fetch()
-            """,
-            line=4,
-            column=12,
-            options={"extra-resources": ["mylib.connect"]},
-        ),
-        Invalid(
-            """
-            from mylib import Client
-
-            def fetch(client: Client):
-                return client.session().get("/")
-            """,
-            line=4,
-            column=12,
-            options={"extra-resources": ["mylib.Client.session"]},
-            message="mylib.Client.session()",
-        ),
     ]
+
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._on_self: List[Tuple[Creation, cst.ClassDef, str]] = []  # decided once every class is seen
+
+    def check(self, creation: Creation) -> None:
+        fate = creation.fate
+        if fate is Fate.ENTERED:
+            if not creation.resource.kind.with_closes:
+                self._report(creation, "its `with` block commits but does not close; use contextlib.closing()")
+        elif fate is Fate.BOUND:
+            flow = creation.flow
+            # Released on some path: MEM502's business. Created in a `try` with
+            # handlers and never used (`except OSError:`): expected to fail.
+            if flow is not None and not flow.releases and (flow.loads or not _in_try_body(flow.path)):
+                self._report(creation, NEVER_CLOSED)
+        elif fate is Fate.STORED:
+            self._stored(creation)
+        elif not _expected_to_raise(creation):
+            self._report(creation, ADVICE[fate], None if fate is Fate.DROPPED else inline_fix(self.context, creation))
+
+    def _report(self, creation: Creation, advice: str, fix: Optional[Replace] = None) -> None:
+        if not exempt(creation, self.context):
+            self.report(creation.call, fix, resource=creation.resource.label, advice=advice)
+
+    def _stored(self, creation: Creation) -> None:
+        """`self.x = R()` in a method: the class must release `self.x` somewhere."""
+        target = assignment_targets(creation.consumer)[0]
+        function = enclosing_function(self.context)
+        if function is None or function.owner is None or function.instance_parameter is None:
+            return  # not a method: no instance of its own (`cls.x`, `conn.x` in a static method)
+        if not isinstance(target, cst.Attribute) or not m.matches(target.value, m.Name(function.instance_parameter)):
+            return
+        if not exempt(creation, self.context):
+            self._on_self.append((creation, function.owner, target.attr.value))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for creation, cls, attribute in self._on_self:
+            if not class_may_release(self.context, cls, attribute):
+                advice = f"`{cls.name.value}` never releases self.{attribute}; close it in close() or __exit__()"
+                self.report(creation.call, resource=creation.resource.label, advice=advice)
+
+
+def _expected_to_raise(creation: Creation) -> bool:
+    """A statement in `with self.assertRaises(...)` / `pytest.raises(...)`,
+    or a resource dropped at once in a `try` with handlers: the code expects
+    the constructor (or the use) to fail."""
+    path = creation.path
+    site = statement_site(path)
+    if site is None:
+        return False
+    index = path.index(site.block)
+    owner = path[index - 1] if index > 0 else None
+    if isinstance(owner, cst.Try) and isinstance(creation.consumer, cst.Expr):
+        return bool(owner.handlers) and site.block is owner.body
+    withs = [n for n in path[:index] if isinstance(n, cst.With)]
+    return any(
+        isinstance(item.item, cst.Call) and last_name(item.item) in EXPECTING_RAISE
+        for with_node in withs for item in with_node.items
+    )
+
+
+def _in_try_body(path: Tuple[cst.CSTNode, ...]) -> bool:
+    """The statement at the end of ``path`` is in the body of a `try` with handlers."""
+    site = statement_site(path)
+    if site is None:
+        return False
+    owner = path[path.index(site.block) - 1]
+    return isinstance(owner, cst.Try) and bool(owner.handlers) and owner.body is site.block

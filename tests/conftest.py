@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
 
 
 @pytest.fixture
@@ -26,3 +27,12 @@ def run_memlint():
         )
 
     return run
+
+
+@pytest.fixture
+def project(tmp_path):
+    """pkg/a.py with MEM202 (fixable) and MEM602 on lines 2 and 3, pkg/clean.py clean."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text(LOOP)
+    (tmp_path / "pkg" / "clean.py").write_text("x = 1\n")
+    return tmp_path

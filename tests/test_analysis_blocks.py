@@ -3,7 +3,16 @@ import textwrap
 
 import libcst as cst
 
-from memlint.analysis.blocks import blocks, class_statements, enclosing_finally, following_statements, statements_after
+from memlint.analysis.blocks import (
+    blocks,
+    class_statements,
+    enclosing_finally,
+    following_statements,
+    next_statement,
+    small_statements,
+    statement_site,
+    statements_after,
+)
 from memlint.config import Settings
 from memlint.engine import lint_text
 from memlint.rule import Rule
@@ -97,3 +106,76 @@ def test_class_statements_enter_conditional_blocks_but_not_methods():
                 q = None
         """))
     assert [type(s).__name__ for s in class_statements(cls)] == ["Assign", "Assign", "Assign", "FunctionDef", "Import", "Assign"]
+
+
+def test_small_statements_through_every_branch_but_not_nested_scopes():
+    function = cst.parse_statement(textwrap.dedent("""\
+        def f():
+            a = 1
+            if x: return a
+            elif y:
+                pass
+            else:
+                return b
+            try:
+                c()
+            except E:
+                return d
+            finally:
+                e()
+            def inner():
+                return inner_value
+            class K:
+                attribute = 1
+            with m:
+                return g
+        """))
+    found = code(small_statements(function.body.body))
+    assert found == ["a = 1", "return a", "pass", "return b", "c()", "return d", "e()", "return g"]
+
+
+def test_statement_site_only_for_a_statement_alone_on_its_line_in_a_block():
+    source = """
+    def f():
+        x = g(a())
+        y = 1; h()
+        if c: k()
+        z = lambda: q()
+    m()
+    """
+    sites = dict(probe(source, lambda ctx, node: (node.func.value, statement_site(ctx.ancestors))))
+    g = sites["g"]
+    assert code([g.line]) == ["x = g(a())"] and isinstance(g.statement, cst.Assign)
+    assert isinstance(g.scope, cst.FunctionDef) and g.block is g.scope.body
+    assert sites["a"] == g  # every node of the statement has the same site
+    assert sites["h"] is None and sites["k"] is None  # behind a `;`, in a one-line suite
+    assert sites["q"] is None  # in a lambda
+    assert isinstance(sites["m"].block, cst.Module) and sites["m"].scope is sites["m"].block
+
+
+def test_next_statement_when_nothing_raises():
+    source = """
+    def f():
+        a()
+        b(); c()
+        try:
+            d()
+        except E:
+            pass
+        else:
+            e()
+        for x in y:
+            g()
+        if z:
+            h()
+        i()
+    """
+
+    def after(ctx, node):
+        following = next_statement(ctx.ancestors[:-1])  # from the expression statement
+        return node.func.value, None if following is None else code([following])[0].splitlines()[0]
+
+    assert probe(source, after) == [
+        ("a", "b(); c()"), ("b", "c()"), ("c", "try:"), ("d", "e()"), ("e", "for x in y:"),
+        ("g", None), ("h", "i()"), ("i", None),
+    ]

@@ -96,11 +96,43 @@ def test_miss_on_memlint_version_change(tree, monkeypatch):
     assert (tree / "cache" / "99.0").is_dir()
 
 
-def test_miss_when_rule_sources_change(tree, monkeypatch):
+def test_fingerprint_covers_the_content_of_every_module(tmp_path, monkeypatch):
+    """Keyed by content, not size and mtime: an edit that keeps both (a
+    checkout, a rebuilt wheel) still invalidates entries and the rule catalog."""
+    files = memlint.cache._source_files(memlint.cache._source_roots(memlint.cache._rule_pack_versions()))
+    assert {"analysis/__init__.py", "cache.py"} <= {os.path.relpath(f, os.path.dirname(memlint.cache.__file__)) for f in files}
+    assert any(f.endswith(os.path.join("rules", "missing_slots.py")) for f in files)
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    rule = pack / "rule.py"
+    rule.write_text("MESSAGE = 'one'\n")
+    real = memlint.cache._source_roots
+    monkeypatch.setattr(memlint.cache, "_source_roots", lambda packs: real(packs) + [str(pack)])
     before = memlint.cache.code_fingerprint()
-    real = memlint.cache._source_stats
-    monkeypatch.setattr(memlint.cache, "_source_stats", lambda d: real(d) + [("edited.py", 1, 1)])
+    stamp = rule.stat().st_mtime_ns
+    rule.write_text("MESSAGE = 'two'\n")
+    os.utime(rule, ns=(stamp, stamp))
     assert memlint.cache.code_fingerprint() != before
+
+
+def test_fingerprint_reads_rule_packs_without_importing_them(tmp_path, monkeypatch):
+    (tmp_path / "thirdpack").mkdir()
+    (tmp_path / "thirdpack" / "__init__.py").write_text("raise SystemExit('imported!')\n")
+    (tmp_path / "thirdpack" / "rules.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    files = memlint.cache._source_files(memlint.cache._source_roots([("thirdpack", "1.0", "third", "thirdpack.rules")]))
+    assert str(tmp_path / "thirdpack" / "rules.py") in files
+    assert "thirdpack" not in sys.modules
+
+
+def _retyped(data, **fields):
+    entry = json.loads(data)
+    for item in entry["diagnostics"]:
+        item.update(fields)
+    if not entry["diagnostics"]:  # the clean file's entry: give it one bad finding
+        item = dict(filename="x.py", line=1, column=1, end_line=1, end_column=2, code="MEM202", name="n", message="m")
+        entry["diagnostics"] = [{**item, "fix": None, **fields}]
+    return json.dumps(entry).encode()
 
 
 @pytest.mark.parametrize("damage", [
@@ -108,6 +140,11 @@ def test_miss_when_rule_sources_change(tree, monkeypatch):
     lambda data: b"\x00\xff garbage",
     lambda data: b'{"format": 1, "diagnostics": [{"code": "MEM999"}]}',  # valid JSON, wrong shape
     lambda data: b"[]",
+    lambda data: b'{"format": 1, "diagnostics": {}}',  # the right shape, not a list: not "clean"
+    lambda data: _retyped(data, line="2"),  # the right fields, the wrong types
+    lambda data: _retyped(data, end_column=True),
+    lambda data: _retyped(data, fix={"applicability": "safe", "edits": "x"}),
+    lambda data: _retyped(data, fix={"applicability": "sure", "edits": []}),
 ])
 def test_corrupt_entry_is_ignored_and_rewritten(tree, damage):
     lint(tree, Cache(str(tree / "cache")))
@@ -243,3 +280,177 @@ def test_prune_removes_entries_unused_for_30_days(tree):
     assert cache.prune(now=time.time() + 2 * 24 * 3600) == 1
     assert entries(tree / "cache") == [recent]
     assert (tree / "cache" / "CACHEDIR.TAG").exists()
+
+
+# -- the directory is memlint's alone -------------------------------------------------------
+
+
+def make_old(path, days=40):
+    then = time.time() - days * 24 * 3600
+    os.utime(path, (then, then), follow_symlinks=False)
+
+
+def snapshot(directory):
+    """Every path below a directory with its bytes (files) or link target."""
+    result = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            result[str(path)] = ("link", os.readlink(path))
+        elif path.is_file():
+            result[str(path)] = path.read_bytes()
+        else:
+            result[str(path)] = "dir"
+    return result
+
+
+def test_project_directory_as_cache_dir_is_refused_and_clean_keeps_it(tree, run_memlint):
+    (tree / ".git").mkdir()
+    (tree / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (tree / ".gitignore").write_text("*.pyc\n")
+    before = snapshot(tree)
+    result = run_memlint("--cache-dir", ".", "src", cwd=tree)
+    assert result.returncode == 1 and len(result.stdout.splitlines()) == 2
+    assert result.stderr.decode().splitlines()[0] == (
+        "memlint: warning: .: not a memlint cache directory (no CACHEDIR.TAG written by memlint); "
+        "memlint only uses one it created; results are not cached"
+    )
+    clean_run = run_memlint("clean", "--cache-dir", ".", cwd=tree)
+    assert clean_run.returncode == 2 and "not removed" in clean_run.stderr.decode()
+    assert snapshot(tree) == before
+
+
+def test_a_shared_cache_home_is_neither_written_nor_pruned(tree, run_memlint):
+    """MEMLINT_CACHE_DIR=~/.cache: other tools' old files survive, even under
+    another tool's CACHEDIR.TAG."""
+    home = tree / "dot-cache"
+    (home / "pip" / "http").mkdir(parents=True)
+    (home / "pip" / "http" / "0123abcd").write_bytes(b"cached wheel")
+    (home / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n# pytest\n")
+    for path in home.rglob("*"):
+        make_old(path)
+    before = snapshot(home)
+    result = run_memlint("src", cwd=tree, env={"MEMLINT_CACHE_DIR": str(home)})
+    assert result.returncode == 1 and "results are not cached" in result.stderr.decode()
+    assert snapshot(home) == before
+    cache = Cache(str(home))
+    assert cache.prune(now=time.time() + 3 * 24 * 3600) == 0 and snapshot(home) == before
+
+
+def test_cache_dir_symlinked_to_the_parent_is_refused(tree, run_memlint):
+    """A cloned repository ships `.memlint_cache -> ..`: nothing outside is
+    written or pruned, even when the target carries memlint's marker."""
+    project = tree / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "a.py").write_text(LOOP)
+    old = tree / "old-notes.txt"
+    old.write_text("keep me")
+    make_old(old)
+    (project / ".memlint_cache").symlink_to("..")
+    for marker in (False, True):
+        if marker:
+            (tree / "CACHEDIR.TAG").write_text(memlint.cache.CACHEDIR_TAG)
+        before = snapshot(tree / "src") | {"old": old.read_text(), "list": sorted(os.listdir(tree))}
+        result = run_memlint("src", cwd=project)
+        assert result.returncode == 1
+        assert "memlint: warning: .memlint_cache: is a symbolic link, not a memlint cache directory" in result.stderr.decode()
+        assert Cache(str(project / ".memlint_cache")).prune(now=time.time() + 3 * 24 * 3600) == 0
+        assert snapshot(tree / "src") | {"old": old.read_text(), "list": sorted(os.listdir(tree))} == before
+        cleaned = run_memlint("clean", cwd=project)
+        assert cleaned.returncode == 2 and old.exists() and (project / ".memlint_cache").is_symlink()
+
+
+def test_shipped_gitignore_symlink_is_never_written_through(tree, run_memlint):
+    victim = tree / "victim.txt"
+    victim.write_text("precious\n")
+    shipped = tree / ".memlint_cache"
+    shipped.mkdir()
+    (shipped / ".gitignore").symlink_to(victim)
+    result = run_memlint("src", cwd=tree)
+    assert result.returncode == 1 and "results are not cached" in result.stderr.decode()
+    assert victim.read_text() == "precious\n" and sorted(os.listdir(shipped)) == [".gitignore"]
+
+
+def test_symlinks_inside_an_adopted_cache_are_never_followed(tree, run_memlint):
+    """A repository ships a cache with memlint's marker whose version
+    directory and entries are symbolic links: no write, prune or clean
+    reaches their targets, and a FIFO entry does not block."""
+    outside = tree / "outside"
+    (outside / "ab").mkdir(parents=True)
+    (outside / "ab" / ("ab" + "0" * 62)).write_text("old but not memlint's")
+    make_old(outside / "ab" / ("ab" + "0" * 62))
+    victim = tree / "victim.json"
+    victim.write_text("precious")
+    cache_dir = tree / "cache"
+    run_memlint("--cache-dir", "cache", "src", cwd=tree)  # a real cache: marker, entries
+    [a_entry, clean_entry] = entries(cache_dir)
+    a_entry.unlink()
+    a_entry.symlink_to(victim)
+    os.mkfifo(clean_entry.with_name("f" * 64))
+    settings_dir = a_entry.parent.parent
+    (settings_dir / "cd").symlink_to(outside / "ab")
+    before = snapshot(outside) | {"victim": victim.read_text()}
+    second = run_memlint("--cache-dir", "cache", "src", cwd=tree)
+    assert second.returncode == 1 and len(second.stdout.splitlines()) == 2 and second.stderr.decode().count("\n") == 1
+    assert a_entry.is_file() and not a_entry.is_symlink()  # the link was replaced by an entry
+    assert Cache(str(cache_dir)).prune(now=time.time() + 60 * 24 * 3600) == 3  # two entries, the catalog
+    kept = run_memlint("clean", "--cache-dir", "cache", cwd=tree)
+    assert kept.returncode == 0
+    assert kept.stderr.decode().strip().endswith("kept what memlint did not write: " + ", ".join(sorted(
+        os.path.relpath(path, cache_dir) for path in (settings_dir / "cd", clean_entry.with_name("f" * 64))
+    )))
+    assert snapshot(outside) | {"victim": victim.read_text()} == before
+    assert sorted(p.name for p in cache_dir.rglob("*")) == sorted([
+        ".gitignore", ".last-prune", "CACHEDIR.TAG", memlint.cache.__version__, settings_dir.name, "cd",
+        clean_entry.parent.name, "f" * 64,
+    ])
+
+
+def test_prune_and_clean_remove_only_memlint_entries(tree, run_memlint):
+    cache_dir = tree / "cache"
+    run_memlint("--cache-dir", "cache", "src", cwd=tree)
+    [entry, _] = entries(cache_dir)
+    foreign = [cache_dir / "notes.txt", entry.parent / "README", cache_dir / memlint.cache.__version__ / "keep.json"]
+    for path in foreign:
+        path.write_text("not memlint's")
+    for path in cache_dir.rglob("*"):
+        make_old(path)
+    assert Cache(str(cache_dir)).prune() == 3  # two entries and the rule catalog
+    assert all(path.read_text() == "not memlint's" for path in foreign)
+    run_memlint("--cache-dir", "cache", "src", cwd=tree)
+    assert len(entries(cache_dir)) == 4  # two new entries beside README and keep.json
+    result = run_memlint("clean", "--cache-dir", "cache", cwd=tree)
+    assert result.returncode == 0
+    assert result.stderr.decode().strip() == (
+        "memlint: removed memlint's entries from cache; kept what memlint did not write: "
+        + ", ".join(sorted(os.path.relpath(path, cache_dir) for path in foreign))
+    )
+    assert sorted(p.name for p in cache_dir.rglob("*") if p.is_file()) == [
+        ".gitignore", ".last-prune", "CACHEDIR.TAG", "README", "keep.json", "notes.txt"
+    ]
+    for path in foreign:
+        path.unlink()
+    assert run_memlint("clean", "--cache-dir", "cache", cwd=tree).stderr.decode().strip() == "memlint: removed cache"
+    assert not cache_dir.exists()
+
+
+def test_a_user_edited_gitignore_is_kept_by_clean(tree, run_memlint):
+    run_memlint("src", cwd=tree)
+    (tree / ".memlint_cache" / ".gitignore").write_text("*\n!keep\n")
+    result = run_memlint("clean", cwd=tree)
+    assert "kept what memlint did not write: .gitignore" in result.stderr.decode()
+    assert (tree / ".memlint_cache" / ".gitignore").read_text() == "*\n!keep\n"
+
+
+@pytest.mark.parametrize("catalog", [
+    b'[{"code": 5, "name": "x", "message": "m", "options": {}, "module": "m", "qualname": "X"}]',
+    b'[{"code": "MEM001", "name": "x", "message": "m", "options": [], "module": "m", "qualname": "X"}]',
+    b'[{"code": "not a code", "name": "x", "message": "m", "options": {}, "module": "m", "qualname": "X"}]',
+    b'{"rules": []}',
+])
+def test_a_poisoned_rule_catalog_is_not_trusted(tree, run_memlint, catalog):
+    run_memlint("src", cwd=tree)
+    [path] = (tree / ".memlint_cache").rglob("rules-*.json")
+    path.write_bytes(catalog)
+    result = run_memlint("--select", "MEM6", "src", cwd=tree)
+    assert (result.returncode, result.stderr.decode()) == (1, "Found 1 problem\n")
+    assert json.loads(path.read_bytes())[0]["code"] == "MEM001"  # rewritten from the real rules

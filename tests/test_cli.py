@@ -8,14 +8,6 @@ import pytest
 LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
 
 
-@pytest.fixture
-def project(tmp_path):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "a.py").write_text(LOOP)
-    (tmp_path / "pkg" / "clean.py").write_text("x = 1\n")
-    return tmp_path
-
-
 def lines(result):
     return result.stdout.decode().splitlines()
 
@@ -39,7 +31,8 @@ def test_json_output(project, run_memlint):
     data = json.loads(result.stdout)
     assert [(d["code"], d["line"], d["column"]) for d in data] == [("MEM202", 2, 10), ("MEM602", 3, 5)]
     first = data[0]
-    assert set(first) == {"code", "name", "message", "filename", "line", "column", "end_line", "end_column", "fix"}
+    assert set(first) == {"code", "name", "message", "filename", "line", "column", "end_line", "end_column", "fix", "url"}
+    assert first["url"] == "https://memlint.invalid/docs/rules/MEM202"
     assert first["name"] == "list-of-range-iterated"
     assert (first["end_line"], first["end_column"]) == (2, 24)
     assert first["fix"] == {
@@ -116,11 +109,11 @@ def test_undecodable_file(project, run_memlint):
 
 
 def test_unreadable_directory_entry(project, run_memlint):
-    # A dangling symlink named like a Python file: reading it fails, the run continues.
+    # A dangling symlink named like a Python file (an editor's lock file): skipped with a warning.
     os.symlink(project / "nowhere.py", project / "pkg" / "dangling.py")
     result = run_memlint("pkg", cwd=project)
-    assert result.returncode == 2
-    assert "pkg/dangling.py: cannot read: No such file or directory" in result.stderr.decode()
+    assert result.returncode == 1
+    assert "memlint: warning: pkg/dangling.py: is a broken symbolic link; skipped" in result.stderr.decode()
     assert any("MEM202" in line for line in lines(result))
 
 
@@ -130,9 +123,9 @@ def test_fix_writes_safe_fixes_only(project, run_memlint):
     assert target.read_text() == "import gc\nfor i in range(3):\n    gc.collect()\n"
     assert result.returncode == 1  # MEM602 remains
     assert lines(result) == ["pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
-    assert "fixed 1 finding in 1 file" in result.stderr.decode()
+    assert result.stderr.decode() == "Fixed 1 problem in 1 file; 1 remaining\n"
     again = run_memlint("--fix", "pkg/a.py", cwd=project)
-    assert "fixed 0 findings" in again.stderr.decode()
+    assert again.stderr.decode() == "Found 1 problem\n"
 
 
 def test_unsafe_fixes_need_the_flag(tmp_path, run_memlint):
@@ -141,7 +134,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path, run_memlint):
     path.write_text(source)
     result = run_memlint("--fix", "g.py", cwd=tmp_path)
     assert path.read_text() == source
-    assert "1 more fixable with --unsafe-fixes" in result.stderr.decode()
+    assert result.stderr.decode() == "Found 1 problem (1 fixable with --unsafe-fixes)\n"
     run_memlint("--fix", "--unsafe-fixes", "g.py", cwd=tmp_path)
     assert "finally:\n        gc.enable()" in path.read_text()
 
@@ -257,3 +250,18 @@ def test_jobs_give_the_same_output(tmp_path, run_memlint):
     serial = run_memlint("-j1", ".", cwd=tmp_path)
     parallel = run_memlint("-j2", ".", cwd=tmp_path)
     assert serial.stdout == parallel.stdout and len(lines(serial)) == 24
+
+
+def test_a_file_named_like_a_subcommand_is_linted(project, run_memlint):
+    script = project / "config"
+    script.write_text("#!/usr/bin/env python3\n" + LOOP)
+    for args in (["--", "config"], ["config"], ["--fix", "--", "config"]):
+        result = run_memlint("--no-cache", *args, cwd=project)
+        assert result.returncode == 1 and lines(result)[-1].startswith("config:4:5: MEM602"), (args, result.stderr)
+    assert script.read_text() == "#!/usr/bin/env python3\n" + LOOP.replace("list(range(3))", "range(3)")
+    (project / "-x.py").write_text(LOOP)
+    dash = run_memlint("--no-cache", "--", "-x.py", cwd=project)
+    assert dash.returncode == 1 and lines(dash)[0].startswith("-x.py:2:10: MEM202")
+    script.unlink()
+    subcommand = run_memlint("config", cwd=project)  # no such file: the subcommand
+    assert subcommand.returncode == 0 and "enabled_rules" in json.loads(subcommand.stdout)

@@ -1,9 +1,8 @@
 """[tool.memlint] discovery and validation."""
-import sys
 
 import pytest
 
-from memlint.config import ConfigResolver, parse_version, requires_python_floor
+from memlint.config import OLDEST_SUPPORTED, ConfigResolver, load_toml, parse_version, requires_python_floor
 from memlint.errors import ConfigError
 from memlint.registry import get_registry
 
@@ -49,7 +48,7 @@ def test_target_version_precedence(tmp_path):
     assert cli.for_path(str(tmp_path / "b" / "x.py")).target_version == (3, 12)
     write(tmp_path / "c" / "x.py", "")
     bare = resolver().for_path(str(tmp_path / "c" / "x.py"))
-    assert bare.target_version == sys.version_info[:2] or bare.source is not None
+    assert bare.target_version == OLDEST_SUPPORTED or bare.source is not None
 
 
 @pytest.mark.parametrize(
@@ -108,3 +107,66 @@ def test_explicit_config_overrides_search(tmp_path):
     write(tmp_path / "pyproject.toml", '[tool.memlint]\nselect = ["MEM6"]\n')
     settings = resolver(config_path=str(explicit)).for_path(str(tmp_path / "x.py"))
     assert settings.select == ("MEM2",)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"tool = 5\n", "'tool' must be a table, not int"),
+        (b"[tool]\nmemlint = 3\n", "'tool.memlint' must be a table"),
+        (b"[tool.memlint]\nselect = [\n", "invalid TOML: "),
+        (b"[tool.memlint]\nselect = ['caf\xe9']\n", "invalid TOML: not UTF-8 (byte 0xe9 at offset 29)"),
+        (b"\xff\xfe[\x00t\x00", "invalid TOML: not UTF-8 (byte 0xff at offset 0)"),
+        (b"a = " + b"[" * 100_000, "invalid TOML: nested too deeply"),
+    ],
+)
+def test_malformed_pyproject_names_the_file(tmp_path, content, message, run_memlint):
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        resolver().for_path(str(tmp_path / "x.py"))
+    assert str(info.value).startswith(f"{path}: {message}")
+    (tmp_path / "x.py").write_text("x = 1\n")
+    result = run_memlint("--no-cache", "x.py", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.decode() == f"memlint: error: {info.value}\n"
+
+
+SETUP_CFG = "[metadata]\nname = p\n\n[options]\npython_requires = >=3.8, <4\n"
+
+
+@pytest.mark.parametrize(
+    "files, target",
+    [
+        ({}, OLDEST_SUPPORTED),  # never the running interpreter
+        ({"setup.cfg": SETUP_CFG}, (3, 8)),
+        ({"pyproject.toml": '[project]\nname = "p"\n', "setup.cfg": SETUP_CFG}, (3, 8)),
+        ({"pyproject.toml": '[tool.memlint]\nignore = ["MEM6"]\n', "setup.cfg": SETUP_CFG}, (3, 8)),
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.11"\n', "setup.cfg": SETUP_CFG}, (3, 11)),
+        ({"setup.cfg": "[metadata]\nname = p\n"}, OLDEST_SUPPORTED),
+    ],
+)
+def test_default_target_is_the_oldest_python_the_project_supports(tmp_path, files, target):
+    project = tmp_path / "project"
+    for name, text in files.items():
+        write(project / name, text)
+    write(project / "src" / "pkg" / "x.py", "")
+    assert resolver().for_path(str(project / "src" / "pkg" / "x.py")).target_version == target
+
+
+def test_unreadable_setup_cfg_is_an_error_naming_it(tmp_path):
+    write(tmp_path / "setup.cfg", "python_requires = >=3.8\n")  # no section header
+    with pytest.raises(ConfigError, match=f"^{tmp_path / 'setup.cfg'}: cannot read \\[options\\] python_requires"):
+        resolver().for_path(str(tmp_path / "x.py"))
+
+
+def test_oldest_supported_is_memlints_own_requires_python(repo_root):
+    spec = load_toml(str(repo_root / "pyproject.toml"))["project"]["requires-python"]
+    assert requires_python_floor(spec) == OLDEST_SUPPORTED
+
+
+def test_mem102_follows_the_projects_oldest_python_not_the_interpreter(tmp_path, run_memlint):
+    write(tmp_path / "p.py", "from dataclasses import dataclass\n\n\n@dataclass\nclass Point:\n    x: int\n    y: int\n")
+    assert run_memlint("--no-cache", "p.py", cwd=tmp_path).stdout == b""  # 3.9: no slots=True yet
+    write(tmp_path / "setup.cfg", "[options]\npython_requires = >=3.10\n")
+    result = run_memlint("--no-cache", "p.py", cwd=tmp_path)
+    assert result.stdout.decode().startswith("p.py:5:7: MEM102 dataclass `Point` without `slots=True`")

@@ -6,7 +6,8 @@ import pytest
 
 from memlint.analysis.blocks import enclosing_finally
 from memlint.config import Settings
-from memlint.engine import lint_bytes, lint_text
+import memlint.engine
+from memlint.engine import _may_be_too_deep, lint_bytes, lint_text
 from memlint.fixes import apply_fixes, drop_overlapping, fix_allowed, fix_text
 from memlint.registry import Registry, RuleSource
 from memlint.rule import Applicability, Fix, FixAvailability, Replace, Rule
@@ -226,3 +227,77 @@ def test_positions_of_agrees_with_position_provider():
         for wanted in (nodes[::7], nodes[: len(nodes) // 3 : 5], [nodes[len(nodes) // 2]]):
             found = positions_of(module, wanted)
             assert {n: found[n] for n in wanted} == {n: full[n] for n in wanted}, path.name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "(" * 300 + "1" + ")" * 300 + "\n",  # one long line
+        "x = (\n" + "(\n" * 250 + "1" + ")" * 251 + "\n",  # brackets open across lines
+        "x = (\n" + "-\n" * 400 + "1)\n",  # prefix operators in one logical line
+        "x = \\\n" + "not \\\n" * 400 + "y\n",  # the same through backslashes
+        's = ")"\n' + "x = (\n" + "-\n" * 10 + "1)\n",  # a closer in a string: the count is off
+    ],
+    ids=["long-line", "open-brackets", "prefixes", "backslashes", "stray-closer"],
+)
+def test_inputs_that_could_nest_deeply_go_through_cpython_first(text):
+    assert _may_be_too_deep(text)
+
+
+def test_ordinary_code_is_parsed_by_libcst_alone(monkeypatch):
+    text = "def f(a, b=-1):\n    return [x ** 2 for x in range(a) if not x] + list(\n        g(- b)\n    )\n"
+    assert not _may_be_too_deep(text)
+    calls = []
+    monkeypatch.setattr(memlint.engine, "_cpython_syntax_error", lambda *args: calls.append(args) or (None, False))
+    assert memlint.engine.parse(text, "x.py")[0] is not None and calls == []
+
+
+def test_a_syntax_error_still_gets_cpythons_message_and_position():
+    module, error = memlint.engine.parse("def f(:\n    pass\n", "x.py")
+    assert module is None and (error.code, error.line, error.column, error.message) == (
+        "MEM001", 1, 7, "syntax error: invalid syntax"
+    )
+
+
+def _all_rules():
+    from memlint.registry import get_registry
+
+    return list(get_registry().rules)
+
+
+def test_a_limit_of_libcst_is_an_error_for_the_file_not_a_syntax_error(tmp_path, run_memlint):
+    """Thousands of implicitly concatenated strings: valid Python that libcst cannot parse."""
+    text = "X = (\n" + "".join(f"    'line {i}\\n'\n" for i in range(10000)) + ")\n"
+    compile(text, "c.py", "exec")
+    result = lint_text(text, "c.py", Settings(), _all_rules())
+    assert result.findings == [] and len(result.errors) == 1
+    assert result.errors[0].startswith("c.py: libcst cannot parse this file, which CPython accepts: Syntax Error @ ")
+    (tmp_path / "c.py").write_text(text)
+    (tmp_path / "a.py").write_text("import gc\nwhile True:\n    gc.collect()\n")
+    run = run_memlint("--no-cache", "-j1", "a.py", "c.py", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stdout.decode().splitlines() == ["a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
+    assert f"memlint: error: {result.errors[0]}\n" in run.stderr.decode()
+
+
+def test_cpython_parser_giving_up_says_why():
+    text = "x = " + "-" * 20000 + "1\n"
+    with pytest.raises(MemoryError) as raised:
+        compile(text, "u.py", "exec")
+    [finding] = lint_text(text, "u.py", Settings(), _all_rules()).findings
+    detail = f"MemoryError: {raised.value}" if str(raised.value) else "MemoryError"
+    assert finding.diagnostic.message == f"CPython's parser gives up on this file, nested too deeply or too large ({detail})"
+
+
+def test_a_recursion_error_in_cpython_parser_says_so(monkeypatch):
+    def deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded during ast construction")
+
+    monkeypatch.setattr(memlint.engine, "compile", deep, raising=False)
+    long_line = "x = [" + "1, " * 200 + "]\n"  # long enough for the scan to ask CPython first
+    [finding] = lint_text(long_line, "u.py", Settings(), _all_rules()).findings
+    assert (finding.diagnostic.code, finding.diagnostic.message) == (
+        "MEM001",
+        "CPython's parser gives up on this file, nested too deeply or too large "
+        "(RecursionError: maximum recursion depth exceeded during ast construction)",
+    )

@@ -1,4 +1,5 @@
 """MEM1 with Tier 2 (astroid) and --report-unknown: bases in other modules."""
+import json
 import subprocess
 import sys
 import textwrap
@@ -108,3 +109,69 @@ def test_astroid_is_not_imported_without_inference(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_project_modules_resolve_from_the_package_root_without_sys_path(tmp_path):
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    for init in (tmp_path / "pkg" / "__init__.py", tmp_path / "pkg" / "sub" / "__init__.py"):
+        init.write_text("")
+    (tmp_path / "pkg" / "bases.py").write_text(textwrap.dedent(BASES))
+    user = tmp_path / "pkg" / "sub" / "user.py"
+    user.write_text(textwrap.dedent(SUBCLASS.format(base="SlottedBase")).lstrip("\n").replace("from bases", "from pkg.bases"))
+    path_before = list(sys.path)
+    rule = get_registry().get("MEM101")
+    result, _ = lint_bytes(user.read_bytes(), str(user), Settings(select=("MEM101",), enable_inference=True), [rule])
+    assert [(d.code, d.line) for d in result.diagnostics] == [("MEM101", 3)]
+    assert sys.path == path_before
+
+
+# Run memlint or flake8 with an audit hook that records every module loaded
+# from the linted tree (the "import" event names the file of an extension).
+HOSTILE_PROBE = """
+import json, os, sys
+tree = os.path.realpath(sys.argv[1])
+loaded = []
+def hook(event, args):
+    if event == "import" and args[1] and os.path.realpath(str(args[1])).startswith(tree + os.sep):
+        loaded.append(os.path.relpath(args[1], tree))
+sys.addaudithook(hook)
+sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
+if sys.argv[2] == "tree-on-sys-path":  # as under `python -m`, and worse: first
+    sys.path.insert(0, tree)
+if sys.argv[3] == "memlint":
+    from memlint.cli import main
+    code = main(["--no-cache", "-j1", "user.py", "pkg/user2.py"])
+else:
+    from flake8.main.cli import main
+    code = main(["--select", "MEM", "--jobs", "1", "user.py", "pkg/user2.py"])
+print(json.dumps({"code": code, "loaded": loaded}))
+"""
+
+
+@pytest.mark.parametrize("front_end", ["memlint", "flake8"])
+@pytest.mark.parametrize("sys_path", ["tree-off-sys-path", "tree-on-sys-path"])
+def test_a_hostile_repository_cannot_run_code_through_inference(tmp_path, front_end, sys_path):
+    """The repository enables inference in its own pyproject.toml and ships a
+    C extension named like a standard-library module (any bytes: a load is
+    seen by the audit hook) and a module that writes a file when imported."""
+    import importlib.machinery
+
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text("[tool.memlint]\nenable-inference = true\n")
+    (repo / f"winreg{suffix}").write_bytes(b"\x7fELF not really a shared object")
+    (repo / "pkg" / f"winsound{suffix}").write_bytes(b"\x7fELF not really a shared object")
+    marker = tmp_path / "side-effect-ran"
+    (repo / "winsound.py").write_text(f"open({str(marker)!r}, 'w').write('imported')\nclass Base: pass\n")
+    (repo / "pkg" / "__init__.py").write_text("")
+    (repo / "user.py").write_text("from winreg import Base\n\nclass A(Base):\n    __slots__ = ('a',)\n")
+    (repo / "pkg" / "user2.py").write_text("from winsound import Base\n\nclass B(Base):\n    __slots__ = ('b',)\n")
+    run = subprocess.run(
+        [sys.executable, "-c", HOSTILE_PROBE, str(repo), sys_path, front_end], cwd=repo, capture_output=True, text=True
+    )
+    *output, outcome = run.stdout.splitlines()
+    assert json.loads(outcome) == {"code": 1, "loaded": []}, run.stderr
+    assert not marker.exists()
+    # winsound.py was read from source, not imported: its Base gives instances a __dict__
+    assert output == ["pkg/user2.py:3:7: MEM105 `__slots__` of `B` saves nothing: a base class gives instances a `__dict__`"]

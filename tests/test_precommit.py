@@ -47,3 +47,14 @@ def test_hook_fails_on_bad_file_and_fix_hook_rewrites(hook_repo):
     fix = _run_hook(hook_repo, "memlint-fix", "--all-files", "--hook-stage", "manual")
     assert fix.returncode == 1  # files were modified (and MEM602 remains)
     assert (hook_repo / "bad.py").read_text() == "import gc\nfor i in range(3):\n    gc.collect()\n"
+
+
+def test_hook_lints_files_named_like_a_subcommand_or_an_option(hook_repo):
+    """pre-commit appends file names after the hook's args (`--`)."""
+    (hook_repo / "config").write_text("#!/usr/bin/env python3\n" + BAD)
+    (hook_repo / "config").chmod(0o755)  # identify reads the shebang of an executable: a python script
+    (hook_repo / "-x.py").write_text(BAD)
+    _git("add", "--", "config", "-x.py", cwd=hook_repo)
+    check = _run_hook(hook_repo, "memlint", "--all-files")
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "config:4:5: MEM602" in check.stdout and "-x.py:3:5: MEM602" in check.stdout

@@ -5,7 +5,7 @@ import sys
 import libcst.matchers as m
 import pytest
 
-from memlint.registry import Registry, RegistryError, RuleSource, get_registry
+from memlint.registry import Registry, RegistryError, RuleSource, get_registry, load_rules, visitor_methods
 from memlint.rule import Rule
 
 
@@ -76,3 +76,34 @@ def test_selection_by_prefix_name_and_all():
     assert [r.code for r in registry.expand("gc-debug-saveall")] == ["MEM603"]
     assert len(registry.expand("ALL")) == len(registry.rules)
     assert registry.expand("XYZ") == []
+
+
+def test_visitor_methods_are_own_and_inherited_without_libcst_stubs():
+    class Helper(Rule):
+        def visit_Call(self, node):
+            pass
+
+        def leave_Call(self, node):
+            pass
+
+    class Derived(Helper):
+        code, name, message = "TST010", "derived", "m"
+
+        def visit_Name(self, node):
+            pass
+
+        def leave_Call(self, node):  # overrides the helper's
+            pass
+
+    methods = visitor_methods(Derived)
+    assert sorted(methods) == ["leave_Call", "visit_Call", "visit_Name"]
+    assert methods["leave_Call"] is Derived.__dict__["leave_Call"]
+    assert sorted(make().get_visitors(make().__new__(make()))) == []
+
+
+def test_load_rules_imports_a_stubs_module_or_falls_back_to_the_registry():
+    real = get_registry().get("MEM602")
+    described = {"code": real.code, "name": real.name, "message": real.message, "options": {}}
+    found = type("GcCollectInLoop", (), dict(described, __module__=real.__module__, __qualname__=real.__qualname__))
+    lost = type("Gone", (), dict(described, __module__="nowhere.at_all", __qualname__="Gone"))
+    assert load_rules([found, lost, real]) == [real, real, real]

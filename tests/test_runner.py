@@ -43,7 +43,7 @@ def test_timings_go_to_stderr_and_leave_stdout_alone(tmp_path, run_memlint):
     assert [line.split()[0] for line in err[1:6]] == ["read", "parse", "walk", "positions", "fix"]
     rules = {line.split()[0]: line.split()[-1] for line in err[6:-1]}
     assert rules["MEM602"] == "gc-collect-in-loop" and rules["MEM202"] == "list-of-range-iterated"
-    assert err[-1] == "memlint: found 2"
+    assert err[-1] == "Found 2 problems (1 fixable with --fix)"
 
 
 def test_rules_are_wrapped_for_timing_only_when_asked(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ A *path* is a list of nodes from an ancestor down to a node, as
 """
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -91,3 +91,65 @@ def _collect(body: Sequence[cst.CSTNode], result: List[cst.CSTNode]) -> None:
                 _collect(branch, result)
         else:  # a def, a class, a loop, or a small statement of a one-line suite
             result.append(statement)
+
+
+def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements (``return``, assignments, expressions, ...) of a
+    body and of every branch of its compound statements, in source order;
+    not those of nested ``def``s and classes, which run in another scope."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+        elif isinstance(statement, cst.BaseSmallStatement):  # in a one-line suite
+            yield statement
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            for block in blocks(statement):
+                yield from small_statements(block)
+
+
+class StatementSite(NamedTuple):
+    """A small statement alone on its line, directly in a block."""
+
+    line: cst.SimpleStatementLine
+    statement: cst.BaseSmallStatement  # the line's only statement
+    block: Union[cst.Module, cst.IndentedBlock]
+    scope: cst.CSTNode  # the def, lambda, class or module around it
+
+
+def statement_site(path: Sequence[cst.CSTNode]) -> Optional[StatementSite]:
+    """Where the statement holding the last node of ``path`` sits, when that
+    statement is alone on its line directly in a block (not in a one-line
+    suite such as ``if x: y()``, not behind a ``;``); None otherwise, and for a
+    node in a lambda or at the top of a scope."""
+    for index in range(len(path) - 1, 0, -1):
+        node = path[index]
+        if isinstance(node, SCOPE_TYPES):
+            return None
+        if isinstance(node, cst.SimpleStatementLine):
+            block = path[index - 1]
+            if len(node.body) != 1 or not isinstance(block, (cst.Module, cst.IndentedBlock)):
+                return None
+            scope = next(n for n in reversed(path[:index]) if isinstance(n, SCOPE_TYPES))
+            return StatementSite(node, node.body[0], block, scope)
+    return None
+
+
+def next_statement(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
+    """The statement that runs right after the last node of ``path`` (a
+    statement) when nothing raises: the next one in its block or line, the
+    first of a ``try``'s ``else``, or the next one after the enclosing
+    compound statement; None at the end of a loop body or a scope."""
+    node = path[-1]
+    for index in range(len(path) - 2, -1, -1):
+        parent = path[index]
+        if isinstance(parent, (cst.SimpleStatementLine, *_BLOCKS, cst.Module)):
+            siblings = list(parent.body)
+            position = siblings.index(node)
+            if position + 1 < len(siblings):
+                return siblings[position + 1]
+        elif isinstance(parent, _TRIES) and node is parent.body and parent.orelse is not None:
+            return statements(parent.orelse.body)[0]
+        elif isinstance(parent, (cst.For, cst.While, *SCOPE_TYPES)):
+            return None
+        node = parent
+    return None

@@ -26,15 +26,18 @@ or in a class body:
 from __future__ import annotations
 
 import builtins
+import enum
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from memlint.analysis import Collector, WalkFact
+from memlint.analysis.blocks import blocks, small_statements
+from memlint.analysis.functions import FunctionKind, FunctionSite, function_site, positional_params
+from memlint.analysis.names import dotted_name, target_names
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 from memlint.context import Context
-from memlint.analysis.names import dotted_name
-from memlint.analysis.names import target_names
 from memlint.nodes import children
 
 GROW_METHODS = frozenset(
@@ -60,6 +63,29 @@ _LITERALS = {cst.Dict: "dict", cst.DictComp: "dict", cst.List: "list", cst.ListC
 _FUNCTIONS = (cst.FunctionDef, cst.Lambda)
 _STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
 _BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+class Effect(enum.Enum):
+    """What one reference does to the container it names."""
+
+    NONE = "none"  # a read, or a write that cannot change its size (`lst[i] = x`)
+    GROW = "grow"  # inserts into it
+    REMOVE = "remove"  # removes from it, empties or replaces its contents
+    ALIAS = "alias"  # another name now holds it: it may be emptied there
+
+
+class Use(NamedTuple):
+    """A reference classified by :func:`classify`; for a write, what it stores."""
+
+    effect: Effect
+    stored: Sequence[cst.BaseExpression] = ()  # what is appended, the value of `c[k] = v`
+    method: Optional[cst.Name] = None  # the `append` of `c.append(x)`, None for other shapes
+    into_values: bool = False  # a write into a value (`c[k].append(x)`), not into the container itself
+
+
+_NO_EFFECT = Use(Effect.NONE)
+_REMOVES = Use(Effect.REMOVE)
+_ALIASES = Use(Effect.ALIAS)
 
 
 @dataclass
@@ -142,8 +168,8 @@ class ModuleFacts(Collector):
         for node, path in self._pending:
             if isinstance(node, cst.Name):
                 self._global_reference(node, path)
-            else:
-                self._attribute_reference(node, path)  # type: ignore[arg-type]
+            elif isinstance(node, cst.Attribute):
+                self._attribute_reference(node, path)
         for container in self.class_attrs.values():
             container.removed = container.removed or container.name in self._shrunk_attrs
 
@@ -158,7 +184,7 @@ class ModuleFacts(Collector):
             elif isinstance(statement, cst.ClassDef) and owner is None:
                 self._scan_definitions(statement.body.body, owner=statement)
             elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                for block in _blocks(statement):
+                for block in blocks(statement):
                     self._scan_definitions(block, owner)
 
     def _definition(self, small: cst.BaseSmallStatement, owner: Optional[cst.ClassDef]) -> None:
@@ -180,12 +206,13 @@ class ModuleFacts(Collector):
                     self._exclude(name, owner)
 
     def _define(self, name: str, kind: str, value: cst.BaseExpression, owner: Optional[cst.ClassDef]) -> None:
-        table: Dict = self.globals if owner is None else self.class_attrs
-        key = name if owner is None else (owner, name)
-        if key in table:
-            table[key].definitions += 1
+        known = self.globals.get(name) if owner is None else self.class_attrs.get((owner, name))
+        if known is not None:
+            known.definitions += 1
+        elif owner is None:
+            self.globals[name] = Container(name, kind, value)
         else:
-            table[key] = Container(name, kind, value, owner)
+            self.class_attrs[(owner, name)] = Container(name, kind, value, owner)
 
     def _exclude(self, name: str, owner: Optional[cst.ClassDef]) -> None:
         if owner is None:
@@ -216,7 +243,7 @@ class ModuleFacts(Collector):
         else:  # a parameter, an import
             self._bound.add((_scope(path, 1), name))
 
-    def _global_reference(self, name: cst.Name, path: List[cst.CSTNode]) -> None:
+    def _global_reference(self, name: cst.Name, path: Sequence[cst.CSTNode]) -> None:
         if not self._refers_to_module(name.value, path):
             return
         container = self.globals[name.value]
@@ -226,23 +253,23 @@ class ModuleFacts(Collector):
             return
         self._record(container, path)
 
-    def _attribute_reference(self, node: cst.Attribute, path: List[cst.CSTNode]) -> None:
+    def _attribute_reference(self, node: cst.Attribute, path: Sequence[cst.CSTNode]) -> None:
         name = node.attr.value
         use = classify(path)
-        if use == "remove" or (_rebinds(path) is not None and _in_function(path)):
+        if use.effect is Effect.REMOVE or (_rebinds(path) is not None and _in_function(path)):
             self._shrunk_attrs.add(name)
             return
         container = self._owning_container(node, path)
         if container is not None:
             self._record(container, path)
 
-    def _record(self, container: Container, path: List[cst.CSTNode]) -> None:
+    def _record(self, container: Container, path: Sequence[cst.CSTNode]) -> None:
         use = classify(path, container.kind)
-        if use == "remove":
+        if use.effect is Effect.REMOVE:
             container.removed = True
-        elif use == "alias":
+        elif use.effect is Effect.ALIAS:
             container.escapes = True
-        elif isinstance(use, _Grow):
+        elif use.effect is Effect.GROW:
             functions = tuple(n for n in path if isinstance(n, _FUNCTIONS))
             if not functions:
                 return  # filled while the module is imported
@@ -290,8 +317,10 @@ class ModuleFacts(Collector):
         owner: Optional[cst.ClassDef] = None
         if isinstance(base, cst.Name) and base.value in self._classes:
             owner = self._classes[base.value]
-        elif _is_instance_or_class(base, _first_param_of_method(path)):
-            owner = _method_class(path)
+        else:
+            method = self._method(path)
+            if method is not None and _is_instance_or_class(base, method):
+                owner = method.owner
         if owner is None:
             return None
         return self._class_attr(owner, node.attr.value, set())
@@ -313,23 +342,35 @@ class ModuleFacts(Collector):
     def _describe_method(self, write: Write, path: Sequence[cst.CSTNode]) -> None:
         """Which class the write's function is a method of, and what names the instance there."""
         function = write.functions[-1]
-        index = path.index(function)
-        if not isinstance(function, cst.FunctionDef) or index < 2 or not isinstance(path[index - 2], cst.ClassDef):
+        if not isinstance(function, cst.FunctionDef):
             return
-        write.method_class = path[index - 2]  # type: ignore[assignment]
-        decorators = {dotted_name(d.decorator) for d in function.decorators}
-        if decorators & {"staticmethod", "classmethod"}:
+        site = self._site(function, path)
+        if site.owner is None:
             return
-        if function.name.value == "__new__":
+        write.method_class = site.owner
+        if function.name.value == "__new__" and site.kind is not FunctionKind.STATICMETHOD:
             info = self.context.scope_info(function)
             write.instance_names = frozenset(
                 name for name, bindings in info.bindings.items()
                 if any(_is_new_call(b.value) for b in bindings)
             )
-            return
-        params = list(function.params.posonly_params) + list(function.params.params)
-        if params:
-            write.instance_names = frozenset({params[0].name.value})
+        elif site.instance_parameter is not None:
+            write.instance_names = frozenset({site.instance_parameter})
+
+    def _site(self, function: cst.FunctionDef, path: Sequence[cst.CSTNode]) -> FunctionSite:
+        """The kind of a ``def`` on ``path``, from the scope around it there."""
+        index = next(i for i, node in enumerate(path) if node is function)
+        scope = next((node for node in reversed(path[:index]) if isinstance(node, SCOPE_TYPES)), None)
+        return function_site(self.context, function, scope)
+
+    def _method(self, path: Sequence[cst.CSTNode]) -> Optional[FunctionSite]:
+        """The outermost method (a ``def`` whose scope is a class) around the end of ``path``."""
+        for node in path:
+            if isinstance(node, cst.FunctionDef):
+                site = self._site(node, path)
+                if site.owner is not None:
+                    return site
+        return None
 
     def _finite_keys(self, write: Write, key: Optional[cst.BaseExpression], path: Sequence[cst.CSTNode]) -> bool:
         """The key written (``c[key] = v``, ``c.add(key)``, ``c.setdefault(key, v)``) can
@@ -348,7 +389,7 @@ class ModuleFacts(Collector):
             return False  # a value list keeps growing under a finite set of keys
         if self._loop_over_constant(key.value, path):
             return True
-        params = [p.name.value for p in list(function.params.posonly_params) + list(function.params.params)]
+        params = [p.name.value for p in positional_params(function.params)]
         if key.value not in params or self.context.symbols.functions.get(function.name.value) is not function:
             return False
         if function.name.value.startswith("_"):
@@ -419,18 +460,6 @@ class ModuleFacts(Collector):
         return bool(loads)
 
 
-class _Grow:
-    """A write found by :func:`_classify`."""
-    __slots__ = ("stored", "method", "into_values")
-
-    def __init__(
-        self, stored: Sequence[cst.BaseExpression], method: Optional[cst.Name] = None, into_values: bool = False
-    ) -> None:
-        self.stored = stored
-        self.method = method
-        self.into_values = into_values
-
-
 MODULE_CONTAINERS: WalkFact[ModuleFacts] = WalkFact("module containers", ModuleFacts)
 
 
@@ -438,9 +467,9 @@ def container_kind(context: Context, value: Optional[cst.BaseExpression]) -> Opt
     """The kind of a growable container expression evaluated at module level
     (a default argument, a module or class attribute); None for anything else,
     including bounded and weak containers."""
-    for literal, kind in _LITERALS.items():
+    for literal, literal_kind in _LITERALS.items():
         if isinstance(value, literal):
-            return kind
+            return literal_kind
     if not isinstance(value, cst.Call):
         return None
     kind = _CONTAINER_CALLS.get(module_level_name(context, value.func) or "")
@@ -465,98 +494,95 @@ def module_level_name(context: Context, node: cst.CSTNode) -> Optional[str]:
     return f"{resolved}.{rest}" if rest else resolved
 
 
-def variable_paths(root: cst.CSTNode, names: Set[str]) -> Iterator[List[cst.CSTNode]]:
-    """Paths (from ``root``) to every Name in ``names`` used as a variable in
-    ``root``'s subtree; the list is reused between results."""
-    path: List[cst.CSTNode] = []
-
-    def walk(node: cst.CSTNode) -> Iterator[List[cst.CSTNode]]:
-        path.append(node)
-        if isinstance(node, cst.Name) and node.value in names and len(path) > 1 and _is_variable(node, path[-2]):
+def local_uses(info: ScopeInfo, name: str) -> Iterator[List[cst.CSTNode]]:
+    """Paths from the function of ``info`` down to every read of ``name`` in
+    its body, nested scopes included (not in its decorators or defaults), from
+    the scope's facts: nothing is walked again. Assignments to the bare name
+    are not reads: callers learn about those from the bindings."""
+    body = info.node.body
+    for load in info.loads_of(name):
+        path = [load, *info.ancestors(load)]
+        path.reverse()
+        if len(path) > 2 and path[1] is body:
             yield path
-        for child in children(node):
-            yield from walk(child)
-        path.pop()
-
-    yield from walk(root)
-
-
-def is_grow(use: object) -> bool:
-    """Whether a :func:`classify` result inserts into the container."""
-    return isinstance(use, _Grow)
 
 
 # -- classifying one reference --------------------------------------------------
 
 
-def classify(path: Sequence[cst.CSTNode], kind: Optional[str] = None) -> object:
+def classify(path: Sequence[cst.CSTNode], kind: Optional[str] = None) -> Use:
     """What the reference at the end of ``path`` does to a container of
-    ``kind``: a :class:`_Grow`, "remove", "alias" (another name now holds it)
-    or None. Writes that cannot grow it (``lst[i] = x``, ``d["key"] = x``)
-    and writes guarded by its size (``if len(c) < 100: c.add(x)``) are None."""
+    ``kind``. Writes that cannot grow it (``lst[i] = x``, ``d["key"] = x``)
+    and writes guarded by its size (``if len(c) < 100: c.add(x)``) have no effect."""
     use = _use(path, kind)
-    if isinstance(use, _Grow) and _size_guarded(path):
-        return None
+    if use.effect is Effect.GROW and _size_guarded(path):
+        return _NO_EFFECT
     return use
 
 
-def _use(path: Sequence[cst.CSTNode], kind: Optional[str]) -> object:
+def _use(path: Sequence[cst.CSTNode], kind: Optional[str]) -> Use:
     ref, index = path[-1], len(path) - 1
     parent = path[index - 1]
     if isinstance(parent, cst.Attribute) and parent.value is ref:
         return _method_use(path, index - 1)
     depth = 0
-    while isinstance(path[index - 1], cst.Subscript) and path[index - 1].value is path[index]:
+    while _subscripted(path, index):
         index, depth = index - 1, depth + 1
     if depth:
         return _subscript_use(path, index, depth, kind)
     if isinstance(parent, cst.AugAssign) and parent.target is ref:
         if isinstance(parent.operator, _GROW_AUGMENTED):
-            return _Grow([parent.value])
-        return "remove"
+            return Use(Effect.GROW, [parent.value])
+        return _REMOVES
     if _deleted(path, index):
-        return "remove"
+        return _REMOVES
     if _assigned_elsewhere(path, index):
-        return "alias"
-    return None
+        return _ALIASES
+    return _NO_EFFECT
 
 
-def _method_use(path: Sequence[cst.CSTNode], index: int) -> object:
+def _subscripted(path: Sequence[cst.CSTNode], index: int) -> bool:
+    """``path[index]`` is the value of the subscript above it: ``c`` in ``c[k]``."""
+    above = path[index - 1]
+    return isinstance(above, cst.Subscript) and above.value is path[index]
+
+
+def _method_use(path: Sequence[cst.CSTNode], index: int) -> Use:
     """``c.method`` at ``path[index]``: a removal (also uncalled, as a callback),
     a growing call, or a read."""
     attribute = path[index]
     method = attribute.attr.value  # type: ignore[attr-defined]
     if method in REMOVE_METHODS:
-        return "remove"
+        return _REMOVES
     call = path[index - 1]
     if method not in GROW_METHODS or not (isinstance(call, cst.Call) and call.func is attribute):
-        return None
+        return _NO_EFFECT
     if method == "update" and call.args and all(a.keyword is not None for a in call.args):
-        return None  # `c.update(mode=m, cache=c)`: fixed keys, overwritten each time
+        return _NO_EFFECT  # `c.update(mode=m, cache=c)`: fixed keys, overwritten each time
     stored = [a.value for a in call.args if a.keyword is None and not a.star]
     stored = stored[1:] if method in ("setdefault", "insert", "__setitem__") else stored
     chained = _chained_store(path, index - 1)
-    return _Grow(chained or stored, attribute.attr, into_values=bool(chained))  # type: ignore[attr-defined]
+    return Use(Effect.GROW, chained or stored, attribute.attr, into_values=bool(chained))  # type: ignore[attr-defined]
 
 
-def _subscript_use(path: Sequence[cst.CSTNode], index: int, depth: int, kind: Optional[str]) -> object:
+def _subscript_use(path: Sequence[cst.CSTNode], index: int, depth: int, kind: Optional[str]) -> Use:
     """``c[k]`` (``depth`` subscripts deep) at ``path[index]``."""
     subscript, above = path[index], path[index - 1]
     if _assigned(subscript, above):
         if depth == 1 and _is_slice(subscript):
-            return "remove"  # `c[:] = []` replaces the contents
+            return _REMOVES  # `c[:] = []` replaces the contents
         if depth == 1 and (kind in ("list", "deque") or _constant_key(subscript)):
-            return None  # replaces an item, or fills one fixed slot
+            return _NO_EFFECT  # replaces an item, or fills one fixed slot
         statement = path[index - 2] if isinstance(above, cst.AssignTarget) else above
         value = getattr(statement, "value", None)
-        return _Grow([value] if value is not None else [], into_values=depth > 1)
+        return Use(Effect.GROW, [value] if value is not None else [], into_values=depth > 1)
     if _deleted(path, index):
-        return "remove" if depth == 1 else None
+        return _REMOVES if depth == 1 else _NO_EFFECT
     if isinstance(above, cst.Attribute) and above.value is subscript and above.attr.value in GROW_METHODS:
         call = path[index - 2]
         if isinstance(call, cst.Call) and call.func is above:
-            return _Grow([a.value for a in call.args if a.keyword is None and not a.star], into_values=True)
-    return None
+            return Use(Effect.GROW, [a.value for a in call.args if a.keyword is None and not a.star], into_values=True)
+    return _NO_EFFECT
 
 
 def _chained_store(path: Sequence[cst.CSTNode], index: int) -> List[cst.BaseExpression]:
@@ -612,10 +638,10 @@ def _rebinds(path: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
 
 def _constant_key(subscript: cst.CSTNode) -> bool:
     """``c["name"]``, ``c[0]``: a key written again and again stays one entry."""
-    elements = getattr(subscript, "slice", ())
-    if len(elements) != 1 or not isinstance(elements[0].slice, cst.Index):
+    if not isinstance(subscript, cst.Subscript) or len(subscript.slice) != 1:
         return False
-    return isinstance(elements[0].slice.value, (cst.SimpleString, cst.Integer, cst.Float))
+    index = subscript.slice[0].slice
+    return isinstance(index, cst.Index) and isinstance(index.value, (cst.SimpleString, cst.Integer, cst.Float))
 
 
 def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
@@ -642,8 +668,9 @@ def _measures(test: cst.CSTNode, target: str) -> bool:
 
 
 def _is_slice(subscript: cst.CSTNode) -> bool:
-    elements = getattr(subscript, "slice", ())
-    return len(elements) == 1 and isinstance(elements[0].slice, cst.Slice)
+    if not isinstance(subscript, cst.Subscript):
+        return False
+    return len(subscript.slice) == 1 and isinstance(subscript.slice[0].slice, cst.Slice)
 
 
 def _keyword(arg: cst.Arg) -> Optional[str]:
@@ -698,24 +725,13 @@ def _returns_inner(outer: cst.FunctionDef, inner: cst.CSTNode) -> bool:
     if not isinstance(inner, cst.FunctionDef) or inner not in outer.body.body:
         return False
     name = inner.name.value
-    for statement in outer.body.body:
-        for node in _small_statements(statement):
-            value = node.value if isinstance(node, cst.Return) else None
-            if isinstance(value, cst.Call):
-                value = value.func
-            if isinstance(value, cst.Name) and value.value == name:
-                return True
+    for node in small_statements(outer.body.body):
+        value = node.value if isinstance(node, cst.Return) else None
+        if isinstance(value, cst.Call):
+            value = value.func
+        if isinstance(value, cst.Name) and value.value == name:
+            return True
     return False
-
-
-def _small_statements(statement: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
-    """Small statements of a statement of a function body, through if/else blocks."""
-    if isinstance(statement, cst.SimpleStatementLine):
-        yield from statement.body
-    elif isinstance(statement, cst.If):
-        for block in _blocks(statement):
-            for inner in block:
-                yield from _small_statements(inner)
 
 
 def _is_new_call(value: Optional[cst.BaseExpression]) -> bool:
@@ -745,7 +761,7 @@ def _in_function(path: Sequence[cst.CSTNode]) -> bool:
 def _registers_its_argument(function: cst.FunctionDef, write: Write) -> bool:
     """A registration decorator: stores one of its parameters and returns it
     (``def register(fn): _handlers[fn.__name__] = fn; return fn``)."""
-    params = {p.name.value for p in function.params.params} | {p.name.value for p in function.params.posonly_params}
+    params = {p.name.value for p in positional_params(function.params)}
     stored = {v.value for v in write.stored if isinstance(v, cst.Name)} & params
     if not stored:
         return False
@@ -792,35 +808,13 @@ def _binds(path: Sequence[cst.CSTNode]) -> bool:
     return False
 
 
-def _first_param_of_method(path: Sequence[cst.CSTNode]) -> Optional[str]:
-    """``self``/``cls`` of the method (defined directly in a class) around the end of ``path``."""
-    method = _method(path)
-    if method is None:
-        return None
-    params = list(method.params.posonly_params) + list(method.params.params)
-    return params[0].name.value if params else None
-
-
-def _method(path: Sequence[cst.CSTNode]) -> Optional[cst.FunctionDef]:
-    for index, node in enumerate(path):
-        if isinstance(node, cst.FunctionDef) and index >= 2 and isinstance(path[index - 2], cst.ClassDef):
-            return node
-    return None
-
-
-def _method_class(path: Sequence[cst.CSTNode]) -> Optional[cst.ClassDef]:
-    method = _method(path)
-    if method is None:
-        return None
-    return path[path.index(method) - 2]  # type: ignore[return-value]
-
-
-def _is_instance_or_class(base: cst.BaseExpression, first: Optional[str]) -> bool:
-    """``self``, ``cls``, ``type(self)``, ``self.__class__`` for the method's first parameter."""
+def _is_instance_or_class(base: cst.BaseExpression, method: FunctionSite) -> bool:
+    """``self``, ``type(self)``, ``self.__class__`` in a method; ``cls`` in a classmethod."""
+    if isinstance(base, cst.Name):
+        return base.value in (method.instance_parameter, method.class_parameter)
+    first = method.instance_parameter
     if first is None:
         return False
-    if isinstance(base, cst.Name):
-        return base.value == first
     if isinstance(base, cst.Attribute):
         return base.attr.value == "__class__" and isinstance(base.value, cst.Name) and base.value.value == first
     if isinstance(base, cst.Call) and len(base.args) == 1:
@@ -830,12 +824,3 @@ def _is_instance_or_class(base: cst.BaseExpression, first: Optional[str]) -> boo
             and isinstance(arg, cst.Name) and arg.value == first
         )
     return False
-
-
-def _blocks(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
-    """Statement lists of an if/try/with/loop at module level."""
-    for child in children(statement):
-        if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-            yield child.body
-        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.If)):
-            yield from _blocks(child)

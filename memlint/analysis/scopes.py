@@ -138,7 +138,7 @@ class _ScopeCollector:
         """Bind every name of ``target``; the value belongs to a lone name only."""
         for name in target_names(target):
             extra = kw if name is target else {"unpacked": True}
-            self.info._add(Binding(name.value, kind, name, statement, **extra))  # type: ignore[arg-type]
+            self.info._add(Binding(name.value, kind, name, statement, **extra))
 
     def _record_binding(self, node: cst.CSTNode) -> None:
         if node is self.root:
@@ -204,3 +204,22 @@ _NON_VARIABLE_PARENTS = (
     cst.NameItem, cst.ExceptHandler, cst.MatchAs, cst.MatchStar, cst.MatchKeywordElement,
     cst.MatchMapping,
 )
+
+
+def path_in_scope(info: ScopeInfo, node: cst.CSTNode) -> List[cst.CSTNode]:
+    """The nodes from the scope node down to ``node`` (a node of its subtree),
+    the shape of ``Context.ancestors``: what the helpers of
+    :mod:`memlint.analysis.blocks` take for nodes other than the visited one."""
+    path = [node, *info.ancestors(node)]
+    path.reverse()
+    return path
+
+
+def free_name(info: ScopeInfo, preferred: str) -> Optional[str]:
+    """``preferred``, else ``preferred2`` ... ``preferred9``: the first name the
+    scope neither binds nor reads (binding a name the scope reads as a global
+    would shadow it); None when all are taken."""
+    for candidate in [preferred] + [f"{preferred}{n}" for n in range(2, 10)]:
+        if not (info.bindings_of(candidate) or info.loads_of(candidate)):
+            return candidate
+    return None

@@ -22,13 +22,15 @@ Use :func:`type_inference` to get the per-file instance.
 from __future__ import annotations
 
 import builtins
-from typing import Dict, FrozenSet, List, Optional, Set
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
 
 from memlint.analysis import Fact
 from memlint.context import Context
+from memlint.analysis.blocks import class_statements
+from memlint.analysis.functions import function_site
 from memlint.analysis.names import dotted_name
 from memlint.analysis.scopes import SCOPE_TYPES, Binding, ScopeInfo, ScopeNode
 
@@ -77,7 +79,7 @@ class TypeInference:
         self.context = context
         self._module_info = context.scope_info(context.module)
         self._active: Set[int] = set()  # ids of expressions being inferred (cycle guard)
-        self._attribute_types: Dict[tuple, Optional[str]] = {}
+        self._attribute_types: Dict[Tuple[str, str], Optional[str]] = {}
 
     # -- public -----------------------------------------------------------------
 
@@ -135,7 +137,7 @@ class TypeInference:
         """The innermost function, lambda, class or module containing ``node``."""
         for ancestor in self._module_info.ancestors(node):
             if isinstance(ancestor, SCOPE_TYPES):
-                return ancestor  # type: ignore[return-value]
+                return ancestor
         return self.context.module
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
@@ -152,7 +154,7 @@ class TypeInference:
 
     def _scope_chain(self, scope: ScopeNode) -> List[ScopeNode]:
         chain: List[ScopeNode] = [scope]
-        chain += [a for a in self._module_info.ancestors(scope) if isinstance(a, SCOPE_TYPES)]  # type: ignore[misc]
+        chain += [a for a in self._module_info.ancestors(scope) if isinstance(a, SCOPE_TYPES)]
         if chain[-1] is not self.context.module:
             chain.append(self.context.module)
         return chain
@@ -298,16 +300,15 @@ class TypeInference:
     def _instance_attribute_type(self, cls: cst.ClassDef, member: str) -> Optional[str]:
         """A class-level annotation ``member: T``, else the one type every
         ``self.member = value`` in the class's methods agrees on."""
-        for statement in _class_statements(cls):
+        for statement in class_statements(cls):
             if isinstance(statement, cst.AnnAssign) and dotted_name(statement.target) == member:
                 return self.annotation_type(statement.annotation.annotation, cls)
         types = set()
         for function in (s for s in cls.body.body if isinstance(s, cst.FunctionDef)):
             info = self.context.scope_info(function)
-            params = list(function.params.posonly_params) + list(function.params.params)
-            if not params:
+            self_name = function_site(self.context, function, cls).instance_parameter
+            if self_name is None:
                 continue
-            self_name = params[0].name.value
             for node in _self_attribute_stores(function, self_name, member):
                 if isinstance(node, cst.AnnAssign):
                     types.add(self.annotation_type(node.annotation.annotation, function))
@@ -336,24 +337,15 @@ def _method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
     return None
 
 
-def _class_statements(cls: cst.ClassDef) -> List[cst.BaseSmallStatement]:
-    return [
-        small
-        for statement in cls.body.body
-        if isinstance(statement, cst.SimpleStatementLine)
-        for small in statement.body
-    ]
-
-
-def _self_attribute_stores(function: cst.FunctionDef, self_name: str, member: str) -> List[cst.CSTNode]:
+def _self_attribute_stores(function: cst.FunctionDef, self_name: str, member: str) -> List[Union[cst.Assign, cst.AnnAssign]]:
     """``self.member = ...`` / ``self.member: T = ...`` statements in a method."""
     target = m.Attribute(value=m.Name(self_name), attr=m.Name(member))
-    found: List[cst.CSTNode] = []
+    found: List[Union[cst.Assign, cst.AnnAssign]] = []
     for node in m.findall(function, m.Assign() | m.AnnAssign()):
         if isinstance(node, cst.Assign):
             if len(node.targets) == 1 and m.matches(node.targets[0].target, target):
                 found.append(node)
-        elif node.value is not None and m.matches(node.target, target):
+        elif isinstance(node, cst.AnnAssign) and node.value is not None and m.matches(node.target, target):
             found.append(node)
     return found
 

@@ -1,0 +1,57 @@
+"""What a command imports: startup is paid on every run. (Times are measured
+in benchmarks/RESULTS.md; tests assert only what gets loaded.)"""
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from memlint.docs import generated_page, render_rule
+from memlint.registry import get_registry
+
+HEAVY = ("libcst", "memlint.rules", "memlint.runner", "memlint.config", "memlint.cache", "memlint.registry")
+# Runs memlint's main in this process, then names the heavy modules it imported.
+PROBE = """
+import sys
+from memlint.cli import main
+code = main(sys.argv[1:])
+print(code, sorted(m for m in sys.modules if m.startswith({heavy!r})))
+"""
+
+
+def probe(*args, cwd=None, heavy=HEAVY):
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=heavy), *args], cwd=cwd, capture_output=True, text=True
+    )
+    *output, last = result.stdout.splitlines()
+    return output, last, result.stderr
+
+
+def test_version_imports_nothing_heavy():
+    output, loaded, _ = probe("--version")
+    assert (output, loaded) == ([f"memlint {__import__('memlint').__version__}"], "0 []")
+
+
+@pytest.mark.parametrize("selector", ["MEM602", "mem602", "gc-collect-in-loop"])
+def test_rule_page_imports_neither_libcst_nor_rules(selector):
+    output, loaded, _ = probe("rule", selector, heavy=("libcst", "memlint.rules"))
+    assert loaded == "0 []"
+    assert "\n".join(output) + "\n" == render_rule(get_registry().get("MEM602")) + "\n"
+
+
+def test_generated_pages_are_found_by_code_and_name_only():
+    for rule in get_registry().rules:
+        assert generated_page(rule.code) == generated_page(rule.name) == render_rule(rule)
+    assert generated_page("MEM999") is None and generated_page("GC-COLLECT-IN-LOOP") is None
+
+
+def test_a_run_with_the_rule_catalog_imports_only_the_selected_rules(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    probe("-j1", "a.py", cwd=tmp_path)  # the first run imports every rule and writes the catalog
+    (tmp_path / "b.py").write_text("import gc\nfor i in list(range(3)):\n    gc.collect()\n")
+    output, loaded, _ = probe("-j1", "--select", "MEM60", "b.py", cwd=tmp_path, heavy=("memlint.rules.",))
+    assert output == ["b.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
+    rules = [name for name in ast.literal_eval(loaded.partition(" ")[2]) if not name.startswith("memlint.rules._")]
+    assert rules == [
+        "memlint.rules.gc_collect_in_loop", "memlint.rules.gc_debug_saveall", "memlint.rules.gc_disable_without_enable",
+    ]
