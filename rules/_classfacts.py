@@ -1,18 +1,15 @@
-"""What MEM403 and MEM405 (rules/exception_retained.py, rules/immortal_callback.py)
-still import from the former MEM4 class facts. The facts themselves live in
-memlint.analysis.classes; delete this module once those rules read that
-analysis (``requires = (CLASSES,)``) and take the instance parameter from
-``FunctionSite``."""
+"""What MEM405 (rules/immortal_callback.py) still imports from the former
+MEM4 class facts. The facts themselves live in memlint.analysis.classes;
+delete this module once that rule reads the analysis (``requires =
+(CLASSES,)``, deciding in ``leave_Module``)."""
 from __future__ import annotations
 
-from typing import Dict, List, NamedTuple, Optional, Set
+from typing import Dict, List, NamedTuple, Set
 
 import libcst as cst
 
 from memlint.analysis import Fact
 from memlint.analysis.classes import ClassIndex, Store
-from memlint.analysis.names import last_name
-from memlint.analysis.functions import positional_params
 from memlint.context import Context
 from memlint.walk import Dispatch, walk
 
@@ -29,17 +26,9 @@ def class_facts(context: Context) -> Dict[str, ClassFacts]:
     return context.fact(_CLASS_FACTS)
 
 
-def self_name(function: cst.FunctionDef) -> Optional[str]:
-    """The first parameter of a def not decorated as a static or class method, as spelled."""
-    if any(last_name(d) in ("staticmethod", "classmethod") for d in function.decorators):
-        return None
-    params = positional_params(function.params)
-    return params[0].name.value if params else None
-
-
 def _compute(context: Context) -> Dict[str, ClassFacts]:
-    # These rules read the facts during the walk, before it has seen every
-    # class: they get a walk of their own, on a context of their own.
+    # The rule reads the facts during the walk, before it has seen every
+    # class: it gets a walk of its own, on a context of its own.
     own = Context(context.module, context.filename, context.settings)
     index = ClassIndex(own)
     walk(context.module, Dispatch([(index, index.visitors())]), own.push, own.pop, _reraise)
@@ -52,4 +41,4 @@ def _reraise(owner: object, error: Exception) -> List[object]:
     raise error
 
 
-_CLASS_FACTS: Fact[Dict[str, ClassFacts]] = Fact("class facts for MEM403/MEM405", _compute)
+_CLASS_FACTS: Fact[Dict[str, ClassFacts]] = Fact("class facts for MEM405", _compute)
