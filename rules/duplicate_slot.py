@@ -1,14 +1,15 @@
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Union
 
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._slots import Slots, base_layout, class_facts, mangle
+from ._slots import ClassRule, base_layout, mangle
 
 
-class DuplicateSlot(Rule):
+class DuplicateSlot(ClassRule):
     """
     ## What it does
     Reports a name that appears twice in a class's `__slots__` (tuple, list or
@@ -90,18 +91,6 @@ class DuplicateSlot(Rule):
         ),
         Invalid(
             """
-            class P:
-                __slots__ = ["x", "x", "y"]
-            """,
-            line=1,
-            column=7,
-            fixed="""
-            class P:
-                __slots__ = ["x", "y"]
-            """,
-        ),
-        Invalid(
-            """
             class Base:
                 __slots__ = ("id",)
 
@@ -146,18 +135,6 @@ class DuplicateSlot(Rule):
         Invalid(
             """
             class P:
-                __slots__ = {"a": "first", "b": "", "a": "again"}
-            """,
-            line=1,
-            column=7,
-            fixed="""
-            class P:
-                __slots__ = {"a": "first", "b": ""}
-            """,
-        ),
-        Invalid(
-            """
-            class P:
                 __slots__ = (
                     "a",
                     "a",  # a comment here would be lost
@@ -169,18 +146,17 @@ class DuplicateSlot(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        facts = class_facts(self.context, node)
-        slots = facts.slots
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        slots = info.slots
         if slots is None or slots.names is None:
             return
-        inherited = base_layout(self.context, node, infer=False).slots
+        inherited = base_layout(self.context, index, info, infer=False).slots
         seen: Set[str] = set()
         for name, element in slots.names:
-            owner = inherited.get(mangle(node.name.value, name))
+            owner = inherited.get(mangle(info.name, name))
             if name in seen or owner is not None:
                 where = f" (already a slot of base `{owner}`)" if owner and name not in seen else ""
-                self.report(node.name, _remove(slots, element), slot=name, name=node.name.value, where=where)
+                self.report(info.node.name, _remove(slots, element), slot=name, name=info.name, where=where)
             seen.add(name)
 
 
@@ -189,15 +165,15 @@ def _remove(slots: Slots, element: cst.CSTNode) -> Optional[Replace]:
     value = slots.value
     if element is value:  # `__slots__ = "x"`
         return Replace(value, cst.Tuple([]))
-    if m.findall(element, m.Comment()):
+    if m.findall(element, m.Comment()) or not isinstance(value, (cst.Tuple, cst.List, cst.Dict)):
         return None
-    elements: List[cst.CSTNode] = list(value.elements)  # type: ignore[attr-defined]
+    elements: List[Union[cst.BaseElement, cst.BaseDictElement]] = list(value.elements)
     index = next(i for i, e in enumerate(elements) if e is element)
-    del elements[index]
+    removed = elements.pop(index)
     if elements and index == len(elements):  # removed the last: the new last takes its comma
-        elements[-1] = elements[-1].with_changes(comma=element.comma)  # type: ignore[attr-defined]
+        elements[-1] = elements[-1].with_changes(comma=removed.comma)
     if isinstance(value, cst.Tuple) and len(elements) == 1 and not isinstance(elements[0].comma, cst.Comma):
-        elements[0] = elements[0].with_changes(comma=cst.Comma())  # type: ignore[attr-defined]
+        elements[0] = elements[0].with_changes(comma=cst.Comma())
     return Replace(value, value.with_changes(elements=elements))
 
 

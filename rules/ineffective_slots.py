@@ -1,11 +1,10 @@
-import libcst as cst
+from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.rule import FixAvailability, Invalid, Valid
 
-from memlint.rule import FixAvailability, Invalid, Rule, Valid
-
-from ._slots import HAS_DICT, UNKNOWN, base_layout, class_facts
+from ._slots import HAS_DICT, UNKNOWN, ClassRule, base_layout
 
 
-class IneffectiveSlots(Rule):
+class IneffectiveSlots(ClassRule):
     """
     ## What it does
     Reports `__slots__` on a class whose base gives instances a `__dict__`
@@ -113,14 +112,11 @@ class IneffectiveSlots(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        facts = class_facts(self.context, node)
-        if facts.slots is None:
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        if info.slots is None:
             return
-        state = base_layout(self.context, node).state
-        if state == HAS_DICT:
-            self.report(node.name, name=node.name.value,
-                        why="saves nothing: a base class gives instances a `__dict__`")
-        elif state == UNKNOWN and self.context.settings.report_unknown:
-            self.report(node.name, name=node.name.value,
-                        why="may save nothing: the layout of a base class is unknown")
+        state = base_layout(self.context, index, info).state
+        if state is HAS_DICT:
+            self.report(info.node.name, name=info.name, why="saves nothing: a base class gives instances a `__dict__`")
+        elif state is UNKNOWN and self.context.settings.report_unknown:
+            self.report(info.node.name, name=info.name, why="may save nothing: the layout of a base class is unknown")

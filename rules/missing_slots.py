@@ -1,50 +1,24 @@
 from typing import List, Optional
 
 import libcst as cst
-import libcst.matchers as m
 
-from memlint.analysis.names import dotted_name
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.analysis.names import callee, dotted_name
+from memlint.edits import insert_statement
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
 from ._slots import (
-    SERVICE_SUFFIXES, SLOTTED, SPECIAL_BASES, UNKNOWN, ClassFacts, Layout, base_layout, class_facts,
-    decorator_kind, instance_attributes, mangle, module_facts, string_tuple, weakly_referenced,
+    SLOTTED, SPECIAL_BASES, UNKNOWN, ClassRule, DecoratorKind, Layout, base_layout, decorator_kind, instance_attributes, mangle,
+    not_a_record, string_tuple,
 )
-from memlint.edits import insert_statement
+
+# Decorators that decide the layout themselves (MEM102's business) or replace the class.
+_LAYOUT_DECORATORS = (
+    DecoratorKind.DATACLASS, DecoratorKind.ATTRS_SLOTTED, DecoratorKind.ATTRS_CLASSIC, DecoratorKind.REPLACING,
+)
 
 
-# Descriptors and callable objects: a handful per program, not records.
-NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
-TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
-
-
-def _handles_events(statement: cst.CSTNode) -> bool:
-    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
-    if not isinstance(statement, cst.FunctionDef):
-        return False
-    name = statement.name.value
-    params = statement.params.params
-    return name.endswith("_event") or name.startswith("on_") or any(p.name.value in ("event", "evt") for p in params)
-
-
-def _is_processor(node: cst.ClassDef) -> bool:
-    """A class that does work rather than hold data: ``__init__`` calls the
-    class's own methods (``self._scan(...)``), or it has three or more private
-    helper methods. Records compute from their fields in a few public methods."""
-    methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
-    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
-    if len(helpers) >= 3:
-        return True
-    init = methods.get("__init__")
-    if init is None:
-        return False
-    own_calls = m.findall(
-        init.body, m.Call(func=m.Attribute(value=m.Name("self"), attr=m.MatchIfTrue(lambda n: n.value in methods)))
-    )
-    return bool(own_calls)
-
-
-class MissingSlots(Rule):
+class MissingSlots(ClassRule):
     """
     ## What it does
     Reports a record-like class without `__slots__`: a value or data holder
@@ -162,119 +136,6 @@ class MissingSlots(Rule):
     options = {"min-attributes": 1, "ignore-bases": [], "ignore-decorators": []}
 
     VALID = [
-        Valid(
-            """
-            class Symbols:
-                def __init__(self, module):
-                    self.imports = {}
-                    self._scan(module)
-
-                def _scan(self, module):
-                    self.imports.update(module.imports)
-            """
-        ),
-        Valid(
-            """
-            class Analysis:
-                def __init__(self, tree):
-                    self.tree = tree
-
-                def run(self):
-                    return self._walk(self.tree)
-
-                def _walk(self, node):
-                    return self._visit(node)
-
-                def _visit(self, node):
-                    return self._leave(node)
-
-                def _leave(self, node):
-                    return node
-            """
-        ),
-        Valid(
-            """
-            class ZoomHeight:
-                def __init__(self, editwin):
-                    self.editwin = editwin
-                    self.top = editwin.top
-
-                def zoom_height_event(self, event=None):
-                    self.top.wm_geometry("+0+0")
-            """
-        ),
-        # dynamic attributes
-        Valid("""
-            class Bag:
-                def __init__(self, **kw):
-                    for k, v in kw.items():
-                        setattr(self, k, v)
-            """),
-        Valid("""
-            class Bag:
-                def __init__(self, data):
-                    self.__dict__.update(data)
-            """),
-        Valid("""
-            class Row:
-                def __init__(self, a):
-                    self.a = a
-
-                def dump(self):
-                    return vars(self)
-            """),
-        Valid("""
-            class Lazy:
-                def __init__(self, a):
-                    self.a = a
-
-                def __getattr__(self, name):
-                    return 0
-            """),
-        Valid("""
-            class Node:
-                def __init__(self, a):
-                    self.a = a
-
-                def link(self, b):
-                    self.b = b
-            """),
-        Valid("""
-            class Node:
-                def __init__(self, a):
-                    self.a = a
-
-            n = Node(1)
-            n.extra = 2
-            """),
-        Valid("""
-            import functools
-
-            class Circle:
-                def __init__(self, r):
-                    self.r = r
-
-                @functools.cached_property
-                def area(self):
-                    return 3.14 * self.r ** 2
-            """),
-        Valid("""
-            class Token:
-                def __init__(self, kind):
-                    self.kind = kind
-
-                def __getstate__(self):
-                    return {"kind": self.kind}
-            """),
-        Valid("""
-            import copyreg
-
-            class Token:
-                def __init__(self, kind):
-                    self.kind = kind
-
-            copyreg.pickle(Token, lambda t: (Token, (t.kind,)))
-            """),
         # service objects
         Valid("""
             import threading
@@ -283,132 +144,6 @@ class MissingSlots(Rule):
                 def __init__(self, interval):
                     self.interval = interval
                     self.lock = threading.Lock()
-            """),
-        Valid("""
-            class Tail:
-                def __init__(self, path):
-                    self.path = path
-                    self.fh = open(path)
-            """),
-        Valid("""
-            from concurrent.futures import ThreadPoolExecutor as TPE
-
-            class Jobs:
-                def __init__(self):
-                    self.pool = TPE(4)
-            """),
-        Valid("""
-            import socket
-
-            class Peer:
-                def __init__(self, addr):
-                    self.sock = socket.create_connection(addr)
-            """),
-        Valid("""
-            class Hub:
-                def __init__(self):
-                    self.children = []
-
-                def spawn(self, name):
-                    self.children.append(Child(self, name))
-            """),
-        Valid("""
-            class HttpClient:
-                def __init__(self, base_url):
-                    self.base_url = base_url
-            """),
-        Valid("""
-            class Conn:
-                def __init__(self, dsn):
-                    self.dsn = dsn
-
-                def close(self):
-                    pass
-            """),
-        # bases and special classes
-        Valid("""
-            class Mixin:
-                def describe(self):
-                    return repr(self)
-            """),
-        Valid("""
-            class ParseError(Exception):
-                def __init__(self, msg):
-                    self.msg = msg
-            """),
-        Valid("""
-            from enum import Enum
-
-            class Color(Enum):
-                RED = 1
-
-                def __init__(self, value):
-                    self.label = str(value)
-            """),
-        Valid("""
-            from typing import NamedTuple
-
-            class P(NamedTuple):
-                x: int
-            """),
-        Valid("""
-            from typing import TypedDict
-
-            class P(TypedDict):
-                x: int
-            """),
-        Valid("""
-            from typing import Protocol
-
-            class Sized(Protocol):
-                def __init__(self, n):
-                    self.n = n
-            """),
-        Valid("""
-            from dataclasses import dataclass
-
-            @dataclass
-            class P:
-                x: int
-            """),
-        Valid("""
-            class P(metaclass=Registry):
-                def __init__(self, x):
-                    self.x = x
-            """),
-        Valid("""
-            from models import Base
-
-            class P(Base):
-                def __init__(self, x):
-                    self.x = x
-            """),
-        Valid("""
-            class Base:
-                def __init__(self, x):
-                    self.x = x
-
-                def link(self, b):
-                    self.b = b
-
-            class P(Base):
-                def __init__(self, x, y):
-                    super().__init__(x)
-                    self.y = y
-            """),
-        Valid("""
-            class P:
-                __slots__ = ("x",)
-
-                def __init__(self, x):
-                    self.x = x
-            """),
-        Valid("""
-            def factory():
-                class Local:
-                    def __init__(self, x):
-                        self.x = x
-                return Local
             """),
         Valid("""
             class P:
@@ -421,90 +156,10 @@ class MissingSlots(Rule):
                     self.x = x
             """, options={"min-attributes": 2}),
         Valid("""
-            import abc
-
-            class P(abc.ABC):
-                def __init__(self, x):
-                    self.x = x
-            """, options={"ignore-bases": ["abc.ABC"]}),
-        Valid("""
-            from registry import register
-
-            @register
-            class P:
-                def __init__(self, x):
-                    self.x = x
-            """, options={"ignore-decorators": ["registry.register"]}),
-        Valid("""
-            import attr
-
-            @attr.s
-            class P:
-                x = attr.ib()
-            """),
-        Valid("""
-            class Field:
-                def __init__(self, default):
-                    self.default = default
-
-                def __get__(self, obj, owner):
-                    return self.default
-            """),
-        Valid("""
-            class _Memo:
-                def __init__(self):
-                    self.digits = "23"
-
-            _memo = _Memo()
-            """),
-        Valid("""
-            class Env(dict):
-                def __init__(self, parent):
-                    self.parent = parent
-            """),
-        Valid("""
-            class SessionBase:
-                def __init__(self, key):
-                    self.key = key
-            """),
-        Valid("""
-            import os
-
-            class Closer:
-                def __init__(self, file):
-                    self.file = file
-
-                if os.name != "nt":
-                    def cleanup(self):
-                        self.file.close()
-                    def close(self):
-                        self.cleanup()
-            """),
-        Valid("""
             class Point:
                 def __init__(self, x):
                     self.x = x
             """, filename="pkg/idle_test/mock_points.py"),
-        Valid("""
-            class nonmember:
-                def __init__(self, value):
-                    self.value = value
-            """),
-        Valid("""
-            class _TestClass:
-                def __init__(self, value):
-                    self.value = value
-            """),
-        Valid("""
-            class Untokenizer:
-                def __init__(self):
-                    self.tokens = []
-                    self.row = 1
-                    self.col = 0
-
-                def add(self, row, col):
-                    self.row, self.col = row, col
-            """),
     ]
     INVALID = [
         Invalid(
@@ -535,81 +190,6 @@ class MissingSlots(Rule):
                     return (self.x ** 2 + self.y ** 2) ** 0.5
             """,
         ),
-        Invalid(
-            """
-            import functools as ft
-
-            @ft.total_ordering
-            class Entry(object):
-                # a cache entry
-                def __init__(self, key, value):
-                    self.key, self.value = key, value
-                    self.__hits = 0
-            """,
-            line=4,
-            column=7,
-            fixed="""
-            import functools as ft
-
-            @ft.total_ordering
-            class Entry(object):
-                __slots__ = ("key", "value", "__hits")
-                # a cache entry
-                def __init__(self, key, value):
-                    self.key, self.value = key, value
-                    self.__hits = 0
-            """,
-        ),
-        Invalid(
-            """
-            import weakref
-
-            class Node:
-                def __init__(self, parent):
-                    self.parent = weakref.ref(parent)
-
-            def build():
-                root = Node(None)
-                return weakref.ref(root)
-            """,
-            line=3,
-            column=7,
-            fixed="""
-            import weakref
-
-            class Node:
-                __slots__ = ("parent", "__weakref__")
-                def __init__(self, parent):
-                    self.parent = weakref.ref(parent)
-
-            def build():
-                root = Node(None)
-                return weakref.ref(root)
-            """,
-        ),
-        Invalid(
-            """
-            class Base:
-                __slots__ = ("x",)
-
-            class Point(Base):
-                def __init__(self, x, y):
-                    self.x = x
-                    self.y = y
-            """,
-            line=4,
-            column=7,
-            fixed="""
-            class Base:
-                __slots__ = ("x",)
-
-            class Point(Base):
-                __slots__ = ("y",)
-                def __init__(self, x, y):
-                    self.x = x
-                    self.y = y
-            """,
-        ),
         # a class attribute default would clash with the slot: no fix
         Invalid(
             """
@@ -622,148 +202,69 @@ class MissingSlots(Rule):
             line=1,
             column=7,
         ),
-        # a property setter is not a slot
-        Invalid(
-            """
-            from typing import Generic, TypeVar
-
-            T = TypeVar("T")
-
-            class Box(Generic[T]):
-                def __init__(self, item: T, size: int) -> None:
-                    self.item: T = item
-                    self.size = size
-
-                @property
-                def size(self):
-                    return self._size
-
-                @size.setter
-                def size(self, value):
-                    self._size = value
-            """,
-            line=5,
-            column=7,
-            fixed="""
-            from typing import Generic, TypeVar
-
-            T = TypeVar("T")
-
-            class Box(Generic[T]):
-                __slots__ = ("item", "_size")
-                def __init__(self, item: T, size: int) -> None:
-                    self.item: T = item
-                    self.size = size
-
-                @property
-                def size(self):
-                    return self._size
-
-                @size.setter
-                def size(self, value):
-                    self._size = value
-            """,
-        ),
-        Invalid(
-            """
-            class Outer:
-                class Leaf:
-                    def __init__(self, value):
-                        self.value = value
-            """,
-            line=2,
-            column=11,
-            fixed="""
-            class Outer:
-                class Leaf:
-                    __slots__ = ("value",)
-                    def __init__(self, value):
-                        self.value = value
-            """,
-        ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if self.context.is_test_file or _in_test_directory(self.context.filename):
+    def applies(self) -> bool:
+        return not self.context.is_test_file and not _in_test_directory(self.context.filename)
+
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        if self._candidate(index, info):
+            self._check(index, info)
+
+    def _check(self, index: ClassIndex, info: ClassInfo) -> None:
+        attributes = instance_attributes(info)
+        count = len(attributes.in_init)
+        if attributes.elsewhere or count < self.options["min-attributes"]:
             return
-        facts = class_facts(self.context, node)
-        if not self._candidate(facts):
-            return
-        attributes, elsewhere = instance_attributes(facts)
-        if elsewhere or len(attributes) < self.options["min-attributes"]:
-            return
-        if len(facts.later_attrs) >= 2:
+        if len(attributes.later) >= 2:
             return  # its methods keep re-assigning its state: a worker (tokenizer, history), not a record
-        layout = base_layout(self.context, node)
-        if layout.state == UNKNOWN and self.context.settings.report_unknown:
-            self.report(node.name, name=node.name.value, count=len(attributes), why=" (base class layout unknown)")
-        elif layout.state == SLOTTED:
-            self.report(node.name, self._fix(facts, attributes, layout), name=node.name.value,
-                        count=len(attributes), why=": every instance carries a `__dict__`")
+        layout = base_layout(self.context, index, info)
+        if layout.state is UNKNOWN and self.context.settings.report_unknown:
+            self.report(info.node.name, name=info.name, count=count, why=" (base class layout unknown)")
+        elif layout.state is SLOTTED:
+            self.report(info.node.name, self._fix(index, info, attributes.in_init, layout), name=info.name,
+                        count=count, why=": every instance carries a `__dict__`")
 
-    def _candidate(self, facts: ClassFacts) -> bool:
-        node = facts.node
-        if facts.in_function or facts.slots is not None or not facts.has_init or node.keywords:
+    def _candidate(self, index: ClassIndex, info: ClassInfo) -> bool:
+        if info.in_function or info.slots is not None or info.method("__init__") is None or info.node.keywords:
             return False
-        found = module_facts(self.context)
-        name = node.name.value
-        if name in found.bases_of_unslotted:
+        if info.name in index.bases_of_unslotted:
             return False  # its subclasses here keep a __dict__: slots would save nothing
-        if name in found.calls_at_top and name not in found.calls_in_functions:
-            return False  # instantiated once, at import time: a singleton
-        if NOT_RECORD_METHODS.intersection(facts.class_attrs):
-            return False  # a descriptor or a callable object, not a record
-        if any(_handles_events(statement) for statement in node.body.body):
-            return False  # a GUI or protocol component, one per window or connection
-        if _is_processor(node):
-            return False  # an object that does work (an analysis, a scanner), not a data holder
-        bare = name.lstrip("_")
-        if facts.dynamic or facts.owns_resources or bare.endswith(SERVICE_SUFFIXES) or bare.startswith(TEST_DOUBLES):
-            return False
-        if bare[:1].islower():
-            return False  # `partial`-style lowercase classes are function-like helpers, not records
-        return not self._ignored_decorator(node) and not self._ignored_base(node)
+        ignored = self._ignored_decorator(info) or self._ignored_base(info)
+        return not (info.dynamic or not_a_record(index, info) or ignored)
 
-    def _ignored_decorator(self, node: cst.ClassDef) -> bool:
-        for decorator in node.decorators:
-            kind = decorator_kind(self.context, decorator)
-            if kind in ("dataclass", "attrs-slotted", "attrs-classic", "replacing"):
-                return True
-            names = {self.context.qualified_name(decorator), _dotted(decorator.decorator)}
-            if names & set(self.options["ignore-decorators"]):
+    def _ignored_decorator(self, info: ClassInfo) -> bool:
+        ignored = set(self.options["ignore-decorators"])
+        for decorator, qualified in zip(info.node.decorators, info.decorator_names):
+            if decorator_kind(qualified) in _LAYOUT_DECORATORS or {qualified, dotted_name(callee(decorator))} & ignored:
                 return True
         return False
 
-    def _ignored_base(self, node: cst.ClassDef) -> bool:
+    def _ignored_base(self, info: ClassInfo) -> bool:
         ignored = set(self.options["ignore-bases"])
-        for arg in node.bases:
+        for arg, name in zip(info.node.bases, info.base_names):
             value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
-            qualified = self.context.qualified_name(value) or ""
-            if qualified in SPECIAL_BASES or qualified.startswith("enum.") or {qualified, _dotted(value)} & ignored:
+            qualified = name or ""
+            if qualified in SPECIAL_BASES or qualified.startswith("enum."):
+                return True
+            if {qualified, dotted_name(callee(value))} & ignored:
                 return True
             if qualified.startswith(("builtins.", "collections.abc.", "numbers.")) and qualified != "builtins.object":
                 return True  # a container, number or exception: not a record
         return False
 
-    def _fix(self, facts: ClassFacts, attributes: List[str], layout: Layout) -> Optional[Replace]:
-        if any(name in facts.class_attrs for name in attributes):
+    def _fix(self, index: ClassIndex, info: ClassInfo, attributes: List[str], layout: Layout) -> Optional[Replace]:
+        if any(name in info.bindings for name in attributes):
             return None  # `ValueError: 'x' in __slots__ conflicts with class variable`
-        if facts.node.name.value in module_facts(self.context).multi_base:
+        if info.name in index.multi_base:
             return None  # another class combines it with a base: layout conflicts
-        own = facts.node.name.value
-        names = [name for name in attributes if mangle(own, name) not in layout.slots]
-        if weakly_referenced(self.context, facts) and not layout.weakref:
+        names = [name for name in attributes if mangle(info.name, name) not in layout.slots]
+        if index.weakly_referenced(info) and not layout.weakref:
             names.append("__weakref__")
         slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
-        return insert_statement(facts.node, slots)
+        return insert_statement(info.node, slots)
 
 
 def _in_test_directory(filename: str) -> bool:
     parts = filename.replace("\\", "/").split("/")[:-1]
     return any(part.endswith(("_test", "_tests")) for part in parts)
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.Call):
-        node = node.func
-    return dotted_name(node)

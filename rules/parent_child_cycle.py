@@ -1,24 +1,13 @@
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import List, Optional, Set
 
 import libcst as cst
-import libcst.matchers as m
 
-from memlint.analysis import Fact
-from memlint.context import Context
-from memlint.rule import Applicability, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
-
-from ._classfacts import (
-    FILL_METHODS,
-    SLOT,
-    ClassFacts,
-    annotation_classes,
-    class_facts,
+from memlint.analysis.classes import (
+    CLASSES, ArgumentSlot, BackReference, ClassIndex, ClassInfo, Method, ParameterStore, annotation_classes,
     container_classes,
-    self_attribute,
-    self_name,
-    slot_position_of,
-    walk_own_scope,
 )
+from memlint.analysis.functions import positional_params
+from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
 
 
 class ParentChildCycle(Rule):
@@ -120,58 +109,9 @@ class ParentChildCycle(Rule):
         ),
         Valid(
             """
-            import weakref as wr
-
-            class Node:
-                def __init__(self, parent):
-                    self.parent = wr.proxy(parent)
-
-            class Tree:
-                def add(self):
-                    self.nodes.append(Node(self))
-            """
-        ),
-        Valid(
-            """
-            class Config:
-                def __init__(self):
-                    self.debug = False
-
-            class Service:
-                def __init__(self, config: Config):
-                    self.config = config
-            """
-        ),
-        Valid(
-            """
-            class Node:
-                def __init__(self, parent):
-                    self.parent = parent
-
-            class Tree:
-                def add(self):
-                    node = Node(self)
-                    return node
-            """
-        ),
-        Valid(
-            """
             class Tree:
                 def attach(self, child):
                     child.parent = self
-            """
-        ),
-        Valid(
-            """
-            from typing import Callable
-
-            class Context:
-                def __init__(self, command: "Command"):
-                    self.command = command
-
-            class Command:
-                context_class: type[Context] = Context
-                factory: Callable[[], Context]
             """
         ),
     ]
@@ -207,59 +147,6 @@ class ParentChildCycle(Rule):
         ),
         Invalid(
             """
-            import weakref
-
-            class Node:
-                def __init__(self, name, parent=None):
-                    self.name = name
-                    self.parent = parent
-                    self.children = []
-
-                def add(self, name):
-                    child = Node(name, self)
-                    self.children.append(child)
-                    return child
-            """,
-            line=6,
-            column=9,
-            fixed="""
-            import weakref
-
-            class Node:
-                def __init__(self, name, parent=None):
-                    self.name = name
-                    self._parent = weakref.ref(parent) if parent is not None else None
-                    self.children = []
-
-                @property
-                def parent(self):
-                    return self._parent() if self._parent is not None else None
-
-                def add(self, name):
-                    child = Node(name, self)
-                    self.children.append(child)
-                    return child
-            """,
-        ),
-        Invalid(
-            """
-            class Widget:
-                def __init__(self, owner=None):
-                    self.owner = owner
-
-                def reparent(self, owner):
-                    self.owner = owner
-
-            class Window:
-                def add(self, key):
-                    self.widgets[key] = Widget(owner=self)
-            """,
-            line=3,
-            column=9,
-            message="store weakref.ref(owner)",
-        ),
-        Invalid(
-            """
             class Tree:
                 def add(self, child):
                     child.parent = self
@@ -269,119 +156,82 @@ class ParentChildCycle(Rule):
             column=9,
             message="child.parent = self while Tree keeps child",
         ),
-        Invalid(
-            """
-            class Menu:
-                def adopt(self):
-                    for item in self.items:
-                        item.menu = self
-            """,
-            line=4,
-            column=13,
-        ),
-        Invalid(
-            """
-            from typing import Optional
-
-            class Item:
-                def set_owner(self, owner: Optional["Inventory"]):
-                    self.owner = owner
-
-            class Inventory:
-                items: "dict[str, Item]"
-            """,
-            line=5,
-            column=9,
-            message="Item.owner holds the Inventory",
-        ),
     ]
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Attribute):
-            return
-        if not isinstance(node.value, cst.Name):
-            return
-        found = self.context.enclosing_method_class()
-        if found is None:
-            return
-        cls, method = found
-        var = self_name(method)
-        if var is None:
-            return
-        target = node.targets[0].target
-        if self_attribute(target, var) is not None:
-            self._check_child_side(node, cls, method, var)
-        elif node.value.value == var and isinstance(target.value, cst.Name):  # type: ignore[union-attr]
-            self._check_parent_side(node, cls, method, var)
+    requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        index = self.context.fact(CLASSES)
+        for info in index.classes.values():
+            for method in info.methods:
+                for stored in method.stored_parameters:
+                    self._check_child_side(index, info, method, stored)
+                for reference in method.back_references:
+                    if reference.holder in method.kept_names:
+                        self._report_parent_side(info, method, reference)
 
     # -- self.parent = parent, in the child's class ------------------------------
 
-    def _check_child_side(self, node: cst.Assign, cls: cst.ClassDef, method: cst.FunctionDef, var: str) -> None:
-        param = _param(method, node.value.value)  # type: ignore[attr-defined]
-        if param is None or param.name.value == var:
-            return
-        facts = class_facts(self.context)
-        child = facts.get(cls.name.value)
-        if child is None or child.node is not cls:
-            return
-        parent = self._parent_class(facts, child, method, param)
+    def _check_child_side(self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore) -> None:
+        parent = self._parent_class(index, child, method, stored.parameter) if index.module_class(child.node) else None
         if parent is None:
             return
-        attr = node.targets[0].target.attr.value  # type: ignore[attr-defined]
         self.report(
-            node,
-            self._fix(node, child, method, param, attr, facts[parent]),
-            what=f"{child.name}.{attr} holds the {parent} that keeps {child.name} instances",
-            suggestion=f"store weakref.ref({param.name.value}) and read it through a property",
+            stored.statement,
+            self._fix(index, child, method, stored, parent),
+            what=f"{child.name}.{stored.attribute} holds the {parent.name} that keeps {child.name} instances",
+            suggestion=f"store weakref.ref({stored.parameter.name.value}) and read it through a property",
         )
 
-    def _parent_class(self, facts: dict, child: ClassFacts, method: cst.FunctionDef, param: cst.Param) -> Optional[str]:
-        annotation = param.annotation.annotation if param.annotation else None
+    def _parent_class(
+        self, index: ClassIndex, child: ClassInfo, method: Method, parameter: cst.Param
+    ) -> Optional[ClassInfo]:
+        """The class of the module that keeps instances of ``child`` and whose
+        instance the parameter holds: by the parameter's annotation, or, in
+        ``__init__``, by the constructions that pass the instance there."""
+        classes = index.by_name
+        annotation = parameter.annotation
         if annotation is not None:
-            known = set(facts)
-            annotated = annotation_classes(annotation, known)
-            annotated -= container_classes(annotation, known)  # a list of parents is not a parent
-            for name in sorted(annotated):
-                if facts[name].holds(child.name):
-                    return name
-        if method.name.value != "__init__":
+            named = annotation_classes(annotation.annotation, index.names)
+            named -= container_classes(annotation.annotation, index.names)  # a list of parents is not a parent
+            holder = next((classes[name] for name in sorted(named) if index.holds(classes[name], child.name)), None)
+            if holder is not None:
+                return holder
+        if method.name != "__init__":
             return None
-        position, by_keyword = slot_position_of(method, param.name.value)
-        for name, slots in self.context.fact(_KEEPERS).get(child.name, ()):
-            if (position is not None and position in slots) or (by_keyword and param.name.value in slots):
-                return name
-        return None
+        reach = _reaching(method.site.node, parameter)
+        return next((holder for holder, slots in index.keepers_of(child.name) if reach & slots), None)
 
     # -- child.parent = self, in the parent's class -------------------------------
 
-    def _check_parent_side(self, node: cst.Assign, cls: cst.ClassDef, method: cst.FunctionDef, var: str) -> None:
-        target = node.targets[0].target
-        child = target.value.value  # type: ignore[attr-defined]
-        if child == var or not _keeps(method, child, var):
-            return
+    def _report_parent_side(self, parent: ClassInfo, method: Method, reference: BackReference) -> None:
+        instance = method.site.instance_parameter
         self.report(
-            node,
-            what=f"{child}.{target.attr.value} = {var} while {cls.name.value} keeps {child}",  # type: ignore[attr-defined]
-            suggestion=f"store weakref.ref({var}) in the child instead",
+            reference.statement,
+            what=f"{reference.holder}.{reference.attribute} = {instance} while {parent.name} keeps {reference.holder}",
+            suggestion=f"store weakref.ref({instance}) in the child instead",
         )
 
     # -- the fix ----------------------------------------------------------------
 
-    def _fix(self, node: cst.Assign, child: ClassFacts, method: cst.FunctionDef, param: cst.Param,
-             attr: str, parent: ClassFacts) -> Optional[List[object]]:
-        backing = f"_{attr}"
-        if method.name.value != "__init__" or attr.startswith("_") or child.slots is not None:
+    def _fix(
+        self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore, parent: ClassInfo
+    ) -> Optional[List[Edit]]:
+        node, attr, backing = stored.statement, stored.attribute, f"_{stored.attribute}"
+        if method.name != "__init__" or attr.startswith("_") or child.slots is not None:
             return None
-        if parent.slots is not None and "__weakref__" not in parent.slots:
+        if parent.slots is not None and "__weakref__" not in parent.slots.name_set:
             return None  # weakref.ref(parent) would raise TypeError
-        if child.stores.get(attr, []) != [node] or backing in child.stores or {attr, backing} & child.class_names:
+        stores = child.stores
+        if stores.get(attr, []) != [node] or backing in stores or {attr, backing} & child.names:
             return None
-        if self._assigned_elsewhere(attr, node):
-            return None
-        optional = param.default is not None or _mentions_none(param.annotation)
-        name = param.name.value
+        if any(store is not node for store in index.attribute_stores.get(attr, [])):
+            return None  # assigned or deleted elsewhere in the module: a setter would be needed
+        optional = stored.parameter.default is not None or _mentions_none(stored.parameter.annotation)
+        name = stored.parameter.name.value
         reference = f"weakref.ref({name})" + (f" if {name} is not None else None" if optional else "")
-        stored = node.with_changes(
+        weak = node.with_changes(
             targets=[node.targets[0].with_changes(target=node.targets[0].target.with_changes(attr=cst.Name(backing)))],
             value=cst.parse_expression(reference),
         )
@@ -389,59 +239,22 @@ class ParentChildCycle(Rule):
         prop = cst.parse_statement(f"@property\ndef {attr}(self):\n    return {dereference}\n")
         prop = prop.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         body = child.node.body.body
-        index = list(body).index(method)
-        new_method = method.visit(_ReplaceNode(node, stored))
-        new_body = list(body[:index]) + [new_method, prop] + list(body[index + 1:])
+        at = next((i for i, statement in enumerate(body) if statement is method.site.node), None)
+        if at is None:
+            return None  # defined under an `if` of the class body
+        new_body = [*body[:at], method.site.node.deep_replace(node, weak), prop, *body[at + 1:]]
         return [Replace(child.node.body, child.node.body.with_changes(body=new_body)), EnsureImport("weakref")]
 
-    def _assigned_elsewhere(self, attr: str, node: cst.Assign) -> bool:
-        """Any other store or deletion of ``.attr`` in the module (a setter would be needed)."""
-        def is_attr(target: cst.CSTNode) -> bool:
-            return isinstance(target, cst.Attribute) and target.attr.value == attr
 
-        memo = self.context.fact(_ATTRIBUTE_STORES)
-        if attr not in memo:
-            memo[attr] = [
-                n for n in m.findall(self.context.module, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del())
-                if any(is_attr(t) for t in _targets(n))
-            ]
-        stores = memo[attr]
-        return any(n is not node for n in stores)
-
-
-# attribute name -> the statements of the module that store or delete it
-_ATTRIBUTE_STORES: Fact[Dict[str, List[cst.CSTNode]]] = Fact("attribute stores", lambda context: {})
-
-
-def _keepers_by_child(context: Context) -> Dict[str, List[Tuple[str, Set[SLOT]]]]:
-    """Child class -> (class that passes ``self`` to it, where), by class name:
-    one pass over the classes, not one per ``__init__`` parameter."""
-    facts = class_facts(context)
-    keepers: Dict[str, List[Tuple[str, Set[SLOT]]]] = {}
-    for name in sorted(facts):
-        for child, slots in facts[name].keeps_with_self.items():
-            keepers.setdefault(child, []).append((name, slots))
-    return keepers
-
-
-_KEEPERS: Fact[Dict[str, List[Tuple[str, Set[SLOT]]]]] = Fact("classes keeping a child", _keepers_by_child)
-
-
-class _ReplaceNode(cst.CSTTransformer):
-    def __init__(self, old: cst.CSTNode, new: cst.CSTNode) -> None:
-        super().__init__()
-        self.old, self.new = old, new
-
-    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
-        return self.new if original_node is self.old else updated_node
-
-
-def _param(function: cst.FunctionDef, name: str) -> Optional[cst.Param]:
+def _reaching(function: cst.FunctionDef, parameter: cst.Param) -> Set[ArgumentSlot]:
+    """Where an argument of a call of the class reaches ``parameter`` of
+    ``__init__``: its position after the instance, its keyword."""
     params = function.params
-    for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
-        if param.name.value == name:
-            return param
-    return None
+    for position, candidate in enumerate(positional_params(params)[1:]):
+        if candidate is parameter:
+            positional_only = any(p is parameter for p in params.posonly_params)
+            return {position} if positional_only else {position, parameter.name.value}
+    return {parameter.name.value} if any(p is parameter for p in params.kwonly_params) else set()
 
 
 def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:
@@ -449,44 +262,3 @@ def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:
         return False
     text = cst.Module([]).code_for_node(annotation.annotation)
     return "Optional" in text or "None" in text
-
-
-def _targets(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
-    if isinstance(node, cst.Assign):
-        return [t.target for t in node.targets]
-    if isinstance(node, cst.Del):
-        target = node.target
-        return [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
-    return [node.target]  # type: ignore[attr-defined]
-
-
-def _keeps(method: cst.FunctionDef, child: str, var: str) -> bool:
-    """Whether ``method`` keeps the object named ``child`` in an attribute of
-    ``self`` (``self.kids.append(child)``, ``self.kids[k] = child``,
-    ``self.first = child``) or iterates over one with ``for child in self.kids``."""
-    for node in walk_own_scope(method.body):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            if (
-                node.func.attr.value in FILL_METHODS
-                and node.args
-                and m.matches(node.args[-1].value, m.Name(child))
-                and _rooted_at_self(node.func.value, var)
-            ):
-                return True
-        elif isinstance(node, cst.Assign) and m.matches(node.value, m.Name(child)):
-            for target in node.targets:
-                holder = target.target.value if isinstance(target.target, cst.Subscript) else target.target
-                if _rooted_at_self(holder, var):
-                    return True
-        elif isinstance(node, cst.For) and m.matches(node.target, m.Name(child)) and _rooted_at_self(node.iter, var):
-            return True
-    return False
-
-
-def _rooted_at_self(node: cst.CSTNode, var: str) -> bool:
-    """``self.x`` or ``self.x.y`` (not ``self`` itself)."""
-    if not isinstance(node, cst.Attribute):
-        return False
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return m.matches(node, m.Name(var))

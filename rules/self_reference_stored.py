@@ -1,16 +1,31 @@
-from typing import Optional, Tuple
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Union
 
 import libcst as cst
-import libcst.matchers as m
 
+from memlint.analysis.classes import CLASSES
+from memlint.analysis.functions import all_params, enclosing_function, named_params
+from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
-from memlint.analysis.scopes import ScopeInfo
-
-from ._classfacts import ClassFacts, class_facts, self_attribute, self_name
 
 PARTIALS = ("functools.partial",)
 # Mutating methods that put a callback into a container held by ``self``.
 STORE_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "extend"})
+
+
+class _Capture(NamedTuple):
+    """Something in a stored value that keeps the instance alive."""
+
+    what: str  # for the message
+    bound_method: Optional[str]  # `self.<name>`: counts only when the class defines <name> as a plain method
+
+
+class _Stored(NamedTuple):
+    """A value stored on the instance in a method, with what it captures."""
+
+    node: cst.CSTNode
+    owner: cst.ClassDef
+    attributes: List[str]  # the instance attributes that end up holding it
+    captures: List[_Capture]
 
 
 class SelfReferenceStored(Rule):
@@ -102,89 +117,13 @@ class SelfReferenceStored(Rule):
         ),
         Valid(
             """
-            import weakref
-
-            class C:
-                def __init__(self):
-                    self.cb = weakref.WeakMethod(self.m)
-
-                def m(self):
-                    pass
-            """
-        ),
-        Valid(
-            """
-            import threading
-
-            class Worker:
-                def __init__(self):
-                    self.thread = threading.Thread(target=self.run)
-
-                def run(self):
-                    pass
-            """
-        ),
-        Valid(
-            """
-            class Panel:
-                def __init__(self, bus):
-                    bus.subscribe("refresh", self.refresh)
-
-                def refresh(self):
-                    pass
-            """
-        ),
-        Valid(
-            """
             class Button:
                 def __init__(self, on_press):
                     self.on_press = on_press
             """
         ),
-        Valid(
-            """
-            class Conn:
-                def __init__(self):
-                    self.handler = self.default
-
-                def default(self):
-                    pass
-
-                def close(self):
-                    self.handler = None
-            """
-        ),
-        Valid(
-            """
-            class C:
-                @property
-                def size(self):
-                    return 1
-
-                @staticmethod
-                def helper():
-                    pass
-
-                def __init__(self):
-                    self.cached = self.size
-                    self.fn = self.helper
-                    self.write = self.stream.write
-            """
-        ),
     ]
     INVALID = [
-        Invalid(
-            """
-            class Button:
-                def __init__(self):
-                    def clicked(event, owner=self):
-                        owner.count += 1
-                    self.on_click = clicked
-                    self.count = 0
-            """,
-            line=5,
-            column=9,
-        ),
         Invalid(
             """
             class Connection:
@@ -197,33 +136,6 @@ class SelfReferenceStored(Rule):
             line=3,
             column=9,
             message="bound method self.default_handler",
-        ),
-        Invalid(
-            """
-            class View:
-                def __init__(self):
-                    self.handlers = {"click": self.on_click, "key": None}
-
-                def on_click(self):
-                    pass
-            """,
-            line=3,
-            column=9,
-        ),
-        Invalid(
-            """
-            import functools as ft
-
-            class Job:
-                def start(self):
-                    self.done = ft.partial(self.finish, 1)
-
-                def finish(self, code):
-                    pass
-            """,
-            line=5,
-            column=9,
-            message="functools.partial",
         ),
         Invalid(
             """
@@ -249,11 +161,17 @@ class SelfReferenceStored(Rule):
         ),
     ]
 
+    requires = (CLASSES,)
+    triggers = ("class",)  # every finding is about a class
+
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._stored: List[_Stored] = []
+
     def visit_Assign(self, node: cst.Assign) -> None:
         targets = [t.target for t in node.targets]
-        if not any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in targets):
-            return
-        self._check(node, targets, node.value)
+        if any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in targets):
+            self._check(node, targets, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None and isinstance(node.target, cst.Attribute):
@@ -264,89 +182,81 @@ class SelfReferenceStored(Rule):
         if isinstance(func, cst.Attribute) and func.attr.value in STORE_METHODS and node.args:
             self._check(node, [func.value], node.args[-1].value)
 
-    def _check(self, node: cst.CSTNode, holders: list, value: cst.BaseExpression) -> None:
-        found = self._method()
-        if found is None:
-            return
-        facts, function, var = found
-        for holder in holders:
-            attr = _held_attribute(holder, var)
-            if attr is None or attr in facts.resets:
-                continue
-            what = self._capture(value, facts, function, var)
+    def leave_Module(self, original_node: cst.Module) -> None:
+        index = self.context.fact(CLASSES)
+        for stored in self._stored:
+            info = index.module_class(stored.owner)
+            if info is None or all(attribute in info.resets for attribute in stored.attributes):
+                continue  # the class breaks the cycle itself by resetting the attribute
+            plain = info.plain_methods
+            what = next((c.what for c in stored.captures if c.bound_method is None or c.bound_method in plain), None)
             if what is not None:
-                self.report(node, what=what)
-                return
+                self.report(stored.node, what=what)
 
-    def _method(self) -> Optional[Tuple[ClassFacts, cst.FunctionDef, str]]:
-        found = self.context.enclosing_method_class()
-        if found is None:
-            return None
-        cls, function = found
-        var = self_name(function)
-        facts = class_facts(self.context).get(cls.name.value)
-        if var is None or facts is None or facts.node is not cls:
-            return None
-        return facts, function, var
+    def _check(self, node: cst.CSTNode, holders: Sequence[cst.BaseExpression], value: cst.BaseExpression) -> None:
+        method = enclosing_function(self.context)
+        instance = method.instance_parameter if method is not None else None
+        if method is None or method.owner is None or instance is None:
+            return
+        attributes = [a for a in (_held_attribute(holder, instance) for holder in holders) if a is not None]
+        captures = self._captures(value, method.node, instance) if attributes else []
+        if captures:
+            self._stored.append(_Stored(node, method.owner, attributes, captures))
 
-    def _capture(self, value: cst.BaseExpression, facts: ClassFacts, function: cst.FunctionDef,
-                 var: str) -> Optional[str]:
-        """What in ``value`` keeps ``self`` alive, described for the message."""
-        method = self_attribute(value, var)
-        if method is not None:
-            return f"bound method self.{method}" if method in facts.methods else None
+    def _captures(self, value: cst.BaseExpression, function: cst.FunctionDef, instance: str) -> List[_Capture]:
+        """What in ``value`` may keep the instance alive, in order."""
+        if isinstance(value, cst.Attribute) and _is_name(value.value, instance):
+            return [_Capture(f"bound method self.{value.attr.value}", value.attr.value)]
         if isinstance(value, cst.Lambda):
-            return "a lambda using self" if _uses(value, var) else None
+            return [_Capture("a lambda using self", None)] if self._uses(value, instance) else []
         if isinstance(value, cst.Name):
-            return self._nested_function(value.value, function, var)
+            return self._nested_function(value.value, function, instance)
         if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
             elements = [e.value for e in value.elements]
         elif isinstance(value, cst.Dict):
             elements = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
         elif isinstance(value, cst.Call) and self.context.matches(value, *PARTIALS):
-            if any(m.matches(a.value, m.Name(var)) for a in value.args):
-                return "functools.partial(..., self)"
-            captured = [self._capture(a.value, facts, function, var) for a in value.args[:1]]
-            return f"functools.partial of {captured[0]}" if captured and captured[0] else None
+            if any(_is_name(a.value, instance) for a in value.args):
+                return [_Capture("functools.partial(..., self)", None)]
+            inner = self._captures(value.args[0].value, function, instance) if value.args else []
+            return [_Capture(f"functools.partial of {c.what}", c.bound_method) for c in inner]
         else:
-            return None
-        for element in elements:
-            what = self._capture(element, facts, function, var)
-            if what is not None:
-                return what
-        return None
+            return []
+        return [capture for element in elements for capture in self._captures(element, function, instance)]
 
-    def _nested_function(self, name: str, function: cst.FunctionDef, var: str) -> Optional[str]:
+    def _nested_function(self, name: str, function: cst.FunctionDef, instance: str) -> List[_Capture]:
+        """A local def that uses the instance (every def of ``name``, and nothing else bound to it)."""
+        if any(param.name.value == name for param in all_params(function.params)):
+            return []  # a parameter: a callable received, not a closure made here
         bindings = self.context.scope_info(function).bindings_of(name)
-        if bindings and all(b.kind == "def" for b in bindings):
-            if all(_uses(b.statement, var) for b in bindings):
-                return f"nested function {name} using self"
-        return None
+        defs = [b.statement for b in bindings if isinstance(b.statement, cst.FunctionDef)]
+        if bindings and len(defs) == len(bindings) and all(self._uses(d, instance) for d in defs):
+            return [_Capture(f"nested function {name} using self", None)]
+        return []
+
+    def _uses(self, node: Union[cst.Lambda, cst.FunctionDef], instance: str) -> bool:
+        """Whether a lambda or nested def keeps ``instance`` of the enclosing
+        method alive: as a default value, or read as a free variable. Names
+        resolve by scope: a parameter or local of the same name is another
+        object (the weak-reference idiom ``def _remove(item, selfref=ref(self)):
+        self = selfref()``)."""
+        if any(p.default is not None and _is_name(p.default, instance) for p in named_params(node.params)):
+            return True
+        info = self.context.scope_info(node)
+        return not info.binds(instance) and bool(info.loads_of(instance))
 
 
-def _held_attribute(holder: cst.CSTNode, var: str) -> Optional[str]:
-    """The attribute of ``self`` that ends up holding the value: ``self.x``,
-    ``self.x[k]``, ``self.x.y``."""
+def _is_name(node: cst.BaseExpression, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
+def _held_attribute(holder: cst.BaseExpression, instance: str) -> Optional[str]:
+    """The attribute of the instance that ends up holding the value:
+    ``self.x``, ``self.x[k]``, ``self.x.y``."""
     if isinstance(holder, cst.Subscript):
         holder = holder.value
     attr = None
     while isinstance(holder, cst.Attribute):
         attr = holder.attr.value
         holder = holder.value
-    return attr if m.matches(holder, m.Name(var)) else None
-
-
-def _uses(node: cst.CSTNode, var: str) -> bool:
-    """Whether a lambda or nested def keeps ``var`` of the enclosing method
-    alive: as a default value, or read as a free variable. A parameter of the
-    same name shadows it, and so does a local binding (the weak-reference
-    idiom ``def _remove(item, selfref=ref(self)): self = selfref()``)."""
-    params = node.params
-    own = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-    if any(m.matches(p.default, m.Name(var)) for p in own if p.default is not None):
-        return True
-    if any(p.name.value == var for p in own):
-        return False
-    if isinstance(node, cst.FunctionDef) and ScopeInfo(node).binds(var):
-        return False
-    return bool(m.findall(node.body, m.Name(var)))
+    return attr if _is_name(holder, instance) else None

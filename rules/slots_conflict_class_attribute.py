@@ -1,14 +1,13 @@
-import libcst as cst
+from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.rule import FixAvailability, Invalid, Valid
 
-from memlint.rule import FixAvailability, Invalid, Rule, Valid
-
-from ._slots import class_facts
+from ._slots import ClassRule
 
 # Names `type()` takes out of the class namespace itself: no class attribute is left to clash.
 NAMESPACE_SPECIALS = frozenset({"__qualname__", "__classcell__"})
 
 
-class SlotsConflictClassAttribute(Rule):
+class SlotsConflictClassAttribute(ClassRule):
     """
     ## What it does
     Reports a name listed in `__slots__` that the class body also binds as a
@@ -123,10 +122,8 @@ class SlotsConflictClassAttribute(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        facts = class_facts(self.context, node)
-        if facts.slots is None or facts.slots.names is None:
-            return
-        for name, _ in facts.slots.names:
-            if name in facts.class_attrs and name not in NAMESPACE_SPECIALS:
-                self.report(node.name, slot=name, name=node.name.value)
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        names = info.slots.names if info.slots is not None else None
+        for name, _ in names or ():
+            if name in info.bindings and name not in NAMESPACE_SPECIALS:
+                self.report(info.node.name, slot=name, name=info.name)

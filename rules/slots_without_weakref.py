@@ -2,14 +2,15 @@ from typing import Optional
 
 import libcst as cst
 
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
+from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
 from memlint.edits import append_item
 
-from ._slots import SLOTTED, Slots, base_layout, class_facts, module_facts
+from ._slots import SLOTTED, ClassRule, base_layout
 
 
-class SlotsWithoutWeakref(Rule):
+class SlotsWithoutWeakref(ClassRule):
     """
     ## What it does
     Reports a slotted class without `"__weakref__"` in its `__slots__` when
@@ -210,17 +211,16 @@ class SlotsWithoutWeakref(Rule):
         ),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        facts = class_facts(self.context, node)
-        slots = facts.slots
-        if slots is None or slots.names is None or node.name.value not in module_facts(self.context).weak_classes:
+    def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
+        slots = info.slots
+        if slots is None or slots.names is None or info.name not in index.weak_classes:
             return
-        if facts.in_function or "__weakref__" in slots.name_set or "__dict__" in slots.name_set:
+        if info.in_function or "__weakref__" in slots.name_set or "__dict__" in slots.name_set:
             return
-        layout = base_layout(self.context, node)
-        if layout.state != SLOTTED or layout.weakref:
+        layout = base_layout(self.context, index, info)
+        if layout.state is not SLOTTED or layout.weakref:
             return
-        self.report(node.name, _add_weakref(slots), name=node.name.value)
+        self.report(info.node.name, _add_weakref(slots), name=info.name)
 
 
 def _add_weakref(slots: Slots) -> Optional[Replace]:

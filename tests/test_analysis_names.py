@@ -43,3 +43,10 @@ def test_target_names_through_unpacking():
 def test_assignment_targets(source, expected):
     statement = cst.parse_statement(source).body[0]
     assert [dotted_name(t) for t in assignment_targets(statement)] == expected
+
+
+def test_target_elements_go_through_tuples_lists_and_stars():
+    from memlint.analysis.names import target_elements
+
+    target = cst.parse_statement("a, (self.b, *c[0]) = v").body[0].targets[0].target
+    assert [cst.Module([]).code_for_node(e) for e in target_elements(target)] == ["a", "self.b", "c[0]"]

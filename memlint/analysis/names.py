@@ -42,13 +42,7 @@ def last_name(node: cst.CSTNode) -> Optional[str]:
 
 def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
     """Names bound by an assignment target (through tuples, lists and stars)."""
-    if isinstance(target, cst.Name):
-        yield target
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from target_names(target.value)
+    return (element for element in target_elements(target) if isinstance(element, cst.Name))
 
 
 def assignment_targets(statement: cst.CSTNode) -> List[cst.BaseExpression]:
@@ -65,3 +59,15 @@ def assignment_targets(statement: cst.CSTNode) -> List[cst.BaseExpression]:
             return [element.value for element in target.elements]
         return [target]
     return []
+
+
+def target_elements(target: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """What an assignment target stores to, through tuples, lists and stars:
+    ``a``, ``self.b`` and ``c[0]`` of ``a, (self.b, *c[0]) = ...``."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from target_elements(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from target_elements(target.value)
+    else:
+        yield target
