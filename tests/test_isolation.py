@@ -179,6 +179,11 @@ def test_a_file_past_the_memory_limit_is_an_error_and_the_run_goes_on(tmp_path, 
     assert result.returncode == 2
 
 
+@pytest.mark.xfail(
+    sys.version_info < (3, 10), strict=False,
+    reason="on 3.9 the worker's report of the MemoryError does not fit under the limit either: multiprocessing "
+           "prints a traceback and the parent a second line (open in issue 14)",
+)
 def test_a_memory_limit_too_low_to_start_is_one_clear_error(tmp_path, run_memlint):
     write_tree(tmp_path, "a.py")
     result = run_memlint("--no-cache", "--max-memory", "1", "a.py", cwd=tmp_path)
