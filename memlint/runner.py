@@ -425,14 +425,20 @@ def _test_fault(path: str) -> None:
 
 
 def _load_engine() -> None:
-    """A new worker imports the rules and libcst's native parser before it
+    """A new worker imports the engine and libcst's native parser before it
     takes a file: the imports do not count against the first file's time
     budget, and a memory limit too low for them fails here, once."""
-    from memlint import engine, fixes  # noqa: F401
-    from memlint.registry import get_registry
+    from memlint import engine
 
-    get_registry()
     engine.parse("pass\n", "<start>")
+
+
+def _load_rules(settings: Settings) -> None:
+    """The rules a directory's settings select, imported by a worker before
+    the clock of the first file with those settings starts."""
+    from memlint.registry import load_rules, rule_index
+
+    load_rules(settings.enabled_rules(rule_index()))
 
 
 def _timed(run: Callable[[], FileReport], mode: Mode) -> FileReport:
@@ -458,7 +464,7 @@ def _lint_all(work: Sequence[Tuple[str, Settings]], mode: Mode, cache: Optional[
 
     batch = [Job(path, settings, settings.file_timeout or None) for path, settings in work]
     task = functools.partial(_lint_in_worker, mode, cache)
-    results = run_supervised(batch, task, min(jobs, len(work)), mode.max_memory, _load_engine)
+    results = run_supervised(batch, task, min(jobs, len(work)), mode.max_memory, _load_engine, _load_rules)
     return [
         FileReport(path, errors=[f"{path}: {result.message}"]) if isinstance(result, Failure) else result
         for (path, _), result in zip(work, results)

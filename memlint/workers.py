@@ -73,11 +73,13 @@ def run_supervised(
     workers: int,
     memory_limit_mb: Optional[int] = None,
     warm_up: Optional[Callable[[], None]] = None,
+    prepare: Optional[Callable[[Shared], None]] = None,
 ) -> List[Union[Result, Failure]]:
     """``task(job.payload, job.shared)`` for every job in ``workers`` processes;
-    the results in the order of ``jobs``. ``warm_up`` runs once in each new
-    worker before it takes work (imports), outside any deadline."""
-    supervisor = _Supervisor(jobs, task, memory_limit_mb, warm_up)
+    the results in the order of ``jobs``. Outside any deadline, ``warm_up``
+    runs once in each new worker before it takes work, and ``prepare(shared)``
+    once per worker and shared value (imports)."""
+    supervisor = _Supervisor(jobs, task, memory_limit_mb, warm_up, prepare)
     crashed = supervisor.run(list(range(len(jobs))), workers)
     for index in supervisor.run(crashed, 1):  # alone, once more
         supervisor.results[index] = Failure(supervisor.crashes[index])
@@ -141,10 +143,11 @@ class _Supervisor(Generic[Payload, Shared, Result]):
         task: Callable[[Payload, Shared], Result],
         memory_limit_mb: Optional[int],
         warm_up: Optional[Callable[[], None]],
+        prepare: Optional[Callable[[Shared], None]],
     ) -> None:
         self.jobs = jobs
         self.memory_limit_mb = memory_limit_mb
-        self.serve_args = (task, warm_up, memory_limit_mb)
+        self.serve_args = (task, warm_up, prepare, memory_limit_mb)
         # the shared values, deduplicated by identity: a worker caches them by index
         self.shared_index: Dict[int, int] = {}
         for job in jobs:
@@ -182,7 +185,8 @@ class _Supervisor(Generic[Payload, Shared, Result]):
         key = self.shared_index[id(job.shared)]
         send_shared = key not in worker.sent_shared
         worker.job = index
-        worker.deadline = None if job.timeout is None else time.monotonic() + job.timeout
+        # With a new shared value the worker prepares first and says when the task starts.
+        worker.deadline = None if send_shared else _deadline(job)
         worker.sent_shared.add(key)
         try:
             worker.conn.send((index, job.payload, key, send_shared, job.shared if send_shared else None))
@@ -224,6 +228,8 @@ class _Supervisor(Generic[Payload, Shared, Result]):
     def _received(self, worker: _Worker, message: Tuple[Any, ...]) -> bool:
         if message[0] == "ready":
             worker.ready = True
+        elif message[0] == "started":
+            worker.deadline = _deadline(self.jobs[message[1]])
         elif message[0] == "failed":  # the warm-up failed: no worker could do better
             raise UsageError(f"a worker process could not start: {message[1]}{self._memory_note()}")
         else:
@@ -256,6 +262,10 @@ class _Supervisor(Generic[Payload, Shared, Result]):
         return f"; the memory limit is {self.memory_limit_mb} MB per worker (--max-memory)"
 
 
+def _deadline(job: Job[Any, Any]) -> Optional[float]:
+    return None if job.timeout is None else time.monotonic() + job.timeout
+
+
 def _show(output: bytes) -> None:
     """Pass on what a worker wrote to its stderr."""
     if output:
@@ -268,6 +278,7 @@ def _serve(
     stderr_fd: Optional[int],
     task: Callable[[Any, Any], Any],
     warm_up: Optional[Callable[[], None]],
+    prepare: Optional[Callable[[Any], None]],
     memory_limit_mb: Optional[int],
 ) -> None:
     """A worker: take one item at a time until told to stop or orphaned."""
@@ -301,8 +312,18 @@ def _serve(
         index, payload, key, has_shared, value = message
         if has_shared:
             shared[key] = value
+            if prepare is not None:
+                _prepare(prepare, value)
+            conn.send(("started", index))
         try:
             result = task(payload, shared[key])
         except Exception as exc:  # a bug in the task: this item fails, the run goes on
             result = Failure(f"internal error: {type(exc).__name__}: {exc}")
         conn.send(("done", index, result))
+
+
+def _prepare(prepare: Callable[[Any], None], value: Any) -> None:
+    try:
+        prepare(value)
+    except Exception:  # pragma: no cover - the task meets the same error and reports it
+        pass

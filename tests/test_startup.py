@@ -49,12 +49,9 @@ def test_a_run_with_the_rule_catalog_imports_only_the_selected_rules(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     probe("-j1", "a.py", cwd=tmp_path)  # the first run imports every rule and writes the catalog
     (tmp_path / "b.py").write_text("import gc\nfor i in list(range(3)):\n    gc.collect()\n")
-    # In process (no budgets, so no worker), where this process's imports can be seen. A supervised
-    # worker still imports every rule: the catalog does not reach workers yet (issue 15, startup).
-    output, loaded, _ = probe(
-        "-j1", "--file-timeout", "0", "--max-memory", "0", "--select", "MEM60", "b.py", cwd=tmp_path,
-        heavy=("memlint.rules.",),
-    )
+    # Without budgets -j1 lints in this process, where the probe can see what was imported.
+    no_budgets = ("--file-timeout", "0", "--max-memory", "0")
+    output, loaded, _ = probe("-j1", *no_budgets, "--select", "MEM60", "b.py", cwd=tmp_path, heavy=("memlint.rules.",))
     assert output == ["b.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
     rules = [name for name in ast.literal_eval(loaded.partition(" ")[2]) if not name.startswith("memlint.rules._")]
     assert rules == [
