@@ -321,12 +321,8 @@ def _use(context: Context, info: ScopeInfo, load: cst.Name, kind: Kind) -> Use:
 
 
 def _in_nested_scope(info: ScopeInfo, node: cst.CSTNode) -> bool:
-    for ancestor in info.ancestors(node):
-        if ancestor is info.node:
-            return False
-        if isinstance(ancestor, SCOPE_TYPES):
-            return True
-    return False
+    scope = info.nearest(node, SCOPE_TYPES)
+    return scope is not None and scope is not info.node
 
 
 # -- code that expects the leak -----------------------------------------------------

@@ -3,8 +3,8 @@ from typing import Optional, Sequence
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis.blocks import enclosing_finally, following_statements, next_statement, statement_site
-from memlint.analysis.scopes import SCOPE_TYPES, path_in_scope
+from memlint.analysis.blocks import following_statements, in_finally, next_statement, statement_site
+from memlint.analysis.scopes import SCOPE_TYPES
 from memlint.edits import comments
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
@@ -208,15 +208,12 @@ class CloseNotInFinally(ResourceRule):
         flow = creation.flow
         if flow is None or not flow.releases:
             return  # not a local name, or never released (MEM501)
-        if any(_in_finally(flow, release) for release in flow.releases) or _closed_next(flow):
+        if any(in_finally(flow.info, release) for release in flow.releases) or _closed_next(flow):
             return
         if _swallowed_then_released(flow) or exempt(creation, self.context):
             return
         self.report(creation.call, _with_fix(creation, flow), resource=creation.resource.label, advice=ADVICE)
 
-
-def _in_finally(flow: LocalFlow, node: cst.CSTNode) -> bool:
-    return enclosing_finally(path_in_scope(flow.info, node)) is not None
 
 
 def _inside(flow: LocalFlow, node: cst.CSTNode, statements: Sequence[cst.CSTNode]) -> bool:

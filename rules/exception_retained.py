@@ -3,9 +3,9 @@ from typing import Any, Mapping, Optional
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis.blocks import enclosing_finally
+from memlint.analysis.blocks import in_finally
 from memlint.analysis.functions import enclosing_function
-from memlint.analysis.scopes import ScopeInfo, path_in_scope
+from memlint.analysis.scopes import ScopeInfo
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
@@ -287,17 +287,14 @@ class ExceptionRetained(Rule):
 def _cleared(info: ScopeInfo, name: str) -> bool:
     """``del name`` anywhere, or ``name = ...`` / ``name.clear()`` in a finally."""
     for binding in info.bindings_of(name):
-        if binding.kind == "del" or (binding.kind == "assign" and _in_finally(info, binding.statement)):
+        if binding.kind == "del" or (binding.kind == "assign" and in_finally(info, binding.statement)):
             return True
-    return any(_is_clear(info.parent(load)) and _in_finally(info, load) for load in info.loads_of(name))
+    return any(_is_clear(info.parent(load)) and in_finally(info, load) for load in info.loads_of(name))
 
 
 def _is_clear(node: Optional[cst.CSTNode]) -> bool:
     return isinstance(node, cst.Attribute) and node.attr.value == "clear"
 
-
-def _in_finally(info: ScopeInfo, node: cst.CSTNode) -> bool:
-    return enclosing_finally(path_in_scope(info, node)) is not None
 
 
 def _read_outside(info: ScopeInfo, name: str, handler: Handler) -> bool:

@@ -3,8 +3,8 @@ from typing import List, Optional, Union
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis.blocks import enclosing_finally, statement_site, statements_after
-from memlint.analysis.scopes import ScopeInfo, path_in_scope
+from memlint.analysis.blocks import in_finally, statement_site, statements_after
+from memlint.analysis.scopes import ScopeInfo
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
 CURRENT_FRAME = ("inspect.currentframe", "sys._getframe")
@@ -243,7 +243,7 @@ def _released_in_finally(info: ScopeInfo, name: str) -> bool:
     """`del name` or `name = None` in a finally block."""
     return any(
         (binding.kind == "del" or (binding.kind == "assign" and _is(binding.value, m.Name("None"))))
-        and enclosing_finally(path_in_scope(info, binding.statement)) is not None
+        and in_finally(info, binding.statement)
         for binding in info.bindings_of(name)
     )
 

@@ -8,11 +8,13 @@ from memlint.analysis.blocks import (
     class_statements,
     enclosing_finally,
     following_statements,
+    in_finally,
     next_statement,
     small_statements,
     statement_site,
     statements_after,
 )
+from memlint.analysis.scopes import ScopeInfo
 from memlint.config import Settings
 from memlint.engine import lint_text
 from memlint.rule import Rule
@@ -88,6 +90,33 @@ def test_enclosing_finally_stops_at_the_scope():
     """
     assert probe(source, lambda ctx, node: (node.func.value, enclosing_finally(ctx.ancestors) is not None)) == [
         ("a", False), ("b", True), ("c", False),
+    ]
+
+
+def test_in_finally_answers_as_enclosing_finally_for_any_node_of_a_scope():
+    module = cst.parse_module(textwrap.dedent("""\
+        try:
+            a()
+            try:
+                b()
+            finally:
+                c()
+        except E:
+            d()
+        finally:
+            e()
+            if x:
+                f()
+            def g():
+                h()
+            lambda: i()
+        j()
+        """))
+    info = ScopeInfo(module)
+    calls = [node for name in "abcdefhij" for node in info.loads_of(name)]
+    assert [(call.value, in_finally(info, call)) for call in calls] == [
+        ("a", False), ("b", False), ("c", True), ("d", False), ("e", True), ("f", True), ("h", False),
+        ("i", False), ("j", False),
     ]
 
 

@@ -39,6 +39,19 @@ def elif_chain(n):
     )
 
 
+def resources_in_an_elif_chain(n):
+    """Each arm binds the same names again (a file, an exception, a frame):
+    every binding is asked about, deep in the chain, against all the others."""
+    arm = (
+        "    elif x == {i}:\n        h = open(path)\n        data = h.read()\n"
+        "        try:\n            v = int(data)\n        except ValueError as e:\n            saved = e\n"
+        "        finally:\n            frame = sys._getframe()\n        SEEN.append(v)\n"
+    )
+    return "import sys\nSEEN = []\ndef f(x, path):\n    saved = None\n    if x == 0:\n        pass\n" + "".join(
+        arm.format(i=i) for i in range(1, n)
+    )
+
+
 def concatenations(n):
     body = "".join(f"        s = s + 'v{i}' + str(x) + \"w\"\n        b += b'{i}'\n" for i in range(n))
     return "def f(xs):\n    s = ''\n    b = b''\n    for x in xs:\n" + body + "    return s, b\n"
@@ -59,6 +72,7 @@ SHAPES = {
     "methods in one class": (many_methods, 300),
     "top-level functions": (many_functions, 100),
     "if/elif chain": (elif_chain, 150),
+    "resources in an if/elif chain": (resources_in_an_elif_chain, 60),
     "string and bytes concatenations": (concatenations, 150),
     "small classes": (small_classes, 100),
 }
@@ -89,6 +103,13 @@ def warm_up():
     )),
     "top-level functions",
     "if/elif chain",
+    pytest.param("resources in an if/elif chain", marks=pytest.mark.xfail(
+        strict=True,
+        reason="quadratic in the bindings of one name in one function, in three rules: rules/_resources.py "
+               "(_local_flow classifies every load of the name for each resource binding), rules/frame_retained.py "
+               "(_released_in_finally and _walks_up scan every binding for each frame stored), "
+               "rules/exception_retained.py (_cleared scans every binding and load for each exception stored)",
+    )),
     "string and bytes concatenations",
     pytest.param("small classes", marks=pytest.mark.xfail(
         strict=False,

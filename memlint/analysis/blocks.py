@@ -11,7 +11,7 @@ from typing import Iterator, List, NamedTuple, Optional, Sequence, Union
 
 import libcst as cst
 
-from memlint.analysis.scopes import SCOPE_TYPES
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 from memlint.nodes import children
 
 Block = Union[cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module]
@@ -72,6 +72,16 @@ def enclosing_finally(path: Sequence[cst.CSTNode]) -> Optional[Union[cst.Try, cs
         if isinstance(ancestor, SCOPE_TYPES):
             return None
     return None
+
+
+_FINALLY_OR_SCOPE = (cst.Finally, *SCOPE_TYPES)
+
+
+def in_finally(info: ScopeInfo, node: cst.CSTNode) -> bool:
+    """Whether ``node``, of ``info``'s subtree, is in a ``finally`` block
+    within its scope: :func:`enclosing_finally` without building the path
+    (asked of every binding of a name, that would cost the depth each time)."""
+    return isinstance(info.nearest(node, _FINALLY_OR_SCOPE), cst.Finally)
 
 
 def class_statements(node: cst.ClassDef) -> List[cst.CSTNode]:
