@@ -223,6 +223,18 @@ class Layout:
     state: LayoutState
     weakref: bool = False  # some base (maybe) provides __weakref__
     slots: Dict[str, str] = field(default_factory=dict)  # slot name -> base class that declares it
+    # Attributes (mangled) that classes with a `__dict__` assign on instances; None: unknown
+    # (another module, or `setattr`/`__dict__` use). CPython allocates the `__dict__` lazily:
+    # when nothing lands in it, slots below still save (RULES.md, MEM105).
+    dict_attributes: Optional[Set[str]] = None
+    exception: bool = False  # an exception class: slots save there on every version
+
+    def fills_dict(self, own_slots: Set[str]) -> bool:
+        """Instances of a class with this layout and ``own_slots`` (mangled)
+        store something in a ``__dict__``: an attribute no slot of the MRO takes."""
+        if self.state is not HAS_DICT:
+            return False
+        return self.dict_attributes is None or bool(self.dict_attributes - set(self.slots) - own_slots)
 
 
 def base_layout(context: Context, index: ClassIndex, info: ClassInfo, infer: bool = True) -> Layout:
@@ -239,17 +251,23 @@ def base_layout(context: Context, index: ClassIndex, info: ClassInfo, infer: boo
 
 
 def _bases(context: Context, index: ClassIndex, info: ClassInfo, seen: Set[cst.ClassDef]) -> Layout:
-    result = Layout(SLOTTED)
+    result = Layout(SLOTTED, dict_attributes=set())
     for arg, qualified in zip(info.node.bases, info.base_names):
         if arg.keyword is not None or arg.star:
             result.state = _worst(result.state, UNKNOWN)
             result.weakref = True
+            result.dict_attributes = None
             continue
         layout = _base(context, index, arg.value, qualified, seen)
         result.state = _worst(result.state, layout.state)
         result.weakref = result.weakref or layout.weakref
+        result.exception = result.exception or layout.exception
         for name, owner in layout.slots.items():
             result.slots.setdefault(name, owner)
+        if result.dict_attributes is not None and layout.dict_attributes is not None:
+            result.dict_attributes |= layout.dict_attributes
+        else:
+            result.dict_attributes = None
     return result
 
 
@@ -268,14 +286,14 @@ def _base(
     if isinstance(expression, cst.Subscript):  # Generic[T], Base[int]
         expression = expression.value
     if isinstance(expression, cst.Call):
-        return Layout(SLOTTED) if qualified in NAMEDTUPLE_FACTORIES else Layout(UNKNOWN, weakref=True)
+        return Layout(SLOTTED, dict_attributes=set()) if qualified in NAMEDTUPLE_FACTORIES else Layout(UNKNOWN, weakref=True)
     if qualified is not None:
         return _named_base(qualified)
     if isinstance(expression, cst.Name):
         name = expression.value
         value = index.assigned.get(name)
         if isinstance(value, cst.Call) and context.qualified_name(value.func) in NAMEDTUPLE_FACTORIES:
-            return Layout(SLOTTED)
+            return Layout(SLOTTED, dict_attributes=set())
         base = index.by_name.get(name)
         if base is not None and base.node not in seen and name not in index.assigned and name not in index.redefined:
             return _module_class(context, index, base, seen | {base.node})
@@ -286,9 +304,11 @@ def _named_base(qualified: str) -> Layout:
     if qualified.startswith("builtins."):
         kind = getattr(builtins, qualified[9:], None)
         if isinstance(kind, type):
-            return Layout(HAS_DICT if kind.__dictoffset__ else SLOTTED, weakref=bool(kind.__weakrefoffset__))
+            # Nothing the builtin itself does fills the `__dict__` of an exception or a class.
+            state = HAS_DICT if kind.__dictoffset__ else SLOTTED
+            return Layout(state, bool(kind.__weakrefoffset__), {}, set(), issubclass(kind, BaseException))
     if qualified in KNOWN_SLOTTED or qualified.startswith(KNOWN_SLOTTED_PREFIXES):
-        return Layout(SLOTTED)
+        return Layout(SLOTTED, dict_attributes=set())
     return Layout(UNKNOWN, weakref=True)
 
 
@@ -301,14 +321,29 @@ def _module_class(context: Context, index: ClassIndex, base: ClassInfo, seen: Se
         return Layout(UNKNOWN, weakref=True)  # (`Protocol[T]` is an ordinary base: looked at below)
     above = _bases(context, index, base, seen)
     if any(makes_slots(d, name) for d, name in zip(node.decorators, base.decorator_names)):
-        return Layout(above.state, weakref=True, slots=above.slots)  # its slot names are not written out
+        # its slot names are not written out
+        return Layout(above.state, True, above.slots, above.dict_attributes, above.exception)
     if base.slots is None:
-        return Layout(HAS_DICT if above.state is not UNKNOWN else UNKNOWN, weakref=True)
+        state = HAS_DICT if above.state is not UNKNOWN else UNKNOWN
+        return Layout(state, True, {}, _dict_attributes(base, above), above.exception)
     if base.slots.names is None:
-        return Layout(_worst(above.state, UNKNOWN), weakref=True)
+        return Layout(_worst(above.state, UNKNOWN), weakref=True, exception=above.exception)
     names = base.slots.name_set
     state = HAS_DICT if "__dict__" in names else above.state
     slots = dict(above.slots)
     for name in names:
         slots.setdefault(mangle(node.name.value, name), node.name.value)
-    return Layout(state, weakref=above.weakref or "__weakref__" in names, slots=slots)
+    # A `__dict__` slotted on purpose holds what the author meant it to.
+    dict_attributes = set() if "__dict__" in names else above.dict_attributes
+    return Layout(state, above.weakref or "__weakref__" in names, slots, dict_attributes, above.exception)
+
+
+def _dict_attributes(base: ClassInfo, above: Layout) -> Optional[Set[str]]:
+    """What instances of a class without ``__slots__`` of this module may
+    store in their ``__dict__``: its bases', and its own attribute stores
+    that no slot of its bases takes."""
+    if above.dict_attributes is None or base.dynamic:
+        return None
+    attributes = instance_attributes(base)
+    own = {mangle(base.name, name) for name in [*attributes.in_init, *attributes.later]}
+    return above.dict_attributes | (own - set(above.slots))
