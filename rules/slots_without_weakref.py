@@ -20,6 +20,12 @@ class SlotsWithoutWeakref(ClassRule):
     in a `WeakSet`, `WeakValueDictionary` (as a value) or
     `WeakKeyDictionary` (as a key).
 
+    The containers can be held by a variable or an attribute
+    (`self.refs = WeakKeyDictionary()`). Only the weak side of a weak mapping
+    counts: a `WeakValueDictionary` holds its keys strongly and a
+    `WeakKeyDictionary` its values, so instances used there need no
+    `__weakref__`.
+
     Not reported when `__weakref__` is among the slots or a base provides it
     (a base with a `__dict__`, a base whose layout is unknown, a builtin
     base that supports weak references).

@@ -247,3 +247,31 @@ def test_a_class_with_many_methods_costs_linear_time():
     small, large = _cost(rules, big_class(200)), _cost(rules, big_class(16 * 200))
     assert large / small <= 20, f"16x the methods cost {large / small:.1f}x the time"
     assert len(index_of(big_class(300)).by_name["Big"].methods) == 301
+
+
+def test_only_the_weak_side_of_a_weak_mapping_is_weakly_referenced():
+    index = index_of('''
+        from weakref import WeakKeyDictionary, WeakValueDictionary
+
+        class Key: pass
+        class Value: pass
+        class Strong: pass
+
+        by_key = WeakKeyDictionary()
+        by_value = WeakValueDictionary()
+        by_key[Key()] = Strong()
+        by_value[Strong()] = Value()
+        by_value.setdefault(Strong(), Value())
+
+        class Holder:
+            def __init__(self):
+                self.kept = WeakKeyDictionary()
+                self.kept.setdefault(Key(), Strong())
+    ''')
+    assert index.weak_classes == {"Key", "Value"} and not index.weak_unknown
+    assert index_of('''
+        import weakref
+        class A: pass
+        cache = weakref.WeakValueDictionary()
+        cache[name] = A()
+    ''').weak_classes == {"A"}

@@ -23,6 +23,7 @@ How a name is read:
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple, Union
 
@@ -72,6 +73,20 @@ PLAIN_METHOD_DECORATORS = frozenset({
 })
 WEAKREF_CALLS = frozenset({"weakref.ref", "weakref.proxy", "weakref.finalize", "weakref.WeakMethod"})
 WEAK_CONTAINERS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
+
+
+class Side(enum.Enum):
+    """Where an object goes in a container: only one side of a weak mapping is weak."""
+
+    MEMBER = "member"  # ``s.add(x)``
+    KEY = "key"  # ``d[x] = v``, ``d.setdefault(x, v)``
+    VALUE = "value"  # ``d[k] = x``, ``d.setdefault(k, x)``
+
+
+# The side each weak container holds weakly (the other side of a mapping is held strongly).
+WEAK_SIDES = {
+    "weakref.WeakSet": Side.MEMBER, "weakref.WeakValueDictionary": Side.VALUE, "weakref.WeakKeyDictionary": Side.KEY,
+}
 # Calls that put their last argument into the container they are called on.
 FILL_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
 _DICT_CALLS = {"builtins.setattr": "setattr", "builtins.delattr": "delattr", "builtins.vars": "vars"}
@@ -265,8 +280,8 @@ class ClassIndex(Collector):
         self.attribute_stores: Dict[str, List[Store]] = {}  # attribute name -> statements storing/deleting it
         self._methods: Dict[cst.FunctionDef, Method] = {}
         self._frames: List[_Frame] = [_Frame(None, None, None, False, False, (), {})]
-        self._weak_uses: List[Tuple[str, Optional[str]]] = []  # (container name, class stored in it)
-        self._weak_containers: Set[str] = set()  # variables bound to a weakref.Weak* container
+        self._weak_uses: List[Tuple[str, Optional[str], Side]] = []  # (container name, class stored, where)
+        self._weak_containers: Dict[str, Side] = {}  # variable or attribute -> the side its weakref.Weak* holds weakly
         self._children: Dict[cst.ClassDef, "_Children"] = {}
         # Computed once, after the walk: per-class questions must not rescan every class.
         self._names: Optional[FrozenSet[str]] = None
@@ -403,8 +418,8 @@ class ClassIndex(Collector):
                 frame.method.kept_names.add(node.target.value)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        for container, class_name in self._weak_uses:
-            if container in self._weak_containers:
+        for container, class_name, side in self._weak_uses:
+            if self._weak_containers.get(container) is side:
                 self._weak(class_name)
 
     # -- the class body ------------------------------------------------------------
@@ -473,6 +488,8 @@ class ClassIndex(Collector):
                     self._attribute_store(node, attribute, frame)
             if isinstance(target, cst.Name) and isinstance(value, cst.Call):
                 self._note_binding(target.value, value, frame)
+            elif isinstance(target, cst.Attribute) and isinstance(value, cst.Call):
+                self._note_weak_container(target.attr.value, value)
             elif isinstance(target, cst.Subscript) and isinstance(node, cst.Assign):
                 self._weak_setitem(target, value, frame)
         if frame.method is not None and not frame.nested:
@@ -537,8 +554,13 @@ class ClassIndex(Collector):
         func = call.func
         if isinstance(func, cst.Name) and func.value in self.by_name:
             frame.instances[variable] = func.value
-        if self.context.matches(func, *WEAK_CONTAINERS):
-            self._weak_containers.add(variable)
+        self._note_weak_container(variable, call)
+
+    def _note_weak_container(self, name: str, call: cst.Call) -> None:
+        """``name = WeakKeyDictionary()`` (or ``self.name = ...``): which side it holds weakly."""
+        if self.context.matches(call.func, *WEAK_CONTAINERS):
+            qualified = self.context.qualified_name(call.func)
+            self._weak_containers[name] = WEAK_SIDES[qualified or ""]
 
     # -- calls -------------------------------------------------------------------------
 
@@ -551,7 +573,7 @@ class ClassIndex(Collector):
             return
         item = node.args[-1].value
         if func.attr.value in ("add", "setdefault") and isinstance(func.value, (cst.Name, cst.Attribute)):
-            self._weak_uses.append((_last_part(func.value), self._class_name(self._self_class(item, frame))))
+            self._weak_call(func.attr.value, node, _last_part(func.value), frame)
         if func.attr.value in FILL_METHODS and self._in_own_method(frame):
             assert method is not None
             holder = _attribute_of(func.value, method)
@@ -650,14 +672,26 @@ class ClassIndex(Collector):
     # -- weak references ------------------------------------------------------------------
 
     def _weak_setitem(self, target: cst.Subscript, value: Optional[cst.BaseExpression], frame: _Frame) -> None:
-        """``container[key] = value``: a weak container would reference both."""
+        """``container[key] = value``: a weak mapping references one of them weakly."""
         if value is None or not isinstance(target.value, (cst.Name, cst.Attribute)):
             return
         container = _last_part(target.value)
-        self._weak_uses.append((container, self._class_name(self._self_class(value, frame))))
+        self._weak_use(container, value, Side.VALUE, frame)
         if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
-            key = self._self_class(target.slice[0].slice.value, frame)
-            self._weak_uses.append((container, self._class_name(key)))
+            self._weak_use(container, target.slice[0].slice.value, Side.KEY, frame)
+
+    def _weak_call(self, method: str, node: cst.Call, container: str, frame: _Frame) -> None:
+        """``container.add(member)``, ``container.setdefault(key, value)``."""
+        args = [arg.value for arg in node.args]
+        if method == "add":
+            self._weak_use(container, args[-1], Side.MEMBER, frame)
+            return
+        self._weak_use(container, args[0], Side.KEY, frame)
+        if len(args) == 2:
+            self._weak_use(container, args[1], Side.VALUE, frame)
+
+    def _weak_use(self, container: str, item: cst.BaseExpression, side: Side, frame: _Frame) -> None:
+        self._weak_uses.append((container, self._class_name(self._self_class(item, frame)), side))
 
     def _weak(self, class_name: Optional[str]) -> None:
         if class_name is None:
