@@ -6,7 +6,8 @@ from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import insert_statement
 from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
-from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind
+from ._slots import ClassRule, DecoratorKind, decorator_kind
+from ._slots_layout import SLOTTED, base_layout
 
 BUILTINS = frozenset({"builtins.str", "builtins.bytes", "builtins.int", "builtins.tuple"})
 

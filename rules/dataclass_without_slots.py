@@ -6,7 +6,8 @@ from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import add_keyword
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind, instance_attributes, keyword
+from ._slots import ClassRule, DecoratorKind, decorator_kind, instance_attributes, keyword
+from ._slots_layout import SLOTTED, base_layout
 
 
 class _Slottable(NamedTuple):

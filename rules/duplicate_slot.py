@@ -6,7 +6,8 @@ import libcst.matchers as m
 from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._slots import ClassRule, base_layout, mangle
+from ._slots import ClassRule, mangle
+from ._slots_layout import base_layout
 
 
 class DuplicateSlot(ClassRule):

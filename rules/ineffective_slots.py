@@ -1,7 +1,8 @@
 from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.rule import FixAvailability, Invalid, Valid
 
-from ._slots import UNKNOWN, ClassRule, base_layout, mangle
+from ._slots import ClassRule, mangle
+from ._slots_layout import UNKNOWN, base_layout
 
 
 class IneffectiveSlots(ClassRule):

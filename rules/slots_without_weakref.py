@@ -7,7 +7,8 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
 from memlint.edits import append_item
 
-from ._slots import SLOTTED, ClassRule, base_layout
+from ._slots import ClassRule
+from ._slots_layout import SLOTTED, base_layout
 
 
 class SlotsWithoutWeakref(ClassRule):

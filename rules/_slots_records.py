@@ -1,0 +1,132 @@
+"""What makes a class a record worth slotting (MEM101): signs in its own code
+that it is a service object, a worker or a callable, and what the project
+index says about its instances (attributes other modules set, how often it is
+constructed, its subclasses).
+"""
+from __future__ import annotations
+
+from typing import FrozenSet, List, NamedTuple, Optional, Tuple
+
+import libcst as cst
+
+from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.context import Context
+from memlint.index import ClassSummary
+
+# Constructors of in-memory files: a class that keeps one is a stream helper.
+BUFFERS = ("io.BytesIO", "io.StringIO")
+# Class names of one-per-process service objects and other few-instance classes.
+SERVICE_SUFFIXES = (
+    "Client", "Server", "Service", "Manager", "Scheduler", "Runner", "Repository", "Registry", "Host",
+    "Bus", "Follower", "Controller", "Application", "App", "Session", "Connection", "Engine", "Pool",
+    "Executor", "Worker", "Daemon", "Handler", "Loop", "Monitor", "Watcher", "Listener", "Dispatcher",
+    "Supervisor", "Agent", "Driver", "Parser", "Compiler", "Formatter", "Builder", "Visitor",
+    "Transformer", "Generator", "Reader", "Writer", "Loader", "Finder", "Importer", "Checker",
+    "Debugger", "Profiler", "Tracer", "Interpreter", "Printer", "Encoder", "Decoder", "Factory",
+    "Config", "Configuration", "Options", "Settings", "Cache", "Context", "Logger", "Stream", "Socket",
+    "File", "Thread", "Process", "Queue", "Lock", "Tester", "Test", "Suite", "Result", "Window",
+    "Pickler", "Framer", "Unframer", "Tokenizer", "Lexer", "Scanner", "Wrapper", "Expander", "Helper",
+    "Timer", "Filterer", "Differ", "Closer", "Authenticator", "Accumulator", "Adapter", "Proxy", "Popen",
+    "Flavour", "Selector", "Mixin", "Base", "Memoize", "Mock", "Stub", "Fake", "Dialog", "Widget",
+)
+
+# Descriptors and callable objects: a handful per program, not records.
+NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
+TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
+
+
+def not_a_record(context: Context, index: ClassIndex, info: ClassInfo) -> bool:
+    """Signs that a class has few instances or does work rather than hold
+    data, so that slots would not pay off."""
+    name = info.name
+    bare = name.lstrip("_")
+    return (
+        (name in index.calls_at_top and name not in index.calls_in_functions)  # made once, at import: a singleton
+        or bool(NOT_RECORD_METHODS.intersection(info.bindings))  # a descriptor or a callable object
+        or any(_handles_events(method.site.node) for method in info.methods)  # one per window or connection
+        or _is_processor(info)  # an object that does work (an analysis, a scanner)
+        or info.owns_resources
+        or _owns_buffer(context, info)  # an in-memory file: a stream helper
+        or bare.endswith(SERVICE_SUFFIXES)
+        or bare.startswith(TEST_DOUBLES)
+        or bare[:1].islower()  # `partial`-style lowercase classes are function-like helpers
+    )
+
+
+def _handles_events(function: cst.FunctionDef) -> bool:
+    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
+    name = function.name.value
+    return name.endswith("_event") or name.startswith("on_") or any(
+        p.name.value in ("event", "evt") for p in function.params.params
+    )
+
+
+def _is_processor(info: ClassInfo) -> bool:
+    """A class that does work rather than hold data: ``__init__`` calls the
+    class's own methods (``self._scan(...)``), or it has three or more private
+    helper methods. Records compute from their fields in a few public methods."""
+    methods = {method.name: method for method in info.methods}
+    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
+    init = methods.get("__init__")
+    return len(helpers) >= 3 or (init is not None and bool(init.calls_on_instance & set(methods)))
+
+
+def _owns_buffer(context: Context, info: ClassInfo) -> bool:
+    """A method keeps an in-memory file on the instance (``self._buffer = io.BytesIO()``)."""
+    return any(
+        not fill.into_container and isinstance(fill.value, cst.Call) and context.matches(fill.value.func, *BUFFERS)
+        for method in info.methods
+        for fill in method.fills
+    )
+
+
+def in_test_directory(filename: str) -> bool:
+    parts = filename.replace("\\", "/").split("/")[:-1]
+    return any(part.endswith(("_test", "_tests")) for part in parts)
+
+
+# -- what the project index says ------------------------------------------------------------
+
+
+class ProjectView(NamedTuple):
+    """What the project index says about instances of a class; None: unknown."""
+
+    assigned_outside: Optional[FrozenSet[str]]  # attributes set on instances outside its methods ("*": setattr)
+    evidence: Optional[Tuple[bool, int]]  # (some construction repeats, how many construction sites)
+    subclasses: Optional[List[Optional[ClassSummary]]]  # the project's direct subclasses (None: not in the index)
+
+    def extended_outside(self, fields: List[str]) -> bool:
+        """Code outside the class sets an attribute it does not set itself."""
+        return self.assigned_outside is not None and bool(self.assigned_outside - set(fields))
+
+    @property
+    def made_few_times(self) -> bool:
+        """Constructed somewhere, but never in a loop, a comprehension or into
+        a container: once per process or per call, not a record (RULES.md)."""
+        return self.evidence is not None and self.evidence[1] > 0 and not self.evidence[0]
+
+    @property
+    def subclassed_without_slots(self) -> bool:
+        """A subclass keeps a ``__dict__``: slots on the base save nothing for its instances."""
+        return any(summary is None or summary.slots is None for summary in self.subclasses or ())
+
+    @property
+    def safe_to_slot(self) -> bool:
+        """The index proves no other module relies on the instances' ``__dict__``
+        or combines the class with another base (an instance layout conflict)."""
+        return (
+            self.assigned_outside is not None
+            and self.subclasses is not None
+            and all(summary is not None and len(summary.bases) == 1 for summary in self.subclasses)
+        )
+
+
+def project_view(context: Context, info: ClassInfo) -> ProjectView:
+    project = context.project
+    if project is None or info.in_function:
+        return ProjectView(None, None, None)
+    index = project.index
+    name = project.qualify(".".join(info.path))
+    subclasses = index.subclasses(name)
+    summaries = None if subclasses is None else [index.class_summary(sub) for sub in sorted(subclasses)]
+    return ProjectView(index.attributes_assigned_outside(name), index.construction_evidence(name), summaries)

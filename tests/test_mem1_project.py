@@ -1,0 +1,88 @@
+"""MEM101 reads the project index (RULES.md, "Project-wide facts"): attributes
+other modules set, how often the project constructs a class, its subclasses.
+Where the index cannot answer, the finding stays but the fix is withheld."""
+from memlint.analysis.project import single_file_project
+from memlint.engine import lint_bytes
+from memlint.registry import get_registry
+from memlint.testing import fix_project, lint, lint_project, settings_for
+
+MISSING_SLOTS = get_registry().get("MEM101")
+
+POINT = '''\
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+'''
+SLOTTED_POINT = '''\
+class Point:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+'''
+MANY = "from .geo import Point\n\ndef grid(n):\n    return [Point(i, i) for i in range(n)]\n"
+
+
+def _package(**modules: str) -> dict:
+    files = {"pkg/__init__.py": "", "pkg/geo.py": POINT}
+    files.update({f"pkg/{name}.py": source for name, source in modules.items()})
+    return files
+
+
+def _found(files: dict) -> list:
+    return [(d.code, d.line, d.column, d.fix is not None) for d in lint_project(MISSING_SLOTS, files, "pkg/geo.py")]
+
+
+def test_a_record_built_in_a_loop_elsewhere_is_reported_with_its_fix():
+    files = _package(use=MANY)
+    assert _found(files) == [("MEM101", 1, 7, True)]
+    assert fix_project(MISSING_SLOTS, files, "pkg/geo.py") == SLOTTED_POINT
+
+
+def test_an_attribute_another_module_sets_on_instances_silences_it():
+    extend = "from .geo import Point\n\ndef tag(n):\n    p = Point(n, n)\n    p.label = 'x'\n    return p\n"
+    assert _found(_package(use=MANY, tag=extend)) == []
+
+
+def test_an_attribute_set_on_a_copy_of_an_instance_silences_it():
+    extend = (
+        "import copy\nfrom .geo import Point\n\n"
+        "def moved(p: Point):\n    q = copy.copy(p)\n    q.moved = True\n    return q\n"
+    )
+    assert _found(_package(use=MANY, move=extend)) == []
+
+
+def test_setting_a_field_it_has_keeps_the_finding():
+    extend = "from .geo import Point\n\ndef shift(p: Point):\n    p.x = p.x + 1\n"
+    assert _found(_package(use=MANY, shift=extend)) == [("MEM101", 1, 7, True)]
+
+
+def test_a_class_constructed_only_outside_loops_is_not_a_record():
+    once = "from .geo import Point\n\nORIGIN = Point(0, 0)\n\ndef main():\n    centre = Point(1, 1)\n    return centre\n"
+    assert _found(_package(main=once)) == []
+
+
+def test_instances_kept_in_a_container_make_it_a_record():
+    kept = "from .geo import Point\n\ndef add(points, x):\n    points.append(Point(x, x))\n"
+    assert _found(_package(keep=kept)) == [("MEM101", 1, 7, True)]
+
+
+def test_a_subclass_without_slots_elsewhere_silences_it():
+    sub = "from .geo import Point\n\nclass Labelled(Point):\n    pass\n"
+    assert _found(_package(use=MANY, sub=sub)) == []
+
+
+def test_a_slotted_subclass_with_two_bases_withholds_the_fix():
+    sub = "from .geo import Point\n\nclass Mixin:\n    __slots__ = ()\n\nclass Both(Point, Mixin):\n    __slots__ = ()\n"
+    assert _found(_package(use=MANY, sub=sub)) == [("MEM101", 1, 7, False)]
+
+
+def test_an_index_that_cannot_answer_withholds_the_fix():
+    source = POINT + "\n\ndef grid(n):\n    return [Point(i, i) for i in range(n)]\n"
+    partial = single_file_project(source, "geo", complete=False)  # flake8 or stdin without a cached index
+    assert [(d.line, d.fix) for d in lint(MISSING_SLOTS, source, "geo.py", partial)] == [(1, None)]
+    result, _ = lint_bytes(source.encode(), "geo.py", settings_for(MISSING_SLOTS), [MISSING_SLOTS], None)
+    assert [(d.line, d.fix) for d in result.diagnostics] == [(1, None)]
+    assert [d.fix is not None for d in lint(MISSING_SLOTS, source, "geo.py")] == [True]
