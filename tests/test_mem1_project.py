@@ -86,3 +86,28 @@ def test_an_index_that_cannot_answer_withholds_the_fix():
     result, _ = lint_bytes(source.encode(), "geo.py", settings_for(MISSING_SLOTS), [MISSING_SLOTS], None)
     assert [(d.line, d.fix) for d in result.diagnostics] == [(1, None)]
     assert [d.fix is not None for d in lint(MISSING_SLOTS, source, "geo.py")] == [True]
+
+
+DATACLASS = get_registry().get("MEM102")
+ROW = "from dataclasses import dataclass\n\n\n@dataclass\nclass Row:\n    key: str\n    value: int\n"
+
+
+def _rows(**modules: str) -> list:
+    files = {"pkg/__init__.py": "", "pkg/rows.py": ROW}
+    files.update({f"pkg/{name}.py": source for name, source in modules.items()})
+    found = lint_project(DATACLASS, files, "pkg/rows.py", target_version=(3, 10))
+    return [(d.code, d.line, d.fix is not None) for d in found]
+
+
+def test_a_dataclass_reads_the_project_index_like_missing_slots():
+    many = "from .rows import Row\n\ndef load(pairs):\n    return [Row(k, v) for k, v in pairs]\n"
+    assert _rows(load=many) == [("MEM102", 5, True)]
+    once = "from .rows import Row\n\nDEFAULT = Row('a', 1)\n"
+    assert _rows(default=once) == []
+    extend = "from .rows import Row\n\ndef mark(row: Row):\n    row.seen = True\n"
+    assert _rows(load=many, mark=extend) == []
+
+
+def test_a_dataclass_that_owns_a_resource_is_a_service_object():
+    source = ROW.replace("    value: int\n", "    value: int\n\n    def __enter__(self):\n        return self\n")
+    assert lint(DATACLASS, source, target_version=(3, 10)) == []
