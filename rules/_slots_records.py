@@ -11,7 +11,12 @@ import libcst as cst
 
 from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.context import Context
+from memlint.edits import insert_statement
 from memlint.index import ClassSummary
+from memlint.rule import Replace
+
+from ._slots import mangle, string_tuple
+from ._slots_layout import Layout
 
 # Constructors of in-memory files: a class that keeps one is a stream helper.
 BUFFERS = ("io.BytesIO", "io.StringIO")
@@ -130,3 +135,25 @@ def project_view(context: Context, info: ClassInfo) -> ProjectView:
     subclasses = index.subclasses(name)
     summaries = None if subclasses is None else [index.class_summary(sub) for sub in sorted(subclasses)]
     return ProjectView(index.attributes_assigned_outside(name), index.construction_evidence(name), summaries)
+
+
+# -- the fix -----------------------------------------------------------------------------------
+
+
+def all_inherited(info: ClassInfo, attributes: List[str], layout: Layout) -> bool:
+    """Every attribute lands in a slot of a base: the lazily allocated
+    ``__dict__`` stays empty, so there is no dictionary to save."""
+    return all(mangle(info.name, name) in layout.slots for name in attributes)
+
+
+def slots_fix(index: ClassIndex, info: ClassInfo, attributes: List[str], layout: Layout) -> Optional[Replace]:
+    """The edit that gives a record its ``__slots__``, unless a slot would clash."""
+    if any(name in info.bindings for name in attributes):
+        return None  # `ValueError: 'x' in __slots__ conflicts with class variable`
+    if info.name in index.multi_base:
+        return None  # another class combines it with a base: layout conflicts
+    names = [name for name in attributes if mangle(info.name, name) not in layout.slots]
+    if index.weakly_referenced(info) and not layout.weakref:
+        names.append("__weakref__")
+    slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
+    return insert_statement(info.node, slots)

@@ -1,15 +1,12 @@
-from typing import List, Optional
-
 import libcst as cst
 
 from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.analysis.names import callee, dotted_name
-from memlint.edits import insert_statement
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
-from ._slots import SPECIAL_BASES, ClassRule, DecoratorKind, decorator_kind, instance_attributes, mangle, string_tuple
-from ._slots_layout import SLOTTED, UNKNOWN, Layout, base_layout
-from ._slots_records import in_test_directory, not_a_record, project_view
+from ._slots import SPECIAL_BASES, ClassRule, DecoratorKind, decorator_kind, instance_attributes
+from ._slots_layout import SLOTTED, UNKNOWN, base_layout
+from ._slots_records import all_inherited, in_test_directory, not_a_record, project_view, slots_fix
 
 # Decorators that decide the layout themselves (MEM102's business) or replace the class.
 _LAYOUT_DECORATORS = (
@@ -49,6 +46,8 @@ class MissingSlots(ClassRule):
       dataclass or attrs decorator (see MEM102), exceptions, enums,
       `NamedTuple`, `TypedDict` and `Protocol` classes, descriptors and
       callable objects;
+    - classes whose attributes all land in slots of their bases: CPython
+      allocates the `__dict__` lazily, so there is no dictionary to save;
     - classes that a class without `__slots__` extends anywhere in the
       project (its instances keep a `__dict__`), classes with a base that
       has a `__dict__` or whose layout is unknown (another module: with
@@ -215,8 +214,8 @@ class MissingSlots(ClassRule):
         layout = base_layout(self.context, index, info)
         if layout.state is UNKNOWN and self.context.settings.report_unknown:
             self.report(info.node.name, name=info.name, count=count, why=" (base class layout unknown)")
-        elif layout.state is SLOTTED:
-            fix = self._fix(index, info, attributes.in_init, layout) if view.safe_to_slot else None
+        elif layout.state is SLOTTED and not all_inherited(info, attributes.in_init, layout):
+            fix = slots_fix(index, info, attributes.in_init, layout) if view.safe_to_slot else None
             self.report(info.node.name, fix, name=info.name, count=count, why=": every instance carries a `__dict__`")
 
     def _candidate(self, index: ClassIndex, info: ClassInfo) -> bool:
@@ -246,15 +245,3 @@ class MissingSlots(ClassRule):
             if qualified.startswith(("builtins.", "collections.abc.", "numbers.")) and qualified != "builtins.object":
                 return True  # a container, number or exception: not a record
         return False
-
-    def _fix(self, index: ClassIndex, info: ClassInfo, attributes: List[str], layout: Layout) -> Optional[Replace]:
-        if any(name in info.bindings for name in attributes):
-            return None  # `ValueError: 'x' in __slots__ conflicts with class variable`
-        if info.name in index.multi_base:
-            return None  # another class combines it with a base: layout conflicts
-        names = [name for name in attributes if mangle(info.name, name) not in layout.slots]
-        if index.weakly_referenced(info) and not layout.weakref:
-            names.append("__weakref__")
-        slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
-        return insert_statement(info.node, slots)
-
