@@ -111,8 +111,17 @@ def instance_attributes(info: ClassInfo) -> InstanceAttributes:
     return InstanceAttributes(attributes, elsewhere - set(attributes), later)
 
 
-def string_tuple(names: List[str]) -> cst.Tuple:
+def string_tuple(names: List[str], one_per_line: str = "") -> cst.Tuple:
+    """``("a", "b")``; with ``one_per_line`` (the indentation of the items),
+    one name per line and a trailing comma, as a formatter leaves a long one."""
     elements = [cst.Element(cst.SimpleString(f'"{name}"')) for name in names]
+    if one_per_line and elements:
+        def line_break(indent: str) -> cst.ParenthesizedWhitespace:
+            return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(indent))
+
+        elements = [e.with_changes(comma=cst.Comma(whitespace_after=line_break(one_per_line))) for e in elements]
+        elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=line_break("")))
+        return cst.Tuple(elements, lpar=[cst.LeftParen(whitespace_after=line_break(one_per_line))])
     if len(elements) == 1:
         elements[0] = elements[0].with_changes(comma=cst.Comma())
     return cst.Tuple(elements)

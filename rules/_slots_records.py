@@ -18,6 +18,8 @@ from memlint.rule import Replace
 from ._slots import mangle, string_tuple
 from ._slots_layout import Layout
 
+# The longest line a fix writes (pycodestyle's default): a longer `__slots__` is one name per line.
+MAX_LINE = 79
 # Constructors of in-memory files: a class that keeps one is a stream helper.
 BUFFERS = ("io.BytesIO", "io.StringIO")
 # Class names of one-per-process service objects and other few-instance classes.
@@ -146,7 +148,9 @@ def all_inherited(info: ClassInfo, attributes: List[str], layout: Layout) -> boo
     return all(mangle(info.name, name) in layout.slots for name in attributes)
 
 
-def slots_fix(index: ClassIndex, info: ClassInfo, attributes: List[str], layout: Layout) -> Optional[Replace]:
+def slots_fix(
+    index: ClassIndex, info: ClassInfo, attributes: List[str], layout: Layout, indent: str
+) -> Optional[Replace]:
     """The edit that gives a record its ``__slots__``, unless a slot would clash."""
     if any(name in info.bindings for name in attributes):
         return None  # `ValueError: 'x' in __slots__ conflicts with class variable`
@@ -155,5 +159,14 @@ def slots_fix(index: ClassIndex, info: ClassInfo, attributes: List[str], layout:
     names = [name for name in attributes if mangle(info.name, name) not in layout.slots]
     if index.weakly_referenced(info) and not layout.weakref:
         names.append("__weakref__")
-    slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
-    return insert_statement(info.node, slots)
+    return insert_statement(info.node, _slots_statement(names, indent, depth=len(info.path)))
+
+
+def _slots_statement(names: List[str], indent: str, depth: int) -> cst.Assign:
+    """``__slots__ = (...)`` on one line, or one name per line when the line
+    would pass MAX_LINE at the class body's depth (``indent`` per level)."""
+    target = [cst.AssignTarget(cst.Name("__slots__"))]
+    statement = cst.Assign(target, string_tuple(names))
+    if len(indent) * depth + len(cst.Module([]).code_for_node(statement)) <= MAX_LINE:
+        return statement
+    return cst.Assign(target, string_tuple(names, one_per_line=indent))

@@ -95,7 +95,8 @@ class MissingSlots(ClassRule):
 
     ## Fix safety
     The fix inserts `__slots__ = ("a", "b", ...)` as the first statement after
-    the docstring, followed by a blank line, in the order `__init__` first
+    the docstring, followed by a blank line (one name per line when the
+    line would pass 79 characters), in the order `__init__` first
     assigns the attributes, with `"__weakref__"` added when the module weakly
     references instances of the class (or something it cannot identify).
     Attributes that a base already slots are left out. The fix is withheld
@@ -215,7 +216,8 @@ class MissingSlots(ClassRule):
         if layout.state is UNKNOWN and self.context.settings.report_unknown:
             self.report(info.node.name, name=info.name, count=count, why=" (base class layout unknown)")
         elif layout.state is SLOTTED and not all_inherited(info, attributes.in_init, layout):
-            fix = slots_fix(index, info, attributes.in_init, layout) if view.safe_to_slot else None
+            indent = self.context.module.default_indent
+            fix = slots_fix(index, info, attributes.in_init, layout, indent) if view.safe_to_slot else None
             self.report(info.node.name, fix, name=info.name, count=count, why=": every instance carries a `__dict__`")
 
     def _candidate(self, index: ClassIndex, info: ClassInfo) -> bool:
