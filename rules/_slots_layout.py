@@ -9,12 +9,14 @@ from __future__ import annotations
 import builtins
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Set
+from typing import Dict, FrozenSet, Optional, Set
 
 import libcst as cst
 
 from memlint.analysis.classes import ClassIndex, ClassInfo
+from memlint.analysis.project import Project
 from memlint.context import Context
+from memlint.index import _absolute_module  # how `from ..x import y` names a module (the index's one home)
 
 from ._slots import (
     KNOWN_SLOTTED, KNOWN_SLOTTED_PREFIXES, NAMEDTUPLE_FACTORIES, SPECIAL_BASES, DecoratorKind, decorator_kind,
@@ -75,17 +77,21 @@ def _bases(context: Context, index: ClassIndex, info: ClassInfo, seen: Set[cst.C
             result.weakref = True
             result.dict_attributes = None
             continue
-        layout = _base(context, index, arg.value, qualified, seen)
-        result.state = _worst(result.state, layout.state)
-        result.weakref = result.weakref or layout.weakref
-        result.exception = result.exception or layout.exception
-        for name, owner in layout.slots.items():
-            result.slots.setdefault(name, owner)
-        if result.dict_attributes is not None and layout.dict_attributes is not None:
-            result.dict_attributes |= layout.dict_attributes
-        else:
-            result.dict_attributes = None
+        _merge(result, _base(context, index, arg.value, qualified, seen))
     return result
+
+
+def _merge(result: Layout, layout: Layout) -> None:
+    """Add what one more base gives instances to ``result``."""
+    result.state = _worst(result.state, layout.state)
+    result.weakref = result.weakref or layout.weakref
+    result.exception = result.exception or layout.exception
+    for name, owner in layout.slots.items():
+        result.slots.setdefault(name, owner)
+    if result.dict_attributes is not None and layout.dict_attributes is not None:
+        result.dict_attributes |= layout.dict_attributes
+    else:
+        result.dict_attributes = None
 
 
 def _worst(a: LayoutState, b: LayoutState) -> LayoutState:
@@ -105,7 +111,7 @@ def _base(
     if isinstance(expression, cst.Call):
         return Layout(SLOTTED, dict_attributes=set()) if qualified in NAMEDTUPLE_FACTORIES else Layout(UNKNOWN, weakref=True)
     if qualified is not None:
-        return _named_base(qualified)
+        return _named_base(context, qualified, frozenset())
     if isinstance(expression, cst.Name):
         name = expression.value
         value = index.assigned.get(name)
@@ -117,7 +123,7 @@ def _base(
     return Layout(UNKNOWN, weakref=True)
 
 
-def _named_base(qualified: str) -> Layout:
+def _named_base(context: Context, qualified: str, seen: FrozenSet[str]) -> Layout:
     if qualified.startswith("builtins."):
         kind = getattr(builtins, qualified[9:], None)
         if isinstance(kind, type):
@@ -126,7 +132,34 @@ def _named_base(qualified: str) -> Layout:
             return Layout(state, bool(kind.__weakrefoffset__), {}, set(), issubclass(kind, BaseException))
     if qualified in KNOWN_SLOTTED or qualified.startswith(KNOWN_SLOTTED_PREFIXES):
         return Layout(SLOTTED, dict_attributes=set())
-    return Layout(UNKNOWN, weakref=True)
+    return _project_class(context, qualified, seen)
+
+
+def _project_class(context: Context, qualified: str, seen: FrozenSet[str]) -> Layout:
+    """A class of another module of the project, as the project index summarises it."""
+    project = context.project
+    absolute = None if project is None or qualified in seen else _absolute(project, qualified)
+    summary = None if project is None or absolute is None else project.index.class_summary(absolute)
+    if summary is None or summary.opaque_layout:
+        return Layout(UNKNOWN, weakref=True)
+    above = Layout(SLOTTED, dict_attributes=set())
+    for base in summary.bases:
+        _merge(above, _named_base(context, base, seen | {qualified}) if base else Layout(UNKNOWN, weakref=True))
+    name = qualified.rsplit(".", 1)[-1]
+    if summary.slots is None:
+        own = {mangle(name, field) for field in summary.fields}
+        return _unslotted(above, None if above.dict_attributes is None else above.dict_attributes | own)
+    return _slotted(name, set(summary.slots), above)
+
+
+def _absolute(project: Project, qualified: str) -> Optional[str]:
+    """``qualified`` as the index names it: ``.base.Base`` seen from ``pkg.row`` is ``pkg.base.Base``."""
+    level = len(qualified) - len(qualified.lstrip("."))
+    if not level:
+        return qualified
+    module, _, name = qualified[level:].rpartition(".")
+    package = _absolute_module(project.module.name, project.module.is_package, level, module or None)
+    return None if package is None else f"{package}.{name}" if package else name
 
 
 def _module_class(context: Context, index: ClassIndex, base: ClassInfo, seen: Set[cst.ClassDef]) -> Layout:
@@ -141,15 +174,25 @@ def _module_class(context: Context, index: ClassIndex, base: ClassInfo, seen: Se
         # its slot names are not written out
         return Layout(above.state, True, above.slots, above.dict_attributes, above.exception)
     if base.slots is None:
-        state = HAS_DICT if above.state is not UNKNOWN else UNKNOWN
-        return Layout(state, True, {}, _dict_attributes(base, above), above.exception)
+        return _unslotted(above, _dict_attributes(base, above))
     if base.slots.names is None:
         return Layout(_worst(above.state, UNKNOWN), weakref=True, exception=above.exception)
-    names = base.slots.name_set
+    return _slotted(node.name.value, base.slots.name_set, above)
+
+
+def _unslotted(above: Layout, dict_attributes: Optional[Set[str]]) -> Layout:
+    """A class without ``__slots__`` whose instances may store ``dict_attributes``."""
+    state = HAS_DICT if above.state is not UNKNOWN else UNKNOWN
+    attributes = None if dict_attributes is None else dict_attributes - set(above.slots)
+    return Layout(state, True, {}, attributes, above.exception)
+
+
+def _slotted(name: str, names: Set[str], above: Layout) -> Layout:
+    """Class ``name`` declaring ``__slots__`` ``names`` under bases that give ``above``."""
     state = HAS_DICT if "__dict__" in names else above.state
     slots = dict(above.slots)
-    for name in names:
-        slots.setdefault(mangle(node.name.value, name), node.name.value)
+    for slot in names:
+        slots.setdefault(mangle(name, slot), name)
     # A `__dict__` slotted on purpose holds what the author meant it to.
     dict_attributes = set() if "__dict__" in names else above.dict_attributes
     return Layout(state, above.weakref or "__weakref__" in names, slots, dict_attributes, above.exception)
@@ -157,10 +200,8 @@ def _module_class(context: Context, index: ClassIndex, base: ClassInfo, seen: Se
 
 def _dict_attributes(base: ClassInfo, above: Layout) -> Optional[Set[str]]:
     """What instances of a class without ``__slots__`` of this module may
-    store in their ``__dict__``: its bases', and its own attribute stores
-    that no slot of its bases takes."""
+    store in their ``__dict__``: its bases', and its own attribute stores."""
     if above.dict_attributes is None or base.dynamic:
         return None
     attributes = instance_attributes(base)
-    own = {mangle(base.name, name) for name in [*attributes.in_init, *attributes.later]}
-    return above.dict_attributes | (own - set(above.slots))
+    return above.dict_attributes | {mangle(base.name, name) for name in [*attributes.in_init, *attributes.later]}

@@ -111,3 +111,36 @@ def test_a_dataclass_reads_the_project_index_like_missing_slots():
 def test_a_dataclass_that_owns_a_resource_is_a_service_object():
     source = ROW.replace("    value: int\n", "    value: int\n\n    def __enter__(self):\n        return self\n")
     assert lint(DATACLASS, source, target_version=(3, 10)) == []
+
+
+INEFFECTIVE = get_registry().get("MEM105")
+
+
+def _ineffective(base: str) -> list:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/base.py": base,
+        "pkg/row.py": "from .base import Base\n\n\nclass Row(Base):\n    __slots__ = ('value',)\n",
+    }
+    return [(d.code, d.line) for d in lint_project(INEFFECTIVE, files, "pkg/row.py")]
+
+
+def test_a_base_in_another_module_is_read_from_the_project_index():
+    assert _ineffective("class Base:\n    def __init__(self, id):\n        self.id = id\n") == [("MEM105", 4)]
+    assert _ineffective("class Base:\n    pass\n") == []  # stores nothing: the __dict__ stays empty
+    assert _ineffective("class Base:\n    __slots__ = ('id',)\n\n    def __init__(self, id):\n        self.id = id\n") == []
+    assert _ineffective("class Base(Exception):\n    def __init__(self, id):\n        self.id = id\n") == []
+    assert _ineffective("from elsewhere import Other\n\nclass Base(Other):\n    pass\n") == []  # unknown
+
+
+def test_a_slotted_base_in_another_module_makes_a_subclass_a_record():
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/base.py": "class Base:\n    __slots__ = ('id',)\n",
+        "pkg/point.py": (
+            "from .base import Base\n\n\nclass Point(Base):\n    def __init__(self, id, x):\n"
+            "        self.id = id\n        self.x = x\n\n\ndef grid(n):\n    return [Point(i, i) for i in range(n)]\n"
+        ),
+    }
+    assert [(d.line, d.fix is not None) for d in lint_project(MISSING_SLOTS, files, "pkg/point.py")] == [(4, True)]
+    assert '    __slots__ = ("x",)\n' in fix_project(MISSING_SLOTS, files, "pkg/point.py")
