@@ -48,8 +48,7 @@ def not_a_record(context: Context, index: ClassIndex, info: ClassInfo) -> bool:
     name = info.name
     bare = name.lstrip("_")
     return (
-        (name in index.calls_at_top and name not in index.calls_in_functions)  # made once, at import: a singleton
-        or bool(NOT_RECORD_METHODS.intersection(info.bindings))  # a descriptor or a callable object
+        bool(NOT_RECORD_METHODS.intersection(info.bindings))  # a descriptor or a callable object
         or any(_handles_events(method.site.node) for method in info.methods)  # one per window or connection
         or _is_processor(info)  # an object that does work (an analysis, a scanner)
         or info.owns_resources
@@ -106,11 +105,20 @@ class ProjectView(NamedTuple):
         """Code outside the class sets an attribute it does not set itself."""
         return self.assigned_outside is not None and bool(self.assigned_outside - set(fields))
 
-    @property
-    def made_few_times(self) -> bool:
+    def made_few_times(self, index: ClassIndex, info: ClassInfo) -> bool:
         """Constructed somewhere, but never in a loop, a comprehension or into
-        a container: once per process or per call, not a record (RULES.md)."""
-        return self.evidence is not None and self.evidence[1] > 0 and not self.evidence[0]
+        a container: once per process or per call, not a record (RULES.md).
+        Without the index: the module calls it only at module or class level."""
+        if self.evidence is None:
+            return self.made_at_import_only(index, info)
+        return self.evidence[1] > 0 and not self.evidence[0]
+
+    def made_at_import_only(self, index: ClassIndex, info: ClassInfo) -> bool:
+        """The module constructs the class only at module or class level
+        (constants), and the index knows of no construction in a loop, a
+        comprehension or into a container."""
+        repeats = self.evidence is not None and self.evidence[0]
+        return not repeats and info.name in index.calls_at_top and info.name not in index.calls_in_functions
 
     @property
     def subclassed_without_slots(self) -> bool:

@@ -8,6 +8,7 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
 from ._slots import ClassRule, DecoratorKind, decorator_kind
 from ._slots_layout import SLOTTED, base_layout
+from ._slots_records import project_view
 
 BUILTINS = frozenset({"builtins.str", "builtins.bytes", "builtins.int", "builtins.tuple"})
 
@@ -25,7 +26,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
     has no `__dict__`), classes with a metaclass or a class-replacing
     decorator, classes defined inside functions, and test files; classes
     whose instances are only made at import time (module or class level
-    constants, `FIRST = Item(1)`): a fixed handful of instances.
+    constants, `FIRST = Item(1)`, and no construction in a loop or
+    comprehension anywhere in the project): a fixed handful of instances.
 
     ## Why is this bad?
     The builtin base stores the value compactly, but the subclass adds a
@@ -158,8 +160,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
         base = self._builtin_base(index, info)
         if base is None or info.slots is not None or info.dynamic:
             return
-        if info.name in index.calls_at_top and info.name not in index.calls_in_functions:
-            return  # only module or class level constants: a fixed handful of instances
+        if project_view(self.context, info).made_at_import_only(index, info):
+            return  # import-time constants: a fixed handful of instances
         stores = (store for method in info.methods for store in method.stores)
         if info.foreign_attrs or any(not isinstance(store.statement, cst.Del) for store in stores):
             return  # sets attributes on instances: it needs the __dict__

@@ -215,7 +215,8 @@ class DataclassWithoutSlots(ClassRule):
             return
         view = project_view(self.context, info)
         fields = sorted(info.names | set(instance_attributes(info).in_init))
-        if info.owns_resources or view.extended_outside(fields) or view.made_few_times or view.subclassed_without_slots:
+        few = view.made_few_times(index, info) or view.subclassed_without_slots
+        if info.owns_resources or view.extended_outside(fields) or few:
             return  # a service object, or instances that need a __dict__, or few of them
         self.report(info.node.name, self._fix(index, info, slottable) if view.safe_to_slot else None, name=info.name)
 

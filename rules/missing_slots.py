@@ -210,7 +210,8 @@ class MissingSlots(ClassRule):
         if len(attributes.later) >= 2:
             return  # its methods keep re-assigning its state: a worker (tokenizer, history), not a record
         view = project_view(self.context, info)
-        if view.extended_outside(attributes.in_init) or view.made_few_times or view.subclassed_without_slots:
+        few = view.made_few_times(index, info) or view.subclassed_without_slots
+        if view.extended_outside(attributes.in_init) or few:
             return
         layout = base_layout(self.context, index, info)
         if layout.state is UNKNOWN and self.context.settings.report_unknown:
