@@ -58,8 +58,11 @@ class BuiltinSubclassWithoutSlots(ClassRule):
 
     ## Fix safety
     The fix inserts `__slots__ = ()` as the first statement after the
-    docstring. It is unsafe: code elsewhere may set attributes on instances
-    or weakly reference them (no fix is offered when this module does). An
+    docstring. It is unsafe: code outside the project may set attributes on
+    instances or weakly reference them. No fix is offered when this module
+    weakly references instances, or when the project index cannot prove that
+    no other module sets attributes on them or combines the class with
+    another base; another module that does set one silences the finding. An
     empty `__slots__` cannot clash with class attributes.
 
     ## References
@@ -160,16 +163,17 @@ class BuiltinSubclassWithoutSlots(ClassRule):
         base = self._builtin_base(index, info)
         if base is None or info.slots is not None or info.dynamic:
             return
-        if project_view(self.context, info).made_at_import_only(index, info):
+        view = project_view(self.context, info)
+        if view.made_at_import_only(index, info):
             return  # import-time constants: a fixed handful of instances
         stores = (store for method in info.methods for store in method.stores)
-        if info.foreign_attrs or any(not isinstance(store.statement, cst.Del) for store in stores):
-            return  # sets attributes on instances: it needs the __dict__
+        if info.foreign_attrs or view.extended_outside([]) or any(not isinstance(s.statement, cst.Del) for s in stores):
+            return  # sets attributes on instances (here or in another module): it needs the __dict__
         if any(decorator_kind(name) not in (DecoratorKind.NEUTRAL, None) for name in info.decorator_names):
             return
         if base_layout(self.context, index, info, infer=False).state is not SLOTTED:
             return  # an Enum mixin, or a base we cannot see
-        fix = None if index.weakly_referenced(info) else insert_statement(
+        fix = None if index.weakly_referenced(info) or not view.safe_to_slot else insert_statement(
             info.node, cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], cst.Tuple([]))
         )
         self.report(info.node.name, fix, name=info.name, base=base)

@@ -144,3 +144,17 @@ def test_a_slotted_base_in_another_module_makes_a_subclass_a_record():
     }
     assert [(d.line, d.fix is not None) for d in lint_project(MISSING_SLOTS, files, "pkg/point.py")] == [(4, True)]
     assert '    __slots__ = ("x",)\n' in fix_project(MISSING_SLOTS, files, "pkg/point.py")
+
+
+BUILTIN_SUBCLASS = get_registry().get("MEM107")
+
+
+def test_a_builtin_subclass_extended_in_another_module_is_not_reported():
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/names.py": "class Name(str):\n    pass\n\n\ndef names(words):\n    return [Name(w) for w in words]\n",
+        "pkg/use.py": "from .names import Name\n\ndef tagged(text):\n    n = Name(text)\n    n.tag = 1\n    return n\n",
+    }
+    assert lint_project(BUILTIN_SUBCLASS, files, "pkg/names.py") == []
+    del files["pkg/use.py"]
+    assert [(d.line, d.fix is not None) for d in lint_project(BUILTIN_SUBCLASS, files, "pkg/names.py")] == [(1, True)]
