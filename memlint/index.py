@@ -1482,8 +1482,7 @@ def question(method: _Method) -> _Method:
         finally:
             self._inside = False
         key = (method.__name__, args, tuple(sorted(kwargs.items())))
-        if key not in self._asked:
-            self._asked[key] = (method.__name__, list(args), dict(kwargs), plain(answer))
+        self._asked[key] = (method.__name__, list(args), dict(kwargs), plain(answer))  # the latest answer
         return answer
 
     return cast(_Method, asked)
@@ -1519,8 +1518,9 @@ class ProjectIndex:
                 self.modules[summary.module] = summary
             else:
                 self.failed[summary.module] = summary.error
+        self._aliases = dict(aliases or {})
         self._module_names = {name: name for name in self.modules}  # a name or alias -> the module
-        for alias, name in (aliases or {}).items():
+        for alias, name in self._aliases.items():
             if name in self.modules:
                 self._module_names.setdefault(alias, name)
         self._classes = {
@@ -1541,7 +1541,7 @@ class ProjectIndex:
     @contextmanager
     def recording(self) -> Iterator[List[Question]]:
         """Record the questions asked inside the ``with`` block (each once,
-        in the order first asked) into the list it gives, when it ends."""
+        with its latest answer) into the list it gives, when it ends."""
         outer = self._asked
         self._asked = {}
         asked: List[Question] = []
@@ -1550,6 +1550,20 @@ class ProjectIndex:
         finally:
             asked.extend(self._asked.values())
             self._asked = outer
+
+    def with_source(self, source: Union[str, bytes], module: ModuleName) -> "ProjectIndex":
+        """The index with ``module``'s facts read from ``source``: what a fix
+        round sees after changing its file (MEM101's fix adds ``__slots__``,
+        which changes the class's layout). Itself when the facts are the same;
+        a new index records into the same questions as this one."""
+        summary = summarize(source, module.name, module.is_package)
+        if self.modules.get(module.name) == summary:
+            return self
+        others = [known for name, known in self.modules.items() if name != module.name]
+        failed = [ModuleSummary.failed(name, False, error) for name, error in self.failed.items() if name != module.name]
+        index = ProjectIndex(others + failed + [summary], self._aliases, self.complete)
+        index._asked = self._asked
+        return index
 
     def answers_hold(self, questions: Iterable[Any]) -> bool:
         """Whether this index answers every recorded question as recorded
