@@ -69,12 +69,12 @@ def module_names(files: Sequence[str], root: str) -> Dict[str, ModuleName]:
     ``-`` are left out: their code never runs). When two files claim a
     name, the package wins (as at import time) and the other is left out;
     an alias two files share is dropped."""
-    is_package_dir = _PackageDirectories()
+    packages = _PackageDirectories()
     named: Dict[str, Tuple[str, ModuleName]] = {}
     for path in sorted(files):
         if not path.endswith(".py"):
             continue
-        name = module_name(path, root, is_package_dir)
+        name = module_name(path, root, packages)
         if name is None:
             continue
         known = named.get(name.name)
@@ -93,33 +93,36 @@ def module_names(files: Sequence[str], root: str) -> Dict[str, ModuleName]:
 
 
 class _PackageDirectories:
-    """Memoised ``isfile(dir/__init__.py)``."""
+    """Memoised: the names of the packages a directory is nested in
+    (``a/b`` with ``__init__.py`` in both: ``("a", "b")``)."""
 
     def __init__(self) -> None:
-        self.known: Dict[str, bool] = {}
+        self.known: Dict[str, Tuple[str, ...]] = {}
 
-    def __call__(self, directory: str) -> bool:
+    def __call__(self, directory: str) -> Tuple[str, ...]:
         known = self.known.get(directory)
         if known is None:
-            known = self.known[directory] = os.path.isfile(os.path.join(directory, "__init__.py"))
+            parent = os.path.dirname(directory)
+            is_package = parent != directory and os.path.isfile(os.path.join(directory, "__init__.py"))
+            known = self.known[directory] = (*self(parent), os.path.basename(directory)) if is_package else ()
         return known
 
 
-def module_name(path: str, root: str, is_package_dir: Optional[Callable[[str], bool]] = None) -> Optional[ModuleName]:
+def module_name(path: str, root: str, packages: Optional[Callable[[str], Tuple[str, ...]]] = None) -> Optional[ModuleName]:
     """The module name of one file (``.py`` or a ``.pyi`` stub, named as its
     module) under ``root``; None when it has none (outside ``root`` and not
     in a package)."""
-    is_package_dir = is_package_dir or _PackageDirectories()
-    absolute = os.path.abspath(path)
+    absolute = path if os.path.isabs(path) else os.path.abspath(path)  # the runner's paths are absolute already
     directory, base = os.path.split(absolute)
     stem = os.path.splitext(base)[0]
     is_package = stem == "__init__"
-    chain = [] if is_package else [stem]
-    while is_package_dir(directory) and os.path.dirname(directory) != directory:
-        chain.insert(0, os.path.basename(directory))
-        directory = os.path.dirname(directory)
+    chain = list((packages or _PackageDirectories())(directory)) + ([] if is_package else [stem])
     by_chain = ".".join(chain)
-    relative = os.path.relpath(absolute, os.path.abspath(root)).replace(os.sep, "/")
+    prefix = os.path.join(os.path.abspath(root), "")
+    if absolute.startswith(prefix):  # os.path.relpath costs more than all the rest
+        relative = absolute[len(prefix):].replace(os.sep, "/")
+    else:
+        relative = os.path.relpath(absolute, prefix).replace(os.sep, "/")
     parts = os.path.splitext(relative)[0].split("/")
     if parts[-1] == "__init__":
         parts.pop()

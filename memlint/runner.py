@@ -81,22 +81,40 @@ def discover_files(
         if path == "-":
             found.append(path)
         elif os.path.isdir(path):
-            found.extend(_walk(path, resolver, problems))
+            listed = list(_walk(path, resolver, problems))
+            _LISTED[os.path.abspath(path)] = (resolver, [os.path.abspath(p) for p in listed])
+            found.extend(listed)
         elif not resolver.for_path(path).is_excluded(path):
             found.append(path)
     return sorted(dict.fromkeys(found))
 
 
+# Directories discovery listed in this process (absolute) -> (the resolver
+# that decided what was excluded, their Python files): the project index's
+# walk of a project tree (plan_projects) does not list them again.
+_LISTED: Dict[str, Tuple[ConfigResolver, List[str]]] = {}
+
+
 def _walk(top: str, resolver: ConfigResolver, problems: Optional[List[FileReport]],
-          max_directories: Optional[int] = None) -> Iterator[str]:
+          max_directories: Optional[int] = None, reuse: bool = False) -> Iterator[str]:
     """The Python files under ``top``; with ``max_directories``, TooLarge
-    once more directories than that were listed."""
+    once more directories than that were listed; with ``reuse``, the files
+    of a directory discovery listed already, with the same resolver, are
+    taken from that listing."""
     def unreadable(error: OSError) -> None:
         line = f"{error.filename}: cannot read directory: {error.strerror or error}"
         if problems is None:
             raise UsageError(line)
         problems.append(FileReport(error.filename, errors=[line]))
 
+    def listed(directory: str) -> Optional[List[str]]:
+        known = _LISTED.get(os.path.abspath(directory)) if reuse else None
+        return known[1] if known is not None and known[0] is resolver else None
+
+    known = listed(top)
+    if known is not None:
+        yield from known
+        return
     for count, (directory, subdirs, files) in enumerate(os.walk(top, onerror=unreadable)):
         if max_directories is not None and count >= max_directories:
             raise TooLarge(top)
@@ -105,11 +123,15 @@ def _walk(top: str, resolver: ConfigResolver, problems: Optional[List[FileReport
             d for d in subdirs
             if not settings.is_excluded(os.path.join(directory, d))
             and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))  # a virtualenv
+            and not os.path.exists(os.path.join(directory, d, "CACHEDIR.TAG"))  # a cache (memlint's, by any name)
         )
         for name in sorted(files):
             path = os.path.join(directory, name)
             if name.endswith(PYTHON_SUFFIXES) and not settings.is_excluded(path):
                 yield path
+        for subdir in [d for d in subdirs if listed(os.path.join(directory, d)) is not None]:
+            subdirs.remove(subdir)
+            yield from listed(os.path.join(directory, subdir)) or ()
 
 
 class TooLarge(Exception):
@@ -134,13 +156,14 @@ class ProjectFiles:
         self.root = root
         self.names = module_names(files, root)
         self.complete = complete
-        self.digests: Dict[str, str] = {}
+        self.absolute: Dict[str, str] = {}  # a file of the run, as given -> its absolute path
+        self.digests: Dict[str, str] = {}  # absolute path -> content digest
         self.index: Optional[ProjectIndex] = None
         self._state: Optional[str] = None
 
     def module(self, path: str) -> ModuleName:
         """The module of a file of the run (also a stub, or a file that lost its name to a package)."""
-        absolute = os.path.abspath(path)
+        absolute = self.absolute.get(path) or os.path.abspath(path)
         found = self.names.get(absolute) or module_name(absolute, self.root)
         return found or ModuleName(os.path.splitext(os.path.basename(path))[0], False)
 
@@ -166,22 +189,25 @@ def plan_projects(files: Sequence[str], resolver: ConfigResolver) -> Dict[str, P
     listed as discovery lists files (excludes apply), without the files of
     a nested project."""
     pyprojects = PyprojectRoots()
+    absolute = {path: os.path.abspath(path) for path in files}
     groups: Dict[Optional[str], List[str]] = {}
     for path in files:
-        groups.setdefault(pyprojects(os.path.dirname(os.path.abspath(path))), []).append(os.path.abspath(path))
+        groups.setdefault(pyprojects(os.path.dirname(absolute[path])), []).append(absolute[path])
     found: Dict[str, ProjectFiles] = {}
     for pyproject, members in groups.items():
         root = pyproject or project_root(members)
         try:
             tree = [
-                path for path in _walk(root, resolver, [], MAX_PROJECT_DIRECTORIES)
+                path for path in _walk(root, resolver, [], MAX_PROJECT_DIRECTORIES, reuse=True)
                 if pyprojects(os.path.dirname(path)) == pyproject
             ]
             project = ProjectFiles(root, sorted(set(tree) | set(members)), complete=True)
         except TooLarge:
             project = ProjectFiles(root, members, complete=False)
         found.update((path, project) for path in members)
-    return {path: found[os.path.abspath(path)] for path in files}
+    for path in files:
+        found[absolute[path]].absolute[path] = absolute[path]
+    return {path: found[absolute[path]] for path in files}
 
 
 def entry_holds(facts: ProjectFacts, module: ModuleName, project: ProjectFiles,
@@ -592,7 +618,8 @@ def _digests(files: Sequence[str], projects: Mapping[str, ProjectFiles], problem
         if isinstance(data, FileReport):
             problems.append(data)
             continue
-        found[path] = projects[path].digests[os.path.abspath(path)] = content_digest(data)
+        project = projects[path]
+        found[path] = project.digests[project.absolute[path]] = content_digest(data)
     return found
 
 
