@@ -29,6 +29,7 @@ import builtins
 import functools
 import hashlib
 import os
+import stat
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1817,7 +1818,10 @@ def summarize_file(path: str, name: ModuleName, cache: Optional[Cache] = None,
                    cached_only: bool = False) -> Optional[ModuleSummary]:
     """One file's summary (see :func:`cached_summarize`); safe to run in a worker."""
     try:
-        with open(path, "rb") as handle:
+        # Without blocking: a FIFO in the project's tree must not hang the run.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return ModuleSummary.failed(name.name, name.is_package, "not a regular file")
             data = handle.read()
     except OSError as exc:
         return ModuleSummary.failed(name.name, name.is_package, f"cannot read: {exc.strerror or exc}")
