@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import os
 import signal
 import stat
@@ -570,6 +571,7 @@ def _not_written(path: str, data: bytes, settings: Settings, mode: Mode, problem
 def run_files(
     files: Sequence[str], resolver: ConfigResolver, mode: Mode, jobs: int,
     cache: Optional[Cache] = None, registry: Optional[Registry] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> List[FileReport]:
     """Answer what the cache can, index the projects the rest belong to
     (phase 1), lint the rest with their project (phase 2), in-process
@@ -578,13 +580,22 @@ def run_files(
 
     ``registry`` is the one the settings were validated with (possibly the
     cache's rule stubs); it only decides fixability of cached findings here.
+    ``progress(done, total)`` is called as each file's report is final.
     """
+    done = itertools.count(1)
+
+    def tick(*_: object) -> None:
+        if progress is not None:
+            progress(next(done), len(files))
+
     projects = plan_projects(files, resolver)
     builder = _IndexBuilder(resolver, cache, mode, jobs)
     reports: List[FileReport] = []
     work: List[Tuple[str, Settings]] = []
     contents = _digests(files, projects, reports) if cache is not None else {}
     unreadable = {report.path for report in reports}
+    for _ in reports:
+        tick()
     for path in files:
         settings = resolver.for_path(path)
         cached = None
@@ -594,6 +605,7 @@ def run_files(
                                  projects[path], builder)
         if cached is not None:
             reports.append(cached)
+            tick()
         elif path not in unreadable:
             work.append((path, settings))
     if work:
@@ -603,7 +615,7 @@ def run_files(
             for path, settings in work
         ]
         indexes = {project.root: builder.index(project) for project in {id(projects[p]): projects[p] for p, _ in work}.values()}
-        reports.extend(_lint_all(targets, mode, cache, jobs, indexes))
+        reports.extend(_lint_all(targets, mode, cache, jobs, indexes, tick))
     if cache is not None:
         cache.prune()
     return sorted(reports, key=lambda r: r.path)
@@ -782,16 +794,20 @@ def _timed(run: Callable[[], FileReport], mode: Mode) -> FileReport:
 
 
 def _lint_all(work: Sequence[Tuple[_Target, Settings]], mode: Mode, cache: Optional[Cache], jobs: int,
-              indexes: Mapping[str, ProjectIndex]) -> List[FileReport]:
+              indexes: Mapping[str, ProjectIndex], tick: Callable[..., None]) -> List[FileReport]:
     """Phase 2. Workers get the indexes once, when they start (a forked
     worker shares the parent's), and each file's target with its settings."""
     if not mode.supervised and (jobs <= 1 or len(work) < 2):
-        return [_lint_one(target, settings, mode, cache, indexes) for target, settings in work]
+        reports = []
+        for target, settings in work:
+            reports.append(_lint_one(target, settings, mode, cache, indexes))
+            tick()
+        return reports
     from memlint.workers import Failure, Job, run_supervised
 
     batch = [Job(target, settings, settings.file_timeout or None) for target, settings in work]
     task = functools.partial(_lint_in_worker, mode, cache, indexes)
-    results = run_supervised(batch, task, min(jobs, len(work)), mode.max_memory, _load_engine, _load_rules)
+    results = run_supervised(batch, task, min(jobs, len(work)), mode.max_memory, _load_engine, _load_rules, tick)
     return [
         FileReport(target.path, errors=[f"{target.path}: {result.message}"]) if isinstance(result, Failure) else result
         for (target, _), result in zip(work, results)

@@ -360,3 +360,17 @@ def test_fix_rounds_see_their_own_fixes_and_the_next_run_rechecks_the_other_file
     assert second["pkg/refs.py"] == [("TST903", 1, 21, "pkg.msg.Message: False")]  # the fixed tree's index
     # msg.py's entry holds the answers of its last fix round: it stays cached, as does conn.py (no question)
     assert (linted, warm.hits, warm.misses, warm.outdated) == (["refs.py"], 3, 1, 1)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_every_file_once_cached_or_linted(tmp_path, jobs):
+    for i in range(4):
+        (tmp_path / f"m{i}.py").write_text(LOOP)
+    resolver = ConfigResolver(get_registry())
+    files = discover_files([str(tmp_path)], resolver)
+    cache = Cache(str(tmp_path / "cache"))
+    run_files(files[:2], resolver, Mode(supervised=jobs > 1), jobs, cache)  # two of them cached
+    calls = []
+    run_files(files, resolver, Mode(supervised=jobs > 1), jobs, Cache(str(tmp_path / "cache")),
+              progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
