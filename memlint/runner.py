@@ -669,7 +669,7 @@ class _IndexBuilder:
         return project.index
 
     def _summarize(self, paths: Sequence[str], names: Mapping[str, ModuleName]) -> Dict[str, ModuleSummary]:
-        from memlint.index import ModuleSummary, summarize_file
+        from memlint.index import ModuleSummary
 
         if self.jobs <= 1 or len(paths) < 2 * self.jobs:  # a pool costs more than a few summaries
             return {path: _summary(path, names[path], self.cache) for path in paths}
@@ -698,7 +698,6 @@ def _summary(path: str, name: ModuleName, cache: Optional[Cache]) -> ModuleSumma
 
 def _summarize_in_worker(cache: Optional[Cache], item: Tuple[str, ModuleName], _: None) -> ModuleSummary:
     path, name = item
-    _test_fault(path)
     return _summary(path, name, cache)
 
 
