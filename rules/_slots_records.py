@@ -37,6 +37,8 @@ SERVICE_SUFFIXES = (
     "Flavour", "Selector", "Mixin", "Base", "Memoize", "Mock", "Stub", "Fake", "Dialog", "Widget",
 )
 
+# Methods of tree visitors (ast.NodeVisitor, libcst, memlint's collectors): one instance per walk.
+VISITOR_METHODS = ("visit_", "leave_", "generic_visit")
 # Descriptors and callable objects: a handful per program, not records.
 NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
 TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
@@ -50,6 +52,7 @@ def not_a_record(context: Context, index: ClassIndex, info: ClassInfo) -> bool:
     return (
         bool(NOT_RECORD_METHODS.intersection(info.bindings))  # a descriptor or a callable object
         or any(_handles_events(method.site.node) for method in info.methods)  # one per window or connection
+        or any(method.name.startswith(VISITOR_METHODS) for method in info.methods)  # a tree visitor: one per walk
         or _is_processor(info)  # an object that does work (an analysis, a scanner)
         or info.owns_resources
         or _owns_buffer(context, info)  # an in-memory file: a stream helper

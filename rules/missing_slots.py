@@ -39,13 +39,13 @@ class MissingSlots(ClassRule):
       in-memory buffers, sockets, executors or connections, define
       `close`/`start`/`run`/`__enter__`/`__del__`, construct objects with
       `self` as an argument (a registry), are named like a one-per-process
-      object (`...Client`, `...Manager`, `...Parser`, ...), handle events, or
+      object (`...Client`, `...Manager`, `...Parser`, ...), handle events,
+      visit trees (`visit_*`/`leave_*` methods: one per walk), or
       do work rather than hold data (`__init__` calls the class's own
       methods, or three or more private helper methods);
     - classes without `__init__` (mixins), with a metaclass, decorated by a
-      dataclass or attrs decorator (see MEM102), exceptions, enums,
-      `NamedTuple`, `TypedDict` and `Protocol` classes, descriptors and
-      callable objects;
+      dataclass or attrs decorator (see MEM102), exceptions, enums, `NamedTuple`,
+      `TypedDict`, `Protocol` classes, descriptors and callable objects;
     - classes whose attributes all land in slots of their bases: CPython
       allocates the `__dict__` lazily, so there is no dictionary to save;
     - classes that a class without `__slots__` extends anywhere in the
