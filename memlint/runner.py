@@ -1,8 +1,21 @@
-"""File discovery, per-file lint/fix with safe writes, the result cache and
-the process pool.
+"""File discovery, per-file lint/fix with safe writes, the result cache,
+the project index and the process pool.
+
+A run has two phases: phase 1 names the projects of its files
+(:func:`plan_projects`) and builds each one's index (summaries from the
+cache, or computed, in the pool with several jobs); phase 2 lints each file
+with :class:`memlint.analysis.project.Project`. A cached result is reused
+while the index answers its lint's questions as before (:func:`entry_holds`).
 
 This module imports no libcst: a run whose files are all in the cache never
-loads the engine or the rules. Linting imports them on first use.
+loads the engine or the rules (nor :mod:`ast` for the index, when no other
+file changed an answer). Linting imports them on first use.
+
+The API other front ends use (the flake8 plugin, ``--add-noqa``, stdin):
+:func:`process_source`, :func:`read_source`, :func:`write_fixed` and
+:class:`FileChanged`, :func:`fix_refusal`, :func:`cacheable`,
+:func:`entry_holds` and :class:`CachedProjects` (a file seen alone, with the
+cached index).
 """
 from __future__ import annotations
 
