@@ -91,6 +91,7 @@ def discover_files(
             broken = os.path.islink(path)
             raise UsageError(f"{path}: {'broken symbolic link' if broken else 'no such file or directory'}")
     found: List[str] = []
+    _LISTED.clear()  # the listings of this discovery only
     for path in paths:
         if path == "-":
             found.append(path)
@@ -103,9 +104,9 @@ def discover_files(
     return sorted(dict.fromkeys(found))
 
 
-# Directories discovery listed in this process (absolute) -> (the resolver
-# that decided what was excluded, their Python files): the project index's
-# walk of a project tree (plan_projects) does not list them again.
+# The directories the last discovery listed (absolute) -> (the resolver that
+# decided what was excluded, their Python files): the project index's walk
+# of a project tree (plan_projects) does not list them again.
 _LISTED: Dict[str, Tuple[ConfigResolver, List[str]]] = {}
 
 
@@ -165,6 +166,8 @@ class ProjectFiles:
     """One project of a run: its root, the module name of each of its
     Python files (absolute paths), whether those are all of its files, and,
     once a run needs them, each file's content digest and the index."""
+
+    __slots__ = ("root", "names", "complete", "absolute", "digests", "index", "_state")
 
     def __init__(self, root: str, files: Sequence[str], complete: bool) -> None:
         self.root = root
