@@ -4,6 +4,7 @@ import textwrap
 import pytest
 
 import memlint.analysis.flow
+from memlint.analysis.project import single_file_project
 from memlint.config import Settings
 from memlint.engine import lint_bytes
 from memlint.registry import get_registry
@@ -15,7 +16,7 @@ RULES = [get_registry().get(code) for code in CODES]
 def lint_all(source):
     settings = Settings(select=CODES, target_version=(3, 12), rule_options={}, unsafe_fixes=True)
     text = textwrap.dedent(source).lstrip("\n")
-    result, _ = lint_bytes(text.encode(), "example.py", settings, RULES)
+    result, _ = lint_bytes(text.encode(), "example.py", settings, RULES, single_file_project(text.encode()))
     assert result.errors == []
     return [(d.code, d.line, d.column) for d in result.diagnostics]
 
