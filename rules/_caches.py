@@ -1,10 +1,13 @@
-"""Shared by MEM301/MEM302: which decorators are memoizing caches, and whether
-a cache is unbounded."""
+"""Shared by MEM301/MEM302: which decorators are memoizing caches, whether a
+cache is unbounded, whether the code clears it, and whether a method
+receives a class rather than an instance."""
 from typing import Optional, Set
 
 import libcst as cst
 
+from memlint.analysis import Collector, WalkFact
 from memlint.analysis.flow import module_level_name
+from memlint.analysis.functions import FunctionSite
 from memlint.analysis.names import callee
 from memlint.context import Context
 
@@ -63,3 +66,73 @@ def _enum_class(context: Context, cls: cst.ClassDef, seen: Set[str]) -> bool:
                 return True
     return False
 
+
+
+# The names PEP 8 gives the first parameter of a method that receives a class
+# (`@classproperty`, a metaclass method, a function made a classmethod later).
+_CLASS_PARAMETERS = frozenset({"cls", "mcs", "mcls", "metacls"})
+
+
+def receives_class(context: Context, site: FunctionSite) -> bool:
+    """The first parameter of a method is a class: a classmethod, a parameter
+    named `cls`, or a function the class body turns into a classmethod
+    afterwards (`get_lookups = classmethod(get_lookups)`)."""
+    if site.class_parameter is not None:
+        return True
+    if site.instance_parameter is None or site.owner is None:
+        return False
+    return site.instance_parameter in _CLASS_PARAMETERS or rewrapped(context, site, "builtins.classmethod")
+
+
+def rewrapped(context: Context, site: FunctionSite, *wrappers: str) -> bool:
+    """The class body rebinds the method's name to `wrapper(method)`."""
+    assert site.owner is not None
+    name = site.node.name.value
+    for line in site.owner.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for small in line.body:
+            if (
+                isinstance(small, cst.Assign)
+                and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets)
+                and isinstance(small.value, cst.Call)
+                and any(isinstance(a.value, cst.Name) and a.value.value == name for a in small.value.args)
+                and context.matches(small.value, *wrappers)
+            ):
+                return True
+    return False
+
+
+class CacheClears(Collector):
+    """The names whose `cache_clear()` the module calls: `get_callable.cache_clear()`,
+    `self.get_models.cache_clear()`, `subclass.get_class_lookups.cache_clear()`."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.names: Set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "cache_clear":
+            target = func.value
+            if isinstance(target, cst.Name):
+                self.names.add(target.value)
+            elif isinstance(target, cst.Attribute):
+                self.names.add(target.attr.value)
+
+
+CACHE_CLEARS: WalkFact[CacheClears] = WalkFact("cache clears", CacheClears)
+
+
+def may_be_cleared(context: Context, function: cst.FunctionDef, qualname: str) -> bool:
+    """The code clears the cache of `function` (its `cache_clear()` is called
+    in this module, or another module of the project removes from it), or the
+    project index cannot tell (unknown: the rule stays silent)."""
+    if function.name.value in context.fact(CACHE_CLEARS).names:
+        return True
+    project = context.project
+    if project is None:
+        return True
+    return project.index.removes_from(project.module.name, qualname) is not False
