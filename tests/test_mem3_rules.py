@@ -8,6 +8,7 @@ from memlint.analysis.project import single_file_project
 from memlint.config import Settings
 from memlint.engine import lint_bytes
 from memlint.registry import get_registry
+from memlint.testing import lint_project
 
 CODES = ("MEM301", "MEM302", "MEM303", "MEM304", "MEM305", "MEM306", "MEM406")
 RULES = [get_registry().get(code) for code in CODES]
@@ -100,3 +101,64 @@ ISSUE_NEGATIVES = {
 @pytest.mark.parametrize("source", ISSUE_NEGATIVES.values(), ids=list(ISSUE_NEGATIVES))
 def test_issue_negatives_report_nothing(source):
     assert lint_all(source) == []
+
+
+# -- the project's other modules (RULES.md, "Project-wide facts") -------------------
+
+TRANSLATIONS = """
+_translations = {}
+
+def translation(language):
+    if language not in _translations:
+        _translations[language] = load(language)
+    return _translations[language]
+"""
+
+
+def test_a_container_another_module_resets_is_not_reported():
+    rule = get_registry().get("MEM303")
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/trans.py": TRANSLATIONS,
+        "pkg/reloader.py": "from pkg import trans\n\ndef reset(**kw):\n    trans._translations = {}\n",
+    }
+    assert lint_project(rule, files, "pkg/trans.py") == []
+    del files["pkg/reloader.py"]
+    assert [(d.code, d.line, d.column) for d in lint_project(rule, files, "pkg/trans.py")] == [("MEM303", 6, 9)]
+
+
+def test_a_container_another_module_clears_is_not_reported():
+    rule = get_registry().get("MEM303")
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/trans.py": TRANSLATIONS,
+        "pkg/tests_support.py": "from pkg.trans import _translations\n\ndef reset():\n    _translations.clear()\n",
+    }
+    assert lint_project(rule, files, "pkg/trans.py") == []
+
+
+@pytest.mark.parametrize("code, lines", [("MEM301", [6, 11]), ("MEM302", [11]), ("MEM303", [8])])
+def test_unknown_other_modules_mean_silence(code, lines):
+    source = textwrap.dedent(
+        """
+        import functools
+
+        _cache = {}
+
+        @functools.cache
+        def load(name):
+            _cache[name] = compute(name)
+
+        class Report:
+            @functools.cache
+            def total(self, year):
+                return year
+        """
+    ).encode()
+    rule = get_registry().get(code)
+    settings = Settings(select=(code,), rule_options={}, unsafe_fixes=True)
+    for project in (None, single_file_project(source, complete=False)):
+        result, _ = lint_bytes(source, "example.py", settings, [rule], project)
+        assert (result.errors, result.diagnostics) == ([], [])
+    result, _ = lint_bytes(source, "example.py", settings, [rule], single_file_project(source))
+    assert [(d.code, d.line) for d in result.diagnostics] == [(code, line) for line in lines]
