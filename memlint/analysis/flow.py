@@ -28,7 +28,7 @@ from __future__ import annotations
 import builtins
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -409,24 +409,11 @@ class ModuleFacts(Collector):
         return all(_made_of(value, set(params)) for value in write.stored) and bool(write.stored)
 
     def _constant_expression(self, value: cst.BaseExpression, path: Sequence[cst.CSTNode]) -> bool:
-        """A value the code draws from a fixed set: a literal, a module-level
-        constant, a loop variable over one, and tuples, attributes, operations
-        and pure calls (``ord(a)``, ``name.lower()``, ``RULES.items()``) of those."""
-        if isinstance(value, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
-            return True
-        if isinstance(value, cst.Name):
-            return self._constant_name(value.value, path)
-        parts = _constant_parts(value)
-        return parts is not None and all(self._constant_expression(part, path) for part in parts)
+        """A value the code draws from a fixed set (see :func:`fixed_value`),
+        where a module-level name nothing in the module writes to is a constant."""
+        return fixed_value(value, path, self._constant_global)
 
-    def _constant_name(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
-        """A loop variable over a constant, or a module-level name nothing writes to."""
-        for index in range(len(path) - 1, -1, -1):
-            node = path[index]
-            if isinstance(node, _FUNCTIONS):
-                break
-            if isinstance(node, cst.For) and path[index + 1] is node.body and name in _target_names(node.target):
-                return self._constant_expression(node.iter, path[:index])
+    def _constant_global(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
         if not self._refers_to_module(name, [*path, cst.Name(name)]):
             return False
         container = self.globals.get(name)
@@ -765,10 +752,10 @@ def _key_of(path: Sequence[cst.CSTNode]) -> Optional[cst.BaseExpression]:
     """The key a write at the end of ``path`` uses: ``c[key]``, ``c.add(key)``, ``c.setdefault(key, ...)``."""
     ref, parent = path[-1], path[-2]
     if isinstance(parent, cst.Subscript) and parent.value is ref:
-        elements = parent.slice
-        if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
-            return elements[0].slice.value
-        return None
+        indexes = [e.slice.value for e in parent.slice if isinstance(e.slice, cst.Index)]
+        if len(indexes) != len(parent.slice):
+            return None
+        return indexes[0] if len(indexes) == 1 else cst.Tuple([cst.Element(i) for i in indexes])  # `c[a, b]`
     if isinstance(parent, cst.Attribute) and parent.attr.value in ("add", "setdefault", "__setitem__"):
         call = path[-3]
         if isinstance(call, cst.Call) and call.args and call.args[0].keyword is None:
@@ -937,6 +924,49 @@ def _constant_parts(value: cst.BaseExpression) -> Optional[List[cst.BaseExpressi
         if pure or receiver is not None:
             return [*(receiver or []), *(a.value for a in value.args)]
     return None
+
+
+def fixed_value(
+    value: cst.BaseExpression,
+    path: Sequence[cst.CSTNode],
+    constant_name: Callable[[str, Sequence[cst.CSTNode]], bool] = lambda name, path: False,
+) -> bool:
+    """A value the code draws from a fixed set (RULES.md, "Bounded by the
+    code"): a literal, a loop variable over such a value (``for a, b in
+    _PAIRS:``, ``for i in range(4):``), a name ``constant_name`` accepts, and
+    tuples, attributes, operations and pure calls (``ord(a)``,
+    ``name.lower()``) of those. ``path`` leads from the module (or a
+    function) down to ``value``."""
+    if isinstance(value, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
+        return True
+    if isinstance(value, cst.Name):
+        loop = _loop_over(value.value, path)
+        if loop is not None:
+            return fixed_value(loop.iter, path[: path.index(loop)], constant_name)
+        return constant_name(value.value, path)
+    parts = _constant_parts(value)
+    return parts is not None and all(fixed_value(part, path, constant_name) for part in parts)
+
+
+def _loop_over(name: str, path: Sequence[cst.CSTNode]) -> Optional[cst.For]:
+    """The ``for`` of the innermost function on ``path`` whose body holds the
+    end of ``path`` and whose target binds ``name``."""
+    for index in range(len(path) - 2, -1, -1):
+        node = path[index]
+        if isinstance(node, _FUNCTIONS):
+            return None
+        if isinstance(node, cst.For) and path[index + 1] is node.body and name in _target_names(node.target):
+            return node
+    return None
+
+
+def grows_without_bound(use: Use, path: Sequence[cst.CSTNode]) -> bool:
+    """A write (``use`` of the reference at the end of ``path``) that adds an
+    entry whose key is not drawn from a fixed set (:func:`fixed_value`)."""
+    if use.effect is not Effect.GROW:
+        return False
+    key = None if use.into_values else _key_of(path)
+    return key is None or not fixed_value(key, path)
 
 
 def _target_names(target: cst.BaseExpression) -> Set[str]:
