@@ -414,8 +414,8 @@ class ModuleFacts(Collector):
         return fixed_value(value, path, self._constant_global)
 
     def _constant_global(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
-        if not self._refers_to_module(name, [*path, cst.Name(name)]):
-            return False
+        if name in self.context.symbols.imports or not self._refers_to_module(name, [*path, cst.Name(name)]):
+            return False  # an import may be mutable state (`sys.modules`, `os.environ`)
         container = self.globals.get(name)
         return container is None or not (container.writes or container.ever_shrinks)
 
@@ -892,6 +892,8 @@ def _is_instance_or_class(base: cst.BaseExpression, method: FunctionSite) -> boo
 
 # -- values drawn from a fixed set (appended for MEM303's "Bounded by the code") --
 
+# Facts of the running platform: one value per process.
+_FIXED_ATTRIBUTES = frozenset({"sys.platform", "sys.byteorder", "os.name", "os.sep"})
 # Builtins whose result depends only on their arguments.
 _PURE_BUILTINS = frozenset({
     "abs", "bool", "chr", "enumerate", "float", "frozenset", "hash", "int", "len", "max", "min", "ord",
@@ -938,6 +940,8 @@ def fixed_value(
     ``name.lower()``) of those. ``path`` leads from the module (or a
     function) down to ``value``."""
     if isinstance(value, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
+        return True
+    if isinstance(value, cst.Attribute) and dotted_name(value) in _FIXED_ATTRIBUTES:
         return True
     if isinstance(value, cst.Name):
         loop = _loop_over(value.value, path)
