@@ -150,32 +150,6 @@ class CachedMethod(Rule):
                     self.get_models.cache_clear()
             """
         ),
-        Valid(
-            """
-            import enum
-            from functools import cache
-
-            class Color(enum.Enum):
-                RED = 1
-
-                @cache
-                def label(self):
-                    return self.name.title()
-            """
-        ),
-        # a nested function, not a method
-        Valid(
-            """
-            from functools import cache
-
-            class Client:
-                def fetch(self, url):
-                    @cache
-                    def get(u):
-                        return download(u)
-                    return get(url)
-            """
-        ),
     ]
     INVALID = [
         Invalid(

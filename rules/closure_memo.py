@@ -67,18 +67,6 @@ class ClosureMemo(Rule):
     applicability = Applicability.DISPLAY_ONLY
 
     VALID = [
-        # one constant key: a single entry
-        Valid(
-            """
-            def once(fn):
-                memo = {}
-                def wrapper(*args):
-                    if "value" not in memo:
-                        memo["value"] = fn(*args)
-                    return memo["value"]
-                return wrapper
-            """
-        ),
         # the inner function is not returned: the dict dies with the call
         Valid(
             """

@@ -1,12 +1,14 @@
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 import libcst as cst
 
+from memlint.analysis.flow import fixed_value
 from memlint.analysis.functions import named_params
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 _STATIC_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__module__"})
 _FUNCTIONS = (cst.FunctionDef, cst.Lambda)
+FunctionNode = Union[cst.FunctionDef, cst.Lambda]
 
 
 class DynamicLoggerName(Rule):
@@ -116,28 +118,6 @@ class DynamicLoggerName(Rule):
                 return logging.LoggerAdapter(logger, {})
             """
         ),
-        # a fixed set of names
-        Valid(
-            """
-            import logging
-
-            PARTS = ("db", "http")
-
-            def setup(level):
-                for part in ("db", "http"):
-                    logging.getLogger(f"app.{part}").setLevel(level)
-                for part in PARTS:
-                    logging.getLogger("app." + part).propagate = False
-            """
-        ),
-        Valid(
-            """
-            from mylib import getLogger
-
-            def f(user):
-                getLogger(f"user.{user}")
-            """
-        ),
     ]
     INVALID = [
         Invalid(
@@ -161,19 +141,6 @@ class DynamicLoggerName(Rule):
             """,
             line=4,
             column=11,
-        ),
-        Invalid(
-            """
-            import logging
-
-            class Conn:
-                def open(self):
-                    self.log = logging.getLogger(
-                        __name__ + "." + self.host
-                    )
-            """,
-            line=5,
-            column=20,
         ),
         Invalid(
             """
@@ -229,9 +196,7 @@ class DynamicLoggerName(Rule):
             for ancestor in info.ancestors(load)
         )
 
-    def _static(
-        self, part: cst.BaseExpression, functions: Sequence[Union[cst.FunctionDef, cst.Lambda]], exempt: List[str]
-    ) -> bool:
+    def _static(self, part: cst.BaseExpression, functions: Sequence[FunctionNode], exempt: List[str]) -> bool:
         """A part of the name that is the same on every call."""
         if isinstance(part, (cst.SimpleString, cst.Integer, cst.Float)):
             return True
@@ -244,18 +209,14 @@ class DynamicLoggerName(Rule):
             if not binders:
                 return True  # module-level
             bindings = self.context.scope_info(binders[-1]).bindings_of(part.value)
-            return all(b.kind == "for" and self._fixed_iterable(b.value, functions) for b in bindings)
+            return all(  # a loop over a fixed set: `for part in ("db", "http"):`, `for part in PARTS:`
+                b.kind == "for" and b.value is not None and fixed_value(b.value, (), self._module_level(functions))
+                for b in bindings
+            )
         return False
 
-    def _fixed_iterable(
-        self, value: Optional[cst.BaseExpression], functions: Sequence[Union[cst.FunctionDef, cst.Lambda]]
-    ) -> bool:
-        """A loop over a literal collection of constants or a module-level name."""
-        if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
-            return all(isinstance(e.value, (cst.SimpleString, cst.Integer)) for e in value.elements)
-        if isinstance(value, cst.Name):
-            return not any(self.context.scope_info(f).binds(value.value) for f in functions)
-        return False
+    def _module_level(self, functions: Sequence[FunctionNode]) -> Callable[[str, object], bool]:
+        return lambda name, _: not any(self.context.scope_info(f).binds(name) for f in functions)
 
 
 def _name_argument(call: cst.Call) -> Optional[cst.BaseExpression]:

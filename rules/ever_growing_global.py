@@ -136,18 +136,6 @@ class EverGrowingGlobal(Rule):
                 _sessions.pop(user.id, None)
             """
         ),
-        Valid(
-            """
-            _names = {}
-
-            def name_of(num):
-                global _names
-                if not _names:
-                    for key, value in load().items():
-                        _names[value] = key
-                return _names.get(num)
-            """
-        ),
         # keys drawn from module constants: bounded by the code
         Valid(
             """
@@ -188,20 +176,6 @@ class EverGrowingGlobal(Rule):
                         return func(*args)
                     return wrapper
                 return decorator
-            """
-        ),
-        # a registry that refuses a name twice holds definitions
-        Valid(
-            """
-            _algorithms = {}
-
-            class dispatchable:
-                def __new__(cls, func, name):
-                    if name in _algorithms:
-                        raise KeyError(name)
-                    self = object.__new__(cls)
-                    _algorithms[name] = self
-                    return self
             """
         ),
     ]

@@ -4,14 +4,12 @@ import libcst as cst
 
 from memlint.analysis.functions import FunctionKind, FunctionSite, all_params, function_site
 from memlint.context import Context
-from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Rule, Valid
 
 from ._caches import (
-    CACHE_CLEARS, UNBOUNDED_BY_DEFAULT, cache_kind, is_enum_class, may_be_cleared, receives_class, unbounded_maxsize,
+    CACHE_CLEARS, bounding_fix, cache_kind, may_be_cleared, receives_class, takes_few_values, unbounded_maxsize,
 )
 
-_FINITE_ANNOTATIONS = frozenset({"builtins.bool", "typing.Literal", "typing_extensions.Literal"})
-_OPTIONAL = frozenset({"typing.Optional"})
 
 
 class UnboundedCache(Rule):
@@ -129,18 +127,6 @@ class UnboundedCache(Rule):
                 return collect(include_auto_created, include_swapped)
             """
         ),
-        # the cache goes when `feed` returns
-        Valid(
-            """
-            import functools
-
-            def feed(words, stemmer):
-                @functools.cache
-                def stem(word):
-                    return stemmer(word).lower()
-                return [stem(w) for w in words]
-            """
-        ),
         # cleared by the code
         Valid(
             """
@@ -152,19 +138,6 @@ class UnboundedCache(Rule):
 
             def clear_url_caches():
                 get_resolver.cache_clear()
-            """
-        ),
-        # keyed by classes: a classmethod made after the body
-        Valid(
-            """
-            import functools
-
-            class Lookups:
-                @functools.cache
-                def get_class_lookups(klass):
-                    return merge(klass.__mro__)
-
-                get_class_lookups = classmethod(get_class_lookups)
             """
         ),
         # not functools' cache
@@ -248,7 +221,7 @@ class UnboundedCache(Rule):
             site = function_site(self.context, node, self.context.scope_around(node))
             if self._has_unbounded_keys(site) and not self._dies_with_its_call(site):
                 qualname = node.name.value if site.owner is None else f"{site.owner.name.value}.{node.name.value}"
-                self._candidates.append((node, qualname, decorator, self._fix(decorator, kind, unbounded)))
+                self._candidates.append((node, qualname, decorator, bounding_fix(self.context, decorator, kind, unbounded, self.options["maxsize"])))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for function, qualname, decorator, fix in self._candidates:
@@ -259,7 +232,7 @@ class UnboundedCache(Rule):
         params = all_params(site.node.params)
         if site.owner is not None and receives_class(self.context, site):
             params = params[1:]  # `cls`: one key per class
-        return any(not self._finite(p.annotation) and not _bool_default(p) for p in params)
+        return any(not takes_few_values(self.context, p) for p in params)
 
     def _dies_with_its_call(self, site: FunctionSite) -> bool:
         """A function nested in another that only calls it: the cache goes
@@ -277,64 +250,3 @@ class UnboundedCache(Rule):
             if not isinstance(call, cst.Call) or call.func is not load:
                 return False  # handed out: the function (and its cache) may outlive the call
         return True
-
-    def _finite(self, annotation: Optional[cst.Annotation]) -> bool:
-        """A type with few values: bool, Literal[...], an Enum of the module (also Optional of those)."""
-        if annotation is None:
-            return False
-        return self._finite_type(annotation.annotation)
-
-    def _finite_type(self, node: cst.BaseExpression) -> bool:
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            return self._finite_type(node.left) and self._finite_type(node.right)
-        if isinstance(node, cst.Name) and node.value == "None":
-            return True
-        if isinstance(node, cst.Subscript):
-            head = self.context.qualified_name(node.value)
-            if head in _FINITE_ANNOTATIONS:
-                return True
-            if head in _OPTIONAL and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-                return self._finite_type(node.slice[0].slice.value)
-            return False
-        if self.context.qualified_name(node) in _FINITE_ANNOTATIONS:
-            return True
-        classes = self.context.symbols.classes
-        return isinstance(node, cst.Name) and node.value in classes and is_enum_class(self.context, classes[node.value])
-
-    # -- fix ----------------------------------------------------------------------
-
-    def _fix(self, decorator: cst.Decorator, kind: str, unbounded: cst.CSTNode) -> Optional[List[Edit]]:
-        size = cst.Integer(str(self.options["maxsize"]))
-        if kind != UNBOUNDED_BY_DEFAULT:
-            return [Replace(unbounded, size)]
-        maxsize = cst.Arg(
-            value=size,
-            keyword=cst.Name("maxsize"),
-            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-        )
-        if isinstance(unbounded, cst.Attribute):  # functools.cache, ft.cache: keep the module's spelling
-            func: cst.BaseExpression = unbounded.with_changes(attr=cst.Name("lru_cache"))
-            return [Replace(unbounded, cst.Call(func, args=[maxsize]))]
-        local = self._lru_cache_name()
-        if local is None:
-            return None
-        edits: List[Edit] = [Replace(unbounded, cst.Call(cst.Name(local), args=[maxsize]))]
-        if local not in self.context.symbols.imports:
-            edits.append(EnsureImport("functools", "lru_cache"))
-        return edits
-
-    def _lru_cache_name(self) -> Optional[str]:
-        """The module's name for functools.lru_cache, or `lru_cache` when free."""
-        symbols = self.context.symbols
-        for local, qualified in symbols.imports.items():
-            if qualified == "functools.lru_cache":
-                return local
-        if "lru_cache" in symbols.defined or "lru_cache" in symbols.imports or "lru_cache" in symbols.nested_imports:
-            return None
-        return "lru_cache"
-
-
-def _bool_default(param: cst.Param) -> bool:
-    """An unannotated flag: `include_swapped=False` takes two values."""
-    default = param.default
-    return param.annotation is None and isinstance(default, cst.Name) and default.value in ("True", "False")
