@@ -32,7 +32,8 @@ class EverGrowingGlobal(Rule):
     code: keys made of literals, module-level constants and loop variables
     over them (`for a, b in _PAIRS: _map[ord(a)] = b`), keys the function
     first checks against a constant collection (`if name not in _BACKENDS:
-    raise ...`), registries that refuse a key twice (`if name in _registry:
+    raise ...`) or that must name an installed module
+    (`importlib.import_module(f"pkg.backends.{name}")` before the write), registries that refuse a key twice (`if name in _registry:
     raise KeyError(name)`), a parameter of a private function the module
     calls only with module-level names or literals, and a public function
     that stores its parameters as they are (`def add_alias(alias, name):

@@ -432,12 +432,28 @@ class ModuleFacts(Collector):
                 return True
             if isinstance(node, cst.IndentedBlock):
                 for statement in node.body[: node.body.index(child)]:
+                    if self._imports_module_named(statement, key):
+                        return True  # a key that names no installed module raised ImportError
                     if not isinstance(statement, cst.If) or not _leaves(statement.body):
                         continue
                     if self._in_constant(statement.test, key, cst.NotIn, here):
                         return True
                     if _membership(statement.test, key, cst.In) == container.name and _leaves(statement.body, (cst.Raise,)):
                         return True  # a duplicate is an error, not a cache miss
+        return False
+
+    def _imports_module_named(self, statement: cst.CSTNode, key: cst.BaseExpression) -> bool:
+        """``module = importlib.import_module(f"pkg.backends.{key}")``: the key names an installed module."""
+        if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(key, cst.Name):
+            return False
+        for small in statement.body:
+            value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
+            if (
+                isinstance(value, cst.Call) and value.args
+                and self.context.matches(value, "importlib.import_module")
+                and any(isinstance(n, cst.Name) and n.value == key.value for n in _names_in(value.args[0].value))
+            ):
+                return True
         return False
 
     def _in_constant(
@@ -991,3 +1007,12 @@ def _membership(test: cst.BaseExpression, key: cst.BaseExpression, operator: typ
     if not isinstance(comparison.operator, operator) or not test.left.deep_equals(key):
         return None
     return dotted_name(comparison.comparator) or ""
+
+
+def _names_in(value: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The Names an f-string, concatenation or name is made of."""
+    if isinstance(value, cst.FormattedString):
+        return [p.expression for p in value.parts if isinstance(p, cst.FormattedStringExpression)]
+    if isinstance(value, cst.BinaryOperation):
+        return [*_names_in(value.left), *_names_in(value.right)]
+    return [value]
