@@ -45,7 +45,7 @@ LEDGER: Dict[str, RuleRecord] = {
     "MEM209": RuleRecord(23, 23, 8),
     "MEM301": RuleRecord(8, 8, 1),
     "MEM302": RuleRecord(1, 1, 1),
-    "MEM303": RuleRecord(14, 14, 0),
+    "MEM303": RuleRecord(13, 13, 0),
     "MEM306": RuleRecord(0, 0, 0),
     "MEM401": RuleRecord(11, 11, 0),
     "MEM402": RuleRecord(25, 23, 0),
