@@ -83,16 +83,39 @@ def test_a_run_ranks_what_it_spent_the_most_on(tmp_path):
     assert (done.returncode, done.stdout) == (3, "done 100000 10\n"), done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     order = [(f["code"], f["line"]) for f in report["findings"]]
-    assert order.index(("MEM101", 6)) < order.index(("MEM101", 17))
-    assert order.index(("MEM301", 28)) < order.index(("MEM301", 33))
-    assert order.index(("MEM501", 40)) < order.index(("MEM501", 44))
+    assert order.index(("MEM101", 7)) < order.index(("MEM101", 18))
+    assert order.index(("MEM301", 29)) < order.index(("MEM301", 34))
+    assert order.index(("MEM501", 41)) < order.index(("MEM501", 45))
     by_line = {(f["code"], f["line"]): f for f in report["findings"]}
     # counted at the probe's last observation near the peak: most, not necessarily all, of the 10^5
-    assert by_line[("MEM101", 6)]["count"] > 10_000 and by_line[("MEM101", 6)]["bytes"] > 0
-    assert by_line[("MEM301", 28)]["count"] == 10_000 and by_line[("MEM301", 33)]["count"] == 0
-    assert (by_line[("MEM501", 40)]["count"], by_line[("MEM501", 44)]["count"]) == (1000, 1)
-    assert by_line[("MEM201", 48)]["executed"] is False and order[-1] == ("MEM201", 48)
+    assert by_line[("MEM101", 7)]["count"] > 10_000 and by_line[("MEM101", 7)]["bytes"] > 0
+    assert by_line[("MEM301", 29)]["count"] == 10_000 and by_line[("MEM301", 34)]["count"] == 0
+    assert (by_line[("MEM501", 41)]["count"], by_line[("MEM501", 45)]["count"]) == (1000, 1)
+    assert by_line[("MEM201", 49)]["executed"] is False and order[-1] == ("MEM201", 49)
     assert report["run"]["exit_status"] == 3 and report["run"]["peak_bytes"] > 1_000_000
+
+
+def test_allocations_attributes_live_bytes_to_the_flagged_lines(tmp_path):
+    source = (
+        "def keep():\n"
+        "    return list(range(200000))\n"
+        "\n"
+        "\n"
+        "kept = [sum([i for i in range(3)]) for _ in range(2)]\n"
+        "held = keep()\n"
+        "for i in list(range(10)):\n"
+        "    pass\n"
+    )
+    (tmp_path / "alloc.py").write_text(source)
+    done = _profile(tmp_path, "--allocations", "--format", "json", "-o", "r.json", "alloc.py",
+                    command=[sys.executable, "alloc.py"])
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["run"]["peak_is"] == "traced memory"
+    by_code = {f["code"]: f for f in report["findings"]}
+    # line events: a comprehension on the line counts each of its iterations too
+    assert by_code["MEM201"]["count"] >= 2 and "bytes allocated here alive at the peak" in by_code["MEM201"]["evidence"]
+    assert by_code["MEM202"]["count"] >= 1
 
 
 def test_the_text_report_goes_to_stderr_and_respects_top(tmp_path):

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("text", "json", "html"), default="text")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report here (a new file) instead of stderr")
     parser.add_argument("--preview", action="store_true", default=None, help="measure the preview rules' findings too")
+    parser.add_argument("--allocations", action="store_true",
+                        help="trace allocations (tracemalloc): bytes per flagged line, at several times the cost")
     parser.add_argument("--overhead", action="store_true",
                         help="run the command once more without measurement and report both run times")
     parser.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml, no search")
@@ -61,7 +63,7 @@ def main(argv: Sequence[str]) -> int:
 
     diagnostics = _lint(args)
     found = targets(diagnostics, _source_line)
-    run, measured = _run_measured(command, [t.to_json() for t in found])
+    run, measured = _run_measured(command, {"targets": [t.to_json() for t in found], "allocations": args.allocations})
     if args.overhead:
         run["plain_seconds"] = _run_plain(command)
     items = ranked(found, measured)
@@ -102,13 +104,13 @@ def _source_line(path: str, number: int) -> str:
     return ""
 
 
-def _run_measured(command: List[str], targets: List[Dict[str, Any]]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def _run_measured(command: List[str], spec_data: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """Run the command with the probe; (run facts, measurements per finding id)."""
     work = tempfile.mkdtemp(prefix="memlint-profile-")
     try:
         spec = os.path.join(work, "targets.json")
         with open(spec, "w", encoding="utf-8") as handle:
-            json.dump({"targets": targets}, handle)
+            json.dump(spec_data, handle)
         env = dict(os.environ, MEMLINT_PROFILE=spec)
         env["PYTHONPATH"] = os.pathsep.join([PROBE_DIRECTORY] + [p for p in [os.environ.get("PYTHONPATH")] if p])
         start = time.perf_counter()
@@ -123,7 +125,9 @@ def _run_measured(command: List[str], targets: List[Dict[str, Any]]) -> Tuple[Di
         results = {}
     run = {
         "exit_status": status, "seconds": seconds,
-        "peak_bytes": results.get("peak_bytes"), "observed_at_bytes": results.get("observed_at_bytes"),
+        "peak_bytes": results.get("peak_bytes"), "peak_is": "traced memory" if spec_data["allocations"] else "resident size",
+        "observed_at": results.get("observed_at_bytes"),
+        "observed_in": "bytes traced" if spec_data["allocations"] else "memory blocks in use",
     }
     return run, dict(results.get("findings", {}))
 

@@ -44,10 +44,20 @@ def measure(target: Target, data: Mapping[str, Any]) -> Measured:
     executions = int(data.get("executions", 0))
     warnings = int(data.get("resource_warnings", 0))
     allocated = int(data.get("bytes_at_peak", 0))
-    evidence = f"ran {executions:,} times; {allocated:,} bytes allocated here alive at the peak"
+    evidence = f"ran {_times(executions)}"
+    if "bytes_at_peak" in data:
+        evidence += f"; {allocated:,} bytes allocated here alive at the peak"
     if warnings:
-        evidence += f"; {warnings:,} objects allocated here never closed (ResourceWarning)"
+        evidence += f"; {_objects(warnings)} allocated here never closed (ResourceWarning)"
     return Measured(target, allocated, max(executions, warnings), evidence, executions > 0)
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count:,} times"
+
+
+def _objects(count: int) -> str:
+    return "1 object" if count == 1 else f"{count:,} objects"
 
 
 def ranked(targets: Sequence[Target], findings: Mapping[str, Mapping[str, Any]]) -> List[Measured]:
@@ -81,8 +91,8 @@ def render_text(items: Sequence[Measured], run: Mapping[str, Any]) -> str:
 
 def _headline(run: Mapping[str, Any]) -> str:
     text = (
-        f"memlint profile: peak traced memory {_size(run.get('peak_bytes'))} (live objects counted at "
-        f"{_size(run.get('observed_at_bytes'))}); the run took {run.get('seconds', 0):.2f} s"
+        f"memlint profile: peak {run.get('peak_is', 'memory')} {_size(run.get('peak_bytes'))} (live objects counted "
+        f"at {run.get('observed_at') or 0:,} {run.get('observed_in', '')}); the run took {run.get('seconds', 0):.2f} s"
     )
     if run.get("plain_seconds"):
         text += f" (without measurement {run['plain_seconds']:.2f} s: {run['seconds'] / run['plain_seconds']:.1f}x)"

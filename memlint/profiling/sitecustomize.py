@@ -5,16 +5,19 @@ names, in ``MEMLINT_PROFILE``, a JSON file with the findings to measure; the
 probe writes its measurements beside it (``<file>.out``) when the program
 exits. It uses the standard library only (the program may run another
 Python than memlint's, 3.9 or newer), changes nothing the program can see
-but ``tracemalloc`` being on and a daemon thread, and loads the site's own
-``sitecustomize`` (if any) after itself.
+but a daemon thread (and ``tracemalloc`` with ``--allocations``), and loads
+the site's own ``sitecustomize`` (if any) after itself.
 
-Measured per finding (``memlint.profiling.targets`` says what each is):
-- "class": live instances at the traced-memory peak, and the bytes one
-  instance would save with ``__slots__`` (its ``__dict__`` against a slotted
-  twin with the same attributes, built here on this interpreter);
+The peak is found from the interpreter's count of allocated memory blocks,
+or with ``--allocations`` from the memory ``tracemalloc`` traces (which costs
+the program several times its allocation speed). Measured per finding
+(``memlint.profiling.targets`` says what each is):
+- "class": live instances near the peak, and the bytes one instance would
+  save with ``__slots__`` (its ``__dict__`` against a slotted twin with the
+  same attributes, built here on this interpreter);
 - "line": how often the flagged lines ran (a trace limited to the flagged
-  files) and the bytes allocated on them still alive at the peak;
-  ``ResourceWarning``s for objects allocated on them;
+  files' code), the ``ResourceWarning``s of objects allocated there, and with
+  ``--allocations`` the bytes allocated there still alive near the peak;
 - "cache": entries and hits of the cache decorating the flagged function;
 - "container": entries of the flagged module-level container at the peak.
 """
@@ -29,6 +32,11 @@ import sys
 import threading
 import time
 import tracemalloc
+
+try:
+    import resource
+except ImportError:  # Windows: observations at exit only
+    resource = None  # type: ignore[assignment]
 import warnings
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
@@ -38,7 +46,7 @@ TraceFunction = Callable[[FrameType, str, Any], Any]
 _SAMPLE_SECONDS = 0.01
 _GROWTH = 1.05  # a new observation when the traced memory grew by this factor since the last one
 _NEAR_PEAK = 0.97  # ... is this close to the largest seen
-_MIN_BYTES = 1 << 20  # ... and is at least this much
+_MIN_SIZE = 1 << 14  # ... and is at least this much (bytes, or blocks without tracemalloc)
 _CHEAP_SECONDS = 0.05
 
 
@@ -50,7 +58,10 @@ def _load_targets(path: str) -> Any:
 class _Probe:
     def __init__(self, spec_path: str) -> None:
         self.spec_path = spec_path
-        self.targets = _load_targets(spec_path)["targets"]
+        spec = _load_targets(spec_path)
+        self.targets = spec["targets"]
+        self.allocations = bool(spec.get("allocations"))  # trace allocations (tracemalloc): costly, optional
+        self.largest_blocks = 0
         self.files = {t["path"] for t in self.targets}
         self.lines: Dict[Tuple[str, int], int] = {}  # (path, line) -> execution count
         for target in self.targets:
@@ -124,10 +135,10 @@ class _Probe:
         sys.settrace(None)
         threading.settrace(None)
 
-    # -- observations at the traced-memory peak ---------------------------------------------
+    # -- observations at the memory peak -----------------------------------------------------
 
     def _sampler(self) -> None:
-        """Observe near every new peak: when the traced memory is within 3% of
+        """Observe near every new peak: when the memory in use is within 3% of
         the largest seen and that has grown by 5% since the last observation.
         An observation walks the heap; after one that took longer than
         _CHEAP_SECONDS, waiting three times its cost before the next keeps the
@@ -135,9 +146,9 @@ class _Probe:
         not_before = 0.0
         while True:
             time.sleep(_SAMPLE_SECONDS)
-            current, peak = tracemalloc.get_traced_memory()
+            current, peak = self.memory()
             if (
-                current >= _MIN_BYTES and current >= peak * _NEAR_PEAK
+                current >= _MIN_SIZE and current >= peak * _NEAR_PEAK
                 and current >= self.observed_bytes * _GROWTH and time.perf_counter() >= not_before
             ):
                 started = time.perf_counter()
@@ -170,13 +181,26 @@ class _Probe:
                 measured[key] = instances.get((target["path"], target["name"]), {"instances": 0})
             elif kind == "line":
                 lines = range(target["line"], target["end_line"] + 1)
-                measured[key] = {"bytes_at_peak": sum(line_bytes.get((target["path"], n), 0) for n in lines)}
+                if tracemalloc.is_tracing():
+                    measured[key] = {"bytes_at_peak": sum(line_bytes.get((target["path"], n), 0) for n in lines)}
             elif kind == "container":
                 measured[key] = _container(target)
         return measured
 
+    def memory(self) -> Tuple[int, int]:
+        """(current, largest seen): the bytes tracemalloc traces when it is
+        on, else the number of memory blocks the interpreter has allocated
+        (cheap to read, current, and what live objects cost; the process's
+        resident size is no guide: its high-water mark includes the probe's
+        own observations)."""
+        if tracemalloc.is_tracing():
+            return tracemalloc.get_traced_memory()
+        current = sys.getallocatedblocks()
+        self.largest_blocks = max(self.largest_blocks, current)
+        return current, self.largest_blocks
+
     def _line_statistics(self) -> List[tracemalloc.Statistic]:
-        if not self.lines:
+        if not self.lines or not tracemalloc.is_tracing():
             return []
         snapshot = tracemalloc.take_snapshot().filter_traces(
             [tracemalloc.Filter(True, path) for path in sorted(self.files)]
@@ -184,9 +208,11 @@ class _Probe:
         return snapshot.statistics("lineno")
 
     def finish(self) -> None:
-        current, peak = tracemalloc.get_traced_memory()
+        current, peak = self.memory()
         if self.observed is None or current >= self.observed_bytes * _GROWTH:
             self.observe(current)
+        if not tracemalloc.is_tracing():
+            peak = _peak_resident_bytes()
         self.stop_line_counts()
         findings: Dict[str, Dict[str, int]] = {}
         result = {
@@ -210,13 +236,24 @@ class _Probe:
 
     # -- ResourceWarnings: counted where the object was allocated ---------------------------
 
-    def count_warning(self, source: object) -> None:
-        traceback = tracemalloc.get_object_traceback(source) if source is not None else None
-        for frame in traceback or ():
-            key = (self.real_path(frame.filename), frame.lineno)
+    def count_warning(self, message: Any) -> None:
+        """Count a ResourceWarning where its object was allocated (tracemalloc
+        knows), else where it was dropped: for the `open(p).read()` that
+        MEM501 reports, the same line."""
+        source = message.source
+        traceback = tracemalloc.get_object_traceback(source) if source is not None and tracemalloc.is_tracing() else None
+        sites = [(f.filename, f.lineno) for f in traceback] if traceback else [(message.filename, message.lineno)]
+        for filename, line in sites:
+            key = (self.real_path(filename), line)
             if key[0] in self.files:
                 self.warned[key] = self.warned.get(key, 0) + 1
                 return
+
+
+def _peak_resident_bytes() -> int:
+    if resource is None:
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024))
 
 
 def _module_of_file(path: str) -> Optional[ModuleType]:
@@ -339,7 +376,8 @@ def _cache_bytes(wrapper: object) -> int:
 
 def _install(spec_path: str) -> None:
     probe = _Probe(spec_path)
-    tracemalloc.start(1)
+    if probe.allocations:
+        tracemalloc.start(1)
     _count_resource_warnings(probe)
     threading.Thread(target=probe._sampler, name="memlint-profile", daemon=True).start()
     probe.start_line_counts()
@@ -358,7 +396,7 @@ def _count_resource_warnings(probe: _Probe) -> None:
 
     def showwarnmsg(message: Any) -> None:
         if issubclass(message.category, ResourceWarning):
-            probe.count_warning(message.source)
+            probe.count_warning(message)
             if not shown_before:
                 return
         show(message)

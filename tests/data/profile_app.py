@@ -1,6 +1,7 @@
 """A program whose memory costs are known in advance (tests/test_profile.py)."""
 import functools
 import sys
+import time
 
 
 class Many:
@@ -55,6 +56,7 @@ def main():
         grown(i)
     leak_many()
     leak_once()
+    time.sleep(2)  # the working set stays at its peak a while, as a real program's does
     print("done", len(many), len(few))
     sys.stdout.flush()
     sys.exit(3)
