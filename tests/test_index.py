@@ -903,3 +903,20 @@ def test_with_source_replaces_one_modules_facts_and_records_into_the_same_questi
         assert fixed.attributes_assigned_outside("pkg.msg.Message") == frozenset({"seqno"})  # pkg.conn kept
     assert index.class_summary("pkg.msg.Message").slots is None
     assert [q[0] for q in asked] == ["class_summary", "attributes_assigned_outside"]
+
+
+def test_a_store_through_a_parameter_annotated_with_a_subscripted_generic_class_counts():
+    """pytest's `fixturedef: FixtureDef[object]` then `fixturedef.cached_param = param` (a MEM101 fix broke it)."""
+    a = summarize(
+        "from typing import Generic, TypeVar\nT = TypeVar('T')\n\nclass FixtureDef(Generic[T]):\n"
+        "    def __init__(self, argname: str) -> None:\n        self.argname = argname\n",
+        "pkg.a",
+    )
+    b = summarize(
+        "from typing import List\nfrom pkg.a import FixtureDef\n\n"
+        "def hook(fixturedef: FixtureDef[object], param: object) -> None:\n    fixturedef.cached_param = param\n\n"
+        "def many(defs: List[FixtureDef[object]]) -> None:\n    defs.size = 1\n",
+        "pkg.b",
+    )
+    index = ProjectIndex([a, b])
+    assert index.attributes_assigned_outside("pkg.a.FixtureDef") == frozenset({"cached_param"})
