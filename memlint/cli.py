@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     selection.add_argument("--ignore", type=_comma_list, action="extend", help="codes, prefixes or names to skip")
     selection.add_argument("--exclude", type=_comma_list, help="file patterns to skip (replaces the defaults)")
     selection.add_argument("--extend-exclude", type=_comma_list, action="extend", help="more file patterns to skip")
+    selection.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                           help="also lint files that .gitignore files ignore (skipped by default in a git work tree)")
     out = check.add_argument_group("output")
     out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default=None,
                      help="full (with the source line; the default on a terminal), concise (flake8's line; "
@@ -229,12 +231,28 @@ def _check_command(args: argparse.Namespace) -> int:
     else:
         unreadable: List[FileReport] = []
         files = discover_files(args.paths, resolver, unreadable)
+        if args.respect_gitignore:
+            files = _without_gitignored(files, args.paths)
         for warning in discovery_warnings(args.paths, files, resolver):
             print(f"memlint: warning: {warning}", file=sys.stderr)
         reports = run_files(files, resolver, mode, args.jobs, cache, registry) + unreadable
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _conclude(reports, args, mode, registry, resolver, sources)
+
+
+def _without_gitignored(files: List[str], paths: Sequence[str]) -> List[str]:
+    """The files git does not ignore; a file named on the command line that
+    it does is said rather than skipped silently."""
+    from memlint.gitignore import GitIgnore, filter_ignored
+
+    kept, ignored = filter_ignored(files, GitIgnore())
+    named = set(paths)
+    for path in ignored:
+        if path in named:
+            print(f"memlint: warning: {path}: ignored by .gitignore; not linted (--no-respect-gitignore lints it)",
+                  file=sys.stderr)
+    return kept
 
 
 def _max_memory(args: argparse.Namespace) -> Optional[int]:
