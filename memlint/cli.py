@@ -18,7 +18,7 @@ import argparse
 import io
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from memlint import __version__
 from memlint.errors import UsageError
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from memlint.diagnostics import Diagnostic
     from memlint.output import SourceLines
     from memlint.registry import Registry
+    from memlint.rule import Rule
     from memlint.runner import FileReport, Mode
 
 VERSION = f"memlint {__version__}"
@@ -106,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code or name")
     rule.add_argument("--all", action="store_true", help="every rule")
+    rule.add_argument("--format", "--output-format", dest="format", choices=("text", "markdown", "json"), default="text",
+                      help="text for a terminal (the default), the generated Markdown page, or JSON")
 
     config = sub.add_parser("config", help="show the effective settings for a path")
     config.add_argument("path", nargs="?", default=".")
@@ -376,23 +379,40 @@ def _emit(
 
 
 def _rule_command(args: argparse.Namespace) -> int:
-    from memlint.docs import generated_page, render_rule
+    """A built-in rule's page is read from the generated docs (no rule is
+    imported); a rule pack's is rendered; JSON and ``--all`` need the rules."""
+    from memlint.docs import generated_page, render_rule, rule_url
+    from memlint.output import wants_colour
+    from memlint.output_rule import builtin_page_url, for_terminal, rules_json
     from memlint.registry import get_registry
 
-    if args.all:
-        print("\n\n".join(render_rule(rule) for rule in get_registry().rules))
-        return 0
-    if not args.code:
+    if not args.all and not args.code:
         raise UsageError("memlint rule: give a rule code or name, or --all")
-    page = generated_page(args.code)
+    page = generated_page(args.code) if args.code and not args.all and args.format != "json" else None
+    pages: List[Tuple[str, Optional[str]]] = []
     if page is not None:
-        print(page)
-        return 0
-    rule = get_registry().get(args.code)
-    if rule is None:
-        raise UsageError(f"unknown rule {args.code!r}")
-    print(render_rule(rule))
+        pages = [(page, builtin_page_url(page))]
+    else:
+        rules = list(get_registry().rules) if args.all else _one_rule(args.code)
+        if args.format == "json":
+            sys.stdout.write(rules_json(rules, rule_url))
+            return 0
+        pages = [(render_rule(rule), rule_url(rule)) for rule in rules]
+    if args.format == "markdown":
+        print("\n\n".join(text for text, _ in pages))
+    else:
+        colour = wants_colour(sys.stdout)
+        print("\n\n".join(for_terminal(text, url, colour) for text, url in pages), end="")
     return 0
+
+
+def _one_rule(code_or_name: str) -> List[Type[Rule]]:
+    from memlint.registry import get_registry
+
+    rule = get_registry().get(code_or_name)
+    if rule is None:
+        raise UsageError(f"unknown rule {code_or_name!r}")
+    return [rule]
 
 
 def _config_command(args: argparse.Namespace) -> int:

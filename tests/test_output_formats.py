@@ -73,6 +73,15 @@ def _on_a_terminal(args, cwd, env):
     return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
+def test_a_rule_page_on_a_terminal_is_in_colour_unless_no_color(project):
+    coloured = _on_a_terminal(["rule", "MEM602"], project, {"NO_COLOR": ""})
+    assert coloured.startswith("\x1b[1mMEM602: gc-collect-in-loop\x1b[0m\n\nMessage: \x1b[36mgc.collect() inside a loop")
+    assert "\n\x1b[1mWhat it does\x1b[0m\nReports \x1b[36mgc.collect()\x1b[0m called" in coloured
+    assert "\n    \x1b[36mimport gc\x1b[0m\n" in coloured
+    plain = _on_a_terminal(["rule", "MEM602"], project, {"NO_COLOR": "1"})
+    assert "\x1b" not in plain and plain.startswith("MEM602: gc-collect-in-loop\n===")
+
+
 def test_a_terminal_gets_the_full_format_in_colour_unless_no_color(project):
     env = {k: "" for k in ("NO_COLOR",)}
     coloured = _on_a_terminal(["pkg/a.py"], project, env)

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from memlint.docs import generated_page, render_rule
+from memlint.docs import generated_page, render_rule, rule_url
+from memlint.output_rule import for_terminal
 from memlint.registry import get_registry
 
 HEAVY = ("libcst", "memlint.rules", "memlint.runner", "memlint.config", "memlint.cache", "memlint.registry")
@@ -36,7 +37,8 @@ def test_version_imports_nothing_heavy():
 def test_rule_page_imports_neither_libcst_nor_rules(selector):
     output, loaded, _ = probe("rule", selector, heavy=("libcst", "memlint.rules"))
     assert loaded == "0 []"
-    assert "\n".join(output) + "\n" == render_rule(get_registry().get("MEM602")) + "\n"
+    rule = get_registry().get("MEM602")
+    assert "\n".join(output) + "\n" == for_terminal(render_rule(rule), rule_url(rule), colour=False)
 
 
 def test_generated_pages_are_found_by_code_and_name_only():
