@@ -1,5 +1,5 @@
 """``memlint`` command line: ``check`` (the default), ``rule``, ``config``,
-``clean``.
+``clean``, ``server`` (the language server, :mod:`memlint.lsp`).
 
 Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal
 error, 130 interrupted. Errors are one line on stderr; a traceback only with
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 VERSION = f"memlint {__version__}"
 BROKEN_PIPE = 141  # the exit status of a command killed by SIGPIPE, as `yes | head` reports it
-SUBCOMMANDS = ("check", "rule", "config", "clean")
+SUBCOMMANDS = ("check", "rule", "config", "clean", "server")
 PHASES = ("read", "parse", "walk", "positions", "fix")
 
 
@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("path", nargs="?", default=".")
     config.add_argument("--config", metavar="PYPROJECT")
 
+    sub.add_parser("server", help="run the language server on stdin/stdout (needs pymemlint[lsp])")
+
     clean_cmd = sub.add_parser("clean", help="remove the result cache")
     clean_cmd.add_argument("--cache-dir", help=f"default: ${CACHE_DIR_ENV} or {DEFAULT_CACHE_DIR}")
     return parser
@@ -146,6 +148,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _config_command(args)
         if args.command == "clean":
             return _clean_command(args)
+        if args.command == "server":
+            from memlint.lsp import serve
+
+            return serve()
         return _check_command(args)
     except UsageError as exc:
         print(f"memlint: error: {exc}", file=sys.stderr)
