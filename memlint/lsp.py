@@ -50,6 +50,8 @@ def serve() -> int:
 class Linter:
     """Lints editor buffers and keeps each document's latest findings."""
 
+    __slots__ = ("_resolver", "findings")
+
     def __init__(self) -> None:
         self._resolver: Optional[ConfigResolver] = None
         self.findings: Dict[str, Tuple[Optional[int], List[Diagnostic]]] = {}  # uri -> (version, findings)
