@@ -214,6 +214,7 @@ def _check_command(args: argparse.Namespace) -> int:
     from memlint.cache import Cache, default_cache_dir
     from memlint.config import ConfigResolver
     from memlint.output import SourceLines, discovery_warnings
+    from memlint.progress import Progress
     from memlint.registry import registry_for
     from memlint.runner import Mode, discover_files, run_files
 
@@ -244,7 +245,11 @@ def _check_command(args: argparse.Namespace) -> int:
             files = _without_gitignored(files, args.paths)
         for warning in discovery_warnings(args.paths, files, resolver):
             print(f"memlint: warning: {warning}", file=sys.stderr)
-        reports = run_files(files, resolver, mode, args.jobs, cache, registry) + unreadable
+        progress = Progress(sys.stderr)
+        try:
+            reports = run_files(files, resolver, mode, args.jobs, cache, registry, progress) + unreadable
+        finally:
+            progress.finish()
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _conclude(reports, args, mode, registry, resolver, sources)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import os
 import signal
 import stat
@@ -350,13 +351,21 @@ def _not_written(path: str, data: bytes, settings: Settings, mode: Mode, problem
 def run_files(
     files: Sequence[str], resolver: ConfigResolver, mode: Mode, jobs: int,
     cache: Optional[Cache] = None, registry: Optional[Registry] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> List[FileReport]:
     """Answer what the cache can, lint the rest in-process (jobs=1) or in a
     process pool; reports come back sorted by path whatever the scheduling.
 
     ``registry`` is the one the settings were validated with (possibly the
     cache's rule stubs); it only decides fixability of cached findings here.
+    ``progress(done, total)`` is called as each file's report is final.
     """
+    done = itertools.count(1)
+
+    def tick(*_: object) -> None:
+        if progress is not None:
+            progress(next(done), len(files))
+
     reports: List[FileReport] = []
     work: List[Tuple[str, Settings]] = []
     for path in files:
@@ -366,10 +375,11 @@ def run_files(
             cached = _from_cache(path, settings, mode, cache, registry or _real_registry())
         if cached is not None:
             reports.append(cached)
+            tick()
         else:
             work.append((path, settings))
     if work:
-        reports.extend(_lint_all(work, mode, cache, jobs))
+        reports.extend(_lint_all(work, mode, cache, jobs, tick))
     if cache is not None:
         cache.prune()
     return sorted(reports, key=lambda r: r.path)
@@ -457,14 +467,20 @@ def _timed(run: Callable[[], FileReport], mode: Mode) -> FileReport:
     return report
 
 
-def _lint_all(work: Sequence[Tuple[str, Settings]], mode: Mode, cache: Optional[Cache], jobs: int) -> List[FileReport]:
+def _lint_all(
+    work: Sequence[Tuple[str, Settings]], mode: Mode, cache: Optional[Cache], jobs: int, tick: Callable[..., None],
+) -> List[FileReport]:
     if not mode.supervised and (jobs <= 1 or len(work) < 2):
-        return [_lint_one(item, mode, cache) for item in work]
+        reports = []
+        for item in work:
+            reports.append(_lint_one(item, mode, cache))
+            tick()
+        return reports
     from memlint.workers import Failure, Job, run_supervised
 
     batch = [Job(path, settings, settings.file_timeout or None) for path, settings in work]
     task = functools.partial(_lint_in_worker, mode, cache)
-    results = run_supervised(batch, task, min(jobs, len(work)), mode.max_memory, _load_engine, _load_rules)
+    results = run_supervised(batch, task, min(jobs, len(work)), mode.max_memory, _load_engine, _load_rules, tick)
     return [
         FileReport(path, errors=[f"{path}: {result.message}"]) if isinstance(result, Failure) else result
         for (path, _), result in zip(work, results)
