@@ -21,6 +21,12 @@ class Session:
         self.client = client
         self.published = asyncio.Queue()
 
+    async def open(self, uri, text, version):
+        """Open a document; the diagnostics published for it."""
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)))
+        return await self.diagnostics()
+
     async def diagnostics(self):
         params = await asyncio.wait_for(self.published.get(), TIMEOUT)
         return params.uri, [(d.code, _span(d.range), d.source, d.severity) for d in params.diagnostics]
@@ -68,9 +74,7 @@ def test_diagnostics_on_open_and_save_fixes_as_code_actions(tmp_path):
     seen = {}
 
     async def script(client, session):
-        client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=SOURCE)))
-        seen["open"] = await session.diagnostics()
+        seen["open"] = await session.open(uri, SOURCE, version=1)
         seen["actions"] = await session.actions(uri, 1)
         seen["none here"] = await session.actions(uri, 3)
         seen["only rewrites"] = await session.actions(uri, 1, only=[types.CodeActionKind.RefactorRewrite])
@@ -106,9 +110,7 @@ def test_unsafe_fixes_are_rewrites_not_quick_fixes(tmp_path):
     seen = {}
 
     async def script(client, session):
-        client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=7, text=text)))
-        seen["open"] = await session.diagnostics()
+        seen["open"] = await session.open(uri, text, version=7)
         seen["actions"] = await session.actions(uri, 0)
 
     run_session(tmp_path, script)

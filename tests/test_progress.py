@@ -63,32 +63,6 @@ def test_the_delay_comes_from_the_environment(monkeypatch):
     assert Progress(Terminal()).delay == 1.0
 
 
-def _stderr_on_a_terminal(args, cwd):
-    """Run memlint with stderr on a pseudo-terminal; what it wrote there."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
-    controller, terminal = pty.openpty()
-    env = dict(os.environ, MEMLINT_PROGRESS_DELAY="0")
-    process = subprocess.Popen([sys.executable, "-m", "memlint", *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=terminal, env=env)
-    os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # EIO: the terminal closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait()
-    os.close(controller)
-    return b"".join(chunks).decode().replace("\r\n", "\n")
-
-
 def _shown(output):
     """The progress lines drawn, and the output from the last one on."""
     import re
@@ -97,11 +71,12 @@ def _shown(output):
     return counts, output[output.rfind("\rmemlint: "):]
 
 
-def test_the_command_line_shows_progress_on_a_terminal(tmp_path):
+def test_the_command_line_shows_progress_on_a_terminal(tmp_path, on_a_terminal):
     for n in range(5):
         (tmp_path / f"m{n}.py").write_text("import gc\nfor i in list(range(3)):\n    gc.collect()\n")
     for args in (["-j2"], ["-j1", "--file-timeout", "0", "--max-memory", "0"], ["-j2"]):  # pool, in-process, cached
-        counts, after = _shown(_stderr_on_a_terminal([*args, "--select", "MEM6", "."], tmp_path))
+        output = on_a_terminal([*args, "--select", "MEM6", "."], tmp_path, {"MEMLINT_PROGRESS_DELAY": "0"}, "stderr")
+        counts, after = _shown(output)
         assert counts[-1] == (5, 5) and counts == sorted(counts) and {t for _, t in counts} == {5}
         line = "memlint: 5/5 files"
         assert after == f"\r{line}\r{' ' * len(line)}\rFound 5 problems\n"  # erased, then the summary
