@@ -256,16 +256,23 @@ def _check_command(args: argparse.Namespace) -> int:
 
 
 def _without_gitignored(files: List[str], paths: Sequence[str]) -> List[str]:
-    """The files git does not ignore; a file named on the command line that
-    it does is said rather than skipped silently."""
+    """The files git does not ignore. A file named on the command line that
+    it ignores, or a named directory all of whose files it ignores (the
+    standard library under pyenv's git clone), is said, not skipped silently."""
     from memlint.gitignore import GitIgnore, filter_ignored
 
     kept, ignored = filter_ignored(files, GitIgnore())
-    named = set(paths)
-    for path in ignored:
-        if path in named:
-            print(f"memlint: warning: {path}: ignored by .gitignore; not linted (--no-respect-gitignore lints it)",
-                  file=sys.stderr)
+    hint = "not linted (--no-respect-gitignore lints {})"
+    ignored_files = set(ignored)
+    for path in paths:
+        if path in ignored_files:
+            print(f"memlint: warning: {path}: ignored by .gitignore; {hint.format('it')}", file=sys.stderr)
+        elif os.path.isdir(path):
+            inside = os.path.join(path, "")
+            dropped = sum(1 for f in ignored if f.startswith(inside))
+            if dropped and not any(f.startswith(inside) for f in kept):
+                print(f"memlint: warning: {path}: every Python file in it ({dropped}) is ignored by .gitignore; "
+                      f"{hint.format('them')}", file=sys.stderr)
     return kept
 
 

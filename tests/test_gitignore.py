@@ -105,5 +105,11 @@ def test_the_cli_skips_ignored_files_and_says_so_for_named_ones(tmp_path, run_me
         "memlint: warning: old.py: ignored by .gitignore; not linted (--no-respect-gitignore lints it)",
         "memlint: warning: no Python files found in old.py",
     ]
+    result = run_memlint("--select", "MEM602", "-q", "gen", cwd=tmp_path)
+    assert result.stderr.decode().splitlines() == [
+        "memlint: warning: gen: every Python file in it (1) is ignored by .gitignore; not linted "
+        "(--no-respect-gitignore lints them)",
+        "memlint: warning: no Python files found in gen",
+    ]
     result = run_memlint("--select", "MEM602", "-q", "--no-respect-gitignore", ".", cwd=tmp_path)
     assert [line.split(":")[0] for line in result.stdout.decode().splitlines()] == ["./a.py", "./gen/g.py", "./old.py"]
