@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml, no search")
     conf.add_argument("--target-version", help="Python version the code targets, e.g. py310 or 3.10")
     conf.add_argument("--stdin-filename", help="the file name of source given as -")
+    conf.add_argument("--preview", action="store_true", default=None,
+                      help="also run the preview rules (below the precision bar on real code: `memlint rule --all`)")
+    conf.add_argument("--no-preview", dest="preview", action="store_false")
     conf.add_argument("--enable-inference", action="store_true", default=None,
                       help="let rules ask astroid about other modules")
     conf.add_argument("--report-unknown", action="store_true", default=None,
@@ -134,13 +137,17 @@ def normalize_argv(argv: Sequence[str]) -> List[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if list(argv) == ["--version"]:  # before the parser, whose help texts import the cache module
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # before the parser, whose help texts import the cache module
         print(VERSION)
         return 0
     _printable_output()
     debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
     try:
+        if argv[:1] == ["profile"] and not os.path.isfile("profile"):
+            from memlint.profiling.command import main as profile
+
+            return profile(argv[1:])
         args = build_parser().parse_args(normalize_argv(argv))
         if args.command == "rule":
             return _rule_command(args)
@@ -202,6 +209,7 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
         "extend_exclude": tuple(args.extend_exclude or ()),
         "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
         "enable_inference": args.enable_inference,
+        "preview": args.preview,
         "report_unknown": args.report_unknown,
         "file_timeout": parse_timeout(args.file_timeout, "--file-timeout") if args.file_timeout is not None else None,
         "baseline": os.path.abspath(args.baseline) if args.baseline else None,

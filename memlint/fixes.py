@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type, Union
 
@@ -274,14 +275,18 @@ def fix_text(
     project: Optional[Project] = None,
 ) -> FixOutcome:
     """Fix until nothing is left to fix (at most MAX_ROUNDS rounds). Every
-    round sees the same ``project``: the index of the tree before the fix
-    (a fix changes only its own file, and only in ways the index's answers
-    about that file do not depend on: see docs/fix-safety.md)."""
-    outcome = FixOutcome(text, result=lint_text(text, filename, settings, rule_classes, project))
+    round sees ``project``'s index of the tree before the fix, except for the
+    file itself, whose facts come from its current text (see
+    docs/fix-safety.md)."""
+    def lint(source: str) -> LintResult:
+        seen_by = project if source == text else _after_fix(project, source)
+        return lint_text(source, filename, settings, rule_classes, seen_by)
+
+    outcome = FixOutcome(text, result=lint(text))
     try:
         # libcst's transformers and code generation recurse once per nesting level.
         with recursion_limit(RECURSION_LIMIT):
-            _fix_rounds(outcome, filename, settings, rule_classes, allowed, project)
+            _fix_rounds(outcome, filename, lint, allowed, getattr(settings, "target_version", None))
     except RecursionError:
         outcome.warnings.append(f"{filename}: too deeply nested to apply the remaining fixes")
     return outcome
@@ -290,14 +295,12 @@ def fix_text(
 def _fix_rounds(
     outcome: FixOutcome,
     filename: str,
-    settings: object,
-    rule_classes: Sequence[Type[Rule]],
+    lint: Callable[[str], LintResult],
     allowed: Callable[[Finding], bool],
-    project: Optional[Project],
+    target_version: Optional[Tuple[int, int]],
 ) -> None:
     """Apply rounds of fixes to ``outcome``; its text and result always agree."""
     cpython = compiles(outcome.text)  # else: syntax newer than this interpreter, checked by libcst alone
-    target_version = getattr(settings, "target_version", None)
     for _ in range(MAX_ROUNDS):
         result = outcome.result
         fixes = select_fixes(result.findings, allowed)
@@ -319,10 +322,20 @@ def _fix_rounds(
                 "they were not applied (please report this)"
             )
             return
-        new_result = lint_text(new_text, filename, settings, rule_classes, project)
+        new_result = lint(new_text)
         outcome.text, outcome.fixed, outcome.result = new_text, outcome.fixed + len(kept), new_result
     if select_fixes(outcome.result.findings, allowed):
         outcome.warnings.append(f"{filename}: fixes failed to converge after {MAX_ROUNDS} rounds")
+
+
+def _after_fix(project: Optional[Project], text: str) -> Optional[Project]:
+    """The project as a fixed text sees it: the file's own facts from the
+    text (a fix may change them: MEM101 adds ``__slots__``), the other files'
+    as before."""
+    if project is None:
+        return None
+    index = project.index.with_source(text, project.module)
+    return project if index is project.index else dataclasses.replace(project, index=index)
 
 
 def fix_allowed(settings: object, registry: object, unsafe: bool, display: bool = False) -> Callable[[Finding], bool]:
