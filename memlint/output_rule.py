@@ -76,6 +76,7 @@ def rules_json(rules: Sequence[Type[Rule]], url_for: Callable[[Type[Rule]], Opti
 
 
 def _rule_data(rule: Type[Rule], url: Optional[str]) -> Dict[str, Any]:
+    from memlint.registry import preview_reason
     from memlint.rule import FixAvailability
 
     fixable = rule.fix_availability is not FixAvailability.NONE
@@ -86,6 +87,7 @@ def _rule_data(rule: Type[Rule], url: Optional[str]) -> Dict[str, Any]:
         "fix": rule.fix_availability.value,
         "fix_applicability": rule.applicability.value if fixable else None,
         "options": {name: _jsonable(value) for name, value in rule.options.items()},
+        "preview": preview_reason(rule),  # why the rule runs only with --preview; null: on by default
         "explanation": inspect.cleandoc(rule.__doc__ or "") + "\n",  # the Markdown of the rule's docstring
         "url": url,
     }

@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from memlint.docs import render_rule
-from memlint.registry import get_registry
+from memlint.registry import get_registry, preview_reason
 
 LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
 
@@ -241,7 +241,9 @@ def test_rule_all_as_json(run_memlint):
     assert {k: v for k, v in by_code["MEM602"].items() if k != "explanation"} == {
         "code": "MEM602", "name": "gc-collect-in-loop", "message": rules_by_code()["MEM602"].message,
         "fix": "none", "fix_applicability": None, "options": {}, "url": "https://memlint.invalid/docs/rules/MEM602",
+        "preview": preview_reason(rules_by_code()["MEM602"]),
     }
+    assert [r["code"] for r in data if r["preview"] is None] == [r.code for r in rules if preview_reason(r) is None]
     assert by_code["MEM602"]["explanation"].startswith("## What it does\nReports `gc.collect()` called inside a loop")
     assert (by_code["MEM202"]["fix"], by_code["MEM202"]["fix_applicability"]) == ("sometimes", "safe")
     one = json.loads(run_memlint("rule", "MEM202", "--format", "json").stdout)

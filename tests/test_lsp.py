@@ -105,6 +105,7 @@ def test_diagnostics_on_open_and_save_fixes_as_code_actions(tmp_path):
 
 
 def test_unsafe_fixes_are_rewrites_not_quick_fixes(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.memlint]\nselect = ['MEM201']\n")  # a preview rule: by its code
     uri = (tmp_path / "b.py").as_uri()
     text = "total = sum([x * 2 for x in range(10)])\n"  # MEM201's fix is unsafe (a generator is lazier)
     seen = {}

@@ -69,7 +69,8 @@ def test_a_cold_run_of_a_small_file_does_not_import_libcst_matchers(tmp_path):
     # memlint.lazy_matchers, which imports it only when a rule calls it.
     (tmp_path / "small.py").write_text(SMALL_FILE)
     no_budgets = ("--file-timeout", "0", "--max-memory", "0")  # lint in this process, where the probe looks
-    output, loaded, _ = probe("--no-cache", "-j1", *no_budgets, "small.py", cwd=tmp_path, heavy=("libcst.matchers",))
+    every_rule = "--preview"
+    output, loaded, _ = probe("--no-cache", every_rule, "-j1", *no_budgets, "small.py", cwd=tmp_path, heavy=("libcst.matchers",))
     assert [line.split(" ")[1] for line in output] == ["MEM202", "MEM602", "MEM201"]
     assert loaded == "1 []"
 
