@@ -3,12 +3,12 @@ from typing import Any, Mapping, Optional
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis.blocks import in_finally
 from memlint.analysis.functions import enclosing_function
 from memlint.analysis.scopes import ScopeInfo
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
+from ._lifetime_flow import cleared, handed_on, within
 from ._retained import Handler, Held, HeldValues
 
 CONTAINER_METHODS = frozenset({"append", "add", "insert", "appendleft", "extend", "setdefault", "update"})
@@ -260,7 +260,9 @@ class ExceptionRetained(Rule):
             self._report(node, held.what, f"{kind} {name}")
             return True
         # A frame kept in a local (handler None): the caller's frame makes no cycle (MEM404).
-        if held.handler is None or _cleared(info, name) or not _read_outside(info, name, held.handler):
+        if held.handler is None or cleared(info, name) or not _read_outside(info, name, held.handler):
+            return False
+        if handed_on(info, node, name):
             return False
         self._report(node, held.what, f"local {name}", f"`del {name}` when done (in a finally)")
         return True
@@ -274,8 +276,8 @@ class ExceptionRetained(Rule):
         if not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
             self._report(node, held.what, f"container {root}")  # outlives the function
         elif held.handler is not None:  # (a frame in a local container dies with the function)
-            inside = all(_within(info, b.statement, held.handler) for b in info.bindings_of(root))
-            if not inside and not _cleared(info, root):
+            inside = all(within(info, b.statement, held.handler) for b in info.bindings_of(root))
+            if not inside and not cleared(info, root) and not handed_on(info, node, root):
                 self._report(node, held.what, f"container {root}", f"clear {root} (in a finally) when done")
 
     def _report(self, node: cst.CSTNode, what: str, where: str, suggestion: str = "") -> None:
@@ -284,25 +286,8 @@ class ExceptionRetained(Rule):
         self.report(node, what=what, where=where, suggestion=suggestion)
 
 
-def _cleared(info: ScopeInfo, name: str) -> bool:
-    """``del name`` anywhere, or ``name = ...`` / ``name.clear()`` in a finally."""
-    for binding in info.bindings_of(name):
-        if binding.kind == "del" or (binding.kind == "assign" and in_finally(info, binding.statement)):
-            return True
-    return any(_is_clear(info.parent(load)) and in_finally(info, load) for load in info.loads_of(name))
-
-
-def _is_clear(node: Optional[cst.CSTNode]) -> bool:
-    return isinstance(node, cst.Attribute) and node.attr.value == "clear"
-
-
-
 def _read_outside(info: ScopeInfo, name: str, handler: Handler) -> bool:
-    return any(not _within(info, load, handler) for load in info.loads_of(name))
-
-
-def _within(info: ScopeInfo, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
-    return node is ancestor or any(a is ancestor for a in info.ancestors(node))
+    return any(not within(info, load, handler) for load in info.loads_of(name))
 
 
 def _root(holder: cst.CSTNode) -> Optional[str]:

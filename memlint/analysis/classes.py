@@ -74,6 +74,8 @@ WEAKREF_CALLS = frozenset({"weakref.ref", "weakref.proxy", "weakref.finalize", "
 WEAK_CONTAINERS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
 # Calls that put their last argument into the container they are called on.
 FILL_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+# Calls that take items out of the container they are called on.
+EMPTYING_METHODS = frozenset({"pop", "popitem", "popleft", "remove", "discard", "clear"})
 _DICT_CALLS = {"builtins.setattr": "setattr", "builtins.delattr": "delattr", "builtins.vars": "vars"}
 # Calls that tell something about instances wherever they are made.
 _WATCHED_CALLS = (*_DICT_CALLS, "copyreg.pickle", *WEAKREF_CALLS)
@@ -157,6 +159,7 @@ class Method:
     site: FunctionSite
     stores: List[AttributeStore] = field(default_factory=list)
     calls_on_instance: Set[str] = field(default_factory=set)  # m of `self.m(...)`, nested defs included
+    emptied: Set[str] = field(default_factory=set)  # x of `self.x.pop(...)`, `del self.x[k]`, nested defs included
     # In the method's own scope (nested defs and lambdas excluded):
     fills: List[Fill] = field(default_factory=list)
     constructions: List[Tuple[str, cst.Call]] = field(default_factory=list)  # `name = Call(...)`, in order
@@ -227,6 +230,13 @@ class ClassInfo:
     def resets(self) -> Set[str]:
         """Attributes some method sets to None or deletes: the class breaks what they hold itself."""
         return {store.name for store in self.instance_stores() if store.resets}
+
+    @property
+    def releases(self) -> Set[str]:
+        """Attributes whose content the class lets go of itself: reset (see
+        :attr:`resets`) or a container there emptied (``self.x.pop(k)``,
+        ``self.x.clear()``, ``del self.x[k]``)."""
+        return self.resets.union(*(method.emptied for method in self.methods))
 
 
 class _Frame(NamedTuple):
@@ -377,6 +387,10 @@ class ClassIndex(Collector):
             if isinstance(target, cst.Attribute) and self._is_instance(target.value, frame):
                 assert frame.method is not None
                 frame.method.stores.append(AttributeStore(target.attr.value, node, target, frame.nested))
+            elif isinstance(target, cst.Subscript) and frame.method is not None:
+                emptied = _attribute_of(target.value, frame.method)
+                if emptied is not None:
+                    frame.method.emptied.add(emptied)
 
     def visit_Call(self, node: cst.Call) -> None:
         frame = self._frames[-1]
@@ -547,6 +561,10 @@ class ClassIndex(Collector):
         method = frame.method
         if method is not None and self._is_instance(func.value, frame):
             method.calls_on_instance.add(func.attr.value)
+        if method is not None and func.attr.value in EMPTYING_METHODS:
+            emptied = _attribute_of(func.value, method)
+            if emptied is not None:
+                method.emptied.add(emptied)
         if not node.args:
             return
         item = node.args[-1].value

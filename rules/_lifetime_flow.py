@@ -1,0 +1,173 @@
+"""Shared by MEM403 and MEM404: what becomes of a local after a statement.
+
+A local that holds an exception or a frame makes a cycle with its own frame
+only while it still holds it when the function is left. The code breaks that
+itself when it deletes or rebinds the name (in a ``finally``, or on every path
+from the store), and hands the value on on purpose when a ``raise`` or
+``return`` reads it: ``errors.append(e)`` then ``raise Group("...", errors)``,
+``return Result(exception=exc)``. :func:`handed_on` follows the statements
+that can run after a store, structurally (no values), and answers True only
+when every path reaches such a statement before leaving the function.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from memlint.analysis.blocks import in_finally, statements
+from memlint.analysis.scopes import ScopeInfo
+
+_LOOPS = (cst.For, cst.While)
+_TRIES = (cst.Try, cst.TryStar)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)
+
+
+def cleared(info: ScopeInfo, name: str) -> bool:
+    """``del name`` anywhere, or ``name = ...`` / ``name.clear()`` in a
+    ``finally`` (MEM403: the code drops what the local holds)."""
+    for binding in info.bindings_of(name):
+        if binding.kind == "del" or (binding.kind == "assign" and in_finally(info, binding.statement)):
+            return True
+    return any(_is_clear(info.parent(load)) and in_finally(info, load) for load in info.loads_of(name))
+
+
+def released_in_finally(info: ScopeInfo, name: str) -> bool:
+    """``del name`` or ``name = None`` in a ``finally`` (MEM404)."""
+    return any(
+        (binding.kind == "del" or (binding.kind == "assign" and _is_none(binding.value)))
+        and in_finally(info, binding.statement)
+        for binding in info.bindings_of(name)
+    )
+
+
+def within(info: ScopeInfo, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+    """``node`` is ``ancestor`` or inside it."""
+    return node is ancestor or any(a is ancestor for a in info.ancestors(node))
+
+
+def handed_on(info: ScopeInfo, store: cst.CSTNode, name: str) -> bool:
+    """Whether every path from ``store`` (a statement of ``info``'s function,
+    or a node in one) hands the value of ``name`` on (a ``raise`` or
+    ``return`` reading it) or drops it (``del name``, a rebinding) before
+    the function is left."""
+    statement = store if isinstance(store, cst.BaseSmallStatement) else info.nearest(store, _SMALL)
+    return statement is not None and _Paths(info, name, statement).after(statement) is True
+
+
+_SMALL = (cst.BaseSmallStatement,)
+Fate = Optional[bool]  # True: handed on or dropped; False: may leave the function held; None: passes
+
+
+class _Paths:
+    """The fate of one local's value, statement by statement, from a store."""
+
+    def __init__(self, info: ScopeInfo, name: str, store: cst.CSTNode) -> None:
+        self.info = info
+        self._reading: Set[int] = set()  # ids of the nodes that hold a read of the name
+        for load in info.loads_of(name):
+            self._reading.add(id(load))
+            self._reading.update(id(node) for node in info.ancestors(load))
+        self._rebinding = {id(b.statement) for b in info.bindings_of(name) if b.kind in ("assign", "del")}
+        self._rebinding.discard(id(store))  # storing again is the same state, not a drop
+        self._looping: Set[cst.CSTNode] = set()  # loops whose next round is being followed
+
+    def after(self, node: cst.CSTNode) -> Fate:
+        """Along the statements that run once ``node`` completes."""
+        while True:
+            parent = self.info.parent(node)
+            if parent is None or isinstance(parent, _SCOPES):
+                return False  # the end of the function: it returns still holding the value
+            fate: Fate = None
+            if isinstance(parent, (*_BLOCKS, cst.Module)):
+                fate = self._sequence(_following(parent, node))
+            elif isinstance(parent, _LOOPS) and node is parent.body:
+                return self._loop_back(parent)
+            elif isinstance(parent, _TRIES):
+                if node is parent.body and parent.orelse is not None:
+                    fate = self._sequence(statements(parent.orelse.body))
+                if fate is None and parent.finalbody is not None and node is not parent.finalbody:
+                    fate = self._sequence(statements(parent.finalbody.body))
+            if fate is not None:
+                return fate
+            node = parent
+
+    def _loop_back(self, loop: Union[cst.For, cst.While]) -> Fate:
+        """The end of a loop body: the next round runs from the top (where a
+        rebinding drops the value), or the loop ends."""
+        self._looping.add(loop)
+        fate = self._sequence(statements(loop.body))
+        if fate is not None:
+            return fate
+        endless = isinstance(loop, cst.While) and isinstance(loop.test, cst.Name) and loop.test.value == "True"
+        return None if endless and not _breaks(loop) else self.after(loop)
+
+    def _sequence(self, body: Sequence[cst.CSTNode]) -> Fate:
+        for statement in body:
+            fate = self._statement(statement)
+            if fate is not None:
+                return fate
+        return None
+
+    def _statement(self, statement: cst.CSTNode) -> Fate:
+        if isinstance(statement, cst.SimpleStatementLine):
+            return self._sequence(statement.body)
+        if isinstance(statement, (cst.Raise, cst.Return)):
+            return id(statement) in self._reading
+        if isinstance(statement, (cst.Break, cst.Continue)):
+            loop = self.info.nearest(statement, _LOOPS)
+            if not isinstance(loop, _LOOPS) or loop in self._looping:
+                return None  # back where the analysis of that loop started
+            return self.after(loop) if isinstance(statement, cst.Break) else self._loop_back(loop)
+        if id(statement) in self._rebinding:
+            value = statement.value if isinstance(statement, cst.Assign) else None
+            return None if value is not None and id(value) in self._reading else True
+        if isinstance(statement, cst.BaseCompoundStatement) and not isinstance(statement, _SCOPES):
+            exits = _exits(statement)
+            if isinstance(statement, cst.If) and id(statement.test) in self._reading:
+                if any(id(node) in self._reading for node in exits):
+                    return True  # `if errors: raise Group(errors)`: the other branches find it empty
+            return False if any(id(node) not in self._reading for node in exits) else None
+        return None
+
+
+def _exits(statement: cst.CSTNode) -> List[cst.CSTNode]:
+    """The ``return`` and ``raise`` statements in ``statement``, not those of
+    nested scopes. (A ``break`` or ``continue`` stays in the function: its
+    loop's end or top is followed on its own.)"""
+    found: List[cst.CSTNode] = []
+    stack = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Return, cst.Raise)):
+            found.append(node)
+        elif node is statement or not isinstance(node, _SCOPES):
+            stack.extend(node.children)
+    return found
+
+
+def _breaks(loop: cst.CSTNode) -> bool:
+    """A ``break`` that leaves ``loop`` (not one of an inner loop or scope)."""
+    stack = list(loop.children)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Break):
+            return True
+        if not isinstance(node, (*_LOOPS, *_SCOPES)):
+            stack.extend(node.children)
+    return False
+
+
+def _following(block: cst.CSTNode, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    body = list(getattr(block, "body", ()))
+    position = next((i for i, statement in enumerate(body) if statement is node), len(body))
+    return body[position + 1:]
+
+
+def _is_none(value: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
+
+
+def _is_clear(node: Optional[cst.CSTNode]) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "clear"
