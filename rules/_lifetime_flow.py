@@ -20,6 +20,8 @@ from memlint.analysis.scopes import ScopeInfo
 
 _LOOPS = (cst.For, cst.While)
 _TRIES = (cst.Try, cst.TryStar)
+# Builtins whose result keeps nothing of their argument.
+_MEASURES = frozenset({"len", "str", "repr", "bool", "format", "print", "type", "id", "isinstance", "hash"})
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)
 
@@ -66,9 +68,12 @@ class _Paths:
     def __init__(self, info: ScopeInfo, name: str, store: cst.CSTNode) -> None:
         self.info = info
         self._reading: Set[int] = set()  # ids of the nodes that hold a read of the name
+        self._handing: Set[int] = set()  # the same, for reads that pass the value itself on
         for load in info.loads_of(name):
-            self._reading.add(id(load))
-            self._reading.update(id(node) for node in info.ancestors(load))
+            around = [load, *info.ancestors(load)]
+            self._reading.update(id(node) for node in around)
+            if not _consumed(info, load):
+                self._handing.update(id(node) for node in around)
         self._rebinding = {id(b.statement) for b in info.bindings_of(name) if b.kind in ("assign", "del")}
         self._rebinding.discard(id(store))  # storing again is the same state, not a drop
         self._looping: Set[cst.CSTNode] = set()  # loops whose next round is being followed
@@ -114,7 +119,7 @@ class _Paths:
         if isinstance(statement, cst.SimpleStatementLine):
             return self._sequence(statement.body)
         if isinstance(statement, (cst.Raise, cst.Return)):
-            return id(statement) in self._reading
+            return id(statement) in self._handing
         if isinstance(statement, (cst.Break, cst.Continue)):
             loop = self.info.nearest(statement, _LOOPS)
             if not isinstance(loop, _LOOPS) or loop in self._looping:
@@ -126,10 +131,20 @@ class _Paths:
         if isinstance(statement, cst.BaseCompoundStatement) and not isinstance(statement, _SCOPES):
             exits = _exits(statement)
             if isinstance(statement, cst.If) and id(statement.test) in self._reading:
-                if any(id(node) in self._reading for node in exits):
+                if any(id(node) in self._handing for node in exits):
                     return True  # `if errors: raise Group(errors)`: the other branches find it empty
-            return False if any(id(node) not in self._reading for node in exits) else None
+            return False if any(id(node) not in self._handing for node in exits) else None
         return None
+
+
+def _consumed(info: ScopeInfo, load: cst.Name) -> bool:
+    """A read that only measures or formats the value (``len(errors)``,
+    ``str(e)``, an f-string): it does not pass the value itself on."""
+    if info.nearest(load, (cst.FormattedString,)) is not None:
+        return True
+    arg = info.parent(load)
+    call = info.parent(arg) if isinstance(arg, cst.Arg) else None
+    return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in _MEASURES
 
 
 def _exits(statement: cst.CSTNode) -> List[cst.CSTNode]:

@@ -1,8 +1,9 @@
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, NamedTuple, Optional
 
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis.classes import CLASSES
 from memlint.analysis.functions import enclosing_function
 from memlint.analysis.scopes import ScopeInfo
 from memlint.context import Context
@@ -12,6 +13,17 @@ from ._lifetime_flow import cleared, handed_on, within
 from ._retained import Handler, Held, HeldValues
 
 CONTAINER_METHODS = frozenset({"append", "add", "insert", "appendleft", "extend", "setdefault", "update"})
+
+
+class _OnInstance(NamedTuple):
+    """A value stored on the method's instance: not reported when the class
+    lets go of that attribute itself (resets or empties it)."""
+
+    node: cst.CSTNode
+    what: str
+    where: str
+    owner: Optional[cst.ClassDef]
+    attribute: Optional[str]
 
 
 class ExceptionRetained(Rule):
@@ -36,7 +48,14 @@ class ExceptionRetained(Rule):
     `traceback.format_exc()`); `sys.exc_info()` passed straight into a call;
     `sys.exc_info()[0]` (the type only); attributes of other objects
     (`new_error.__cause__ = e`); module-level code (what it keeps lives as long
-    as the module anyway).
+    as the module anyway). Values the code hands on or drops itself: a local
+    or local container that, on every path from the store, is read by a
+    `raise` or `return` (`raise ExceptionGroup("...", errors)`,
+    `return Result(exception=exc)`; `len(errors)` or `str(e)` there does not
+    count), or is deleted or rebound first (the next round of a loop starting
+    with `error = None`); an attribute of `self` that the class resets to
+    `None`, deletes or empties (`pop`, `clear`, `del self.x[k]`) outside its
+    constructor.
 
     ## Why is this bad?
     An exception references its traceback, the traceback every frame it passed
@@ -194,9 +213,12 @@ class ExceptionRetained(Rule):
         ),
     ]
 
+    requires = (CLASSES,)
+
     def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(context, options)
         self._values = HeldValues(context)
+        self._on_instance: List[_OnInstance] = []  # decided once the class is known
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._values.enter(node)
@@ -243,11 +265,12 @@ class ExceptionRetained(Rule):
     def _on_self(self, node: cst.CSTNode, target: cst.Attribute, value: cst.BaseExpression) -> None:
         function = enclosing_function(self.context)
         instance = function.instance_parameter if function is not None else None
-        if instance is None or not m.matches(target.value, m.Name(instance)):
+        if function is None or instance is None or not m.matches(target.value, m.Name(instance)):
             return  # another object's attribute, or no instance (a static or class method, a function)
         held = self._values.held(value)
         if held is not None:
-            self._report(node, held.what, f"self.{target.attr.value}")
+            where = f"self.{target.attr.value}"
+            self._on_instance.append(_OnInstance(node, held.what, where, function.owner, target.attr.value))
 
     def _in_variable(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
         function = self.context.enclosing_function()
@@ -273,12 +296,23 @@ class ExceptionRetained(Rule):
         if held is None or function is None or root is None:
             return
         info = self.context.scope_info(function)
-        if not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
+        site = enclosing_function(self.context)
+        if site is not None and site.instance_parameter == root:
+            attribute = _first_attribute(holder)
+            self._on_instance.append(_OnInstance(node, held.what, f"container {root}", site.owner, attribute))
+        elif not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
             self._report(node, held.what, f"container {root}")  # outlives the function
         elif held.handler is not None:  # (a frame in a local container dies with the function)
             inside = all(within(info, b.statement, held.handler) for b in info.bindings_of(root))
             if not inside and not cleared(info, root) and not handed_on(info, node, root):
                 self._report(node, held.what, f"container {root}", f"clear {root} (in a finally) when done")
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        classes = self.context.fact(CLASSES).classes
+        for stored in self._on_instance:
+            info = classes.get(stored.owner) if stored.owner is not None else None
+            if info is None or stored.attribute not in info.releases:  # else the class drops it itself
+                self._report(stored.node, stored.what, stored.where)
 
     def _report(self, node: cst.CSTNode, what: str, where: str, suggestion: str = "") -> None:
         if not suggestion:
@@ -288,6 +322,15 @@ class ExceptionRetained(Rule):
 
 def _read_outside(info: ScopeInfo, name: str, handler: Handler) -> bool:
     return any(not within(info, load, handler) for load in info.loads_of(name))
+
+
+def _first_attribute(holder: cst.CSTNode) -> Optional[str]:
+    """``x`` of ``self.x[k].y``: the instance attribute at the root."""
+    attribute = None
+    while isinstance(holder, (cst.Attribute, cst.Subscript)):
+        attribute = holder.attr.value if isinstance(holder, cst.Attribute) else attribute
+        holder = holder.value
+    return attribute
 
 
 def _root(holder: cst.CSTNode) -> Optional[str]:

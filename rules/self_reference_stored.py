@@ -43,7 +43,16 @@ class SelfReferenceStored(Rule):
     when it finishes); bound methods handed to another object
     (`bus.subscribe("x", self.m)`); callables received as parameters
     (`self.on_press = on_press`); attributes the class resets to `None` or
-    deletes somewhere (the author breaks the cycle explicitly).
+    deletes somewhere, or a container there that the class empties
+    (`self.pending.pop(key)`, `.clear()`, `del self.pending[key]`): the
+    author breaks the cycle explicitly; values stored on another object
+    (`self.machine.on_input = self.handle`), which the instance may not own.
+
+    Names resolve by scope, not by spelling: the instance is the method's
+    first parameter whatever it is called (`def watch(this): this.cb =
+    this.refresh` is reported), and a nested function or lambda whose own
+    parameter is named `self` captures nothing (`self.key = lambda self:
+    self.name` is not reported); static and class methods have no instance.
 
     ## Why is this bad?
     A bound method holds its instance: storing it on the instance makes a
@@ -186,8 +195,8 @@ class SelfReferenceStored(Rule):
         index = self.context.fact(CLASSES)
         for stored in self._stored:
             info = index.module_class(stored.owner)
-            if info is None or all(attribute in info.resets for attribute in stored.attributes):
-                continue  # the class breaks the cycle itself by resetting the attribute
+            if info is None or all(attribute in info.releases for attribute in stored.attributes):
+                continue  # the class breaks the cycle itself: it resets the attribute or empties it
             plain = info.plain_methods
             what = next((c.what for c in stored.captures if c.bound_method is None or c.bound_method in plain), None)
             if what is not None:
@@ -252,11 +261,10 @@ def _is_name(node: cst.BaseExpression, name: str) -> bool:
 
 def _held_attribute(holder: cst.BaseExpression, instance: str) -> Optional[str]:
     """The attribute of the instance that ends up holding the value:
-    ``self.x``, ``self.x[k]``, ``self.x.y``."""
+    ``self.x`` or a container there, ``self.x[k]``. (``self.x.y`` is stored
+    on another object, which the instance may not own.)"""
     if isinstance(holder, cst.Subscript):
         holder = holder.value
-    attr = None
-    while isinstance(holder, cst.Attribute):
-        attr = holder.attr.value
-        holder = holder.value
-    return attr if _is_name(holder, instance) else None
+    if isinstance(holder, cst.Attribute) and _is_name(holder.value, instance):
+        return holder.attr.value
+    return None

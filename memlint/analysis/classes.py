@@ -74,6 +74,7 @@ WEAKREF_CALLS = frozenset({"weakref.ref", "weakref.proxy", "weakref.finalize", "
 WEAK_CONTAINERS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
 # Calls that put their last argument into the container they are called on.
 FILL_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
 # Calls that take items out of the container they are called on.
 EMPTYING_METHODS = frozenset({"pop", "popitem", "popleft", "remove", "discard", "clear"})
 _DICT_CALLS = {"builtins.setattr": "setattr", "builtins.delattr": "delattr", "builtins.vars": "vars"}
@@ -233,10 +234,16 @@ class ClassInfo:
 
     @property
     def releases(self) -> Set[str]:
-        """Attributes whose content the class lets go of itself: reset (see
-        :attr:`resets`) or a container there emptied (``self.x.pop(k)``,
+        """Attributes whose content the class lets go of itself outside its
+        constructor (where a ``None`` only declares the attribute): set to
+        None or deleted, or a container there emptied (``self.x.pop(k)``,
         ``self.x.clear()``, ``del self.x[k]``)."""
-        return self.resets.union(*(method.emptied for method in self.methods))
+        found: Set[str] = set()
+        for method in self.methods:
+            if method.name not in CONSTRUCTORS:
+                found.update(store.name for store in method.stores if not store.nested and store.resets)
+                found.update(method.emptied)
+        return found
 
 
 class _Frame(NamedTuple):
