@@ -1,13 +1,19 @@
 from typing import List, Optional, Set
 
 import libcst as cst
+import libcst.matchers as m
 
 from memlint.analysis.classes import (
     CLASSES, ArgumentSlot, BackReference, ClassIndex, ClassInfo, Method, ParameterStore, annotation_classes,
-    container_classes,
+    container_classes, instance_slots,
 )
+from memlint.analysis.scopes import ScopeInfo
 from memlint.analysis.functions import positional_params
 from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+
+
+# Attributes that only class objects have: a receiver read for one of them is a class.
+_CLASS_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__mro__", "__bases__", "__subclasses__"})
 
 
 class ParentChildCycle(Rule):
@@ -27,7 +33,15 @@ class ParentChildCycle(Rule):
     - in the parent's class, `child.parent = self` where the same method also
       keeps `child` in an attribute of `self` (or loops over one).
 
-    A reference made with `weakref.ref` or `weakref.proxy` is not reported.
+    Not reported: a reference made with `weakref.ref` or `weakref.proxy`; a
+    cycle the code breaks itself outside the constructors (the child unlinks
+    its parent, `self.parent = None` or `del self.parent` in `remove()`, or the
+    parent drops the children, resetting or emptying every attribute that
+    holds them in `stop()`/`close()`); a "parent" that is a class object
+    (the method reads its `__name__` or passes it to `issubclass`: classes are
+    cyclic and live for the process anyway); an annotated parameter that the
+    module's own constructions of the child never fill with a keeper's
+    instance (a graph's next state, not the state that holds the plan).
 
     ## Why is this bad?
     Parent and child reference each other, so neither reference count ever
@@ -79,8 +93,9 @@ class ParentChildCycle(Rule):
     ## Known problems
     Only the module's top-level classes are analysed: dataclass fields
     (`parent: Optional["Node"]` with no `__init__`), nested classes and parents
-    from other modules are not seen. A cycle that the program breaks by hand
-    (`child.parent = None` in a `close()`) is still reported.
+    from other modules are not seen. A cycle is taken as broken when some
+    method outside the constructors breaks it, whether or not every child's
+    life reaches that method.
 
     ## References
     - [weakref](https://docs.python.org/3/library/weakref.html)
@@ -175,7 +190,7 @@ class ParentChildCycle(Rule):
 
     def _check_child_side(self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore) -> None:
         parent = self._parent_class(index, child, method, stored.parameter) if index.module_class(child.node) else None
-        if parent is None:
+        if parent is None or _broken(index, child, parent, stored.attribute):
             return
         self.report(
             stored.statement,
@@ -196,7 +211,7 @@ class ParentChildCycle(Rule):
             named = annotation_classes(annotation.annotation, index.names)
             named -= container_classes(annotation.annotation, index.names)  # a list of parents is not a parent
             holder = next((classes[name] for name in sorted(named) if index.holds(classes[name], child.name)), None)
-            if holder is not None:
+            if holder is not None and not _passed_elsewhere(index, child, method, parameter):
                 return holder
         if method.name != "__init__":
             return None
@@ -206,6 +221,11 @@ class ParentChildCycle(Rule):
     # -- child.parent = self, in the parent's class -------------------------------
 
     def _report_parent_side(self, parent: ClassInfo, method: Method, reference: BackReference) -> None:
+        if _used_as_class(self.context.scope_info(method.site.node), reference.holder):
+            return  # `cls._meta = self`: a class object, already cyclic and kept for the process
+        index = self.context.fact(CLASSES)
+        if any(reference.attribute in info.releases for info in index.classes.values()):
+            return  # some class unlinks `<child>.<attribute>` itself
         instance = method.site.instance_parameter
         self.report(
             reference.statement,
@@ -255,6 +275,40 @@ def _reaching(function: cst.FunctionDef, parameter: cst.Param) -> Set[ArgumentSl
             positional_only = any(p is parameter for p in params.posonly_params)
             return {position} if positional_only else {position, parameter.name.value}
     return {parameter.name.value} if any(p is parameter for p in params.kwonly_params) else set()
+
+
+def _broken(index: ClassIndex, child: ClassInfo, parent: ClassInfo, attribute: str) -> bool:
+    """The code breaks the cycle itself, outside the constructors: the child
+    unlinks its parent (``self.parent = None``, ``del self.parent``), or the
+    parent drops the children (resets or empties each attribute holding them)."""
+    if attribute in child.releases:
+        return True
+    holding = index.attributes_holding(parent, child.name)
+    return bool(holding) and holding <= parent.releases
+
+
+def _passed_elsewhere(index: ClassIndex, child: ClassInfo, method: Method, parameter: cst.Param) -> bool:
+    """The module builds the child, but never with a keeper's own instance for
+    ``parameter`` of ``__init__``: the parameter gets some other object of
+    the annotated class (a graph's next state, not the state holding it)."""
+    calls = index.calls_by_name.get(child.name, []) if method.name == "__init__" else []
+    slots = _reaching(method.site.node, parameter)
+    return bool(calls) and not any(
+        call.instance is not None and slots & set(instance_slots(call.call, call.instance)) for call in calls
+    )
+
+
+def _used_as_class(info: ScopeInfo, name: str) -> bool:
+    """The method reads ``name.__name__`` (or another attribute only classes
+    have) or passes it to ``issubclass``: it holds a class object."""
+    for load in info.loads_of(name):
+        parent = info.parent(load)
+        if isinstance(parent, cst.Attribute) and parent.value is load and parent.attr.value in _CLASS_ATTRIBUTES:
+            return True
+        call = info.parent(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(call, cst.Call) and m.matches(call.func, m.Name("issubclass")) and call.args[0] is parent:
+            return True
+    return False
 
 
 def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:

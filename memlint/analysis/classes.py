@@ -145,6 +145,13 @@ class ParameterStore(NamedTuple):
     parameter: cst.Param
 
 
+class NameCall(NamedTuple):
+    """``Name(...)``, with the instance parameter of the method around (None: not in a method)."""
+
+    call: cst.Call
+    instance: Optional[str]
+
+
 class BackReference(NamedTuple):
     """``<holder>.<attribute> = self``: a method gives another object a reference to the instance."""
 
@@ -263,8 +270,8 @@ class ClassIndex(Collector):
 
     __slots__ = (
         "classes", "by_name", "redefined", "assigned", "weak_classes", "weak_unknown", "multi_base",
-        "bases_of_unslotted", "calls_in_functions", "calls_at_top", "attribute_stores", "_methods", "_frames",
-        "_weak_uses", "_weak_containers", "_children", "_names", "_keepers",
+        "bases_of_unslotted", "calls_in_functions", "calls_at_top", "attribute_stores", "calls_by_name", "_methods",
+        "_frames", "_weak_uses", "_weak_containers", "_children", "_names", "_keepers",
     )
 
     def __init__(self, context: "Context") -> None:
@@ -280,6 +287,7 @@ class ClassIndex(Collector):
         self.calls_in_functions: Set[str] = set()  # names called inside a def or lambda
         self.calls_at_top: Set[str] = set()  # names called at module or class level
         self.attribute_stores: Dict[str, List[Store]] = {}  # attribute name -> statements storing/deleting it
+        self.calls_by_name: Dict[str, List[NameCall]] = {}  # `Name(...)` calls: constructions of a class
         self._methods: Dict[cst.FunctionDef, Method] = {}
         self._frames: List[_Frame] = [_Frame(None, None, None, False, False, (), {})]
         self._weak_uses: List[Tuple[str, Optional[str]]] = []  # (container name, class stored in it)
@@ -312,6 +320,13 @@ class ClassIndex(Collector):
         """Module-level class -> where the instance is passed when the class
         builds one of those and keeps it: ``self.kids.append(Child(self))``."""
         return self._children_of(info).kept
+
+    def attributes_holding(self, info: ClassInfo, child: str) -> Set[str]:
+        """The instance attributes of ``info`` that hold instances of the
+        module-level class ``child``: containers of them, or one of them."""
+        children = self._children_of(info)
+        tables = (children.attributes, children.single)
+        return {name for table in tables for name, classes in table.items() if child in classes}
 
     def holds(self, info: ClassInfo, child: str) -> bool:
         """Instances of ``info`` keep instances of the module-level class ``child``."""
@@ -404,6 +419,8 @@ class ClassIndex(Collector):
         func = node.func
         if isinstance(func, cst.Name):
             (self.calls_in_functions if frame.in_function else self.calls_at_top).add(func.value)
+            instance = frame.method.site.instance_parameter if frame.method is not None else None
+            self.calls_by_name.setdefault(func.value, []).append(NameCall(node, instance))
             if func.value == "super" and not node.args and frame.cls is not None:
                 frame.cls.zero_arg_super = True
         elif isinstance(func, cst.Attribute):
@@ -809,11 +826,12 @@ def _words(text: str) -> Iterator[str]:
 
 class _Children(NamedTuple):
     attributes: Dict[str, Set[str]]  # instance attribute -> child classes
+    single: Dict[str, Set[str]]  # instance attribute -> classes of the one instance it is set to
     kept: Dict[str, Set[ArgumentSlot]]  # child class -> where the instance is passed to it
 
 
 def _children(info: ClassInfo, known: AbstractSet[str]) -> _Children:
-    result = _Children({}, {})
+    result = _Children({}, {}, {})
     for statement in info.annotated:
         if isinstance(statement.target, cst.Name):
             _add(result.attributes, statement.target.value, container_classes(statement.annotation.annotation, known))
@@ -830,13 +848,13 @@ def _children(info: ClassInfo, known: AbstractSet[str]) -> _Children:
             if not store.nested and isinstance(store.statement, cst.AnnAssign):
                 _add(result.attributes, store.name, container_classes(store.statement.annotation.annotation, known))
         for fill in method.fills:
-            if fill.into_container:
-                _add(result.attributes, fill.attribute, _classes_of(fill.value, local, known))
+            _add(result.attributes if fill.into_container else result.single, fill.attribute,
+                 _classes_of(fill.value, local, known))
             call: Optional[cst.Call] = fill.value if isinstance(fill.value, cst.Call) else None
             if call is None and isinstance(fill.value, cst.Name):
                 call = first_constructions.get(fill.value.value)
             if call is not None and isinstance(call.func, cst.Name) and call.func.value in known:
-                slots = set(_instance_slots(call, instance))
+                slots = set(instance_slots(call, instance))
                 if slots:
                     result.kept.setdefault(call.func.value, set()).update(slots)
     return result
@@ -869,7 +887,7 @@ def _classes_of(value: cst.BaseExpression, local: Dict[str, Set[str]], known: Ab
     return set()
 
 
-def _instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
+def instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
     """Where ``call`` passes ``instance``: its position among the positional
     arguments, or its keyword (nothing after a ``*args``)."""
     position = 0
