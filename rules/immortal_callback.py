@@ -1,29 +1,20 @@
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Set
+from typing import Any, List, Mapping, NamedTuple, Optional, Set
 
 import libcst as cst
-import libcst.matchers as m
 
 from memlint.analysis.classes import CLASSES, ClassIndex
-from memlint.analysis.functions import FunctionSite, enclosing_function, named_params
+from memlint.analysis.functions import FunctionSite, enclosing_function
 from memlint.analysis.names import last_name
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
+from ._lifetime_callbacks import Capture, callback_reference
+
 ATEXIT_REGISTER = "atexit.register"
 ATEXIT_UNREGISTER = "atexit.unregister"
 FINALIZE = "weakref.finalize"
-PARTIALS = ("functools.partial",)
 ATEXIT_CONSEQUENCE = "atexit keeps it and everything it references alive until the interpreter exits"
-
-
 FINALIZE_CONSEQUENCE = "the finalizer keeps the object alive, so it never runs before exit"
-
-
-class _Callback(NamedTuple):
-    """How a callback or its arguments reference the object."""
-
-    what: str  # for the message
-    attribute: Optional[str]  # `obj.<attribute>`: counts only when it is a bound method
 
 
 class _Found(NamedTuple):
@@ -33,7 +24,7 @@ class _Found(NamedTuple):
     call: cst.Call
     method: Optional[FunctionSite]  # the function around the call
     obj: str
-    callback: _Callback
+    callback: Capture
     atexit: bool
 
 
@@ -179,16 +170,6 @@ class ImmortalCallback(Rule):
         ),
         Invalid(
             """
-            import weakref
-
-            def track(conn):
-                weakref.finalize(conn, lambda: conn.close())
-            """,
-            line=4,
-            column=5,
-        ),
-        Invalid(
-            """
             from atexit import register
             from functools import partial
 
@@ -236,7 +217,7 @@ class ImmortalCallback(Rule):
         for found in self._found:
             if found.atexit and found.method is not None and found.method.owner in self._unregistering:
                 continue
-            if found.callback.attribute is None or _bound_method(index, found):
+            if found.callback.bound_method is None or _bound_method(index, found):
                 consequence = ATEXIT_CONSEQUENCE if found.atexit else FINALIZE_CONSEQUENCE
                 self.report(found.call, callback=found.callback.what, obj=found.obj, consequence=consequence)
 
@@ -245,7 +226,7 @@ class ImmortalCallback(Rule):
         if function is None or function.owner is None or function.instance_parameter is None:
             return  # not a method: no instance to keep alive
         instance = function.instance_parameter
-        callback = self._reference(node.args[0].value, node.args[1:], instance)
+        callback = callback_reference(self.context, node.args[0].value, node.args[1:], instance)
         if callback is not None:
             self._found.append(_Found(node, function, instance, callback, atexit=True))
 
@@ -253,30 +234,15 @@ class ImmortalCallback(Rule):
         target = node.args[0].value
         if not isinstance(target, cst.Name):
             return
-        callback = self._reference(node.args[1].value, node.args[2:], target.value)
+        callback = callback_reference(self.context, node.args[1].value, node.args[2:], target.value)
         if callback is not None:
             self._found.append(_Found(node, enclosing_function(self.context), target.value, callback, atexit=False))
-
-    def _reference(self, callback: cst.BaseExpression, args: Sequence[cst.Arg], var: str) -> Optional[_Callback]:
-        """How the callback or its arguments reference ``var``."""
-        for arg in args:
-            if m.matches(arg.value, m.Name(var)):
-                return _Callback(f"argument {var}", None)
-        if isinstance(callback, cst.Attribute) and m.matches(callback.value, m.Name(var)):
-            return _Callback(f"{var}.{callback.attr.value}", callback.attr.value)
-        if isinstance(callback, cst.Lambda):
-            shadowed = any(p.name.value == var for p in named_params(callback.params))
-            return _Callback("a lambda", None) if not shadowed and m.findall(callback.body, m.Name(var)) else None
-        if isinstance(callback, cst.Call) and self.context.matches(callback, *PARTIALS) and callback.args:
-            inner = self._reference(callback.args[0].value, callback.args[1:], var)
-            return inner._replace(what="functools.partial") if inner is not None else None
-        return None
 
 
 def _bound_method(index: ClassIndex, found: _Found) -> bool:
     """``obj.attr``, the callback, is a bound method, not a function stored on the instance."""
     method = found.method
-    attribute = found.callback.attribute
+    attribute = found.callback.bound_method
     if method is None or method.owner is None or method.instance_parameter != found.obj:
         return True  # another object's attribute: take it as a method
     info = index.module_class(method.owner)

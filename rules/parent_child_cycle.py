@@ -1,19 +1,13 @@
-from typing import List, Optional, Set
+from typing import Optional
 
 import libcst as cst
-import libcst.matchers as m
 
 from memlint.analysis.classes import (
-    CLASSES, ArgumentSlot, BackReference, ClassIndex, ClassInfo, Method, ParameterStore, annotation_classes,
-    container_classes, instance_slots,
+    CLASSES, BackReference, ClassIndex, ClassInfo, Method, ParameterStore, annotation_classes, container_classes,
 )
-from memlint.analysis.scopes import ScopeInfo
-from memlint.analysis.functions import positional_params
-from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-
-# Attributes that only class objects have: a receiver read for one of them is a class.
-_CLASS_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__mro__", "__bases__", "__subclasses__"})
+from ._lifetime_cycle import broken, passed_elsewhere, reaching, used_as_class, weak_parent_fix
 
 
 class ParentChildCycle(Rule):
@@ -190,11 +184,11 @@ class ParentChildCycle(Rule):
 
     def _check_child_side(self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore) -> None:
         parent = self._parent_class(index, child, method, stored.parameter) if index.module_class(child.node) else None
-        if parent is None or _broken(index, child, parent, stored.attribute):
+        if parent is None or broken(index, child, parent, stored.attribute):
             return
         self.report(
             stored.statement,
-            self._fix(index, child, method, stored, parent),
+            weak_parent_fix(index, child, method, stored, parent),
             what=f"{child.name}.{stored.attribute} holds the {parent.name} that keeps {child.name} instances",
             suggestion=f"store weakref.ref({stored.parameter.name.value}) and read it through a property",
         )
@@ -211,17 +205,17 @@ class ParentChildCycle(Rule):
             named = annotation_classes(annotation.annotation, index.names)
             named -= container_classes(annotation.annotation, index.names)  # a list of parents is not a parent
             holder = next((classes[name] for name in sorted(named) if index.holds(classes[name], child.name)), None)
-            if holder is not None and not _passed_elsewhere(index, child, method, parameter):
+            if holder is not None and not passed_elsewhere(index, child, method, parameter):
                 return holder
         if method.name != "__init__":
             return None
-        reach = _reaching(method.site.node, parameter)
+        reach = reaching(method.site.node, parameter)
         return next((holder for holder, slots in index.keepers_of(child.name) if reach & slots), None)
 
     # -- child.parent = self, in the parent's class -------------------------------
 
     def _report_parent_side(self, parent: ClassInfo, method: Method, reference: BackReference) -> None:
-        if _used_as_class(self.context.scope_info(method.site.node), reference.holder):
+        if used_as_class(self.context.scope_info(method.site.node), reference.holder):
             return  # `cls._meta = self`: a class object, already cyclic and kept for the process
         index = self.context.fact(CLASSES)
         if any(reference.attribute in info.releases for info in index.classes.values()):
@@ -232,87 +226,3 @@ class ParentChildCycle(Rule):
             what=f"{reference.holder}.{reference.attribute} = {instance} while {parent.name} keeps {reference.holder}",
             suggestion=f"store weakref.ref({instance}) in the child instead",
         )
-
-    # -- the fix ----------------------------------------------------------------
-
-    def _fix(
-        self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore, parent: ClassInfo
-    ) -> Optional[List[Edit]]:
-        node, attr, backing = stored.statement, stored.attribute, f"_{stored.attribute}"
-        if method.name != "__init__" or attr.startswith("_") or child.slots is not None:
-            return None
-        if parent.slots is not None and "__weakref__" not in parent.slots.name_set:
-            return None  # weakref.ref(parent) would raise TypeError
-        stores = child.stores
-        if stores.get(attr, []) != [node] or backing in stores or {attr, backing} & child.names:
-            return None
-        if any(store is not node for store in index.attribute_stores.get(attr, [])):
-            return None  # assigned or deleted elsewhere in the module: a setter would be needed
-        optional = stored.parameter.default is not None or _mentions_none(stored.parameter.annotation)
-        name = stored.parameter.name.value
-        reference = f"weakref.ref({name})" + (f" if {name} is not None else None" if optional else "")
-        weak = node.with_changes(
-            targets=[node.targets[0].with_changes(target=node.targets[0].target.with_changes(attr=cst.Name(backing)))],
-            value=cst.parse_expression(reference),
-        )
-        dereference = f"self.{backing}()" + (f" if self.{backing} is not None else None" if optional else "")
-        prop = cst.parse_statement(f"@property\ndef {attr}(self):\n    return {dereference}\n")
-        prop = prop.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
-        body = child.node.body.body
-        at = next((i for i, statement in enumerate(body) if statement is method.site.node), None)
-        if at is None:
-            return None  # defined under an `if` of the class body
-        new_body = [*body[:at], method.site.node.deep_replace(node, weak), prop, *body[at + 1:]]
-        return [Replace(child.node.body, child.node.body.with_changes(body=new_body)), EnsureImport("weakref")]
-
-
-def _reaching(function: cst.FunctionDef, parameter: cst.Param) -> Set[ArgumentSlot]:
-    """Where an argument of a call of the class reaches ``parameter`` of
-    ``__init__``: its position after the instance, its keyword."""
-    params = function.params
-    for position, candidate in enumerate(positional_params(params)[1:]):
-        if candidate is parameter:
-            positional_only = any(p is parameter for p in params.posonly_params)
-            return {position} if positional_only else {position, parameter.name.value}
-    return {parameter.name.value} if any(p is parameter for p in params.kwonly_params) else set()
-
-
-def _broken(index: ClassIndex, child: ClassInfo, parent: ClassInfo, attribute: str) -> bool:
-    """The code breaks the cycle itself, outside the constructors: the child
-    unlinks its parent (``self.parent = None``, ``del self.parent``), or the
-    parent drops the children (resets or empties each attribute holding them)."""
-    if attribute in child.releases:
-        return True
-    holding = index.attributes_holding(parent, child.name)
-    return bool(holding) and holding <= parent.releases
-
-
-def _passed_elsewhere(index: ClassIndex, child: ClassInfo, method: Method, parameter: cst.Param) -> bool:
-    """The module builds the child, but never with a keeper's own instance for
-    ``parameter`` of ``__init__``: the parameter gets some other object of
-    the annotated class (a graph's next state, not the state holding it)."""
-    calls = index.calls_by_name.get(child.name, []) if method.name == "__init__" else []
-    slots = _reaching(method.site.node, parameter)
-    return bool(calls) and not any(
-        call.instance is not None and slots & set(instance_slots(call.call, call.instance)) for call in calls
-    )
-
-
-def _used_as_class(info: ScopeInfo, name: str) -> bool:
-    """The method reads ``name.__name__`` (or another attribute only classes
-    have) or passes it to ``issubclass``: it holds a class object."""
-    for load in info.loads_of(name):
-        parent = info.parent(load)
-        if isinstance(parent, cst.Attribute) and parent.value is load and parent.attr.value in _CLASS_ATTRIBUTES:
-            return True
-        call = info.parent(parent) if isinstance(parent, cst.Arg) else None
-        if isinstance(call, cst.Call) and m.matches(call.func, m.Name("issubclass")) and call.args[0] is parent:
-            return True
-    return False
-
-
-def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:
-    if annotation is None:
-        return False
-    text = cst.Module([]).code_for_node(annotation.annotation)
-    return "Optional" in text or "None" in text
