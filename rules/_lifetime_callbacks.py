@@ -14,6 +14,8 @@ import libcst as cst
 from memlint.analysis.functions import all_params, named_params
 from memlint.context import Context
 
+from ._lifetime_flow import is_name
+
 PARTIALS = ("functools.partial",)
 
 
@@ -22,10 +24,6 @@ class Capture(NamedTuple):
 
     what: str  # for the message
     bound_method: Optional[str]  # `obj.<name>`: counts only when <name> is a method, not a stored function
-
-
-def is_name(node: cst.BaseExpression, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
 
 
 def uses(context: Context, node: Union[cst.Lambda, cst.FunctionDef], name: str) -> bool:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import List, Optional, Set
 
 import libcst as cst
-import libcst.matchers as m
 
 from memlint.analysis.classes import ArgumentSlot, ClassIndex, ClassInfo, Method, ParameterStore, instance_slots
 from memlint.analysis.functions import positional_params
 from memlint.analysis.scopes import ScopeInfo
 from memlint.rule import Edit, EnsureImport, Replace
+
+from ._lifetime_flow import is_name
 
 # Attributes that only class objects have: a receiver read for one of them is a class.
 _CLASS_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__mro__", "__bases__", "__subclasses__"})
@@ -89,7 +90,8 @@ def used_as_class(info: ScopeInfo, name: str) -> bool:
         if isinstance(parent, cst.Attribute) and parent.value is load and parent.attr.value in _CLASS_ATTRIBUTES:
             return True
         call = info.parent(parent) if isinstance(parent, cst.Arg) else None
-        if isinstance(call, cst.Call) and m.matches(call.func, m.Name("issubclass")) and call.args[0] is parent:
+        is_subclass_call = isinstance(call, cst.Call) and is_name(call.func, "issubclass")
+        if is_subclass_call and isinstance(call, cst.Call) and call.args[0] is parent:
             return True
     return False
 

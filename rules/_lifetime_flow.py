@@ -181,8 +181,68 @@ def _following(block: cst.CSTNode, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
 
 
 def _is_none(value: Optional[cst.BaseExpression]) -> bool:
-    return isinstance(value, cst.Name) and value.value == "None"
+    return is_name(value, "None")
+
+
+def is_name(node: Optional[cst.CSTNode], name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
 
 
 def _is_clear(node: Optional[cst.CSTNode]) -> bool:
     return isinstance(node, cst.Attribute) and node.attr.value == "clear"
+
+
+# -- MEM404: the current frame in a local ---------------------------------------------------
+
+
+def current_frame_args(call: cst.Call) -> bool:
+    """No argument, or depth 0: the calling function's own frame."""
+    args = list(call.args)
+    if not args:
+        return True
+    value = args[0].value
+    return len(args) == 1 and args[0].keyword is None and isinstance(value, cst.Integer) and value.value == "0"
+
+
+def walks_up(info: ScopeInfo, name: str) -> bool:
+    """``frame = frame.f_back`` somewhere: the variable moves to outer frames,
+    which do not reference this one, before the function is done with it."""
+    return any(b.kind == "assign" and _steps_back(b.value, name) for b in info.bindings_of(name))
+
+
+def deleted_right_after(info: ScopeInfo, name: str, following: List[cst.CSTNode]) -> bool:
+    """``del name`` later in the same block, with nothing in between that
+    could leave the block early (a call, return, raise, yield, await, break
+    or continue): the deletion always runs."""
+    for statement in following:
+        if isinstance(statement, cst.SimpleStatementLine) and deletes(info, statement, name):
+            return True
+        if _contains(statement, _MAY_LEAVE):
+            return False
+    return False
+
+
+def deletes(info: ScopeInfo, statement: cst.CSTNode, name: str) -> bool:
+    """``statement`` deletes the variable (`del name`, `del a, name`)."""
+    return any(
+        binding.kind == "del" and any(ancestor is statement for ancestor in info.ancestors(binding.statement))
+        for binding in info.bindings_of(name)
+    )
+
+
+_MAY_LEAVE = (cst.Call, cst.Return, cst.Raise, cst.Yield, cst.Await, cst.Break, cst.Continue)
+
+
+def _steps_back(value: Optional[cst.BaseExpression], name: str) -> bool:
+    """``name.f_back``."""
+    return isinstance(value, cst.Attribute) and value.attr.value == "f_back" and is_name(value.value, name)
+
+
+def _contains(node: cst.CSTNode, types: Tuple[type, ...]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, types):
+            return True
+        stack.extend(current.children)
+    return False

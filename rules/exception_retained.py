@@ -1,29 +1,17 @@
-from typing import Any, List, Mapping, NamedTuple, Optional
+from typing import Any, List, Mapping, Optional
 
 import libcst as cst
 import libcst.matchers as m
 
 from memlint.analysis.classes import CLASSES
 from memlint.analysis.functions import enclosing_function
-from memlint.analysis.scopes import ScopeInfo
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 from ._lifetime_flow import cleared, handed_on, within
-from ._retained import Handler, Held, HeldValues
+from ._retained import Handler, Held, HeldValues, OnInstance, first_attribute, read_outside, root_name
 
 CONTAINER_METHODS = frozenset({"append", "add", "insert", "appendleft", "extend", "setdefault", "update"})
-
-
-class _OnInstance(NamedTuple):
-    """A value stored on the method's instance: not reported when the class
-    lets go of that attribute itself (resets or empties it)."""
-
-    node: cst.CSTNode
-    what: str
-    where: str
-    owner: Optional[cst.ClassDef]
-    attribute: Optional[str]
 
 
 class ExceptionRetained(Rule):
@@ -123,37 +111,18 @@ class ExceptionRetained(Rule):
                     raise RuntimeError(err)
             """
         ),
+        # raised on every path from the store: kept on purpose, it dies with the raise
         Valid(
             """
-            import traceback
-
-            class Job:
-                def run(self):
+            def validate(items, check):
+                errors = []
+                for item in items:
                     try:
-                        work()
-                    except Exception as e:
-                        self.error = str(e)
-                        self.detail = repr(e)
-                        self.text = f"failed: {e}"
-                        self.trace = traceback.format_exc()
-            """
-        ),
-        # an attribute of another object, not of the method's own instance
-        Valid(
-            """
-            class Handler:
-                @staticmethod
-                def run(request):
-                    try:
-                        work()
-                    except Exception as e:
-                        request.error = e
-
-            def serve(request):
-                try:
-                    work()
-                except Exception as e:
-                    request.error = e
+                        check(item)
+                    except ValueError as e:
+                        errors.append(e)
+                if errors:
+                    raise ExceptionGroup("invalid", errors)
             """
         ),
     ]
@@ -186,31 +155,6 @@ class ExceptionRetained(Rule):
             column=13,
             message="exception e kept in self.error",
         ),
-        Invalid(
-            """
-            def check(items, failures):
-                for item in items:
-                    try:
-                        validate(item)
-                    except ValueError as e:
-                        failures[item] = (item, e.__traceback__)
-            """,
-            line=6,
-            column=13,
-            message="e.__traceback__ kept in container failures",
-        ),
-        Invalid(
-            """
-            import inspect
-
-            class Tracker:
-                def __init__(self):
-                    self.origin = inspect.currentframe().f_back
-            """,
-            line=5,
-            column=9,
-            message="a frame kept in self.origin",
-        ),
     ]
 
     requires = (CLASSES,)
@@ -218,19 +162,16 @@ class ExceptionRetained(Rule):
     def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(context, options)
         self._values = HeldValues(context)
-        self._on_instance: List[_OnInstance] = []  # decided once the class is known
+        self._on_instance: List[OnInstance] = []  # decided once the class is known
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ExceptHandler(self, node: Handler) -> None:
         self._values.enter(node)
 
-    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+    def leave_ExceptHandler(self, original_node: Handler) -> None:
         self._values.leave()
 
-    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-        self._values.enter(node)
-
-    def leave_ExceptStarHandler(self, original_node: cst.ExceptStarHandler) -> None:
-        self._values.leave()
+    visit_ExceptStarHandler = visit_ExceptHandler
+    leave_ExceptStarHandler = leave_ExceptHandler
 
     # -- stores ---------------------------------------------------------------
 
@@ -270,7 +211,7 @@ class ExceptionRetained(Rule):
         held = self._values.held(value)
         if held is not None:
             where = f"self.{target.attr.value}"
-            self._on_instance.append(_OnInstance(node, held.what, where, function.owner, target.attr.value))
+            self._on_instance.append(OnInstance(node, held.what, where, function.owner, target.attr.value))
 
     def _in_variable(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
         function = self.context.enclosing_function()
@@ -283,23 +224,22 @@ class ExceptionRetained(Rule):
             self._report(node, held.what, f"{kind} {name}")
             return True
         # A frame kept in a local (handler None): the caller's frame makes no cycle (MEM404).
-        if held.handler is None or cleared(info, name) or not _read_outside(info, name, held.handler):
-            return False
-        if handed_on(info, node, name):
+        handler = held.handler
+        if handler is None or cleared(info, name) or not read_outside(info, name, handler) or handed_on(info, node, name):
             return False
         self._report(node, held.what, f"local {name}", f"`del {name}` when done (in a finally)")
         return True
 
     def _into_container(self, node: cst.CSTNode, holder: cst.CSTNode, held: Optional[Held]) -> None:
         function = self.context.enclosing_function()
-        root = _root(holder)
+        root = root_name(holder)
         if held is None or function is None or root is None:
             return
         info = self.context.scope_info(function)
         site = enclosing_function(self.context)
         if site is not None and site.instance_parameter == root:
-            attribute = _first_attribute(holder)
-            self._on_instance.append(_OnInstance(node, held.what, f"container {root}", site.owner, attribute))
+            attribute = first_attribute(holder)
+            self._on_instance.append(OnInstance(node, held.what, f"container {root}", site.owner, attribute))
         elif not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
             self._report(node, held.what, f"container {root}")  # outlives the function
         elif held.handler is not None:  # (a frame in a local container dies with the function)
@@ -318,23 +258,3 @@ class ExceptionRetained(Rule):
         if not suggestion:
             suggestion = "keep a string instead (repr(e), traceback.format_exception(e)) or drop it when done"
         self.report(node, what=what, where=where, suggestion=suggestion)
-
-
-def _read_outside(info: ScopeInfo, name: str, handler: Handler) -> bool:
-    return any(not within(info, load, handler) for load in info.loads_of(name))
-
-
-def _first_attribute(holder: cst.CSTNode) -> Optional[str]:
-    """``x`` of ``self.x[k].y``: the instance attribute at the root."""
-    attribute = None
-    while isinstance(holder, (cst.Attribute, cst.Subscript)):
-        attribute = holder.attr.value if isinstance(holder, cst.Attribute) else attribute
-        holder = holder.value
-    return attribute
-
-
-def _root(holder: cst.CSTNode) -> Optional[str]:
-    """The variable at the root of ``a.b[c].d``."""
-    while isinstance(holder, (cst.Attribute, cst.Subscript)):
-        holder = holder.value
-    return holder.value if isinstance(holder, cst.Name) else None
