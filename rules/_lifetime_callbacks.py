@@ -14,7 +14,7 @@ import libcst as cst
 from memlint.analysis.functions import all_params, named_params
 from memlint.context import Context
 
-from ._lifetime_flow import is_name
+from ._lifetime_flow import is_name, within
 
 PARTIALS = ("functools.partial",)
 
@@ -28,13 +28,16 @@ class Capture(NamedTuple):
 
 def uses(context: Context, node: Union[cst.Lambda, cst.FunctionDef], name: str) -> bool:
     """Whether a lambda or nested def keeps the variable ``name`` of the
-    scope around it alive: as a default value, or read as a free variable.
+    scope around it alive: as a default value, or read as a free variable
+    of its body.
     A parameter or local of the same name is another object (the
     weak-reference idiom ``def _remove(item, selfref=ref(self)): self = selfref()``)."""
     if any(p.default is not None and is_name(p.default, name) for p in named_params(node.params)):
         return True
     info = context.scope_info(node)
-    return not info.binds(name) and bool(info.loads_of(name))
+    # Defaults and annotations run once, in the scope around: `app=self.app` keeps the app, not `self`.
+    in_body = [load for load in info.loads_of(name) if not within(info, load, node.params)]
+    return not info.binds(name) and bool(in_body)
 
 
 def instance_captures(
