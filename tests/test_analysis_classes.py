@@ -299,3 +299,16 @@ def test_attributes_holding_a_class_count_containers_and_single_instances():
     assert index.attributes_holding(parent, "Child") == {"kids", "first"}
     assert index.holds(parent, "Child")  # through the container only
     assert index.child_attributes(parent) == {"kids": {"Child"}}
+
+
+def test_a_reset_is_none_an_empty_container_or_a_swap_for_one():
+    index = index_of('''
+        class Runner:
+            def drain(self):
+                errors, self.errors = self.errors, []
+                self.queue = list()
+                self.seen = {}
+                self.name = "x"
+                self.items = [1]
+        ''')
+    assert index.by_name["Runner"].releases == {"errors", "queue", "seen"}

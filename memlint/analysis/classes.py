@@ -120,12 +120,22 @@ class AttributeStore(NamedTuple):
 
     @property
     def resets(self) -> bool:
-        """Deletes the attribute or sets it to None (``self.x = None``)."""
+        """Deletes the attribute or sets it to None or to an empty container
+        (``self.x = None``, ``self.x = []``, ``old, self.x = self.x, []``)."""
         if isinstance(self.statement, cst.Del):
             return True
-        direct = any(self.target is target for target in assignment_targets(self.statement))
-        value = self.statement.value
-        return direct and isinstance(value, cst.Name) and value.value == "None"
+        if isinstance(self.statement, cst.AugAssign):
+            return False
+        for target in assignment_targets(self.statement):
+            if target is self.target:
+                return _is_empty_value(self.statement.value)
+            value = self.statement.value
+            if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple):
+                values = [item.value for item in value.elements]
+                for element, item in zip(target.elements, values if len(values) == len(target.elements) else []):
+                    if element.value is self.target:
+                        return _is_empty_value(item)
+        return False
 
 
 class Fill(NamedTuple):
@@ -923,6 +933,15 @@ def _attribute_of(expression: cst.BaseExpression, method: Method) -> Optional[st
         if expression.value.value == method.site.instance_parameter:
             return expression.attr.value
     return None
+
+
+def _is_empty_value(value: Optional[cst.BaseExpression]) -> bool:
+    """``None``, or an empty ``[]``, ``{}``, ``()``, ``list()``, ``dict()``, ``set()``."""
+    if isinstance(value, cst.Name):
+        return value.value == "None"
+    if isinstance(value, (cst.List, cst.Dict, cst.Tuple)):
+        return not value.elements
+    return isinstance(value, cst.Call) and not value.args and dotted_name(value.func) in ("list", "dict", "set")
 
 
 def _last_part(expression: Union[cst.Name, cst.Attribute]) -> str:
