@@ -115,6 +115,12 @@ class _Paths:
                 return fate
         return None
 
+    def _ends_handing(self, block: Optional[Sequence[cst.CSTNode]]) -> bool:
+        last = block[-1] if block else None
+        if isinstance(last, cst.SimpleStatementLine):
+            last = last.body[-1]
+        return isinstance(last, (cst.Raise, cst.Return)) and id(last) in self._handing
+
     def _statement(self, statement: cst.CSTNode) -> Fate:
         if isinstance(statement, cst.SimpleStatementLine):
             return self._sequence(statement.body)
@@ -133,6 +139,8 @@ class _Paths:
             if isinstance(statement, cst.If) and id(statement.test) in self._reading:
                 if any(id(node) in self._handing for node in exits):
                     return True  # `if errors: raise Group(errors)`: the other branches find it empty
+            if isinstance(statement, cst.If) and all(self._ends_handing(branch) for branch in _branches(statement)):
+                return True  # every branch, an `else` included, ends by raising or returning it
             return False if any(id(node) not in self._handing for node in exits) else None
         return None
 
@@ -145,6 +153,17 @@ def _consumed(info: ScopeInfo, load: cst.Name) -> bool:
     arg = info.parent(load)
     call = info.parent(arg) if isinstance(arg, cst.Arg) else None
     return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in _MEASURES
+
+
+def _branches(statement: cst.If) -> List[Optional[Sequence[cst.CSTNode]]]:
+    """The blocks of an ``if``/``elif``/``else`` chain; None for a missing ``else``."""
+    found: List[Optional[Sequence[cst.CSTNode]]] = []
+    node: Union[cst.If, cst.Else, None] = statement
+    while isinstance(node, cst.If):
+        found.append(statements(node.body))
+        node = node.orelse
+    found.append(statements(node.body) if isinstance(node, cst.Else) else None)
+    return found
 
 
 def _exits(statement: cst.CSTNode) -> List[cst.CSTNode]:
