@@ -105,7 +105,7 @@ class _Paths:
         fate = self._sequence(statements(loop.body))
         if fate is not None:
             return fate
-        endless = isinstance(loop, cst.While) and isinstance(loop.test, cst.Name) and loop.test.value == "True"
+        endless = isinstance(loop, cst.While) and _always_true(loop.test)
         return None if endless and not _breaks(loop) else self.after(loop)
 
     def _sequence(self, body: Sequence[cst.CSTNode]) -> Fate:
@@ -153,6 +153,11 @@ def _consumed(info: ScopeInfo, load: cst.Name) -> bool:
     arg = info.parent(load)
     call = info.parent(arg) if isinstance(arg, cst.Arg) else None
     return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in _MEASURES
+
+
+def _always_true(test: cst.BaseExpression) -> bool:
+    """``True`` or a non-zero integer: ``while True:``, ``while 1:``."""
+    return is_name(test, "True") or (isinstance(test, cst.Integer) and test.evaluated_value != 0)
 
 
 def _branches(statement: cst.If) -> List[Optional[Sequence[cst.CSTNode]]]:
