@@ -12,6 +12,7 @@ from ._lifetime_flow import cleared, handed_on, within
 from ._retained import Handler, Held, HeldValues, OnInstance, first_attribute, read_outside, root_name
 
 CONTAINER_METHODS = frozenset({"append", "add", "insert", "appendleft", "extend", "setdefault", "update"})
+KEEP_A_STRING = "keep a string instead (repr(e), traceback.format_exception(e)) or drop it when done"
 
 
 class ExceptionRetained(Rule):
@@ -36,14 +37,12 @@ class ExceptionRetained(Rule):
     `traceback.format_exc()`); `sys.exc_info()` passed straight into a call;
     `sys.exc_info()[0]` (the type only); attributes of other objects
     (`new_error.__cause__ = e`); module-level code (what it keeps lives as long
-    as the module anyway). Values the code hands on or drops itself: a local
-    or local container that, on every path from the store, is read by a
-    `raise` or `return` (`raise ExceptionGroup("...", errors)`,
-    `return Result(exception=exc)`; `len(errors)` or `str(e)` there does not
-    count), or is deleted or rebound first (the next round of a loop starting
-    with `error = None`); an attribute of `self` that the class resets to
-    `None`, deletes or empties (`pop`, `clear`, `del self.x[k]`) outside its
-    constructor.
+    as the module anyway). What the code hands on or drops itself: a local
+    or local container that every path from the store raises or returns
+    (`raise ExceptionGroup("...", errors)`, `return Result(exception=exc)`;
+    not `len(errors)` or `str(e)`) or deletes or rebinds first (a loop's next
+    round starting with `error = None`); an attribute of `self` the class
+    resets, deletes or empties (`pop`, `clear`) outside its constructor.
 
     ## Why is this bad?
     An exception references its traceback, the traceback every frame it passed
@@ -173,8 +172,6 @@ class ExceptionRetained(Rule):
     visit_ExceptStarHandler = visit_ExceptHandler
     leave_ExceptStarHandler = leave_ExceptHandler
 
-    # -- stores ---------------------------------------------------------------
-
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._store(node, target.target, node.value)
@@ -210,8 +207,8 @@ class ExceptionRetained(Rule):
             return  # another object's attribute, or no instance (a static or class method, a function)
         held = self._values.held(value)
         if held is not None:
-            where = f"self.{target.attr.value}"
-            self._on_instance.append(OnInstance(node, held.what, where, function.owner, target.attr.value))
+            stored = OnInstance(node, held.what, f"self.{target.attr.value}", function.owner, target.attr.value)
+            self._on_instance.append(stored)
 
     def _in_variable(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
         function = self.context.enclosing_function()
@@ -231,13 +228,12 @@ class ExceptionRetained(Rule):
         return True
 
     def _into_container(self, node: cst.CSTNode, holder: cst.CSTNode, held: Optional[Held]) -> None:
-        function = self.context.enclosing_function()
-        root = root_name(holder)
-        if held is None or function is None or root is None:
-            return
-        info = self.context.scope_info(function)
         site = enclosing_function(self.context)
-        if site is not None and site.instance_parameter == root:
+        root = root_name(holder)
+        if held is None or site is None or root is None:
+            return
+        info = self.context.scope_info(site.node)
+        if site.instance_parameter == root:
             attribute = first_attribute(holder)
             self._on_instance.append(OnInstance(node, held.what, f"container {root}", site.owner, attribute))
         elif not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
@@ -254,7 +250,5 @@ class ExceptionRetained(Rule):
             if info is None or stored.attribute not in info.releases:  # else the class drops it itself
                 self._report(stored.node, stored.what, stored.where)
 
-    def _report(self, node: cst.CSTNode, what: str, where: str, suggestion: str = "") -> None:
-        if not suggestion:
-            suggestion = "keep a string instead (repr(e), traceback.format_exception(e)) or drop it when done"
+    def _report(self, node: cst.CSTNode, what: str, where: str, suggestion: str = KEEP_A_STRING) -> None:
         self.report(node, what=what, where=where, suggestion=suggestion)
