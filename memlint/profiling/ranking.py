@@ -44,12 +44,20 @@ def measure(target: Target, data: Mapping[str, Any]) -> Measured:
     executions = int(data.get("executions", 0))
     warnings = int(data.get("resource_warnings", 0))
     allocated = int(data.get("bytes_at_peak", 0))
-    evidence = f"ran {executions:,} times"
+    evidence = f"ran {_times(executions)}"
     if "bytes_at_peak" in data:
         evidence += f"; {allocated:,} bytes allocated here alive at the peak"
     if warnings:
-        evidence += f"; {warnings:,} objects allocated here never closed (ResourceWarning)"
+        evidence += f"; {_objects(warnings)} allocated here never closed (ResourceWarning)"
     return Measured(target, allocated, max(executions, warnings), evidence, executions > 0)
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count:,} times"
+
+
+def _objects(count: int) -> str:
+    return "1 object" if count == 1 else f"{count:,} objects"
 
 
 def ranked(targets: Sequence[Target], findings: Mapping[str, Mapping[str, Any]]) -> List[Measured]:
