@@ -361,12 +361,16 @@ def _print_timings(reports: List[FileReport], registry: Registry, wall: float) -
 
 
 def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver, mode: Mode) -> Tuple[FileReport, bytes]:
-    from memlint.runner import process_source
+    from memlint.cache import Cache, default_cache_dir
+    from memlint.runner import CachedProjects, process_source
 
     filename = args.stdin_filename or "-"
     settings = resolver.for_path(filename if args.stdin_filename else os.getcwd())
     data = sys.stdin.buffer.read()
-    report = process_source(data, filename, settings, mode)
+    # The project's index as a previous run cached it (read-only: a file seen alone never builds one).
+    cache = None if args.no_cache else Cache(args.cache_dir or default_cache_dir(), read_only=True)
+    project = CachedProjects(resolver, cache).project(data, args.stdin_filename)
+    report = process_source(data, filename, settings, mode, project)
     if mode.fix and not mode.diff:
         # Fixed source goes to stdout, findings to stderr (editor integrations).
         sys.stdout.buffer.write(report.output if report.output is not None else data)
