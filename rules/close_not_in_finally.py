@@ -3,12 +3,14 @@ from typing import Optional, Sequence
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis.blocks import following_statements, in_finally, next_statement, statement_site
+from memlint.analysis.blocks import following_statements, in_finally, next_statement, statement_site, statements
 from memlint.analysis.scopes import SCOPE_TYPES
 from memlint.edits import comments
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._resources import Creation, LocalFlow, ResourceRule, exempt, with_statement
+from ._resources_fix import with_statement
+from ._resources_flow import Creation, LocalFlow
+from ._resources_rule import ResourceRule, exempt
 
 ADVICE = "an exception before it leaks the resource; use a `with` block"
 
@@ -206,8 +208,8 @@ class CloseNotInFinally(ResourceRule):
 
     def check(self, creation: Creation) -> None:
         flow = creation.flow
-        if flow is None or not flow.releases:
-            return  # not a local name, or never released (MEM501)
+        if flow is None or not flow.releases or flow.returns:
+            return  # not a local name, never released (MEM501), or a factory
         if any(in_finally(flow.info, release) for release in flow.releases) or _closed_next(flow):
             return
         if _swallowed_then_released(flow) or exempt(creation, self.context):
@@ -224,9 +226,27 @@ def _inside(flow: LocalFlow, node: cst.CSTNode, statements: Sequence[cst.CSTNode
 
 def _closed_next(flow: LocalFlow) -> bool:
     """The statement right after the creation releases it (`f.close()`,
-    `out, err = proc.communicate()`)."""
-    following = next_statement(flow.path)
+    `out, err = proc.communicate()`); bare annotations (`out: bytes`) in
+    between run nothing."""
+    path = flow.path
+    following = next_statement(path)
+    while following is not None and _bare_annotation(following):
+        block = next(index for index in range(len(path) - 1, -1, -1) if _holds(path[index], following))
+        path = (*path[:block + 1], following)
+        following = next_statement(path)
     return following is not None and any(_inside(flow, release, [following]) for release in flow.releases)
+
+
+def _bare_annotation(statement: cst.CSTNode) -> bool:
+    """`x: int`, alone on its line or behind a `;`."""
+    smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+    return all(isinstance(small, cst.AnnAssign) and small.value is None for small in smalls)
+
+
+def _holds(node: cst.CSTNode, statement: cst.CSTNode) -> bool:
+    """``statement`` is one of the statements of ``node`` (a block or a line)."""
+    body = node.body if isinstance(node, cst.SimpleStatementLine) else statements(node)
+    return any(item is statement for item in body)
 
 
 def _swallowed_then_released(flow: LocalFlow) -> bool:

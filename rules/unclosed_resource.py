@@ -9,11 +9,15 @@ from memlint.analysis.names import assignment_targets, last_name
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._resources import CLASS_RELEASES, Creation, Fate, ResourceRule, class_may_release, exempt, inline_fix
+from ._resources_class import CLASS_RELEASES, class_may_release
+from ._resources_fix import inline_fix
+from ._resources_flow import Creation, Fate
+from ._resources_rule import ResourceRule, exempt
 
 # Context managers of tests that expect their body to raise.
 EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
 NEVER_CLOSED = "no path closes it; use a `with` block"
+DROPPED_BY_RETURN = "it is returned on some paths, but a `return` after it leaves it open; close it before that return"
 ADVICE = {
     Fate.USED_ONCE: "the object is used once and dropped unclosed; use a `with` block",
     Fate.PASSED_ON: "it is passed to a call that does not close it; use a `with` block",
@@ -250,9 +254,11 @@ class UnclosedResource(ResourceRule):
                 self._report(creation, "its `with` block commits but does not close; use contextlib.closing()")
         elif fate is Fate.BOUND:
             flow = creation.flow
+            if flow is not None and flow.drops:
+                self._report(creation, DROPPED_BY_RETURN)
             # Released on some path: MEM502's business. Created in a `try` with
             # handlers and never used (`except OSError:`): expected to fail.
-            if flow is not None and not flow.releases and (flow.loads or not _in_try_body(flow.path)):
+            elif flow is not None and not flow.releases and (flow.loads or not _in_try_body(flow.path)):
                 self._report(creation, NEVER_CLOSED)
         elif fate is Fate.STORED:
             self._stored(creation)
