@@ -4,15 +4,17 @@ from __future__ import annotations
 from typing import Iterable, Optional, cast
 
 import libcst as cst
+import libcst.matchers as m
 
 from memlint.analysis.blocks import statement_site
 from memlint.analysis.names import last_name
 from memlint.analysis.scopes import free_name
 from memlint.context import Context
+from memlint.edits import comments
 from memlint.rule import Replace
 
 from ._resources import BORROWERS
-from ._resources_flow import Creation
+from ._resources_flow import Creation, LocalFlow
 
 
 def with_statement(call: cst.Call, var: str, body: Iterable[cst.BaseStatement],
@@ -71,3 +73,27 @@ def _is_simple(node: cst.BaseExpression) -> bool:
     return isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float)) or (
         isinstance(node, cst.Attribute) and _is_simple(node.value)
     )
+
+
+def with_fix(creation: Creation, flow: LocalFlow) -> Optional[Replace]:
+    """`f = open(p)` ... `f.close()` in one block -> `with open(p) as f:` ..."""
+    site = statement_site(flow.path)
+    if not creation.resource.kind.fixable or site is None or not isinstance(flow.statement, cst.Assign):
+        return None
+    if flow.statement.value is not creation.call or len(flow.info.bindings_of(flow.name)) != 1:
+        return None
+    body = list(site.block.body)
+    start = body.index(site.line)
+    end = next((i for i in range(start + 1, len(body)) if _is_close_line(body[i], flow.name)), None)
+    if end is None or comments(body[end]):
+        return None
+    if not all(flow.inside(load, body[start:end + 1]) for load in flow.loads):
+        return None  # used after the close (or before the creation)
+    inner = body[start + 1:end] or [cst.SimpleStatementLine(body=[cst.Pass()])]
+    replacement = with_statement(creation.call, flow.name, inner, site.line)
+    return Replace(site.block, site.block.with_changes(body=body[:start] + [replacement] + body[end + 1:]))
+
+
+def _is_close_line(statement: cst.CSTNode, name: str) -> bool:
+    return m.matches(statement, m.SimpleStatementLine(body=[m.Expr(m.Call(
+        func=m.Attribute(value=m.Name(name), attr=m.Name("close")), args=[]))]))

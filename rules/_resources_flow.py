@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -61,6 +61,11 @@ class LocalFlow:
     releases: Tuple[cst.Call, ...]  # `f.close()`, `proc.wait()`, in source order
     returns: Tuple[cst.Return, ...] = ()  # `return f`
     drops: Tuple[cst.Return, ...] = ()  # with ``returns``: the returns after it that leave it unclosed
+
+    def inside(self, node: cst.CSTNode, statements: Sequence[cst.CSTNode]) -> bool:
+        """``node`` (of the scope) is in one of ``statements``."""
+        kept = {id(statement) for statement in statements}
+        return any(id(ancestor) in kept for ancestor in self.info.ancestors(node))
 
 
 @dataclass(frozen=True)

@@ -92,15 +92,19 @@ def _runs_after(path: Tuple[cst.CSTNode, ...]) -> List[cst.CSTNode]:
     return found
 
 
+_TESTING = (cst.Comparison, cst.ComparisonTarget, cst.UnaryOperation, cst.BooleanOperation)
+
+
 def _guards(flow: "LocalFlow") -> Set[int]:
-    """The ids of the `if`/`while` statements whose test reads the name."""
+    """The ids of the `if`/`while` statements that test the name itself
+    (`if f is None:`, `if not f:`): the value may not be a resource there."""
     found: Set[int] = set()
     for load in flow.loads:
         child: cst.CSTNode = load
         for ancestor in flow.info.ancestors(load):
             if isinstance(ancestor, (cst.If, cst.While)) and child is ancestor.test:
                 found.add(id(ancestor))
-            if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            if not isinstance(ancestor, _TESTING):
                 break
             child = ancestor
     return found

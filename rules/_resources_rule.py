@@ -1,4 +1,4 @@
-"""The visitor both MEM5 rules share, and the code that expects a leak."""
+"""The visitor both MEM5 rules share, and code that expects a leak or a failure."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Tuple
@@ -6,6 +6,7 @@ from typing import Any, Mapping, Optional, Tuple
 import libcst as cst
 import libcst.matchers as m
 
+from memlint.analysis.blocks import statement_site
 from memlint.analysis.names import last_name
 from memlint.context import Context
 from memlint.rule import Rule
@@ -13,6 +14,9 @@ from memlint.rule import Rule
 from ._resources import ResourceTable, borrows_descriptor, find_resource
 from ._resources_flow import Creation, creation_of
 from ._resources_paths import process_ends_after
+
+# Context managers of tests that expect their body to raise.
+EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
 
 
 def exempt(creation: Creation, context: Context) -> bool:
@@ -40,6 +44,34 @@ def exempt(creation: Creation, context: Context) -> bool:
 def _names_target(string: cst.SimpleString, name: str) -> bool:
     value = string.evaluated_value
     return isinstance(value, str) and (value == name or value.endswith("." + name))
+
+
+def expected_to_raise(creation: Creation) -> bool:
+    """A statement in `with self.assertRaises(...)` / `pytest.raises(...)`,
+    or a resource dropped at once in a `try` with handlers: the code expects
+    the constructor (or the use) to fail."""
+    path = creation.path
+    site = statement_site(path)
+    if site is None:
+        return False
+    index = path.index(site.block)
+    owner = path[index - 1] if index > 0 else None
+    if isinstance(owner, cst.Try) and isinstance(creation.consumer, cst.Expr):
+        return bool(owner.handlers) and site.block is owner.body
+    withs = [n for n in path[:index] if isinstance(n, cst.With)]
+    return any(
+        isinstance(item.item, cst.Call) and last_name(item.item) in EXPECTING_RAISE
+        for with_node in withs for item in with_node.items
+    )
+
+
+def in_try_body(path: Tuple[cst.CSTNode, ...]) -> bool:
+    """The statement at the end of ``path`` is in the body of a `try` with handlers."""
+    site = statement_site(path)
+    if site is None:
+        return False
+    owner = path[path.index(site.block) - 1]
+    return isinstance(owner, cst.Try) and bool(owner.handlers) and owner.body is site.block
 
 
 class ResourceRule(Rule):

@@ -1,14 +1,11 @@
-from typing import Optional, Sequence
-
 import libcst as cst
 import libcst.matchers as m
 
-from memlint.analysis.blocks import following_statements, in_finally, next_statement, statement_site, statements
+from memlint.analysis.blocks import following_statements, in_finally, next_statement, statements
 from memlint.analysis.scopes import SCOPE_TYPES
-from memlint.edits import comments
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
-from ._resources_fix import with_statement
+from ._resources_fix import with_fix
 from ._resources_flow import Creation, LocalFlow
 from ._resources_rule import ResourceRule, exempt
 
@@ -19,19 +16,21 @@ class CloseNotInFinally(ResourceRule):
     """
     ## What it does
     Reports a resource (the constructors of MEM501) that a function creates
-    and releases itself with an explicit `.close()`, `.shutdown()`,
-    `.terminate()`, `.wait()` or `.communicate()`, when the release is not in
-    a `finally` block and not the very next statement: an exception raised
-    between creation and release skips it.
+    and releases itself with an explicit `.close()`, `.shutdown()` or
+    `.terminate()` (for a `Popen` also `.wait()`, `.communicate()` and
+    `.kill()`), when the release is not in a `finally` block and not the very
+    next statement: an exception raised between creation and release skips it.
 
     Not reported: everything MEM501 exempts (a resource returned or yielded,
-    also by a factory that closes it and re-raises in an `except`; stored
-    where it may be released later; passed to `contextlib.closing` or
-    `ExitStack.enter_context`; entered by `with`), a release in a `finally`
-    block, a release by the statement right after the creation, and a
-    resource created in a `try` whose `except Exception:` (or bare `except:`)
-    handlers all fall through to a release after the `try`. A resource that
-    is never released is MEM501's business.
+    also by a factory that closes it and re-raises in an `except`; a `Popen`
+    followed by `os._exit()`; stored where it may be released later; passed to
+    `contextlib.closing` or `ExitStack.enter_context`; entered by `with`), a
+    release in a `finally` block, a release by the statement right after the
+    creation (bare annotations such as `out: bytes` in between run nothing),
+    and a resource created in a `try` whose `except Exception:` (or bare
+    `except:`) handlers all fall through to a release after the `try`. A
+    resource that is never released, or returned on some paths only, is
+    MEM501's business.
 
     ## Why is this bad?
     When a statement between `open()` and `close()` raises, the file stays
@@ -130,14 +129,6 @@ class CloseNotInFinally(ResourceRule):
                 return sock
             """
         ),
-        # never released at all: MEM501, not MEM502
-        Valid(
-            """
-            def first(p):
-                f = open(p)
-                return f.readline()
-            """
-        ),
     ]
     INVALID = [
         Invalid(
@@ -214,14 +205,8 @@ class CloseNotInFinally(ResourceRule):
             return
         if _swallowed_then_released(flow) or exempt(creation, self.context):
             return
-        self.report(creation.call, _with_fix(creation, flow), resource=creation.resource.label, advice=ADVICE)
+        self.report(creation.call, with_fix(creation, flow), resource=creation.resource.label, advice=ADVICE)
 
-
-
-def _inside(flow: LocalFlow, node: cst.CSTNode, statements: Sequence[cst.CSTNode]) -> bool:
-    """``node`` is in one of ``statements``."""
-    kept = {id(statement) for statement in statements}
-    return any(id(ancestor) in kept for ancestor in flow.info.ancestors(node))
 
 
 def _closed_next(flow: LocalFlow) -> bool:
@@ -234,7 +219,7 @@ def _closed_next(flow: LocalFlow) -> bool:
         block = next(index for index in range(len(path) - 1, -1, -1) if _holds(path[index], following))
         path = (*path[:block + 1], following)
         following = next_statement(path)
-    return following is not None and any(_inside(flow, release, [following]) for release in flow.releases)
+    return following is not None and any(flow.inside(release, [following]) for release in flow.releases)
 
 
 def _bare_annotation(statement: cst.CSTNode) -> bool:
@@ -264,7 +249,7 @@ def _swallowed_then_released(flow: LocalFlow) -> bool:
             if not any(_is_broad(h) for h in node.handlers):
                 return False
             later = following_statements(path[:index + 1])
-            return any(_inside(flow, release, later) for release in flow.releases)
+            return any(flow.inside(release, later) for release in flow.releases)
     return False
 
 
@@ -274,27 +259,3 @@ def _falls_through(handler: cst.ExceptHandler) -> bool:
 
 def _is_broad(handler: cst.ExceptHandler) -> bool:
     return handler.type is None or m.matches(handler.type, m.Name("Exception") | m.Name("BaseException"))
-
-
-def _with_fix(creation: Creation, flow: LocalFlow) -> Optional[Replace]:
-    """`f = open(p)` ... `f.close()` in one block -> `with open(p) as f:` ..."""
-    site = statement_site(flow.path)
-    if not creation.resource.kind.fixable or site is None or not isinstance(flow.statement, cst.Assign):
-        return None
-    if flow.statement.value is not creation.call or len(flow.info.bindings_of(flow.name)) != 1:
-        return None
-    body = list(site.block.body)
-    start = body.index(site.line)
-    end = next((i for i in range(start + 1, len(body)) if _is_close_line(body[i], flow.name)), None)
-    if end is None or comments(body[end]):
-        return None
-    if not all(_inside(flow, load, body[start:end + 1]) for load in flow.loads):
-        return None  # used after the close (or before the creation)
-    inner = body[start + 1:end] or [cst.SimpleStatementLine(body=[cst.Pass()])]
-    replacement = with_statement(creation.call, flow.name, inner, site.line)
-    return Replace(site.block, site.block.with_changes(body=body[:start] + [replacement] + body[end + 1:]))
-
-
-def _is_close_line(statement: cst.CSTNode, name: str) -> bool:
-    return m.matches(statement, m.SimpleStatementLine(body=[m.Expr(m.Call(
-        func=m.Attribute(value=m.Name(name), attr=m.Name("close")), args=[]))]))
