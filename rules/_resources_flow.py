@@ -23,7 +23,7 @@ from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 from memlint.context import Context
 
 from ._resources import BORROWERS, RELEASE_CALLBACKS, Kind, Resource
-from ._resources_paths import dropping_returns, precedes
+from ._resources_paths import dropping_returns, source_ranks
 
 
 class Fate(enum.Enum):
@@ -47,6 +47,7 @@ class Use(enum.Enum):
 
 
 Assignment = Union[cst.Assign, cst.AnnAssign]
+_ASSIGNMENTS = (cst.Assign, cst.AnnAssign)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def _local_flow(context: Context, path: Tuple[cst.CSTNode, ...], kind: Kind) -> 
     info = context.scope_info(scope)
     if not info.binds(name.value):
         return None  # a global or nonlocal: it outlives the function
-    loads = _loads_of_binding(info, name.value, statement, path)
+    loads = _loads_of_binding(context, info, name.value, statement, path)
     releases: List[cst.Call] = []
     returns: List[cst.Return] = []
     for load in loads:
@@ -205,17 +206,16 @@ def _local_flow(context: Context, path: Tuple[cst.CSTNode, ...], kind: Kind) -> 
 
 
 def _loads_of_binding(
-    info: ScopeInfo, name: str, statement: cst.CSTNode, path: Tuple[cst.CSTNode, ...]
+    context: Context, info: ScopeInfo, name: str, statement: cst.CSTNode, path: Tuple[cst.CSTNode, ...]
 ) -> Tuple[cst.Name, ...]:
     """The reads of ``name`` that may see the value ``statement`` binds: not
     those in its own value (`path = open(path)`), and, for a name bound more
     than once outside a loop, not those before it (they read the old value)."""
-    rebound = len(info.bindings_of(name)) > 1 and not any(isinstance(n, (cst.For, cst.While)) for n in path)
-    return tuple(
-        load for load in info.loads_of(name)
-        if not any(ancestor is statement for ancestor in info.ancestors(load))
-        and (not rebound or precedes(info, statement, load))
-    )
+    loads = [load for load in info.loads_of(name) if info.nearest(load, _ASSIGNMENTS) is not statement]
+    if len(info.bindings_of(name)) == 1 or any(isinstance(node, (cst.For, cst.While)) for node in path):
+        return tuple(loads)
+    ranks = source_ranks(context, info)
+    return tuple(load for load in loads if ranks[load] > ranks[statement])
 
 
 def _call_of_method(info: ScopeInfo, receiver: cst.Name) -> cst.Call:

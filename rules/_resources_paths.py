@@ -3,14 +3,14 @@ which `return`s leave a factory's resource unclosed, and whether the
 process ends (`os._exit`, `os.exec*`) after a child process starts."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from memlint.analysis.blocks import following_statements, small_statements, statements
-from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, path_in_scope
+from memlint.analysis import Fact
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, source_order
 from memlint.context import Context
-from memlint.nodes import children
 
 if TYPE_CHECKING:
     from ._resources_flow import LocalFlow
@@ -23,15 +23,16 @@ PROCESS_ENDS = frozenset({
 })
 
 
-def precedes(info: ScopeInfo, first: cst.CSTNode, second: cst.CSTNode) -> bool:
-    """``first`` starts before ``second`` in the source (both in ``info``'s
-    subtree; an ancestor starts before its descendants)."""
-    a, b = path_in_scope(info, first), path_in_scope(info, second)
-    for index in range(1, min(len(a), len(b))):
-        if a[index] is not b[index]:
-            siblings = children(a[index - 1])
-            return _position(siblings, a[index]) < _position(siblings, b[index])
-    return len(a) < len(b)
+# id of a scope node -> the ranks of its nodes in the source (memlint.analysis.scopes.source_order)
+_ORDERS: Fact[Dict[int, Dict[cst.CSTNode, int]]] = Fact("source order of resource scopes", lambda context: {})
+
+
+def source_ranks(context: Context, info: ScopeInfo) -> Dict[cst.CSTNode, int]:
+    """The nodes of ``info``'s subtree by their rank in the source, once per scope."""
+    orders = context.fact(_ORDERS)
+    if id(info.node) not in orders:
+        orders[id(info.node)] = source_order(info)
+    return orders[id(info.node)]
 
 
 def _position(nodes: Sequence[cst.CSTNode], node: cst.CSTNode) -> int:
