@@ -1,4 +1,5 @@
-"""Shared by the MEM5 rules: which calls create a resource.
+"""Shared by the MEM5 rules: which calls create a resource, and which calls
+only borrow one passed to them.
 
 The MEM5 helpers, by what they hold: this module (the constructors, extended
 by `extra-resources`), :mod:`._resources_flow` (where the value of one goes),
@@ -10,7 +11,7 @@ visitor both rules share).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Mapping, Optional
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Union
 
 import libcst as cst
 import libcst.matchers as m
@@ -175,3 +176,45 @@ def _calls_method(info: ScopeInfo, load: cst.Name, method: str) -> bool:
         return False
     call = info.parent(attribute)
     return isinstance(call, cst.Call) and call.func is attribute
+
+
+def borrows(context: Context, call: cst.Call, arg: cst.Arg) -> bool:
+    """``call`` only reads the resource passed as ``arg``: a known reader
+    (`json.load`), or a function of the project that neither closes,
+    returns, stores nor passes on that parameter (from the project index)."""
+    return context.qualified_name(call.func) in BORROWERS or project_function_drops(context, call, arg)
+
+
+def project_function_drops(context: Context, call: cst.Call, arg: cst.Arg) -> bool:
+    """``call`` is a function of the project that drops the argument ``arg``."""
+    project = context.project
+    function = _project_function(context, call.func)
+    if project is None or function is None or arg.star:
+        return False
+    positional = [a for a in call.args if a.keyword is None]
+    if arg.keyword is not None:
+        parameter: Union[int, str] = arg.keyword.value
+    elif any(a.star for a in positional[:positional.index(arg) + 1]):
+        return False  # `f(*xs, r)`: the position is unknown
+    else:
+        parameter = positional.index(arg)
+    fate = project.index.parameter_fate(function, parameter)
+    return fate is not None and not (fate.closes or fate.returns or fate.stores or fate.passes)
+
+
+def _project_function(context: Context, func: cst.BaseExpression) -> Optional[str]:
+    """The index's name of a function called by a bare name: imported, or
+    defined at the top of this module and not shadowed where it is called."""
+    project = context.project
+    if project is None or not isinstance(func, cst.Name):
+        return None
+    qualified = context.qualified_name(func)
+    if qualified is not None:
+        return None if qualified.startswith("builtins.") else qualified
+    name = func.value
+    if name not in context.symbols.functions:
+        return None
+    scopes = [scope for scope in context.enclosing_scopes() if not isinstance(scope, cst.ClassDef)]
+    if any(context.scope_info(scope).binds(name) for scope in scopes):  # type: ignore[arg-type]
+        return None
+    return project.qualify(name)

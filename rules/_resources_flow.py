@@ -22,7 +22,7 @@ from memlint.analysis.names import assignment_targets
 from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 from memlint.context import Context
 
-from ._resources import BORROWERS, RELEASE_CALLBACKS, Kind, Resource
+from ._resources import RELEASE_CALLBACKS, Kind, Resource, borrows
 from ._resources_paths import dropping_returns, source_ranks
 
 
@@ -132,48 +132,6 @@ def _fate(context: Context, parent: cst.CSTNode, node: cst.CSTNode, grand: cst.C
         # project that only read it, leave it to this code.
         return Fate.PASSED_ON if borrows(context, grand, parent) else None
     return Fate.DROPPED if isinstance(parent, cst.Expr) else None
-
-
-def borrows(context: Context, call: cst.Call, arg: cst.Arg) -> bool:
-    """``call`` only reads the resource passed as ``arg``: a known reader
-    (`json.load`), or a function of the project that neither closes,
-    returns, stores nor passes on that parameter (from the project index)."""
-    return context.qualified_name(call.func) in BORROWERS or project_function_drops(context, call, arg)
-
-
-def project_function_drops(context: Context, call: cst.Call, arg: cst.Arg) -> bool:
-    """``call`` is a function of the project that drops the argument ``arg``."""
-    project = context.project
-    function = _project_function(context, call.func)
-    if project is None or function is None or arg.star:
-        return False
-    positional = [a for a in call.args if a.keyword is None]
-    if arg.keyword is not None:
-        parameter: Union[int, str] = arg.keyword.value
-    elif any(a.star for a in positional[:positional.index(arg) + 1]):
-        return False  # `f(*xs, r)`: the position is unknown
-    else:
-        parameter = positional.index(arg)
-    fate = project.index.parameter_fate(function, parameter)
-    return fate is not None and not (fate.closes or fate.returns or fate.stores or fate.passes)
-
-
-def _project_function(context: Context, func: cst.BaseExpression) -> Optional[str]:
-    """The index's name of a function called by a bare name: imported, or
-    defined at the top of this module and not shadowed where it is called."""
-    project = context.project
-    if project is None or not isinstance(func, cst.Name):
-        return None
-    qualified = context.qualified_name(func)
-    if qualified is not None:
-        return None if qualified.startswith("builtins.") else qualified
-    name = func.value
-    if name not in context.symbols.functions:
-        return None
-    scopes = [scope for scope in context.enclosing_scopes() if not isinstance(scope, cst.ClassDef)]
-    if any(context.scope_info(scope).binds(name) for scope in scopes):  # type: ignore[arg-type]
-        return None
-    return project.qualify(name)
 
 
 def _local_flow(context: Context, path: Tuple[cst.CSTNode, ...], kind: Kind) -> Optional[LocalFlow]:

@@ -1,13 +1,15 @@
 """Paths through a function after a resource is created (the MEM5 rules):
-which `return`s leave a factory's resource unclosed, and whether the
-process ends (`os._exit`, `os.exec*`) after a child process starts."""
+which `return`s leave a factory's resource unclosed, whether the process
+ends (`os._exit`, `os.exec*`) after a child process starts, whether the
+next statement or every path out of a `try` reaches a release."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
+import libcst.matchers as m
 
-from memlint.analysis.blocks import following_statements, small_statements, statements
+from memlint.analysis.blocks import following_statements, next_statement, small_statements, statements
 from memlint.analysis import Fact
 from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, source_order
 from memlint.context import Context
@@ -132,3 +134,55 @@ def _released_before(info: ScopeInfo, node: cst.CSTNode, release: Set[int]) -> b
 def _body(node: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
     """The statements of a block, or the small statements of a line."""
     return node.body if isinstance(node, cst.SimpleStatementLine) else statements(node)
+
+
+def closed_next(flow: "LocalFlow") -> bool:
+    """The statement right after the creation releases it (`f.close()`,
+    `out, err = proc.communicate()`); bare annotations (`out: bytes`) in
+    between run nothing."""
+    path = flow.path
+    following = next_statement(path)
+    while following is not None and _bare_annotation(following):
+        block = next(index for index in range(len(path) - 1, -1, -1) if _holds(path[index], following))
+        path = (*path[:block + 1], following)
+        following = next_statement(path)
+    return following is not None and any(flow.inside(release, [following]) for release in flow.releases)
+
+
+def _bare_annotation(statement: cst.CSTNode) -> bool:
+    """`x: int`, alone on its line or behind a `;`."""
+    smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+    return all(isinstance(small, cst.AnnAssign) and small.value is None for small in smalls)
+
+
+def _holds(node: cst.CSTNode, statement: cst.CSTNode) -> bool:
+    """``statement`` is one of the statements of ``node`` (a block or a line)."""
+    body = node.body if isinstance(node, cst.SimpleStatementLine) else statements(node)
+    return any(item is statement for item in body)
+
+
+def swallowed_then_released(flow: "LocalFlow") -> bool:
+    """Created in a `try` whose broad `except` blocks fall through, and
+    released after that `try` (`try: s = socket(); s.bind(a)` /
+    `except Exception: pass` / `s.close()`): every path reaches the release."""
+    path = flow.path
+    for index in range(len(path) - 2, 0, -1):
+        node, child = path[index], path[index + 1]
+        if isinstance(node, SCOPE_TYPES):
+            return False
+        if isinstance(node, cst.Try) and child is node.body:
+            if not node.handlers or not all(_falls_through(h) for h in node.handlers):
+                return False
+            if not any(_is_broad(h) for h in node.handlers):
+                return False
+            later = following_statements(path[:index + 1])
+            return any(flow.inside(release, later) for release in flow.releases)
+    return False
+
+
+def _falls_through(handler: cst.ExceptHandler) -> bool:
+    return not m.findall(handler, m.Return() | m.Raise() | m.Break() | m.Continue())
+
+
+def _is_broad(handler: cst.ExceptHandler) -> bool:
+    return handler.type is None or m.matches(handler.type, m.Name("Exception") | m.Name("BaseException"))

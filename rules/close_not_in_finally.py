@@ -1,12 +1,9 @@
-import libcst as cst
-import libcst.matchers as m
-
-from memlint.analysis.blocks import following_statements, in_finally, next_statement, statements
-from memlint.analysis.scopes import SCOPE_TYPES
+from memlint.analysis.blocks import in_finally
 from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
 from ._resources_fix import with_fix
-from ._resources_flow import Creation, LocalFlow
+from ._resources_flow import Creation
+from ._resources_paths import closed_next, swallowed_then_released
 from ._resources_rule import ResourceRule, exempt
 
 ADVICE = "an exception before it leaks the resource; use a `with` block"
@@ -201,61 +198,8 @@ class CloseNotInFinally(ResourceRule):
         flow = creation.flow
         if flow is None or not flow.releases or flow.returns:
             return  # not a local name, never released (MEM501), or a factory
-        if any(in_finally(flow.info, release) for release in flow.releases) or _closed_next(flow):
+        if any(in_finally(flow.info, release) for release in flow.releases) or closed_next(flow):
             return
-        if _swallowed_then_released(flow) or exempt(creation, self.context):
+        if swallowed_then_released(flow) or exempt(creation, self.context):
             return
         self.report(creation.call, with_fix(creation, flow), resource=creation.resource.label, advice=ADVICE)
-
-
-
-def _closed_next(flow: LocalFlow) -> bool:
-    """The statement right after the creation releases it (`f.close()`,
-    `out, err = proc.communicate()`); bare annotations (`out: bytes`) in
-    between run nothing."""
-    path = flow.path
-    following = next_statement(path)
-    while following is not None and _bare_annotation(following):
-        block = next(index for index in range(len(path) - 1, -1, -1) if _holds(path[index], following))
-        path = (*path[:block + 1], following)
-        following = next_statement(path)
-    return following is not None and any(flow.inside(release, [following]) for release in flow.releases)
-
-
-def _bare_annotation(statement: cst.CSTNode) -> bool:
-    """`x: int`, alone on its line or behind a `;`."""
-    smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
-    return all(isinstance(small, cst.AnnAssign) and small.value is None for small in smalls)
-
-
-def _holds(node: cst.CSTNode, statement: cst.CSTNode) -> bool:
-    """``statement`` is one of the statements of ``node`` (a block or a line)."""
-    body = node.body if isinstance(node, cst.SimpleStatementLine) else statements(node)
-    return any(item is statement for item in body)
-
-
-def _swallowed_then_released(flow: LocalFlow) -> bool:
-    """Created in a `try` whose broad `except` blocks fall through, and
-    released after that `try` (`try: s = socket(); s.bind(a)` /
-    `except Exception: pass` / `s.close()`): every path reaches the release."""
-    path = flow.path
-    for index in range(len(path) - 2, 0, -1):
-        node, child = path[index], path[index + 1]
-        if isinstance(node, SCOPE_TYPES):
-            return False
-        if isinstance(node, cst.Try) and child is node.body:
-            if not node.handlers or not all(_falls_through(h) for h in node.handlers):
-                return False
-            if not any(_is_broad(h) for h in node.handlers):
-                return False
-            later = following_statements(path[:index + 1])
-            return any(flow.inside(release, later) for release in flow.releases)
-    return False
-
-
-def _falls_through(handler: cst.ExceptHandler) -> bool:
-    return not m.findall(handler, m.Return() | m.Raise() | m.Break() | m.Continue())
-
-
-def _is_broad(handler: cst.ExceptHandler) -> bool:
-    return handler.type is None or m.matches(handler.type, m.Name("Exception") | m.Name("BaseException"))

@@ -64,20 +64,18 @@ class GcDisableWithoutEnable(Rule):
     ```
 
     ## Fix safety
-    The fix wraps the statements that follow `gc.disable()` in its function
-    (or module) body in `try/finally` that restores the state the collector
-    had before: `if was_enabled: gc.enable()`, using the name the code already
-    binds to `gc.isenabled()` right before the disable, or saving the state
-    first under a free name (`was_enabled = gc.isenabled()`, spelled like the
-    `gc.enable()` the statements contain; `from gc import isenabled` is added
-    when the module spells it `enable()`). It never enables the collector
-    unconditionally: a program that runs with the collector off keeps it off.
-    It is offered only when `gc.disable()` is a statement of its own directly
-    in a function or module body, a later statement of that body re-enables
-    the collector (the code evidently means it to be on again when the body
-    ends), and the function reads `gc.isenabled()` nowhere else. It is unsafe
-    all the same: the `finally` also runs on early `return`s, which the
-    original code may have meant to leave with the collector off.
+    The fix wraps the statements after `gc.disable()` in its function (or
+    module) body in `try/finally` restoring the collector's earlier state:
+    `if was_enabled: gc.enable()`, with the name the code binds to
+    `gc.isenabled()` right before the disable, else saving it first under a
+    free name (spelled like the code's `gc.enable()`; `from gc import
+    isenabled` is added for a bare `enable()`). It never enables the
+    collector unconditionally: a program that runs with it off keeps it off.
+    It is offered only when `gc.disable()` is a statement directly in a
+    function or module body, a later statement of that body re-enables the
+    collector, and the function reads `gc.isenabled()` nowhere else. It is
+    unsafe all the same: the `finally` also runs on early `return`s, which the
+    code may have meant to leave with the collector off.
 
     ## References
     - [gc.disable](https://docs.python.org/3/library/gc.html#gc.disable)

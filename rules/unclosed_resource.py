@@ -34,15 +34,13 @@ class UnclosedResource(ResourceRule):
     `with sqlite3.connect(p) as conn:`, whose context manager commits or rolls
     back but does not close the connection.
 
-    The constructors are `open`, `io.open`, `codecs.open`, `Path.open`,
-    `gzip/bz2/lzma.open`, `tarfile.open`, `zipfile.ZipFile`, `socket.socket`,
-    `socket.create_connection`, `subprocess.Popen`, `sqlite3.connect`,
-    `tempfile.TemporaryFile`/`NamedTemporaryFile`/`SpooledTemporaryFile`,
-    `urllib.request.urlopen`, `OpenerDirector.open`,
-    `concurrent.futures.ThreadPoolExecutor`/`ProcessPoolExecutor` and
-    `multiprocessing.Pool`, resolved through imports; method constructors on
-    receivers whose type the module states (`Path(p).open()`, `opener.open(url)`
-    where `opener` comes from `urllib.request.build_opener()`). A name
+    The constructors are `open`, `io/codecs/gzip/bz2/lzma.open`, `Path.open`,
+    `tarfile.open`, `zipfile.ZipFile`, `socket.socket`/`create_connection`,
+    `subprocess.Popen`, `sqlite3.connect`, `tempfile.TemporaryFile`/
+    `NamedTemporaryFile`/`SpooledTemporaryFile`, `urllib.request.urlopen`,
+    `OpenerDirector.open`, `concurrent.futures` executors and
+    `multiprocessing.Pool`, resolved through imports and receiver types
+    (`Path(p).open()`, `opener.open(url)` on a `build_opener()` result). A name
     rebound to a resource (`path = open(path)`) is tracked like a new one. A
     resource passed to a function of the same project that neither closes,
     returns, stores nor passes it on (the project index says so) is reported
@@ -68,14 +66,13 @@ class UnclosedResource(ResourceRule):
     MEM502's business.
 
     ## Why is this bad?
-    An unclosed resource holds its buffer, file descriptor, socket, child
-    process or worker threads until the garbage collector finalizes it: at
-    once in CPython when the last reference goes away, much later under PyPy
-    or when it sits in a reference cycle, never when something keeps a
-    reference. Buffered writes may be lost, and processes run out of file
-    descriptors. CPython warns about it with `ResourceWarning` (visible with
-    `python -X dev`). A resource that CPython happens to close when collected
-    still counts.
+    An unclosed resource holds its buffer, descriptor, socket, child process
+    or threads until the garbage collector finalizes it: at once in CPython
+    when the last reference goes away, much later under PyPy or in a
+    reference cycle, never while something keeps it. Buffered writes may be
+    lost and processes run out of descriptors; CPython warns with
+    `ResourceWarning` (`python -X dev`). It still counts when CPython happens
+    to close it on collection.
 
     ## Example
     ```python
@@ -115,12 +112,10 @@ class UnclosedResource(ResourceRule):
     behaves differently; at module level the fix leaves a new global behind.
 
     ## Known problems
-    Only the function that creates the resource is examined, and other
-    functions only through the project index. A resource kept in a container
-    is assumed to be closed by whoever empties it; a module-level resource read
-    by a function is assumed to live as long as the process. Of the paths of a
-    factory, only `return` statements are checked: a `raise` or the end of the
-    function that drops the resource is not reported. Fire-and-forget
+    Other functions are known only through the project index. A resource in a
+    container is assumed closed by whoever empties it, a module-level one to
+    live as long as the process. Of a factory's paths only `return`s are
+    checked (not a `raise` or the end of the function). Fire-and-forget
     processes (`subprocess.Popen(["xdg-open", url])`) are reported.
 
     ## References
@@ -147,21 +142,6 @@ class UnclosedResource(ResourceRule):
                 sock = socket.socket()
                 sock.connect(address)
                 return sock
-            """
-        ),
-        # a context-manager class stores it on self and closes it in __exit__
-        Valid(
-            """
-            class Log:
-                def __init__(self, path):
-                    self.path = path
-
-                def __enter__(self):
-                    self.f = open(self.path, "a")
-                    return self
-
-                def __exit__(self, *exc):
-                    self.f.close()
             """
         ),
         # communicate() waits for the child and closes its pipes
