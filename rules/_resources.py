@@ -83,9 +83,10 @@ RESOURCES: Dict[str, Kind] = {
 # `detach()` hands the descriptor to the caller.
 RELEASES = frozenset({"close", "shutdown", "terminate", "wait", "communicate", "detach"})
 PROCESS_RELEASES = RELEASES | {"kill"}  # MEM502: `proc.kill()` ends the child
-# Methods whose bound method, handed to someone (`self.addCleanup(proc.kill)`),
-# lets that someone release the resource.
-RELEASE_CALLBACKS = PROCESS_RELEASES | {"__exit__"}
+# Methods whose bound method, handed to someone, lets that someone release the
+# resource (`self.addCleanup(proc.kill)`) or keeps it alive with them
+# (`trace.setwriter(f.write)`: the writer outlives this function).
+CALLBACKS = PROCESS_RELEASES | {"__exit__", "write", "writelines", "read", "readline", "flush", "send", "sendall", "recv"}
 # Calls that only read from or write to a resource passed to them.
 BORROWERS = frozenset({
     "json.load", "json.dump", "pickle.load", "pickle.dump", "marshal.load", "marshal.dump",

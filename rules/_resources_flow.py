@@ -22,7 +22,7 @@ from memlint.analysis.names import assignment_targets
 from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 from memlint.context import Context
 
-from ._resources import RELEASE_CALLBACKS, Kind, Resource, borrows
+from ._resources import CALLBACKS, Kind, Resource, borrows
 from ._resources_paths import dropping_returns, source_ranks
 
 
@@ -195,7 +195,7 @@ def _use(context: Context, info: ScopeInfo, load: cst.Name, kind: Kind) -> Use:
         grand = info.parent(parent)
         if isinstance(grand, cst.Call) and grand.func is parent:
             return Use.RELEASES if parent.attr.value in kind.releases else Use.READS
-        return Use.ESCAPES if parent.attr.value in RELEASE_CALLBACKS else Use.READS  # `stack.callback(f.close)`
+        return Use.ESCAPES if parent.attr.value in CALLBACKS else Use.READS  # `stack.callback(f.close)`
     if isinstance(parent, cst.Arg):
         call = info.parent(parent)
         return Use.READS if isinstance(call, cst.Call) and borrows(context, call, parent) else Use.ESCAPES

@@ -57,7 +57,8 @@ class UnclosedResource(ResourceRule):
     closed later (on `self` in a class that releases it, in a container, on
     another object), passed to `contextlib.closing`, `ExitStack`, a class
     that may take it over or a function that may close or keep it (unknown
-    functions included). Names that are not the stdlib constructor
+    functions included), or handed over as a bound method
+    (`tracer.setwriter(f.write)`). Names that are not the stdlib constructor
     (`from webbrowser import open`, `os.open`) are not resources, nor is
     `open(fd, closefd=False)`. Code that expects the constructor to fail
     (inside `assertRaises`/`pytest.raises`, or a `try` whose handlers expect
