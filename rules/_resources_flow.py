@@ -195,7 +195,12 @@ def _use(context: Context, info: ScopeInfo, load: cst.Name, kind: Kind) -> Use:
         grand = info.parent(parent)
         if isinstance(grand, cst.Call) and grand.func is parent:
             return Use.RELEASES if parent.attr.value in kind.releases else Use.READS
-        return Use.ESCAPES if parent.attr.value in CALLBACKS else Use.READS  # `stack.callback(f.close)`
+        if parent.attr.value not in CALLBACKS:
+            return Use.READS  # `f.name`
+        holder = info.parent(grand) if isinstance(grand, cst.Arg) else None
+        if isinstance(grand, cst.Arg) and isinstance(holder, cst.Call) and borrows(context, holder, grand):
+            return Use.READS  # `tokenize.detect_encoding(f.readline)`
+        return Use.ESCAPES  # `stack.callback(f.close)`, `tracer.setwriter(f.write)`
     if isinstance(parent, cst.Arg):
         call = info.parent(parent)
         return Use.READS if isinstance(call, cst.Call) and borrows(context, call, parent) else Use.ESCAPES
