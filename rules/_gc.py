@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import StatementSite, following_statements, small_statements, statements, statements_after
 from memlint.analysis.scopes import free_name

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.names import dotted_name
 from memlint.analysis.scopes import ScopeInfo

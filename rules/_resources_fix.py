@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable, Optional, cast
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import statement_site
 from memlint.analysis.names import last_name

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import following_statements, next_statement, small_statements, statements
 from memlint.analysis import Fact

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import List, NamedTuple, Optional, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.context import Context
 

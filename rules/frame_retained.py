@@ -1,7 +1,9 @@
+from __future__ import annotations
+
 from typing import List, Optional, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import in_finally, statement_site, statements_after
 from memlint.analysis.scopes import ScopeInfo

@@ -1,7 +1,7 @@
 from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Set
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.functions import enclosing_function, named_params
 from memlint.analysis.names import last_name

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis import Collector, WalkFact
 from memlint.analysis.blocks import class_statements
