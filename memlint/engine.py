@@ -234,7 +234,7 @@ def run_rules(
     Returns the reports and one line per rule or analysis that crashed (its
     findings for this file are dropped, the others still run)."""
     context = Context(module, filename, settings, project)
-    rules = [cls(context, settings.options_for(cls)) for cls in rule_classes if cls.may_report(text)]
+    rules = [cls(context, settings.options_for(cls)) for cls in rule_classes if cls.may_report(text, settings.options_for(cls))]
     collectors = context.start_collectors(_required_facts(rules))
     errors: List[str] = []
 

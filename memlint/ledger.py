@@ -51,8 +51,8 @@ LEDGER: Dict[str, RuleRecord] = {
     "MEM402": RuleRecord(21, 21, 0),
     "MEM403": RuleRecord(34, 34, 2),
     "MEM406": RuleRecord(0, 0, 0),
-    "MEM501": RuleRecord(4, 4, 2),
-    "MEM502": RuleRecord(5, 5, 4),
+    "MEM501": RuleRecord(2, 2, 2),
+    "MEM502": RuleRecord(4, 4, 4),
 }
 # END GENERATED
 

@@ -157,15 +157,29 @@ class Rule(cst.BatchableCSTVisitor):
         self.context = context
         # The instance attribute shadows the class-level defaults with the
         # resolved values; ``type(self).options`` keeps the declaration.
-        resolved: Dict[str, Any] = dict(type(self).options)
-        resolved.update(options or {})
-        self.options = resolved  # type: ignore[misc]
+        self.options = type(self).resolve_options(options)  # type: ignore[misc]
         self.reports: List[Report] = []
 
     @classmethod
-    def may_report(cls, text: str) -> bool:
-        """False when none of the rule's trigger words occurs in ``text``."""
-        return not cls.triggers or any(word in text for word in cls.triggers)
+    def resolve_options(cls, options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+        """The declared defaults updated with the configured ``options``."""
+        resolved: Dict[str, Any] = dict(cls.options)
+        resolved.update(options or {})
+        return resolved
+
+    @classmethod
+    def trigger_words(cls, options: Mapping[str, Any]) -> Tuple[str, ...]:
+        """The trigger words under the resolved ``options``: ``triggers``,
+        unless a rule's options can add words (MEM5's `extra-resources`
+        names more constructors)."""
+        return cls.triggers
+
+    @classmethod
+    def may_report(cls, text: str, options: Optional[Mapping[str, Any]] = None) -> bool:
+        """False when none of the rule's trigger words under the configured
+        ``options`` occurs in ``text``."""
+        words = cls.trigger_words(cls.resolve_options(options))
+        return not words or any(word in text for word in words)
 
     def get_visitors(self) -> Dict[str, Any]:
         """libcst's version inspects every attribute of the class (hundreds of

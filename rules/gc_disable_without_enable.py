@@ -1,11 +1,13 @@
-from typing import Any, List, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
 import libcst as cst
 
 from memlint.analysis.blocks import statement_site, statements_after
 from memlint.analysis.functions import enclosing_function
 from memlint.context import Context
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Rule, Valid
+
+from ._gc import Call, first_in, restore_fix, restores_on_error
 
 
 class Disable(NamedTuple):
@@ -20,12 +22,13 @@ class Disable(NamedTuple):
 class GcDisableWithoutEnable(Rule):
     """
     ## What it does
-    Reports `gc.disable()` when the code does not re-enable the collector in a
-    `finally` block: neither an enclosing `try` nor a `try` later in the same
-    block has `gc.enable()` in its `finally` (anywhere in it, also under a
-    condition such as `if was_enabled: gc.enable()`). A `gc.disable()` in a
-    class's `__enter__` is fine when the same class's `__exit__` calls
-    `gc.enable()`.
+    Reports `gc.disable()` when the code does not re-enable the collector on
+    every path out of the block: neither an enclosing `try` nor a `try` later
+    in the same block has `gc.enable()` in its `finally` (anywhere in it, also
+    under a condition such as `if was_enabled: gc.enable()`) or in an `except
+    BaseException:` (or bare `except:`) that re-raises, beside an enable on
+    the normal path. A `gc.disable()` in a class's `__enter__` is fine when the
+    same class's `__exit__` calls `gc.enable()`.
 
     ## Why is this bad?
     While the cyclic collector is disabled, every reference cycle the program
@@ -49,27 +52,34 @@ class GcDisableWithoutEnable(Rule):
     import gc
 
     def build_index(rows):
+        was_enabled = gc.isenabled()
         gc.disable()
         try:
             index = {row.key: row for row in rows}
             gc.enable()
             return index
         finally:
-            gc.enable()
+            if was_enabled:
+                gc.enable()
     ```
 
     ## Fix safety
-    The fix wraps the statements that follow `gc.disable()` in its function
-    (or module) body in `try: ... finally: gc.enable()`, spelling the call like
-    the `gc.enable()` those statements already contain. It is offered only when
-    `gc.disable()` is a statement of its own directly in a function or module
-    body and a later statement of that body re-enables the collector, so the
-    code evidently means the collector to be on again when the body ends. It
-    is unsafe all the same: the `finally` also runs on early `return`s, which
-    the original code may have meant to leave with the collector off.
+    The fix wraps the statements after `gc.disable()` in its function (or
+    module) body in `try/finally` restoring the collector's earlier state:
+    `if was_enabled: gc.enable()`, with the name the code binds to
+    `gc.isenabled()` right before the disable, else saving it first under a
+    free name (spelled like the code's `gc.enable()`; `from gc import
+    isenabled` is added for a bare `enable()`). It never enables the
+    collector unconditionally: a program that runs with it off keeps it off.
+    It is offered only when `gc.disable()` is a statement directly in a
+    function or module body, a later statement of that body re-enables the
+    collector, and the function reads `gc.isenabled()` nowhere else. It is
+    unsafe all the same: the `finally` also runs on early `return`s, which the
+    code may have meant to leave with the collector off.
 
     ## References
     - [gc.disable](https://docs.python.org/3/library/gc.html#gc.disable)
+    - [gc.isenabled](https://docs.python.org/3/library/gc.html#gc.isenabled)
     """
 
     code = "MEM601"
@@ -85,18 +95,6 @@ class GcDisableWithoutEnable(Rule):
             import gc
 
             def f():
-                gc.disable()
-                try:
-                    work()
-                finally:
-                    gc.enable()
-            """
-        ),
-        Valid(
-            """
-            import gc
-
-            def f():
                 was_enabled = gc.isenabled()
                 gc.disable()
                 try:
@@ -104,6 +102,21 @@ class GcDisableWithoutEnable(Rule):
                 finally:
                     if was_enabled:
                         gc.enable()
+            """
+        ),
+        # the except re-enables and re-raises, the normal path enables after the try
+        Valid(
+            """
+            import gc
+
+            def f():
+                gc.disable()
+                try:
+                    work()
+                except BaseException:
+                    gc.enable()
+                    raise
+                gc.enable()
             """
         ),
         Valid(
@@ -117,12 +130,6 @@ class GcDisableWithoutEnable(Rule):
 
                 def __exit__(self, *exc):
                     gc.enable()
-            """
-        ),
-        Valid(
-            """
-            def f(gc):
-                gc.disable()
             """
         ),
     ]
@@ -143,69 +150,61 @@ class GcDisableWithoutEnable(Rule):
             import gc
 
             def build(rows):
+                was_enabled = gc.isenabled()
                 gc.disable()
                 try:
                     index = dict(rows)
                     gc.enable()
                     return index
                 finally:
-                    gc.enable()
+                    if was_enabled:
+                        gc.enable()
             """,
         ),
-        Invalid(
-            """
-            import gc as _gc
-
-            _gc.disable()
-            main()
-            """,
-            line=3,
-            column=1,
-        ),
-        Invalid(
-            """
-            from gc import disable, enable
-
-            def f():
-                disable()
-                work()
-                enable()
-            """,
-            line=4,
-            column=5,
-            fixed="""
-            from gc import disable, enable
-
-            def f():
-                disable()
-                try:
-                    work()
-                    enable()
-                finally:
-                    enable()
-            """,
-        ),
+        # the saved state is restored, but not on the exception path
         Invalid(
             """
             import gc
 
-            class NoGC:
-                def __enter__(self):
-                    gc.disable()
+            def build(rows):
+                enabled = gc.isenabled()
+                gc.disable()
+                index = dict(rows)
+                if enabled:
+                    gc.enable()
+                return index
             """,
             line=5,
-            column=9,
+            column=5,
+            fixed="""
+            import gc
+
+            def build(rows):
+                enabled = gc.isenabled()
+                gc.disable()
+                try:
+                    index = dict(rows)
+                    if enabled:
+                        gc.enable()
+                    return index
+                finally:
+                    if enabled:
+                        gc.enable()
+            """,
         ),
     ]
 
     def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(context, options)
         self._disables: List[Disable] = []
-        self._enables: List[Tuple[cst.Call, Set[int]]] = []  # each with the ids of its ancestors
+        self._enables: List[Call] = []
+        self._saves: List[Call] = []  # `gc.isenabled()`
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.context.matches(node, "gc.enable"):
-            self._enables.append((node, {id(ancestor) for ancestor in self.context.ancestors}))
+            self._enables.append(Call(node, {id(ancestor) for ancestor in self.context.ancestors}))
+        elif self.context.matches(node, "gc.isenabled"):
+            self._saves.append(Call(node, {id(ancestor) for ancestor in self.context.ancestors}))
         elif self.context.matches(node, "gc.disable"):
             function = enclosing_function(self.context)
             entered = function.owner if function is not None and function.node.name.value == "__enter__" else None
@@ -213,59 +212,41 @@ class GcDisableWithoutEnable(Rule):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for disable in self._disables:
-            if not (self._enabled_in_finally(disable.path) or self._paired_exit(disable.entered)):
+            if not (self._restored(disable.path) or self._paired_exit(disable.entered)):
                 self.report(disable.call, self._fix(disable.path))
 
-    def _enabled_in_finally(self, path: Tuple[cst.CSTNode, ...]) -> bool:
+    def _restored(self, path: Tuple[cst.CSTNode, ...]) -> bool:
         """An enclosing try, or a try after the statement in any enclosing
-        block (up to the function), re-enables in its finally."""
+        block (up to the function), re-enables on every path."""
         for index in range(len(path) - 2, -1, -1):
             ancestor, child = path[index], path[index + 1]
-            if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.body and self._is_enabling_try(ancestor):
-                return True
-            if any(self._is_enabling_try(statement) for statement in statements_after(ancestor, child)):
+            if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.body:
+                if restores_on_error(self._enables, ancestor, path[:index + 1]):
+                    return True
+            later = statements_after(ancestor, child)
+            if any(restores_on_error(self._enables, s, (*path[:index + 1], s)) for s in later):
                 return True
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
                 return False
         return False
-
-    def _is_enabling_try(self, statement: cst.CSTNode) -> bool:
-        return (
-            isinstance(statement, (cst.Try, cst.TryStar))
-            and statement.finalbody is not None
-            and self._first_enable([statement.finalbody]) is not None
-        )
-
-    def _first_enable(self, nodes: List[cst.CSTNode]) -> Optional[cst.Call]:
-        """The first `gc.enable()` in ``nodes``, in source order."""
-        inside = {id(node) for node in nodes}
-        return next((call for call, ancestors in self._enables if not inside.isdisjoint(ancestors)), None)
 
     def _paired_exit(self, cls: Optional[cst.ClassDef]) -> bool:
         """The class whose `__enter__` disables re-enables in its `__exit__`."""
         return cls is not None and any(
             isinstance(statement, cst.FunctionDef)
             and statement.name.value == "__exit__"
-            and self._first_enable([statement]) is not None
+            and first_in(self._enables, [statement]) is not None
             for statement in cls.body.body
         )
 
-    def _fix(self, path: Tuple[cst.CSTNode, ...]) -> Optional[Replace]:
+    def _fix(self, path: Tuple[cst.CSTNode, ...]) -> Optional[List[Edit]]:
         site = statement_site(path)
         if site is None or not isinstance(site.statement, cst.Expr) or site.statement.value is not path[-1]:
             return None  # `gc.disable()` is not a statement of its own
         in_body = isinstance(site.block, cst.Module) or (
             isinstance(site.scope, cst.FunctionDef) and site.block is site.scope.body
         )
-        rest = statements_after(site.block, site.line)
-        enable = self._first_enable(rest) if in_body else None
+        enable = first_in(self._enables, statements_after(site.block, site.line)) if in_body else None
         if enable is None:
             return None  # no enable follows: the code may mean to leave it off
-        before = list(site.block.body[: len(site.block.body) - len(rest)])
-        guarded = cst.Try(
-            body=cst.IndentedBlock(body=rest),  # type: ignore[arg-type]
-            finalbody=cst.Finally(
-                body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Call(func=enable.func))])])
-            ),
-        )
-        return Replace(site.block, site.block.with_changes(body=before + [guarded]))
+        return restore_fix(self.context, site, enable, self._saves)

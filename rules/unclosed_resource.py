@@ -3,17 +3,18 @@ from typing import Any, List, Mapping, Optional, Tuple
 import libcst as cst
 from memlint.lazy_matchers import m
 
-from memlint.analysis.blocks import statement_site
 from memlint.analysis.functions import enclosing_function
-from memlint.analysis.names import assignment_targets, last_name
+from memlint.analysis.names import assignment_targets
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._resources import CLASS_RELEASES, Creation, Fate, ResourceRule, class_may_release, exempt, inline_fix
+from ._resources_class import CLASS_RELEASES, class_may_release
+from ._resources_fix import inline_fix
+from ._resources_flow import Creation, Fate
+from ._resources_rule import ResourceRule, exempt, expected_to_raise, in_try_body
 
-# Context managers of tests that expect their body to raise.
-EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
 NEVER_CLOSED = "no path closes it; use a `with` block"
+DROPPED_BY_RETURN = "it is returned on some paths, but a `return` after it leaves it open; close it before that return"
 ADVICE = {
     Fate.USED_ONCE: "the object is used once and dropped unclosed; use a `with` block",
     Fate.PASSED_ON: "it is passed to a call that does not close it; use a `with` block",
@@ -24,57 +25,55 @@ ADVICE = {
 class UnclosedResource(ResourceRule):
     """
     ## What it does
-    Reports a resource that no path of the function creating it closes: a
-    file, socket, subprocess, database connection, archive, temporary file,
-    URL response or executor created outside a `with` block and never closed,
-    used inline and dropped (`open(p).read()`, `json.load(open(p))`,
-    `Popen(cmd).wait()`), or stored on `self` in a class that never releases
-    it. Also `with sqlite3.connect(p) as conn:`, whose context manager commits
-    or rolls back but does not close the connection.
+    Reports a resource that some path of the function creating it leaves
+    unclosed: a file, socket, subprocess, database connection, archive,
+    temporary file, URL response or executor created outside a `with` block
+    and never closed, used inline and dropped (`open(p).read()`,
+    `json.load(open(p))`), returned on some paths but dropped by a `return`
+    on another, or stored on `self` in a class that never releases it. Also
+    `with sqlite3.connect(p) as conn:`, whose context manager commits or rolls
+    back but does not close the connection.
 
-    The constructors are `open`, `io.open`, `codecs.open`, `Path.open`,
-    `gzip/bz2/lzma.open`, `tarfile.open`, `zipfile.ZipFile`, `socket.socket`,
-    `socket.create_connection`, `subprocess.Popen`, `sqlite3.connect`,
-    `tempfile.TemporaryFile`/`NamedTemporaryFile`/`SpooledTemporaryFile`,
-    `urllib.request.urlopen`, `OpenerDirector.open`,
-    `concurrent.futures.ThreadPoolExecutor`/`ProcessPoolExecutor` and
-    `multiprocessing.Pool`, resolved through imports (`from subprocess import
-    Popen`, `import sqlite3 as db`). Method constructors are recognised on
-    receivers whose type the module states: `Path(p).open()`, a parameter
-    annotated `Path`, `opener.open(url)` where `opener` comes from
-    `urllib.request.build_opener()` or is annotated `OpenerDirector`.
-
-    `OpenerDirector.open` is not reported on an opener the function gives
-    hand-made handlers (`o.add_handler(...)`): what it returns is theirs.
+    The constructors are `open`, `io/codecs/gzip/bz2/lzma.open`, `Path.open`,
+    `tarfile.open`, `zipfile.ZipFile`, `socket.socket`/`create_connection`,
+    `subprocess.Popen`, `sqlite3.connect`, `tempfile.TemporaryFile`/
+    `NamedTemporaryFile`/`SpooledTemporaryFile`, `urllib.request.urlopen`,
+    `OpenerDirector.open`, `concurrent.futures` executors and
+    `multiprocessing.Pool`, resolved through imports and receiver types
+    (`Path(p).open()`, `opener.open(url)` on a `build_opener()` result). A name
+    rebound to a resource (`path = open(path)`) is tracked like a new one. A
+    resource passed to a function of the same project that neither closes,
+    returns, stores nor passes it on (the project index says so) is reported
+    like one passed to `json.load`.
 
     Not reported: a resource closed right away (`open(p, "a").close()`, or by
-    the very next statement), entered by `with` (also `try: f = open(p)` /
-    `except OSError: return` / `with f:`), closed in a `finally`, returned or
-    yielded (a factory), stored anywhere it may be closed later (on `self` in
-    a class that releases it, in a container, on another object), passed to
-    `contextlib.closing`, `ExitStack.enter_context`/`callback`, a class that
-    may take it over (`io.TextIOWrapper(open(p, "rb"))`) or any function
-    that is not a known reader such as `json.load`. Names that are not the
-    stdlib constructor (`from webbrowser import open`, the module's own
-    `def open`, `os.open`) are not resources, nor is `open(fd,
-    closefd=False)`, which does not own the descriptor. Code that expects the
-    constructor to fail is not reported either: a resource used inline
-    inside `with self.assertRaises(...)`/`pytest.raises(...)`, or
-    created in a `try` with `except` handlers and never used; nor is a function
-    that mentions `ResourceWarning` (it tests the leak) or code where
-    the constructor is mocked (`with patch("...open")`, `@patch.object(m,
-    "Popen")`). A resource released
-    on some paths only is MEM502's business.
+    the very next statement), a `Popen` waited for at once
+    (`Popen(cmd).wait()`, `Popen(cmd).communicate()`) or followed by
+    `os._exit()`/`os.exec*()` (the child outlives the process on purpose),
+    one entered by `with` (also `try: f = open(p)` / `except OSError:
+    return` / `with f:`), closed in a `finally`, returned or yielded on every
+    path that does not close it (a factory; an `except` of a `try` whose body
+    ends with the creation returns nothing to close), stored where it may be
+    closed later (on `self` in a class that releases it, in a container, on
+    another object), passed to `contextlib.closing`, `ExitStack`, a class
+    that may take it over or a function that may close or keep it (unknown
+    functions included), or handed over as a bound method
+    (`tracer.setwriter(f.write)`). Names that are not the stdlib constructor
+    (`from webbrowser import open`, `os.open`) are not resources, nor is
+    `open(fd, closefd=False)`. Code that expects the constructor to fail
+    (inside `assertRaises`/`pytest.raises`, or a `try` whose handlers expect
+    it), mentions `ResourceWarning` or mocks the constructor (`patch("...open")`)
+    is not reported either. A resource released on some paths only is
+    MEM502's business.
 
     ## Why is this bad?
-    An unclosed resource holds its buffer, file descriptor, socket, child
-    process or worker threads until the garbage collector finalizes it: at
-    once in CPython when the last reference goes away, much later under PyPy
-    or when it sits in a reference cycle, never when something keeps a
-    reference. Buffered writes may be lost, and processes run out of file
-    descriptors. CPython warns about it with `ResourceWarning` (visible with
-    `python -X dev`). A resource that CPython happens to close when collected
-    still counts.
+    An unclosed resource holds its buffer, descriptor, socket, child process
+    or threads until the garbage collector finalizes it: at once in CPython
+    when the last reference goes away, much later under PyPy or in a
+    reference cycle, never while something keeps it. Buffered writes may be
+    lost and processes run out of descriptors; CPython warns with
+    `ResourceWarning` (`python -X dev`). It still counts when CPython happens
+    to close it on collection.
 
     ## Example
     ```python
@@ -103,30 +102,22 @@ class UnclosedResource(ResourceRule):
     ## Fix safety
     The fix rewrites one statement that uses the resource inline and is the
     only statement on its line (`x = open(p).read()`, `return
-    json.load(open(p))`, `open(p, "w").write(s)`) into a `with` block
-    binding the resource to a fresh name (`f`, or `f2`... when `f` is used in
-    the scope). It is offered for files, sockets, archives, temporary files
-    and URL responses, whose `__exit__` does exactly what `close()` does; not
-    for processes, executors and pools (their `__exit__` also waits or
-    terminates) nor for `sqlite3` connections, and not in class bodies. It is
-    unsafe: the resource is now closed at the end of the statement, so code
-    that relied on the garbage collector closing it later (or never), or that
-    reached the object through another reference, behaves differently; at
-    module level the fix also leaves a new global name behind.
+    json.load(open(p))`, `open(p, "w").write(s)`) into a `with` block binding
+    the resource to a fresh name (`f`, or `f2`...). It is offered for files,
+    sockets, archives, temporary files and URL responses, whose `__exit__`
+    does exactly what `close()` does; not for processes, executors, pools or
+    `sqlite3` connections, not in class bodies, and not when the resource is
+    passed to a function of the project (it may return a generator that reads
+    it later). It is unsafe: the resource is now closed at the end of the
+    statement, so code that reached the object through another reference
+    behaves differently; at module level the fix leaves a new global behind.
 
     ## Known problems
-    Only the function that creates the resource is examined. A resource
-    passed to a function of the project that closes it is not reported, nor
-    is one passed to a function that does not; a resource kept in a
-    container is assumed to be closed by whoever empties it. A module-level
-    resource read by a function is assumed to live as long as the process.
-
-    `Popen(cmd).wait()` and `Popen(cmd, stdout=PIPE).communicate()` are
-    reported (the `Popen` object is dropped without `with`), although they
-    release the child and its pipes unless the wait is interrupted; a
-    process reaped by `poll()` in a loop and never waited is reported too.
-    Fire-and-forget processes (`subprocess.Popen(["xdg-open", url])`) are
-    reported: CPython warns about them, but they may be intended.
+    Other functions are known only through the project index. A resource in a
+    container is assumed closed by whoever empties it, a module-level one to
+    live as long as the process. Of a factory's paths only `return`s are
+    checked (not a `raise` or the end of the function). Fire-and-forget
+    processes (`subprocess.Popen(["xdg-open", url])`) are reported.
 
     ## References
     - [open](https://docs.python.org/3/library/functions.html#open)
@@ -154,35 +145,13 @@ class UnclosedResource(ResourceRule):
                 return sock
             """
         ),
-        # a context-manager class stores it on self and closes it in __exit__
+        # communicate() waits for the child and closes its pipes
         Valid(
             """
-            class Log:
-                def __init__(self, path):
-                    self.path = path
+            from subprocess import PIPE, Popen
 
-                def __enter__(self):
-                    self.f = open(self.path, "a")
-                    return self
-
-                def __exit__(self, *exc):
-                    self.f.close()
-            """
-        ),
-        # not an attribute of the method's own instance: a class method's class,
-        # a static method's argument
-        Valid(
-            """
-            import socket
-
-            class Pool:
-                @classmethod
-                def listen(cls):
-                    cls.spare = socket.socket()
-
-                @staticmethod
-                def attach(conn, address):
-                    conn.sock = socket.create_connection(address)
+            def head_commit():
+                return Popen(["git", "rev-parse", "HEAD"], stdout=PIPE).communicate()[0]
             """
         ),
     ]
@@ -200,27 +169,22 @@ class UnclosedResource(ResourceRule):
                     return f.read()
             """,
         ),
+        # returned on one path, dropped by `return None` on the other
         Invalid(
             """
-            def first_line(p):
-                f = open(p)
-                return f.readline()
-            """,
-            line=2,
-            column=9,
-            message="unclosed open(): no path closes it",
-        ),
-        Invalid(
-            """
-            import sqlite3
+            import socket
 
-            def insert(p, row):
-                with sqlite3.connect(p) as conn:
-                    conn.execute("insert into t values (?)", row)
+            def connect(address):
+                sock = socket.create_connection(address)
+                try:
+                    sock.sendall(b"hello")
+                except OSError:
+                    return None
+                return sock
             """,
             line=4,
-            column=10,
-            message="contextlib.closing()",
+            column=12,
+            message="a `return` after it leaves it open",
         ),
         Invalid(
             """
@@ -250,13 +214,15 @@ class UnclosedResource(ResourceRule):
                 self._report(creation, "its `with` block commits but does not close; use contextlib.closing()")
         elif fate is Fate.BOUND:
             flow = creation.flow
+            if flow is not None and flow.drops:
+                self._report(creation, DROPPED_BY_RETURN)
             # Released on some path: MEM502's business. Created in a `try` with
             # handlers and never used (`except OSError:`): expected to fail.
-            if flow is not None and not flow.releases and (flow.loads or not _in_try_body(flow.path)):
+            elif flow is not None and not flow.releases and (flow.loads or not in_try_body(flow.path)):
                 self._report(creation, NEVER_CLOSED)
         elif fate is Fate.STORED:
             self._stored(creation)
-        elif not _expected_to_raise(creation):
+        elif not expected_to_raise(creation):
             self._report(creation, ADVICE[fate], None if fate is Fate.DROPPED else inline_fix(self.context, creation))
 
     def _report(self, creation: Creation, advice: str, fix: Optional[Replace] = None) -> None:
@@ -279,31 +245,3 @@ class UnclosedResource(ResourceRule):
             if not class_may_release(self.context, cls, attribute):
                 advice = f"`{cls.name.value}` never releases self.{attribute}; close it in close() or __exit__()"
                 self.report(creation.call, resource=creation.resource.label, advice=advice)
-
-
-def _expected_to_raise(creation: Creation) -> bool:
-    """A statement in `with self.assertRaises(...)` / `pytest.raises(...)`,
-    or a resource dropped at once in a `try` with handlers: the code expects
-    the constructor (or the use) to fail."""
-    path = creation.path
-    site = statement_site(path)
-    if site is None:
-        return False
-    index = path.index(site.block)
-    owner = path[index - 1] if index > 0 else None
-    if isinstance(owner, cst.Try) and isinstance(creation.consumer, cst.Expr):
-        return bool(owner.handlers) and site.block is owner.body
-    withs = [n for n in path[:index] if isinstance(n, cst.With)]
-    return any(
-        isinstance(item.item, cst.Call) and last_name(item.item) in EXPECTING_RAISE
-        for with_node in withs for item in with_node.items
-    )
-
-
-def _in_try_body(path: Tuple[cst.CSTNode, ...]) -> bool:
-    """The statement at the end of ``path`` is in the body of a `try` with handlers."""
-    site = statement_site(path)
-    if site is None:
-        return False
-    owner = path[path.index(site.block) - 1]
-    return isinstance(owner, cst.Try) and bool(owner.handlers) and owner.body is site.block

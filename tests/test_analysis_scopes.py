@@ -1,7 +1,7 @@
 """memlint.analysis.scopes: paths inside a scope, fresh names."""
 import libcst as cst
 
-from memlint.analysis.scopes import ScopeInfo, free_name, path_in_scope
+from memlint.analysis.scopes import ScopeInfo, free_name, path_in_scope, source_order
 
 
 def test_path_in_scope_runs_from_the_scope_down_to_the_node():
@@ -35,3 +35,15 @@ def test_names_variable_counts_only_names_that_stand_for_variables():
     handler = cst.parse_module("try:\n    pass\nexcept E as e:\n    pass\n").body[0].handlers[0]
     assert names_variable(handler.name.name, handler.name, ())
     assert not names_variable(handler.name.name, handler.name, (cst.AsName,))
+
+
+def test_source_order_ranks_nodes_as_they_start_in_the_source():
+    function = cst.parse_statement("def f(a):\n    a = open(a)\n    if a:\n        g(a)\n    return a\n")
+    info = ScopeInfo(function)
+    order = source_order(info)
+    loads = info.loads_of("a")
+    assert [type(info.parent(load)).__name__ for load in loads] == ["Arg", "If", "Arg", "Return"]
+    assert [order[load] for load in loads] == sorted(order[load] for load in loads)
+    assignment = function.body.body[0].body[0]
+    assert order[assignment] < order[loads[0]] < order[loads[1]]  # an ancestor first, then its descendants
+    assert function not in order

@@ -139,7 +139,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path, run_memlint):
     assert path.read_text() == source
     assert result.stderr.decode() == "Found 1 problem (1 fixable with --unsafe-fixes)\n"
     run_memlint("--fix", "--unsafe-fixes", "g.py", cwd=tmp_path)
-    assert "finally:\n        gc.enable()" in path.read_text()
+    assert "finally:\n        if was_enabled:\n            gc.enable()" in path.read_text()
 
 
 def test_fix_keeps_bom_crlf_encoding_and_mode(tmp_path, run_memlint):

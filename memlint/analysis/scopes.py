@@ -257,3 +257,11 @@ def free_name(info: ScopeInfo, preferred: str) -> Optional[str]:
         if not (info.bindings_of(candidate) or info.loads_of(candidate)):
             return candidate
     return None
+
+
+def source_order(info: ScopeInfo) -> Dict[cst.CSTNode, int]:
+    """Every node of the scope's subtree (the scope node aside) with its rank
+    in the source: ``order[a] < order[b]`` when ``a`` starts before ``b``, an
+    ancestor before its descendants. The parent map is filled by a walk in
+    source order, parents first, so its order is the answer."""
+    return {node: rank for rank, node in enumerate(info._parents)}
