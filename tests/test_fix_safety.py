@@ -90,17 +90,28 @@ def test_broken_imports_ignore_modules_that_failed_before() -> None:
     assert outcomes.compare_imports(before, {"pkg": "ok"}) == {"pkg.core": "not imported"}
 
 
-def test_fixes_applied_per_rule_are_the_fixable_findings_that_went_away() -> None:
+def test_fixes_applied_per_rule_are_the_findings_of_fixable_rules_that_went_away() -> None:
     findings = [
         {"code": "MEM101", "fix": {"applicability": "unsafe"}},
         {"code": "MEM101", "fix": {"applicability": "unsafe"}},
         {"code": "MEM203", "fix": {"applicability": "safe"}},
+        {"code": "MEM401", "fix": {"applicability": "unsafe"}},
         {"code": "MEM403", "fix": None},
     ]
-    before = outcomes.fixable_per_rule(findings)
-    assert before == {"MEM101": 2, "MEM203": 1}
-    assert outcomes.fixes_applied(before, {"MEM101": 1}) == {"MEM101": 1, "MEM203": 1}
-    assert outcomes.fixes_applied(before, before) == {}
+    fixable = outcomes.fixable_per_rule(findings)
+    assert fixable == {"MEM101": 2, "MEM203": 1, "MEM401": 1}
+    before = outcomes.findings_per_rule(findings)
+    # MEM401's fix was withheld once MEM101 had slotted the class: its finding stays, without a fix
+    remaining = [{"code": "MEM101", "fix": {"applicability": "unsafe"}}, {"code": "MEM401", "fix": None},
+                 {"code": "MEM403", "fix": None}]
+    assert outcomes.fixes_applied(fixable, before, outcomes.findings_per_rule(remaining)) == {"MEM101": 1, "MEM203": 1}
+    assert outcomes.fixes_applied(fixable, before, before) == {}
+
+
+def test_fixed_total_is_memlints_own_count() -> None:
+    assert outcomes.fixed_total("Fixed 11 problems in 6 files; 2 remaining") == 11
+    assert outcomes.fixed_total("Fixed 1 problem in 1 file") == 1
+    assert outcomes.fixed_total("No problems found") == 0
 
 
 def test_module_names_and_test_files() -> None:

@@ -96,10 +96,26 @@ def fixable_per_rule(findings: Iterable[Mapping[str, object]]) -> Dict[str, int]
     return dict(sorted(counts.items()))
 
 
-def fixes_applied(before: Mapping[str, int], after: Mapping[str, int]) -> Dict[str, int]:
-    """Fixes applied per rule: fixable findings before the fix run less those still
-    reported after it (a fix can leave or create one that the next round would take)."""
-    return {rule: before[rule] - after.get(rule, 0) for rule in sorted(before) if before[rule] > after.get(rule, 0)}
+def findings_per_rule(findings: Iterable[Mapping[str, object]]) -> Dict[str, int]:
+    counts = Counter(str(finding["code"]) for finding in findings)
+    return dict(sorted(counts.items()))
+
+
+def fixes_applied(fixable_before: Mapping[str, int], before: Mapping[str, int], after: Mapping[str, int]) -> Dict[str, int]:
+    """Fixes applied per rule: of a rule with fixable findings, the findings that the
+    fix run made go away. A fixable finding whose fix was withheld in the end stays
+    reported (with or without a fix), so it does not count."""
+    applied = {rule: before[rule] - after.get(rule, 0) for rule in sorted(fixable_before)}
+    return {rule: count for rule, count in applied.items() if count > 0}
+
+
+_FIXED = re.compile(r"\bFixed (\d+) problems?\b")
+
+
+def fixed_total(memlint_summary: str) -> int:
+    """memlint's own count of the fixes it applied ("Fixed 11 problems in 6 files")."""
+    match = _FIXED.search(memlint_summary)
+    return int(match.group(1)) if match else 0
 
 
 def module_names(relative_paths: Iterable[str]) -> List[str]:

@@ -365,7 +365,9 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str) ->
     remaining = memlint_json(memlint, flags, home / "tree", files, log)
     changed = changed_files(home, files)
     (home / "fix.diff").write_text("".join(file_diff(home, path) for path in changed), encoding="utf-8")
-    fixable_before, fixable_after = outcomes.fixable_per_rule(findings), outcomes.fixable_per_rule(remaining)
+    fixable_before = outcomes.fixable_per_rule(findings)
+    applied = outcomes.fixes_applied(
+        fixable_before, outcomes.findings_per_rule(findings), outcomes.findings_per_rule(remaining))
     log(f"memlint: {summary}; {len(changed)} files changed")
 
     imports_after = checker.imports()
@@ -389,8 +391,10 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str) ->
         "files_changed": len(changed),
         "memlint_summary": summary,
         "fixable_before": fixable_before,
-        "fixable_after": fixable_after,
-        "fixes_applied": outcomes.fixes_applied(fixable_before, fixable_after),
+        "fixable_after": outcomes.fixable_per_rule(remaining),
+        "fixes_applied": applied,
+        # memlint's own total; differs from the per-rule sum when a fix makes findings appear
+        "fixes_applied_total": outcomes.fixed_total(summary),
         "modules": len(imports_before),
         "imports_failing_before": {m: e for m, e in imports_before.items() if e != "ok"},
         "imports_broken": broken_imports,
