@@ -11,7 +11,8 @@ that ship a test suite which runs offline), in WORKDIR/<project>-<version>/:
 2. make `venv/`, install `tree/` in editable mode and the pinned test requirements;
 3. before: import every module of the package (one process, `__main__` left out) and
    run the documented test selection (`pytest -p no:cacheprovider -q -rA`, no `-x`:
-   every test's outcome is compared, and no `-n`);
+   every test's outcome is compared, and no `-n`); kept in baseline.json and reused by
+   later runs with the same selection (they do not depend on memlint; --fresh-baseline);
 4. `memlint check --fix --unsafe-fixes --preview` (all rules, preview included when the
    memlint has it) on the package's sources, not its tests; the fixable findings per rule
    before and after give the fixes applied per rule;
@@ -343,7 +344,24 @@ def cosmetics(tool: Path, home: Path, changed: Sequence[str], log: Log) -> List[
 
 # --- one project -----------------------------------------------------------------
 
-def check_project(project: Project, workdir: Path, memlint: str, python: str) -> Dict[str, object]:
+def baseline(checker: Checker, fresh: bool) -> Tuple[Dict[str, str], outcomes.TestRun]:
+    """Imports and tests of the unfixed package. They depend on the pinned sdist, its
+    venv and the test selection, not on memlint: a later run reuses them (baseline.json)
+    unless the selection changed or --fresh-baseline asks to run them again."""
+    path = checker.home / "baseline.json"
+    key = {"modules": list(checker.modules), "test_args": list(checker.project.test_args)}
+    if path.exists() and not fresh:
+        saved = json.loads(read(path))
+        if saved["key"] == key:
+            checker.log("before: reused from baseline.json")
+            return saved["imports"], outcomes.TestRun(*saved["tests"])
+    imports = checker.imports()
+    tests, _ = checker.tests(name="before")
+    path.write_text(json.dumps({"key": key, "imports": imports, "tests": tests}), encoding="utf-8")
+    return imports, tests
+
+
+def check_project(project: Project, workdir: Path, memlint: str, python: str, fresh: bool) -> Dict[str, object]:
     home = workdir / project.directory
     home.mkdir(parents=True, exist_ok=True)
     log = Log(home / "log.txt")
@@ -355,8 +373,7 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str) ->
     checker = Checker(project, home, venv_python, importable_modules(project, files), log)
     flags = preview_flags(memlint)
 
-    imports_before = checker.imports()
-    tests_before, _ = checker.tests(name="before")
+    imports_before, tests_before = baseline(checker, fresh)
     log(f"before: {sum(r == 'ok' for r in imports_before.values())}/{len(imports_before)} modules import, "
         f"{tests_before.totals}")
 
@@ -442,6 +459,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--project", action="append", help="only this project (repeatable)")
     parser.add_argument("--memlint", default=shutil.which("memlint") or "memlint", help="the memlint to test")
     parser.add_argument("--python", default=sys.executable, help="the Python of the projects' venvs")
+    parser.add_argument("--fresh-baseline", action="store_true",
+                        help="run the unfixed package's imports and tests again instead of reusing baseline.json")
     args = parser.parse_args(argv)
     projects = [p for p in load_projects() if not args.project or p.name in args.project]
     if not projects:
@@ -449,7 +468,8 @@ def main(argv: Sequence[str]) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for project in projects:
-        result = check_project(project, args.workdir.resolve(), str(Path(args.memlint).resolve()), args.python)
+        result = check_project(project, args.workdir.resolve(), str(Path(args.memlint).resolve()), args.python,
+                               args.fresh_baseline)
         (args.workdir / project.directory / "result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
         results.append(result)
     every = [json.loads(read(path)) for path in sorted(args.workdir.glob("*/result.json"))]
