@@ -9,7 +9,7 @@ derived from that path or computed lazily on first use and cached per file.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
 import libcst as cst
 
@@ -18,6 +18,9 @@ from memlint.analysis.imports import import_bindings
 from memlint.analysis.names import callee, dotted_name, target_names
 from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, ScopeNode
 from memlint.nodes import children
+
+if TYPE_CHECKING:
+    from memlint.analysis.project import Project
 
 N = TypeVar("N", bound=cst.CSTNode)
 T = TypeVar("T")
@@ -101,10 +104,11 @@ class ModuleSymbols:
 class Context:
     """Per-file state shared by all rules of one walk."""
 
-    def __init__(self, module: cst.Module, filename: str, settings: Any) -> None:
+    def __init__(self, module: cst.Module, filename: str, settings: Any, project: Optional[Project] = None) -> None:
         self.module = module
         self.filename = filename
         self.settings = settings
+        self.project = project  # the project index and this file's module; None: unknown
         self.ancestors: List[cst.CSTNode] = []  # module ... current node
         self._marks: List[int] = []  # positions in ancestors of the _MARKED_TYPES nodes
         self._symbols: Optional[ModuleSymbols] = None

@@ -14,7 +14,7 @@ import time
 import tokenize
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -28,6 +28,9 @@ from memlint.noqa import unused_noqa
 from memlint.rule import Fix, Replace, Report, Rule
 from memlint.suppress import Suppressions, split_lines
 from memlint.walk import Dispatch, Method, walk
+
+if TYPE_CHECKING:
+    from memlint.analysis.project import Project
 
 # --timings: phase or rule code -> seconds, while the runner measures a file;
 # None otherwise, and then nothing below measures or wraps anything.
@@ -224,12 +227,13 @@ def _required_facts(rules: Sequence[Rule]) -> List[WalkFact[Any]]:
 
 
 def run_rules(
-    module: cst.Module, text: str, filename: str, settings: Any, rule_classes: Sequence[Type[Rule]]
+    module: cst.Module, text: str, filename: str, settings: Any, rule_classes: Sequence[Type[Rule]],
+    project: Optional[Project] = None,
 ) -> Tuple[List[Report], List[str]]:
     """The single walk; every rule and analysis sees the node types it asks for.
     Returns the reports and one line per rule or analysis that crashed (its
     findings for this file are dropped, the others still run)."""
-    context = Context(module, filename, settings)
+    context = Context(module, filename, settings, project)
     rules = [cls(context, settings.options_for(cls)) for cls in rule_classes if cls.may_report(text)]
     collectors = context.start_collectors(_required_facts(rules))
     errors: List[str] = []
@@ -258,14 +262,15 @@ def run_rules(
 
 
 def lint_module(
-    module: cst.Module, text: str, filename: str, settings: Any, rule_classes: Sequence[Type[Rule]]
+    module: cst.Module, text: str, filename: str, settings: Any, rule_classes: Sequence[Type[Rule]],
+    project: Optional[Project] = None,
 ) -> LintResult:
     """Run the rules, skipping (and reporting) any rule that crashes on this
     file; any other failure is reported as an error for this file alone."""
     result = LintResult(module=module)
     try:
         with recursion_limit(RECURSION_LIMIT):
-            reports, result.errors = run_rules(module, text, filename, settings, rule_classes)
+            reports, result.errors = run_rules(module, text, filename, settings, rule_classes, project)
             suppressions = Suppressions(split_lines(text))
             result.findings = _to_findings(module, filename, reports, suppressions) if reports else []
             if not result.errors:  # a crashed rule's suppressions would look unused
@@ -340,7 +345,7 @@ def _node_code(module: cst.Module, replace: Replace) -> str:
 
 
 def lint_text(
-    text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
+    text: str, filename: str, settings: object, rule_classes: Sequence[Type[Rule]], project: Optional[Project] = None
 ) -> LintResult:
     try:
         module, error = parse(text, filename)
@@ -350,18 +355,18 @@ def lint_text(
         return LintResult(errors=[f"{filename}: libcst cannot parse this file, which CPython accepts: {limit}"])
     if module is None:
         return LintResult(findings=[Finding(error)] if _enabled(error, rule_classes) else [])  # type: ignore[arg-type]
-    return lint_module(module, text, filename, settings, rule_classes)
+    return lint_module(module, text, filename, settings, rule_classes, project)
 
 
 def lint_bytes(
-    data: bytes, filename: str, settings: object, rule_classes: Sequence[Type[Rule]]
+    data: bytes, filename: str, settings: object, rule_classes: Sequence[Type[Rule]], project: Optional[Project] = None
 ) -> Tuple[LintResult, Optional[Decoded]]:
     try:
         decoded = decode_source(data)
     except DecodeFailure as failure:
         diagnostic = _engine_diagnostic(filename, UNDECODABLE, failure.line, failure.column, f"cannot decode file: {failure}")
         return LintResult(findings=[Finding(diagnostic)] if _enabled(diagnostic, rule_classes) else []), None
-    return lint_text(decoded.text, filename, settings, rule_classes), decoded
+    return lint_text(decoded.text, filename, settings, rule_classes, project), decoded
 
 
 def _enabled(diagnostic: Diagnostic, rule_classes: Sequence[Type[Rule]]) -> bool:

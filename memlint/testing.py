@@ -10,15 +10,19 @@ result of ``--fix --unsafe-fixes``.
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
+from memlint.analysis.project import Project, single_file_project
 from memlint.config import Settings, parse_version
 from memlint.diagnostics import Diagnostic
 from memlint.engine import DecodeFailure, decode_source, lint_bytes
 from memlint.fixes import fix_allowed, fix_text, parses
+from memlint.index import build_index, module_names
 from memlint.registry import Registry, get_registry
 from memlint.rule import Invalid, Rule, Valid
 
@@ -45,26 +49,66 @@ def _encode(source: str) -> bytes:
     return source.encode("utf-8", "surrogateescape")
 
 
-def lint(rule: Type[Rule], source: str, filename: str = "example.py", **kw: Any) -> List[Diagnostic]:
-    """Findings of one rule on a source string (errors in the rule fail loudly)."""
-    result, _ = lint_bytes(_encode(source), filename, settings_for(rule, **kw), [rule])
+def _module_stem(filename: str) -> str:
+    return Path(filename).stem or "example"
+
+
+def project_of(files: Mapping[str, str], target: str) -> Project:
+    """The project of ``files`` (relative path -> source, written to a
+    temporary directory that is the project root) as the runner would see it
+    when linting ``target`` (one of the paths)."""
+    with tempfile.TemporaryDirectory() as root:
+        paths = {}
+        for relative, source in files.items():
+            path = os.path.join(root, *relative.split("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(_encode(source))
+            paths[relative] = path
+        names = module_names(list(paths.values()), root)
+        return Project(build_index(list(paths.values()), root), names[paths[target]])
+
+
+def lint(
+    rule: Type[Rule], source: str, filename: str = "example.py", project: Optional[Project] = None, **kw: Any
+) -> List[Diagnostic]:
+    """Findings of one rule on a source string (errors in the rule fail
+    loudly). Without ``project``, the source is a one-file project."""
+    data = _encode(source)
+    project = project or single_file_project(data, _module_stem(filename))
+    result, _ = lint_bytes(data, filename, settings_for(rule, **kw), [rule], project)
     if result.errors:
         raise AssertionError("; ".join(result.errors))
     return result.diagnostics
 
 
-def fix(rule: Type[Rule], source: str, filename: str = "example.py", **kw: Any) -> str:
-    """The text after applying the rule's safe and unsafe fixes until stable."""
+def fix(
+    rule: Type[Rule], source: str, filename: str = "example.py", project: Optional[Project] = None, **kw: Any
+) -> str:
+    """The text after applying the rule's safe and unsafe fixes until stable
+    (without ``project``, the source is a one-file project)."""
     settings = settings_for(rule, **kw)
     registry = _registry_with(rule)
     try:
         decode_source(_encode(source))
     except DecodeFailure:
         return source
-    outcome = fix_text(source, filename, settings, [rule], fix_allowed(settings, registry, unsafe=True))
+    project = project or single_file_project(_encode(source), _module_stem(filename))
+    outcome = fix_text(source, filename, settings, [rule], fix_allowed(settings, registry, unsafe=True), project)
     if outcome.warnings:
         raise AssertionError("; ".join(outcome.warnings))
     return outcome.text
+
+
+def lint_project(rule: Type[Rule], files: Mapping[str, str], target: str, **kw: Any) -> List[Diagnostic]:
+    """Findings of one rule on the file ``target`` of a multi-file project
+    (see :func:`project_of`); ``target`` is also the reported filename."""
+    return lint(rule, files[target], target, project_of(files, target), **kw)
+
+
+def fix_project(rule: Type[Rule], files: Mapping[str, str], target: str, **kw: Any) -> str:
+    """The fixed text of ``target`` in a multi-file project (see :func:`lint_project`)."""
+    return fix(rule, files[target], target, project_of(files, target), **kw)
 
 
 def _registry_with(rule: Type[Rule]) -> Registry:
