@@ -255,6 +255,20 @@ def memlint_fix(memlint: str, flags: Sequence[str], cwd: Path, files: Sequence[s
     return completed.stderr.strip()
 
 
+def memlint_source(memlint: str) -> str:
+    """The git commit of the checkout the memlint command runs from (its venv's
+    interpreter is on the script's `#!` line), "+ local changes" when it has some."""
+    shebang = Path(memlint).read_text(encoding="utf-8").splitlines()[0]
+    where = subprocess.run([shebang[2:].strip(), "-c", "import memlint, os; print(os.path.dirname(memlint.__file__))"],
+                           capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "-C", where, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if not where or commit.returncode:
+        return "unknown"
+    dirty = subprocess.run(["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return commit.stdout.strip() + (" + local changes" if dirty else "")
+
+
 def preview_flags(memlint: str) -> List[str]:
     help_text = subprocess.run([memlint, "check", "--help"], capture_output=True, text=True).stdout
     return ["--preview"] if "--preview" in help_text else []
@@ -402,6 +416,7 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str, fr
         "version": project.version,
         "memlint": memlint,
         "memlint_version": subprocess.run([memlint, "--version"], capture_output=True, text=True).stdout.strip(),
+        "memlint_commit": memlint_source(memlint),
         "flags": ["--fix", "--unsafe-fixes", *flags],
         "test_selection": " ".join(project.test_args),
         "source_files": len(files),
