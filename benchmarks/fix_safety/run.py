@@ -401,8 +401,11 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str, fr
         fixable_before, outcomes.findings_per_rule(findings), outcomes.findings_per_rule(remaining))
     log(f"memlint: {summary}; {len(changed)} files changed")
 
-    imports_after = checker.imports()
-    tests_after, _ = checker.tests(name="after")
+    if changed:
+        imports_after = checker.imports()
+        tests_after, _ = checker.tests(name="after")
+    else:  # the same sources as before: nothing to run again
+        imports_after, tests_after = imports_before, tests_before
     broken_imports = outcomes.compare_imports(imports_before, imports_after)
     comparison = outcomes.compare_tests(tests_before, tests_after)
     log(f"after: {len(broken_imports)} imports broken, {len(comparison.broken)} tests broken; {tests_after.totals}")
