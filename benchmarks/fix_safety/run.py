@@ -138,10 +138,15 @@ def fetch(project: Project, home: Path, log: Log) -> None:
 
 
 def make_venv(project: Project, home: Path, python: str, log: Log) -> Path:
+    """The project's venv; made again when the pinned requirements changed."""
     venv = home / "venv"
     python_path = venv / "bin" / "python"
-    if python_path.exists():
+    installed = venv / "fix-safety-requirements.txt"
+    wanted = "\n".join(project.requirements)
+    if installed.exists() and read(installed) == wanted:
         return python_path
+    if venv.exists():
+        shutil.rmtree(venv)
     for command in (
         [python, "-m", "venv", str(venv)],
         [str(python_path), "-m", "pip", "install", "-q", "-e", str(home / "tree")],
@@ -151,6 +156,7 @@ def make_venv(project: Project, home: Path, python: str, log: Log) -> Path:
         if completed.returncode:
             shutil.rmtree(venv)
             raise SystemExit(f"{project.name}: set-up failed:\n{completed.stdout}\n{completed.stderr}")
+    installed.write_text(wanted, encoding="utf-8")
     return python_path
 
 
@@ -361,9 +367,10 @@ def cosmetics(tool: Path, home: Path, changed: Sequence[str], log: Log) -> List[
 def baseline(checker: Checker, fresh: bool) -> Tuple[Dict[str, str], outcomes.TestRun]:
     """Imports and tests of the unfixed package. They depend on the pinned sdist, its
     venv and the test selection, not on memlint: a later run reuses them (baseline.json)
-    unless the selection changed or --fresh-baseline asks to run them again."""
+    unless the selection or the requirements changed, or --fresh-baseline asks."""
     path = checker.home / "baseline.json"
-    key = {"modules": list(checker.modules), "test_args": list(checker.project.test_args)}
+    key = {"modules": list(checker.modules), "test_args": list(checker.project.test_args),
+           "requirements": list(checker.project.requirements)}
     if path.exists() and not fresh:
         saved = json.loads(read(path))
         if saved["key"] == key:
