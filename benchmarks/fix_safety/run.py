@@ -455,8 +455,8 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str, fr
 def summary_markdown(results: Sequence[Mapping[str, object]]) -> str:
     lines = [
         "| project | files fixed | fixes applied (per rule) | modules import (before → after) "
-        "| tests passing before → after | breakages | cosmetic problems |",
-        "|---|---|---|---|---|---|---|",
+        "| tests passing before → after | breakages | cosmetic problems | memlint |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         applied = result["fixes_applied"]
@@ -469,12 +469,25 @@ def summary_markdown(results: Sequence[Mapping[str, object]]) -> str:
             f"| {sum(applied.values())} ({', '.join(f'{k} {v}' for k, v in applied.items())}) "
             f"| {modules - failing} → {modules - failing - broken} "
             f"| {result['tests_passing_before']} → {result['tests_passing_after']} "
-            f"| {len(result['breakages'])} | {len(result['cosmetics'])} |"  # type: ignore[arg-type]
+            f"| {len(result['breakages'])} | {len(result['cosmetics'])} "  # type: ignore[arg-type]
+            f"| {result.get('memlint_commit', 'unknown')} |"
         )
+    per_rule: Dict[str, int] = {}
+    for result in results:
+        for rule, count in result["fixes_applied"].items():  # type: ignore[attr-defined]
+            per_rule[rule] = per_rule.get(rule, 0) + count
+    lines += ["", "| rule | fixes applied | projects |", "|---|---:|---|"]
+    for rule in sorted(per_rule):
+        where = [str(r["project"]) for r in results if rule in r["fixes_applied"]]  # type: ignore[operator]
+        lines.append(f"| {rule} | {per_rule[rule]} | {', '.join(where)} |")
     for result in results:
         for item in result["breakages"]:  # type: ignore[attr-defined]
             lines += ["", f"### {result['project']}: {item['rule']} at {item['file']}:{item['lines']}", "",
                       "```", str(item["error"]).strip(), "```", "", "```diff", str(item["diff"]).strip(), "```"]
+    cosmetic = [f"- {r['project']} {c['file']}: {c['code']} `{c['line']}`"
+                for r in results for c in r["cosmetics"]]  # type: ignore[attr-defined]
+    if cosmetic:
+        lines += ["", "Cosmetic problems (pycodestyle warnings the fix added; `pass` made redundant):", "", *cosmetic]
     return "\n".join(lines) + "\n"
 
 
