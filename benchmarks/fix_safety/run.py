@@ -389,8 +389,10 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str, fr
     started = time.time()
     fetch(project, home, log)
     files = source_files(project, home / "pristine")
-    restore(home, files)  # a previous run's fixes are undone
     venv_python = make_venv(project, home, python, log)
+    # A previous run's fixes are undone, and so is what the editable install generated
+    # (setuptools_scm rewrites _version.py): the run starts from the sdist's own sources.
+    restore(home, files)
     checker = Checker(project, home, venv_python, importable_modules(project, files), log)
     flags = preview_flags(memlint)
 
