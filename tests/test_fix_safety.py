@@ -61,6 +61,14 @@ def test_summary_lines_give_each_test_its_outcome_and_message() -> None:
     assert run.totals == {"failed": 1, "passed": 3, "skipped": 1, "xfailed": 1, "error": 2}
 
 
+def test_only_the_last_summary_counts() -> None:
+    # pytest's own tests print the summaries of the sessions they run
+    inner = "==== short test summary info ====\nFAILED test_foo.py::test - assert 0\n1 failed in 0.01s\n"
+    output = "PASSED\n---- Captured stdout call ----\n" + inner + PYTEST_OUTPUT
+    assert "test_foo.py::test" not in outcomes.parse_pytest_summary(output).outcomes
+    assert outcomes.parse_pytest_summary(output) == outcomes.parse_pytest_summary(PYTEST_OUTPUT)
+
+
 def test_lines_before_the_summary_are_not_outcomes() -> None:
     output = "PASSED is what we want\n1 passed in 0.01s\n"
     assert outcomes.parse_pytest_summary(output).outcomes == {}

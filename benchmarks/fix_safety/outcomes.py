@@ -30,15 +30,14 @@ class TestRun(NamedTuple):
 
 
 def parse_pytest_summary(output: str) -> TestRun:
-    """Read the outcomes from the output of `pytest -rA`."""
+    """Read the outcomes from the output of `pytest -rA`: its last summary section (the
+    captured output of a test that runs pytest itself has summaries of its own)."""
     outcomes: Dict[str, str] = {}
     messages: Dict[str, str] = {}
-    in_summary = False
-    for line in output.splitlines():
-        if _SUMMARY_START.match(line):
-            in_summary = True
-            continue
-        match = _OUTCOME_LINE.match(line) if in_summary else None
+    lines = output.splitlines()
+    starts = [index for index, line in enumerate(lines) if _SUMMARY_START.match(line)]
+    for line in lines[starts[-1] + 1:] if starts else ():
+        match = _OUTCOME_LINE.match(line)
         if match is None:
             continue
         outcome, test_id, message = match.groups()
