@@ -12,12 +12,14 @@ that ship a test suite which runs offline), in WORKDIR/<project>-<version>/:
 3. before: import every module of the package (one process, `__main__` left out) and
    run the documented test selection (`pytest -p no:cacheprovider -q -rA`, no `-x`:
    every test's outcome is compared, and no `-n`); kept in baseline.json and reused by
-   later runs with the same selection (they do not depend on memlint; --fresh-baseline);
+   later runs with the same selection (they do not depend on memlint; --fresh);
 4. `memlint check --fix --unsafe-fixes --preview` (all rules, preview included when the
    memlint has it) on the package's sources, not its tests; the fixable findings per rule
    before and after give the fixes applied per rule;
 5. after: the same imports and tests; a module that imported before and no longer does,
-   or a test that passed before and no longer does, is a breakage;
+   or a test that passed before and no longer does, is a breakage; kept under the digest
+   of the fixed sources (after-<digest>.json) and reused when a later run's fixes are the
+   same byte for byte;
 6. each breakage is traced to its fix: every changed file alone on the pristine tree,
    then in a guilty file every rule's fixes alone (`--select CODE`), re-running only the
    broken imports and tests; the record names rule, file:line, the fix's diff and the error;
@@ -367,7 +369,7 @@ def cosmetics(tool: Path, home: Path, changed: Sequence[str], log: Log) -> List[
 def baseline(checker: Checker, fresh: bool) -> Tuple[Dict[str, str], outcomes.TestRun]:
     """Imports and tests of the unfixed package. They depend on the pinned sdist, its
     venv and the test selection, not on memlint: a later run reuses them (baseline.json)
-    unless the selection or the requirements changed, or --fresh-baseline asks."""
+    unless the selection or the requirements changed, or --fresh asks."""
     path = checker.home / "baseline.json"
     key = {"modules": list(checker.modules), "test_args": list(checker.project.test_args),
            "requirements": list(checker.project.requirements)}
@@ -379,6 +381,26 @@ def baseline(checker: Checker, fresh: bool) -> Tuple[Dict[str, str], outcomes.Te
     imports = checker.imports()
     tests, _ = checker.tests(name="before")
     path.write_text(json.dumps({"key": key, "imports": imports, "tests": tests}), encoding="utf-8")
+    return imports, tests
+
+
+def after_fix(checker: Checker, changed: Sequence[str], fresh: bool) -> Tuple[Dict[str, str], outcomes.TestRun]:
+    """Imports and tests of the fixed package. Like the baseline they depend only on the
+    sources (and venv and selection): a later run whose fixes are byte for byte the same
+    reuses them (after-<digest>.json), e.g. when a new memlint changed nothing here."""
+    digest = hashlib.sha256(json.dumps({
+        "files": {path: read(checker.home / "tree" / path) for path in changed},
+        "modules": list(checker.modules), "test_args": list(checker.project.test_args),
+        "requirements": list(checker.project.requirements),
+    }, sort_keys=True).encode()).hexdigest()[:16]
+    path = checker.home / f"after-{digest}.json"
+    if path.exists() and not fresh:
+        checker.log(f"after: the same fixed sources as a previous run, reused from {path.name}")
+        saved = json.loads(read(path))
+        return saved["imports"], outcomes.TestRun(*saved["tests"])
+    imports = checker.imports()
+    tests, _ = checker.tests(name="after")
+    path.write_text(json.dumps({"imports": imports, "tests": tests}), encoding="utf-8")
     return imports, tests
 
 
@@ -411,8 +433,7 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str, fr
     log(f"memlint: {summary}; {len(changed)} files changed")
 
     if changed:
-        imports_after = checker.imports()
-        tests_after, _ = checker.tests(name="after")
+        imports_after, tests_after = after_fix(checker, changed, fresh)
     else:  # the same sources as before: nothing to run again
         imports_after, tests_after = imports_before, tests_before
     broken_imports = outcomes.compare_imports(imports_before, imports_after)
@@ -499,8 +520,9 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--project", action="append", help="only this project (repeatable)")
     parser.add_argument("--memlint", default=shutil.which("memlint") or "memlint", help="the memlint to test")
     parser.add_argument("--python", default=sys.executable, help="the Python of the projects' venvs")
-    parser.add_argument("--fresh-baseline", action="store_true",
-                        help="run the unfixed package's imports and tests again instead of reusing baseline.json")
+    parser.add_argument("--fresh", action="store_true",
+                        help="run the imports and tests again instead of reusing those of the same sources "
+                             "(baseline.json, after-<digest>.json)")
     args = parser.parse_args(argv)
     projects = [p for p in load_projects() if not args.project or p.name in args.project]
     if not projects:
@@ -509,7 +531,7 @@ def main(argv: Sequence[str]) -> int:
     results = []
     for project in projects:
         result = check_project(project, args.workdir.resolve(), str(Path(args.memlint).resolve()), args.python,
-                               args.fresh_baseline)
+                               args.fresh)
         (args.workdir / project.directory / "result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
         results.append(result)
     every = [json.loads(read(path)) for path in sorted(args.workdir.glob("*/result.json"))]
