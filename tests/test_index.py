@@ -848,3 +848,10 @@ def test_index_does_not_import_libcst():
     code = "import sys, memlint.index; print('libcst' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_the_tree_is_not_read_and_has_no_facts(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    summary = memlint.index.summarize_file(str(tmp_path / "pipe.py"), ModuleName("pipe", False))
+    assert summary is not None and summary.error == "not a regular file" and summary.classes == {}
