@@ -267,8 +267,9 @@ def memlint_source(memlint: str) -> str:
     """The git commit of the checkout the memlint command runs from (its venv's
     interpreter is on the script's `#!` line), "+ local changes" when it has some."""
     shebang = Path(memlint).read_text(encoding="utf-8").splitlines()[0]
+    # cwd="/": `python -c` would import a memlint package from the current directory first
     where = subprocess.run([shebang[2:].strip(), "-c", "import memlint, os; print(os.path.dirname(memlint.__file__))"],
-                           capture_output=True, text=True).stdout.strip()
+                           capture_output=True, text=True, cwd="/").stdout.strip()
     commit = subprocess.run(["git", "-C", where, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     if not where or commit.returncode:
         return "unknown"
