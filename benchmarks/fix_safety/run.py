@@ -423,6 +423,7 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str, fr
     log(f"before: {sum(r == 'ok' for r in imports_before.values())}/{len(imports_before)} modules import, "
         f"{tests_before.totals}")
 
+    memlint_commit = memlint_source(memlint)  # now: the checkout may move while the tests run
     findings = memlint_json(memlint, flags, home / "tree", files, log)
     summary = memlint_fix(memlint, flags, home / "tree", files, log)
     remaining = memlint_json(memlint, flags, home / "tree", files, log)
@@ -450,7 +451,7 @@ def check_project(project: Project, workdir: Path, memlint: str, python: str, fr
         "version": project.version,
         "memlint": memlint,
         "memlint_version": subprocess.run([memlint, "--version"], capture_output=True, text=True).stdout.strip(),
-        "memlint_commit": memlint_source(memlint),
+        "memlint_commit": memlint_commit,
         "flags": ["--fix", "--unsafe-fixes", *flags],
         "test_selection": " ".join(project.test_args),
         "source_files": len(files),
