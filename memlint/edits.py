@@ -3,10 +3,10 @@ an argument or element keeping the list's layout, add a keyword argument,
 replace a node unless that would drop a comment."""
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.rule import Replace
 
@@ -25,18 +25,52 @@ def docstring_index(body: cst.IndentedBlock) -> int:
 
 
 def insert_statement(node: cst.ClassDef, statement: cst.BaseSmallStatement) -> Optional[Replace]:
-    """An edit making `statement` the first statement after the class docstring
-    (the class body's comments and blank lines stay where they are)."""
+    """An edit making `statement` the first statement after the class docstring,
+    laid out as a formatter would leave it: the class body's comments and
+    blank lines stay where they are, a blank line separates it from the rest
+    of the body, and a `pass` it makes redundant goes (`class S(str): pass`
+    becomes an indented body)."""
+    line = cst.SimpleStatementLine(body=[statement])
     body = node.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        if not all(_is_placeholder(small) for small in body.body):
+            return None
+        return Replace(body, cst.IndentedBlock(body=[line], header=body.trailing_whitespace))
     if not isinstance(body, cst.IndentedBlock):
         return None
-    line = cst.SimpleStatementLine(body=[statement])
     index = docstring_index(body)
     if index == len(body.body):  # only a docstring: the statement follows it
         docstring = body.body[0]
         return Replace(docstring, cst.FlattenSentinel([docstring, line]))
     following = body.body[index]
-    return Replace(following, cst.FlattenSentinel([line, following]))
+    if not isinstance(following, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return None
+    if _is_pass_line(following) and index + 1 == len(body.body):
+        return Replace(following, line.with_changes(leading_lines=following.leading_lines))
+    if not _starts_blank(following):
+        following = following.with_changes(leading_lines=[cst.EmptyLine(indent=False), *following.leading_lines])
+    return Replace(body.body[index], cst.FlattenSentinel([line, following]))
+
+
+def _is_placeholder(statement: cst.CSTNode) -> bool:
+    """``pass`` or ``...``: a body that says nothing."""
+    if isinstance(statement, cst.Pass):
+        return True
+    return isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Ellipsis)
+
+
+def _is_pass_line(statement: cst.CSTNode) -> bool:
+    """A line holding only ``pass`` (or ``...``) and no comment."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and all(_is_placeholder(small) for small in statement.body)
+        and statement.trailing_whitespace.comment is None
+    )
+
+
+def _starts_blank(statement: Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]) -> bool:
+    lines = statement.leading_lines
+    return bool(lines) and lines[0].comment is None
 
 
 def add_keyword(call: cst.BaseExpression, name: str) -> cst.Call:

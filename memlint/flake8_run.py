@@ -122,8 +122,9 @@ def lint_lines(filename: str, text: str, settings: Settings, process: _Process,
     key = cache.key(filename, content_digest(data))
     entry = cache.get(settings, key) if use_cache else None
     if entry is not None:
-        files = projects.files_of(filename)
-        if entry_holds(entry.facts, files.module(filename), files, lambda: projects.index(files)):
+        # The project is listed only when the entry's questions need its state or its index.
+        if entry_holds(entry.facts, projects.module_of(filename), lambda: projects.files_of(filename).state(),
+                       lambda: projects.index(projects.files_of(filename))):
             return entry.diagnostics, []
         cache.outdated_entry()
     from memlint.engine import lint_text  # libcst: only when a file must be parsed
@@ -132,6 +133,6 @@ def lint_lines(filename: str, text: str, settings: Settings, process: _Process,
     with project.index.recording() as asked:
         result = lint_text(text, filename, settings, process.rules_for(settings), project)
     if use_cache and not result.errors:
-        state = projects.files_of(filename).state()
+        state = projects.files_of(filename).state() if asked else ""  # no question: the state is never compared
         cache.put(settings, key, result.diagnostics, ProjectFacts(project.module.name, project.module.is_package, state, asked))
     return result.diagnostics, result.errors

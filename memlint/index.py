@@ -1018,7 +1018,8 @@ class _Scanner:
         return set()
 
     def annotation_classes(self, annotation: ast.expr, scope: _Scope) -> Set[str]:
-        """Classes an annotation admits: ``C``, ``"C"``, ``Optional[C]``, ``Union[C, D]``, ``C | None``."""
+        """Classes an annotation admits: ``C``, ``"C"``, ``Optional[C]``, ``Union[C, D]``, ``C | None``,
+        and ``C[T]`` for a generic class ``C`` (an instance of ``C``; ``List[C]`` is a list, not a ``C``)."""
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             parsed = _parse_annotation(annotation.value)
             return set() if parsed is None else self.annotation_classes(parsed, scope)
@@ -1028,7 +1029,7 @@ class _Scanner:
             wrapper = self.qualify(annotation.value, scope) or ""
             module, _, name = wrapper.rpartition(".")
             if module not in TYPING_MODULES or name not in ANNOTATION_WRAPPERS:
-                return set()
+                return self.annotation_classes(annotation.value, scope)  # a generic class's instance
             inner = annotation.slice
             members = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             if name == "Annotated":

@@ -42,7 +42,7 @@ _ANSWERS: Fact[Dict[Tuple[str, ...], Optional[Any]]] = Fact("astroid answers", l
 
 
 def bases_layout(context: Any, path: Tuple[str, ...]) -> Optional[Any]:
-    """The `rules._slots.Layout` the bases of the class at `path` give its
+    """The `rules._slots_layout.Layout` the bases of the class at `path` give its
     instances, or None when astroid cannot tell (counted in STATS)."""
     answers = context.fact(_ANSWERS)
     if path not in answers:
@@ -219,7 +219,7 @@ def _find(module: Any, path: Tuple[str, ...]) -> Any:
 
 
 def _bases(klass: Any, deadline: float, seen: Set[Any], depth: int) -> Any:
-    from memlint.rules._slots import HAS_DICT, SLOTTED, Layout  # type: ignore[import-not-found]  # rules/ (package-dir)
+    from memlint.rules._slots_layout import HAS_DICT, SLOTTED, Layout  # type: ignore[import-not-found]  # rules/ (package-dir)
 
     if depth > MAX_DEPTH:
         raise _Unknown()
@@ -246,7 +246,8 @@ def _infer_class(expression: Any, deadline: float) -> Any:
 
 
 def _class_layout(klass: Any, deadline: float, seen: Set[Any], depth: int) -> Any:
-    from memlint.rules._slots import HAS_DICT, SLOTTED, Layout, mangle
+    from memlint.rules._slots import mangle  # type: ignore[import-not-found]  # rules/ (package-dir)
+    from memlint.rules._slots_layout import HAS_DICT, SLOTTED, Layout
 
     root = klass.root()
     if root.name == "builtins":

@@ -1,8 +1,21 @@
-"""File discovery, per-file lint/fix with safe writes, the result cache and
-the process pool.
+"""File discovery, per-file lint/fix with safe writes, the result cache,
+the project index and the process pool.
+
+A run has two phases: phase 1 names the projects of its files
+(:func:`plan_projects`) and builds each one's index (summaries from the
+cache, or computed, in the pool with several jobs); phase 2 lints each file
+with :class:`memlint.analysis.project.Project`. A cached result is reused
+while the index answers its lint's questions as before (:func:`entry_holds`).
 
 This module imports no libcst: a run whose files are all in the cache never
-loads the engine or the rules. Linting imports them on first use.
+loads the engine or the rules (nor :mod:`ast` for the index, when no other
+file changed an answer). Linting imports them on first use.
+
+The API other front ends use (the flake8 plugin, ``--add-noqa``, stdin):
+:func:`process_source`, :func:`read_source`, :func:`write_fixed` and
+:class:`FileChanged`, :func:`fix_refusal`, :func:`cacheable`,
+:func:`entry_holds` and :class:`CachedProjects` (a file seen alone, with the
+cached index).
 """
 from __future__ import annotations
 
@@ -78,6 +91,7 @@ def discover_files(
             broken = os.path.islink(path)
             raise UsageError(f"{path}: {'broken symbolic link' if broken else 'no such file or directory'}")
     found: List[str] = []
+    _LISTED.clear()  # the listings of this discovery only
     for path in paths:
         if path == "-":
             found.append(path)
@@ -90,9 +104,9 @@ def discover_files(
     return sorted(dict.fromkeys(found))
 
 
-# Directories discovery listed in this process (absolute) -> (the resolver
-# that decided what was excluded, their Python files): the project index's
-# walk of a project tree (plan_projects) does not list them again.
+# The directories the last discovery listed (absolute) -> (the resolver that
+# decided what was excluded, their Python files): the project index's walk
+# of a project tree (plan_projects) does not list them again.
 _LISTED: Dict[str, Tuple[ConfigResolver, List[str]]] = {}
 
 
@@ -153,6 +167,8 @@ class ProjectFiles:
     Python files (absolute paths), whether those are all of its files, and,
     once a run needs them, each file's content digest and the index."""
 
+    __slots__ = ("root", "names", "complete", "absolute", "digests", "index", "_state")
+
     def __init__(self, root: str, files: Sequence[str], complete: bool) -> None:
         self.root = root
         self.names = module_names(files, root)
@@ -211,15 +227,16 @@ def plan_projects(files: Sequence[str], resolver: ConfigResolver) -> Dict[str, P
     return {path: found[absolute[path]] for path in files}
 
 
-def entry_holds(facts: ProjectFacts, module: ModuleName, project: ProjectFiles,
+def entry_holds(facts: ProjectFacts, module: ModuleName, state: Callable[[], str],
                 index: Callable[[], Optional[ProjectIndex]]) -> bool:
     """Whether cached findings that depended on ``facts`` are still the file's
     findings: its module name is the same, and its lint asked the index
-    nothing, or the project is unchanged, or ``index()`` (today's index,
-    None when there is none) answers every question as before."""
+    nothing, or the project is unchanged (``state()``: today's project
+    state), or ``index()`` (today's index, None when there is none) answers
+    every question as before."""
     if (facts.module, facts.is_package) != (module.name, module.is_package):
         return False
-    if not facts.questions or facts.state == project.state():
+    if not facts.questions or facts.state == state():
         return True
     today = index()
     return today is not None and today.answers_hold(facts.questions)
@@ -235,7 +252,17 @@ class CachedProjects:
         self.resolver = resolver
         self.cache = cache
         self._projects: Dict[str, ProjectFiles] = {}  # a file or its directory -> its project
+        self._pyprojects = PyprojectRoots()
         self._summaries: Dict[int, Optional[Dict[str, ModuleSummary]]] = {}  # id(project) -> its cached summaries
+
+    def module_of(self, path: str) -> ModuleName:
+        """A file's module name, without listing its project (as plan_projects names it)."""
+        absolute = os.path.abspath(path)
+        known = self._projects.get(absolute)
+        if known is not None:
+            return known.module(absolute)
+        root = self._pyprojects(os.path.dirname(absolute)) or project_root([absolute])
+        return module_name(absolute, root) or ModuleName(os.path.splitext(os.path.basename(path))[0], False)
 
     def files_of(self, path: str) -> ProjectFiles:
         absolute = os.path.abspath(path)
@@ -282,16 +309,18 @@ class CachedProjects:
         (computed when it differs from the file on disk: one file, not
         stored); without a cached index, or without a path (stdin), a
         one-file index marked incomplete."""
-        from memlint.analysis.project import Project
+        from memlint.analysis.project import Project, single_file_project
         from memlint.index import merged_index, summarize
 
         if path is None:
             return _alone(data, "stdin")
+        if self.cache is None or not _has_index_entries(self.cache):  # no index to read: no need to list the project
+            return single_file_project(data, self.module_of(path).name, complete=False)
         project = self.files_of(path)
         module = project.module(path)
         index = self.index(project)
         if index is None:
-            return _alone(data, path)
+            return single_file_project(data, module.name, complete=False)
         absolute = os.path.abspath(path)
         own = summarize(data, module.name, module.is_package)
         summaries = self.summaries(project) or {}
@@ -720,7 +749,7 @@ def _from_cache(path: str, content: str, settings: Settings, mode: Mode, cache: 
     entry = cache.get(settings, cache.key(path, content))
     if entry is None:
         return None
-    if not entry_holds(entry.facts, project.module(path), project, lambda: builder.index(project)):
+    if not entry_holds(entry.facts, project.module(path), project.state, lambda: builder.index(project)):
         cache.outdated_entry()
         return None
     if (mode.fix or mode.diff) and has_applicable_fix(entry.diagnostics, settings, registry, mode):

@@ -1,31 +1,18 @@
 """What the MEM1 rules share beyond the class facts (memlint.analysis.classes):
-the layout the bases give instances (``base_layout``: do they carry a
-``__dict__``, a ``__weakref__``, which slots?), what class decorators do to
-slots, the attributes instances get, and the edit that writes a
-``__slots__`` tuple.
+the rule base class, what class decorators do to slots, the attributes
+instances get, and the edit that writes a ``__slots__`` tuple. The layout the
+bases give instances is in ``_slots_layout``; what makes a class a record
+(MEM101) in ``_slots_records``.
 """
 from __future__ import annotations
 
-import builtins
 import enum
-from dataclasses import dataclass, field
 from typing import Dict, List, NamedTuple, Optional, Set
 
 import libcst as cst
 
 from memlint.analysis.classes import CLASSES, ClassIndex, ClassInfo
-from memlint.context import Context
 from memlint.rule import Rule
-
-
-class LayoutState(enum.Enum):
-    SLOTTED = "slotted"  # no ancestor gives instances a __dict__
-    HAS_DICT = "dict"  # some ancestor gives instances a __dict__
-    UNKNOWN = "unknown"  # cannot tell without looking at another module
-
-
-# memlint.inference builds layouts with these names.
-SLOTTED, HAS_DICT, UNKNOWN = LayoutState.SLOTTED, LayoutState.HAS_DICT, LayoutState.UNKNOWN
 
 
 class DecoratorKind(enum.Enum):
@@ -81,61 +68,6 @@ _DECORATOR_KINDS = {
     ),
     **dict.fromkeys(("six.add_metaclass", "future.utils.with_metaclass"), DecoratorKind.REPLACING),
 }
-# Class names of one-per-process service objects and other few-instance classes.
-SERVICE_SUFFIXES = (
-    "Client", "Server", "Service", "Manager", "Scheduler", "Runner", "Repository", "Registry", "Host",
-    "Bus", "Follower", "Controller", "Application", "App", "Session", "Connection", "Engine", "Pool",
-    "Executor", "Worker", "Daemon", "Handler", "Loop", "Monitor", "Watcher", "Listener", "Dispatcher",
-    "Supervisor", "Agent", "Driver", "Parser", "Compiler", "Formatter", "Builder", "Visitor",
-    "Transformer", "Generator", "Reader", "Writer", "Loader", "Finder", "Importer", "Checker",
-    "Debugger", "Profiler", "Tracer", "Interpreter", "Printer", "Encoder", "Decoder", "Factory",
-    "Config", "Configuration", "Options", "Settings", "Cache", "Context", "Logger", "Stream", "Socket",
-    "File", "Thread", "Process", "Queue", "Lock", "Tester", "Test", "Suite", "Result", "Window",
-    "Pickler", "Framer", "Unframer", "Tokenizer", "Lexer", "Scanner", "Wrapper", "Expander", "Helper",
-    "Timer", "Filterer", "Differ", "Closer", "Authenticator", "Accumulator", "Adapter", "Proxy", "Popen",
-    "Flavour", "Selector", "Mixin", "Base", "Memoize", "Mock", "Stub", "Fake", "Dialog", "Widget",
-)
-
-# Descriptors and callable objects: a handful per program, not records.
-NOT_RECORD_METHODS = frozenset({"__get__", "__set__", "__delete__", "__set_name__", "__call__"})
-TEST_DOUBLES = ("Mock", "Fake", "Stub", "Dummy", "Test", "Example")
-
-
-def not_a_record(index: ClassIndex, info: ClassInfo) -> bool:
-    """Signs that a class has few instances or does work rather than hold
-    data, so that slots would not pay off (MEM101's record-likeness)."""
-    name = info.name
-    bare = name.lstrip("_")
-    return (
-        (name in index.calls_at_top and name not in index.calls_in_functions)  # made once, at import: a singleton
-        or bool(NOT_RECORD_METHODS.intersection(info.bindings))  # a descriptor or a callable object
-        or any(_handles_events(method.site.node) for method in info.methods)  # one per window or connection
-        or _is_processor(info)  # an object that does work (an analysis, a scanner)
-        or info.owns_resources
-        or bare.endswith(SERVICE_SUFFIXES)
-        or bare.startswith(TEST_DOUBLES)
-        or bare[:1].islower()  # `partial`-style lowercase classes are function-like helpers
-    )
-
-
-def _handles_events(function: cst.FunctionDef) -> bool:
-    """An event callback: ``def zoom_event(self, event)``, ``def on_click(...)``."""
-    name = function.name.value
-    return name.endswith("_event") or name.startswith("on_") or any(
-        p.name.value in ("event", "evt") for p in function.params.params
-    )
-
-
-def _is_processor(info: ClassInfo) -> bool:
-    """A class that does work rather than hold data: ``__init__`` calls the
-    class's own methods (``self._scan(...)``), or it has three or more private
-    helper methods. Records compute from their fields in a few public methods."""
-    methods = {method.name: method for method in info.methods}
-    helpers = [name for name in methods if name.startswith("_") and not name.endswith("__")]
-    init = methods.get("__init__")
-    return len(helpers) >= 3 or (init is not None and bool(init.calls_on_instance & set(methods)))
-
-
 def mangle(class_name: str, name: str) -> str:
     """The name Python stores for `name` written inside class `class_name`."""
     if name.startswith("__") and not name.endswith("__"):
@@ -179,8 +111,17 @@ def instance_attributes(info: ClassInfo) -> InstanceAttributes:
     return InstanceAttributes(attributes, elsewhere - set(attributes), later)
 
 
-def string_tuple(names: List[str]) -> cst.Tuple:
+def string_tuple(names: List[str], one_per_line: str = "") -> cst.Tuple:
+    """``("a", "b")``; with ``one_per_line`` (the indentation of the items),
+    one name per line and a trailing comma, as a formatter leaves a long one."""
     elements = [cst.Element(cst.SimpleString(f'"{name}"')) for name in names]
+    if one_per_line and elements:
+        def line_break(indent: str) -> cst.ParenthesizedWhitespace:
+            return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(indent))
+
+        elements = [e.with_changes(comma=cst.Comma(whitespace_after=line_break(one_per_line))) for e in elements]
+        elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=line_break("")))
+        return cst.Tuple(elements, lpar=[cst.LeftParen(whitespace_after=line_break(one_per_line))])
     if len(elements) == 1:
         elements[0] = elements[0].with_changes(comma=cst.Comma())
     return cst.Tuple(elements)
@@ -211,104 +152,3 @@ def makes_slots(decorator: cst.Decorator, qualified: Optional[str]) -> bool:
     if kind is DecoratorKind.ATTRS_SLOTTED:
         return slots is None or is_true(slots)
     return kind in (DecoratorKind.DATACLASS, DecoratorKind.ATTRS_CLASSIC) and is_true(slots)
-
-
-# -- base classes ----------------------------------------------------------------------
-
-
-@dataclass
-class Layout:
-    """What the bases of a class give its instances."""
-
-    state: LayoutState
-    weakref: bool = False  # some base (maybe) provides __weakref__
-    slots: Dict[str, str] = field(default_factory=dict)  # slot name -> base class that declares it
-
-
-def base_layout(context: Context, index: ClassIndex, info: ClassInfo, infer: bool = True) -> Layout:
-    """The layout the bases of the class give its instances (astroid, when
-    enabled, answers for bases this module cannot see)."""
-    layout = _bases(context, index, info, set())
-    if layout.state is UNKNOWN and infer and context.settings.enable_inference:
-        from memlint import inference
-
-        inferred = inference.bases_layout(context, info.path)
-        if inferred is not None:
-            return inferred  # type: ignore[no-any-return]
-    return layout
-
-
-def _bases(context: Context, index: ClassIndex, info: ClassInfo, seen: Set[cst.ClassDef]) -> Layout:
-    result = Layout(SLOTTED)
-    for arg, qualified in zip(info.node.bases, info.base_names):
-        if arg.keyword is not None or arg.star:
-            result.state = _worst(result.state, UNKNOWN)
-            result.weakref = True
-            continue
-        layout = _base(context, index, arg.value, qualified, seen)
-        result.state = _worst(result.state, layout.state)
-        result.weakref = result.weakref or layout.weakref
-        for name, owner in layout.slots.items():
-            result.slots.setdefault(name, owner)
-    return result
-
-
-def _worst(a: LayoutState, b: LayoutState) -> LayoutState:
-    for state in (HAS_DICT, UNKNOWN):
-        if state in (a, b):
-            return state
-    return SLOTTED
-
-
-def _base(
-    context: Context, index: ClassIndex, expression: cst.BaseExpression, qualified: Optional[str],
-    seen: Set[cst.ClassDef],
-) -> Layout:
-    """``qualified``: what ``expression`` (its callee for a call, its value for ``Base[T]``) resolves to."""
-    if isinstance(expression, cst.Subscript):  # Generic[T], Base[int]
-        expression = expression.value
-    if isinstance(expression, cst.Call):
-        return Layout(SLOTTED) if qualified in NAMEDTUPLE_FACTORIES else Layout(UNKNOWN, weakref=True)
-    if qualified is not None:
-        return _named_base(qualified)
-    if isinstance(expression, cst.Name):
-        name = expression.value
-        value = index.assigned.get(name)
-        if isinstance(value, cst.Call) and context.qualified_name(value.func) in NAMEDTUPLE_FACTORIES:
-            return Layout(SLOTTED)
-        base = index.by_name.get(name)
-        if base is not None and base.node not in seen and name not in index.assigned and name not in index.redefined:
-            return _module_class(context, index, base, seen | {base.node})
-    return Layout(UNKNOWN, weakref=True)
-
-
-def _named_base(qualified: str) -> Layout:
-    if qualified.startswith("builtins."):
-        kind = getattr(builtins, qualified[9:], None)
-        if isinstance(kind, type):
-            return Layout(HAS_DICT if kind.__dictoffset__ else SLOTTED, weakref=bool(kind.__weakrefoffset__))
-    if qualified in KNOWN_SLOTTED or qualified.startswith(KNOWN_SLOTTED_PREFIXES):
-        return Layout(SLOTTED)
-    return Layout(UNKNOWN, weakref=True)
-
-
-def _module_class(context: Context, index: ClassIndex, base: ClassInfo, seen: Set[cst.ClassDef]) -> Layout:
-    node = base.node
-    if node.keywords or any(decorator_kind(name) is DecoratorKind.REPLACING for name in base.decorator_names):
-        return Layout(UNKNOWN, weakref=True)
-    written = (name for arg, name in zip(node.bases, base.base_names) if not isinstance(arg.value, cst.Subscript))
-    if any(name in SPECIAL_BASES for name in written):
-        return Layout(UNKNOWN, weakref=True)  # (`Protocol[T]` is an ordinary base: looked at below)
-    above = _bases(context, index, base, seen)
-    if any(makes_slots(d, name) for d, name in zip(node.decorators, base.decorator_names)):
-        return Layout(above.state, weakref=True, slots=above.slots)  # its slot names are not written out
-    if base.slots is None:
-        return Layout(HAS_DICT if above.state is not UNKNOWN else UNKNOWN, weakref=True)
-    if base.slots.names is None:
-        return Layout(_worst(above.state, UNKNOWN), weakref=True)
-    names = base.slots.name_set
-    state = HAS_DICT if "__dict__" in names else above.state
-    slots = dict(above.slots)
-    for name in names:
-        slots.setdefault(mangle(node.name.value, name), node.name.value)
-    return Layout(state, weakref=above.weakref or "__weakref__" in names, slots=slots)

@@ -6,7 +6,9 @@ from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import insert_statement
 from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
-from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind
+from ._slots import ClassRule, DecoratorKind, decorator_kind
+from ._slots_layout import SLOTTED, base_layout
+from ._slots_records import project_view
 
 BUILTINS = frozenset({"builtins.str", "builtins.bytes", "builtins.int", "builtins.tuple"})
 
@@ -22,12 +24,17 @@ class BuiltinSubclassWithoutSlots(ClassRule):
     Not reported: `Enum` mixins (`class Color(str, Enum)`) and any class with
     a base the rule cannot see, `class X(NamedTuple)` (typing's form already
     has no `__dict__`), classes with a metaclass or a class-replacing
-    decorator, classes defined inside functions, and test files.
+    decorator, classes defined inside functions, and test files; classes
+    whose instances are only made at import time (module or class level
+    constants, `FIRST = Item(1)`, and no construction in a loop or
+    comprehension anywhere in the project): a fixed handful of instances.
 
     ## Why is this bad?
     The builtin base stores the value compactly, but the subclass adds a
-    `__dict__` pointer and, on first use, a dictionary to every instance; for
-    a namedtuple this undoes the reason to use one.
+    `__dict__` and a `__weakref__` pointer to every instance (16 bytes on
+    CPython 3.11 for a `str`, measured with `sys.getsizeof`), and a dictionary
+    once anything sets an attribute; for a namedtuple this undoes the reason
+    to use one.
 
     ## Example
     ```python
@@ -51,8 +58,11 @@ class BuiltinSubclassWithoutSlots(ClassRule):
 
     ## Fix safety
     The fix inserts `__slots__ = ()` as the first statement after the
-    docstring. It is unsafe: code elsewhere may set attributes on instances
-    or weakly reference them (no fix is offered when this module does). An
+    docstring. It is unsafe: code outside the project may set attributes on
+    instances or weakly reference them. No fix is offered when this module
+    weakly references instances, or when the project index cannot prove that
+    no other module sets attributes on them or combines the class with
+    another base; another module that does set one silences the finding. An
     empty `__slots__` cannot clash with class attributes.
 
     ## References
@@ -62,7 +72,7 @@ class BuiltinSubclassWithoutSlots(ClassRule):
 
     code = "MEM107"
     name = "builtin-subclass-without-slots"
-    message = "subclass `{name}` of `{base}` without `__slots__ = ()`: every instance gets a `__dict__`"
+    message = "subclass `{name}` of `{base}` without `__slots__ = ()`: every instance keeps room for a `__dict__`"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
 
@@ -126,6 +136,7 @@ class BuiltinSubclassWithoutSlots(ClassRule):
             fixed="""
             class Name(str):
                 __slots__ = ()
+
                 def upper_first(self):
                     return self[:1].upper() + self[1:]
             """,
@@ -152,14 +163,17 @@ class BuiltinSubclassWithoutSlots(ClassRule):
         base = self._builtin_base(index, info)
         if base is None or info.slots is not None or info.dynamic:
             return
+        view = project_view(self.context, info)
+        if view.made_at_import_only(index, info):
+            return  # import-time constants: a fixed handful of instances
         stores = (store for method in info.methods for store in method.stores)
-        if info.foreign_attrs or any(not isinstance(store.statement, cst.Del) for store in stores):
-            return  # sets attributes on instances: it needs the __dict__
+        if info.foreign_attrs or view.extended_outside([]) or any(not isinstance(s.statement, cst.Del) for s in stores):
+            return  # sets attributes on instances (here or in another module): it needs the __dict__
         if any(decorator_kind(name) not in (DecoratorKind.NEUTRAL, None) for name in info.decorator_names):
             return
         if base_layout(self.context, index, info, infer=False).state is not SLOTTED:
             return  # an Enum mixin, or a base we cannot see
-        fix = None if index.weakly_referenced(info) else insert_statement(
+        fix = None if index.weakly_referenced(info) or not view.safe_to_slot else insert_statement(
             info.node, cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], cst.Tuple([]))
         )
         self.report(info.node.name, fix, name=info.name, base=base)

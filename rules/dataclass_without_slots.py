@@ -6,7 +6,9 @@ from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.edits import add_keyword
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._slots import SLOTTED, ClassRule, DecoratorKind, base_layout, decorator_kind, instance_attributes, keyword
+from ._slots import ClassRule, DecoratorKind, decorator_kind, instance_attributes, keyword
+from ._slots_layout import SLOTTED, base_layout
+from ._slots_records import project_view
 
 
 class _Slottable(NamedTuple):
@@ -29,7 +31,12 @@ class DataclassWithoutSlots(ClassRule):
     `object.__setattr__`, with a metaclass, with a base that has a `__dict__`
     or lives in another module (Tier 2 with `--enable-inference` checks it),
     a target below 3.10 for `dataclasses`, classes defined inside functions,
-    and test files.
+    and test files. Like MEM101, it stays silent on service objects (classes
+    that own resources or define `__enter__`, `close`, `run`, ...) and reads
+    the project index: not reported when another module sets an attribute
+    that is not a field on instances, when the project constructs the class
+    only outside loops and comprehensions and keeps no instance in a
+    container, or when a subclass without slots extends it.
 
     ## Why is this bad?
     A dataclass without slots keeps its fields in a per-instance `__dict__`:
@@ -66,8 +73,10 @@ class DataclassWithoutSlots(ClassRule):
     its `__class__` cell before Python 3.14), when the class is a base beside
     another base of a class in the module (layout conflict), or when the
     module weakly references instances and the target is below 3.11 (where
-    `weakref_slot=True` does not exist); from 3.11 the fix adds
-    `weakref_slot=True` as well.
+    `weakref_slot=True` does not exist), or when the project index cannot
+    prove that no other module sets attributes on instances or combines the
+    class with another base; from 3.11 the fix adds `weakref_slot=True` as
+    well.
 
     ## References
     - [dataclasses: slots](https://docs.python.org/3/library/dataclasses.html#dataclasses.dataclass)
@@ -204,7 +213,12 @@ class DataclassWithoutSlots(ClassRule):
             return
         if not self._fields_only(info) or base_layout(self.context, index, info).state is not SLOTTED:
             return
-        self.report(info.node.name, self._fix(index, info, slottable), name=info.name)
+        view = project_view(self.context, info)
+        fields = sorted(info.names | set(instance_attributes(info).in_init))
+        few = view.made_few_times(index, info) or view.subclassed_without_slots
+        if info.owns_resources or view.extended_outside(fields) or few:
+            return  # a service object, or instances that need a __dict__, or few of them
+        self.report(info.node.name, self._fix(index, info, slottable) if view.safe_to_slot else None, name=info.name)
 
     def _slottable_decorator(self, info: ClassInfo) -> Optional[_Slottable]:
         for decorator, qualified in zip(info.node.decorators, info.decorator_names):

@@ -1,12 +1,13 @@
 from typing import List, Optional, Set, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 
-from ._slots import ClassRule, base_layout, mangle
+from ._slots import ClassRule, mangle
+from ._slots_layout import base_layout
 
 
 class DuplicateSlot(ClassRule):

@@ -1,21 +1,29 @@
 from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.rule import FixAvailability, Invalid, Valid
 
-from ._slots import HAS_DICT, UNKNOWN, ClassRule, base_layout
+from ._slots import ClassRule, mangle
+from ._slots_layout import UNKNOWN, base_layout
 
 
 class IneffectiveSlots(ClassRule):
     """
     ## What it does
-    Reports `__slots__` on a class whose base gives instances a `__dict__`
-    anyway: a class without `__slots__` defined in the same module (directly
-    or further up), an exception class (`Exception` and every builtin with a
-    `__dict__`), or, with `--enable-inference`, a class in another module
-    whose MRO has a class without its own `__slots__` (checked with astroid).
+    Reports `__slots__` on a class whose base without `__slots__` stores
+    instance attributes (`self.x = ...` in its methods, `setattr(self, ...)`):
+    every instance still fills a `__dict__`. The base is a class of the same
+    module (directly or further up) or, with `--enable-inference`, a class in
+    another module whose MRO has a class without its own `__slots__`
+    (checked with astroid).
 
-    A base whose layout cannot be told (another module without inference, an
-    uninferable base, a metaclass) is not reported unless `--report-unknown`
-    is given.
+    Not reported:
+
+    - bases that store no attribute, or only attributes that a slot of the
+      MRO takes: CPython allocates the `__dict__` lazily, so the slots save
+      (an empty marker `class ViewABC(ABC): pass`);
+    - exception classes: slots save there on every version;
+    - metaclasses (`class Meta(type)`): their instances are classes;
+    - bases whose layout cannot be told (another module without inference,
+      an uninferable base, a metaclass), unless `--report-unknown` is given.
 
     ## Why is this bad?
     Slots save memory only when no class in the MRO has a `__dict__`. Under a
@@ -84,8 +92,28 @@ class IneffectiveSlots(ClassRule):
                 __slots__ = ()
             """),
         Valid("""
-            class Row(int):
-                __slots__ = ()
+            class ParseError(ValueError):
+                __slots__ = ("pos",)
+            """),
+        Valid("""
+            import abc
+
+            class View(abc.ABC):
+                pass
+
+            class EdgeView(View):
+                __slots__ = ("graph",)
+            """),
+        Valid("""
+            class Query:
+                __slots__ = ("_db",)
+
+            class Select(Query):
+                def __init__(self, db):
+                    self._db = db
+
+            class Values(Select):
+                __slots__ = ("fields",)
             """),
     ]
     INVALID = [
@@ -102,21 +130,16 @@ class IneffectiveSlots(ClassRule):
             column=7,
             message="`__slots__` of `Row` saves nothing: a base class gives instances a `__dict__`",
         ),
-        Invalid(
-            """
-            class ParseError(ValueError):
-                __slots__ = ("pos",)
-            """,
-            line=1,
-            column=7,
-        ),
     ]
 
     def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
         if info.slots is None:
             return
-        state = base_layout(self.context, index, info).state
-        if state is HAS_DICT:
+        layout = base_layout(self.context, index, info)
+        if layout.exception:
+            return  # slots save on exceptions on every version (RULES.md, MEM105)
+        own = {mangle(info.name, name) for name in info.slots.name_set}
+        if layout.fills_dict(own):
             self.report(info.node.name, name=info.name, why="saves nothing: a base class gives instances a `__dict__`")
-        elif state is UNKNOWN and self.context.settings.report_unknown:
+        elif layout.state is UNKNOWN and self.context.settings.report_unknown:
             self.report(info.node.name, name=info.name, why="may save nothing: the layout of a base class is unknown")

@@ -1,16 +1,12 @@
-from typing import List, Optional
-
 import libcst as cst
 
 from memlint.analysis.classes import ClassIndex, ClassInfo
 from memlint.analysis.names import callee, dotted_name
-from memlint.edits import insert_statement
-from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Valid
 
-from ._slots import (
-    SLOTTED, SPECIAL_BASES, UNKNOWN, ClassRule, DecoratorKind, Layout, base_layout, decorator_kind, instance_attributes, mangle,
-    not_a_record, string_tuple,
-)
+from ._slots import SPECIAL_BASES, ClassRule, DecoratorKind, decorator_kind, instance_attributes
+from ._slots_layout import SLOTTED, UNKNOWN, base_layout
+from ._slots_records import all_inherited, in_test_directory, not_a_record, project_view, slots_fix
 
 # Decorators that decide the layout themselves (MEM102's business) or replace the class.
 _LAYOUT_DECORATORS = (
@@ -30,26 +26,33 @@ class MissingSlots(ClassRule):
     The rule stays silent when it cannot see the whole attribute set or when
     slots would not pay off:
 
-    - classes that assign attributes outside `__init__`, on other objects of
-      the class, or through `setattr`, `__dict__`, `vars()`, `__getattr__` /
-      `__setattr__` overrides, custom pickling (`__getstate__`, `__reduce__`,
-      `copyreg.pickle`) or `functools.cached_property`;
-    - service objects: classes that own threads, locks, files, sockets,
-      executors, connections or loggers, define `close`/`start`/`run`/
-      `__enter__`/`__del__`, construct objects with `self` as an argument (a
-      registry), are named like a one-per-process object (`...Client`,
-      `...Server`, `...Manager`, `...Parser`, ...), or handle events (a method
-      `..._event`, `on_...`, or taking an `event` argument: one per window),
-      or do work rather than hold data (`__init__` calls the class's own
-      methods, or three or more private helper methods: a scanner, an
-      analysis);
+    - instances that get attributes elsewhere: outside `__init__`, from other
+      modules of the project (`msg.seqno = n`, also on a `copy.copy` of an
+      instance; read from the project index), through `setattr`, `__dict__`,
+      `vars()`, `__getattr__`/`__setattr__`, custom pickling or
+      `functools.cached_property`;
+    - classes the project constructs only a few times: every construction
+      site is outside loops and comprehensions and keeps no instance in a
+      container (once per process or per call: a service object, a transient
+      adapter);
+    - service objects by their code: classes that own threads, locks, files,
+      in-memory buffers, sockets, executors or connections, define
+      `close`/`start`/`run`/`__enter__`/`__del__`, construct objects with
+      `self` as an argument (a registry), are named like a one-per-process
+      object (`...Client`, `...Manager`, `...Parser`, ...), handle events,
+      visit trees (`visit_*`/`leave_*` methods: one per walk), or
+      do work rather than hold data (`__init__` calls the class's own
+      methods, or three or more private helper methods);
     - classes without `__init__` (mixins), with a metaclass, decorated by a
-      dataclass or attrs decorator (see MEM102), exceptions, enums,
-      `NamedTuple`, `TypedDict` and `Protocol` classes;
-    - classes with a base that has a `__dict__` or that lives in another module
-      (with `--enable-inference`, astroid checks every class of the other
-      module's MRO for its own `__slots__`; an uninferable base stays unknown,
-      reported only with `--report-unknown`, without a fix);
+      dataclass or attrs decorator (see MEM102), exceptions, enums, `NamedTuple`,
+      `TypedDict`, `Protocol` classes, descriptors and callable objects;
+    - classes whose attributes all land in slots of their bases: CPython
+      allocates the `__dict__` lazily, so there is no dictionary to save;
+    - classes that a class without `__slots__` extends anywhere in the
+      project (its instances keep a `__dict__`), classes with a base that
+      has a `__dict__` or whose layout is unknown (another module: with
+      `--enable-inference` astroid checks it; reported only with
+      `--report-unknown`, without a fix);
     - classes defined inside functions, and test files.
 
     ## Why is this bad?
@@ -92,37 +95,25 @@ class MissingSlots(ClassRule):
 
     ## Fix safety
     The fix inserts `__slots__ = ("a", "b", ...)` as the first statement after
-    the docstring, in the order `__init__` first assigns the attributes, with
-    `"__weakref__"` added when the module weakly references instances of the
-    class (or something it cannot identify). Attributes that a base already
-    slots are left out. No fix is offered when a slot would clash with a class
-    attribute or method of the same name (class creation would raise
-    `ValueError`), when the class is one of several bases of another class in
-    the module (an instance layout conflict would raise `TypeError`), or when
-    the class body is a one-line suite. The fix is unsafe: code in other
-    modules may set extra attributes on instances, read `obj.__dict__`, pickle
-    them with protocol 0/1, or combine the class with another slotted base;
-    all of those fail after the change.
+    the docstring, followed by a blank line (one name per line when the
+    line would pass 79 characters), in the order `__init__` first
+    assigns the attributes, with `"__weakref__"` added when the module weakly
+    references instances of the class (or something it cannot identify).
+    Attributes that a base already slots are left out. The fix is withheld
+    unless the project index proves it safe: it must know that no other
+    module sets an attribute on instances and that no subclass combines the
+    class with another base (a layout conflict). No fix either when a slot
+    would clash with a class attribute of the same name (`ValueError`) or
+    the class is one of several bases of a class in the module. The fix stays
+    unsafe: code outside the project may still set attributes, read
+    `obj.__dict__`, weakly reference instances or pickle them with protocol
+    0/1.
 
     ## Known problems
     Record-likeness is a heuristic: memlint cannot count instances. A class
-    instantiated a handful of times per process that owns no resource the
-    rule recognises, has no service-like name and does not keep re-assigning
-    its attributes is still reported. In a hand-read sample of 30 findings on
-    the CPython 3.11 standard library, 11 were such few-instance classes:
-    API objects (`dis.Bytecode`, `logging.Filter`, `email.charset.Charset`),
-    per-call helpers (`importlib.metadata.Lookup` and `Prepared`,
-    `multiprocessing`'s `_DupFd`), IDLE extensions holding their editor window
-    (`AutoExpand`, `Rstrip`, `ZoomHeight`: no longer reported, since classes
-    with event callbacks are skipped) and `distutils.Extension`, whose
-    instances setuptools extends with attributes from another module. Slots
-    are harmless on the first kinds but save little; add `# noqa: MEM101`, or
-    list the class's base or decorator in `ignore-bases` / `ignore-decorators`.
-
-    The attribute set is what this module shows. Another module that sets an
-    extra attribute on instances, reads `obj.__dict__` or subclasses the class
-    next to another slotted base breaks after the fix; that is why the fix is
-    unsafe.
+    that the project never constructs itself (a public API class its users
+    build) is judged by its code alone. Add `# noqa: MEM101`, or list the
+    class's base or decorator in `ignore-bases` / `ignore-decorators`.
 
     ## References
     - [Python data model: `__slots__`](https://docs.python.org/3/reference/datamodel.html#slots)
@@ -205,7 +196,7 @@ class MissingSlots(ClassRule):
     ]
 
     def applies(self) -> bool:
-        return not self.context.is_test_file and not _in_test_directory(self.context.filename)
+        return not self.context.is_test_file and not in_test_directory(self.context.filename)
 
     def check_class(self, index: ClassIndex, info: ClassInfo) -> None:
         if self._candidate(index, info):
@@ -218,12 +209,17 @@ class MissingSlots(ClassRule):
             return
         if len(attributes.later) >= 2:
             return  # its methods keep re-assigning its state: a worker (tokenizer, history), not a record
+        view = project_view(self.context, info)
+        few = view.made_few_times(index, info) or view.subclassed_without_slots
+        if view.extended_outside(attributes.in_init) or few:
+            return
         layout = base_layout(self.context, index, info)
         if layout.state is UNKNOWN and self.context.settings.report_unknown:
             self.report(info.node.name, name=info.name, count=count, why=" (base class layout unknown)")
-        elif layout.state is SLOTTED:
-            self.report(info.node.name, self._fix(index, info, attributes.in_init, layout), name=info.name,
-                        count=count, why=": every instance carries a `__dict__`")
+        elif layout.state is SLOTTED and not all_inherited(info, attributes.in_init, layout):
+            indent = self.context.module.default_indent
+            fix = slots_fix(index, info, attributes.in_init, layout, indent) if view.safe_to_slot else None
+            self.report(info.node.name, fix, name=info.name, count=count, why=": every instance carries a `__dict__`")
 
     def _candidate(self, index: ClassIndex, info: ClassInfo) -> bool:
         if info.in_function or info.slots is not None or info.method("__init__") is None or info.node.keywords:
@@ -231,7 +227,7 @@ class MissingSlots(ClassRule):
         if info.name in index.bases_of_unslotted:
             return False  # its subclasses here keep a __dict__: slots would save nothing
         ignored = self._ignored_decorator(info) or self._ignored_base(info)
-        return not (info.dynamic or not_a_record(index, info) or ignored)
+        return not (info.dynamic or not_a_record(self.context, index, info) or ignored)
 
     def _ignored_decorator(self, info: ClassInfo) -> bool:
         ignored = set(self.options["ignore-decorators"])
@@ -252,19 +248,3 @@ class MissingSlots(ClassRule):
             if qualified.startswith(("builtins.", "collections.abc.", "numbers.")) and qualified != "builtins.object":
                 return True  # a container, number or exception: not a record
         return False
-
-    def _fix(self, index: ClassIndex, info: ClassInfo, attributes: List[str], layout: Layout) -> Optional[Replace]:
-        if any(name in info.bindings for name in attributes):
-            return None  # `ValueError: 'x' in __slots__ conflicts with class variable`
-        if info.name in index.multi_base:
-            return None  # another class combines it with a base: layout conflicts
-        names = [name for name in attributes if mangle(info.name, name) not in layout.slots]
-        if index.weakly_referenced(info) and not layout.weakref:
-            names.append("__weakref__")
-        slots = cst.Assign([cst.AssignTarget(cst.Name("__slots__"))], string_tuple(names))
-        return insert_statement(info.node, slots)
-
-
-def _in_test_directory(filename: str) -> bool:
-    parts = filename.replace("\\", "/").split("/")[:-1]
-    return any(part.endswith(("_test", "_tests")) for part in parts)

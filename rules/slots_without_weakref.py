@@ -7,7 +7,8 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid
 from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
 from memlint.edits import append_item
 
-from ._slots import SLOTTED, ClassRule, base_layout
+from ._slots import ClassRule
+from ._slots_layout import SLOTTED, base_layout
 
 
 class SlotsWithoutWeakref(ClassRule):
@@ -19,6 +20,12 @@ class SlotsWithoutWeakref(ClassRule):
     storing an instance (`self`, `Cls(...)`, a variable bound to `Cls(...)`)
     in a `WeakSet`, `WeakValueDictionary` (as a value) or
     `WeakKeyDictionary` (as a key).
+
+    The containers can be held by a variable or an attribute
+    (`self.refs = WeakKeyDictionary()`). Only the weak side of a weak mapping
+    counts: a `WeakValueDictionary` holds its keys strongly and a
+    `WeakKeyDictionary` its values, so instances used there need no
+    `__weakref__`.
 
     Not reported when `__weakref__` is among the slots or a base provides it
     (a base with a `__dict__`, a base whose layout is unknown, a builtin

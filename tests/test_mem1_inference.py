@@ -163,7 +163,9 @@ def test_a_hostile_repository_cannot_run_code_through_inference(tmp_path, front_
     (repo / f"winreg{suffix}").write_bytes(b"\x7fELF not really a shared object")
     (repo / "pkg" / f"winsound{suffix}").write_bytes(b"\x7fELF not really a shared object")
     marker = tmp_path / "side-effect-ran"
-    (repo / "winsound.py").write_text(f"open({str(marker)!r}, 'w').write('imported')\nclass Base: pass\n")
+    (repo / "winsound.py").write_text(
+        f"open({str(marker)!r}, 'w').write('imported')\nclass Base:\n    def __init__(self):\n        self.id = 1\n"
+    )
     (repo / "pkg" / "__init__.py").write_text("")
     (repo / "user.py").write_text("from winreg import Base\n\nclass A(Base):\n    __slots__ = ('a',)\n")
     (repo / "pkg" / "user2.py").write_text("from winsound import Base\n\nclass B(Base):\n    __slots__ = ('b',)\n")
@@ -173,5 +175,5 @@ def test_a_hostile_repository_cannot_run_code_through_inference(tmp_path, front_
     *output, outcome = run.stdout.splitlines()
     assert json.loads(outcome) == {"code": 1, "loaded": []}, run.stderr
     assert not marker.exists()
-    # winsound.py was read from source, not imported: its Base gives instances a __dict__
+    # winsound.py was read from source, not imported: its Base fills a __dict__
     assert output == ["pkg/user2.py:3:7: MEM105 `__slots__` of `B` saves nothing: a base class gives instances a `__dict__`"]

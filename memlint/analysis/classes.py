@@ -23,11 +23,12 @@ How a name is read:
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis import Collector, WalkFact
 from memlint.analysis.blocks import class_statements
@@ -72,8 +73,25 @@ PLAIN_METHOD_DECORATORS = frozenset({
 })
 WEAKREF_CALLS = frozenset({"weakref.ref", "weakref.proxy", "weakref.finalize", "weakref.WeakMethod"})
 WEAK_CONTAINERS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
+
+
+class Side(enum.Enum):
+    """Where an object goes in a container: only one side of a weak mapping is weak."""
+
+    MEMBER = "member"  # ``s.add(x)``
+    KEY = "key"  # ``d[x] = v``, ``d.setdefault(x, v)``
+    VALUE = "value"  # ``d[k] = x``, ``d.setdefault(k, x)``
+
+
+# The side each weak container holds weakly (the other side of a mapping is held strongly).
+WEAK_SIDES = {
+    "weakref.WeakSet": Side.MEMBER, "weakref.WeakValueDictionary": Side.VALUE, "weakref.WeakKeyDictionary": Side.KEY,
+}
 # Calls that put their last argument into the container they are called on.
 FILL_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
+# Calls that take items out of the container they are called on.
+EMPTYING_METHODS = frozenset({"pop", "popitem", "popleft", "remove", "discard", "clear"})
 _DICT_CALLS = {"builtins.setattr": "setattr", "builtins.delattr": "delattr", "builtins.vars": "vars"}
 # Calls that tell something about instances wherever they are made.
 _WATCHED_CALLS = (*_DICT_CALLS, "copyreg.pickle", *WEAKREF_CALLS)
@@ -117,12 +135,22 @@ class AttributeStore(NamedTuple):
 
     @property
     def resets(self) -> bool:
-        """Deletes the attribute or sets it to None (``self.x = None``)."""
+        """Deletes the attribute or sets it to None or to an empty container
+        (``self.x = None``, ``self.x = []``, ``old, self.x = self.x, []``)."""
         if isinstance(self.statement, cst.Del):
             return True
-        direct = any(self.target is target for target in assignment_targets(self.statement))
-        value = self.statement.value
-        return direct and isinstance(value, cst.Name) and value.value == "None"
+        if isinstance(self.statement, cst.AugAssign):
+            return False
+        for target in assignment_targets(self.statement):
+            if target is self.target:
+                return _is_empty_value(self.statement.value)
+            value = self.statement.value
+            if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple):
+                values = [item.value for item in value.elements]
+                for element, item in zip(target.elements, values if len(values) == len(target.elements) else []):
+                    if element.value is self.target:
+                        return _is_empty_value(item)
+        return False
 
 
 class Fill(NamedTuple):
@@ -142,6 +170,13 @@ class ParameterStore(NamedTuple):
     parameter: cst.Param
 
 
+class NameCall(NamedTuple):
+    """``Name(...)``, with the instance parameter of the method around (None: not in a method)."""
+
+    call: cst.Call
+    instance: Optional[str]
+
+
 class BackReference(NamedTuple):
     """``<holder>.<attribute> = self``: a method gives another object a reference to the instance."""
 
@@ -157,6 +192,7 @@ class Method:
     site: FunctionSite
     stores: List[AttributeStore] = field(default_factory=list)
     calls_on_instance: Set[str] = field(default_factory=set)  # m of `self.m(...)`, nested defs included
+    emptied: Set[str] = field(default_factory=set)  # x of `self.x.pop(...)`, `del self.x[k]`, nested defs included
     # In the method's own scope (nested defs and lambdas excluded):
     fills: List[Fill] = field(default_factory=list)
     constructions: List[Tuple[str, cst.Call]] = field(default_factory=list)  # `name = Call(...)`, in order
@@ -228,6 +264,19 @@ class ClassInfo:
         """Attributes some method sets to None or deletes: the class breaks what they hold itself."""
         return {store.name for store in self.instance_stores() if store.resets}
 
+    @property
+    def releases(self) -> Set[str]:
+        """Attributes whose content the class lets go of itself outside its
+        constructor (where a ``None`` only declares the attribute): set to
+        None or deleted, or a container there emptied (``self.x.pop(k)``,
+        ``self.x.clear()``, ``del self.x[k]``)."""
+        found: Set[str] = set()
+        for method in self.methods:
+            if method.name not in CONSTRUCTORS:
+                found.update(store.name for store in method.stores if not store.nested and store.resets)
+                found.update(method.emptied)
+        return found
+
 
 class _Frame(NamedTuple):
     """The walk's position: the innermost class, def or lambda (None: the module)."""
@@ -246,8 +295,8 @@ class ClassIndex(Collector):
 
     __slots__ = (
         "classes", "by_name", "redefined", "assigned", "weak_classes", "weak_unknown", "multi_base",
-        "bases_of_unslotted", "calls_in_functions", "calls_at_top", "attribute_stores", "_methods", "_frames",
-        "_weak_uses", "_weak_containers", "_children", "_names", "_keepers",
+        "bases_of_unslotted", "calls_in_functions", "calls_at_top", "attribute_stores", "calls_by_name", "_methods",
+        "_frames", "_weak_uses", "_weak_containers", "_children", "_names", "_keepers",
     )
 
     def __init__(self, context: "Context") -> None:
@@ -263,10 +312,11 @@ class ClassIndex(Collector):
         self.calls_in_functions: Set[str] = set()  # names called inside a def or lambda
         self.calls_at_top: Set[str] = set()  # names called at module or class level
         self.attribute_stores: Dict[str, List[Store]] = {}  # attribute name -> statements storing/deleting it
+        self.calls_by_name: Dict[str, List[NameCall]] = {}  # `Name(...)` calls: constructions of a class
         self._methods: Dict[cst.FunctionDef, Method] = {}
         self._frames: List[_Frame] = [_Frame(None, None, None, False, False, (), {})]
-        self._weak_uses: List[Tuple[str, Optional[str]]] = []  # (container name, class stored in it)
-        self._weak_containers: Set[str] = set()  # variables bound to a weakref.Weak* container
+        self._weak_uses: List[Tuple[str, Optional[str], Side]] = []  # (container name, class stored, where)
+        self._weak_containers: Dict[str, Side] = {}  # variable or attribute -> the side its weakref.Weak* holds weakly
         self._children: Dict[cst.ClassDef, "_Children"] = {}
         # Computed once, after the walk: per-class questions must not rescan every class.
         self._names: Optional[FrozenSet[str]] = None
@@ -295,6 +345,13 @@ class ClassIndex(Collector):
         """Module-level class -> where the instance is passed when the class
         builds one of those and keeps it: ``self.kids.append(Child(self))``."""
         return self._children_of(info).kept
+
+    def attributes_holding(self, info: ClassInfo, child: str) -> Set[str]:
+        """The instance attributes of ``info`` that hold instances of the
+        module-level class ``child``: containers of them, or one of them."""
+        children = self._children_of(info)
+        tables = (children.attributes, children.single)
+        return {name for table in tables for name, classes in table.items() if child in classes}
 
     def holds(self, info: ClassInfo, child: str) -> bool:
         """Instances of ``info`` keep instances of the module-level class ``child``."""
@@ -377,12 +434,18 @@ class ClassIndex(Collector):
             if isinstance(target, cst.Attribute) and self._is_instance(target.value, frame):
                 assert frame.method is not None
                 frame.method.stores.append(AttributeStore(target.attr.value, node, target, frame.nested))
+            elif isinstance(target, cst.Subscript) and frame.method is not None:
+                emptied = _attribute_of(target.value, frame.method)
+                if emptied is not None:
+                    frame.method.emptied.add(emptied)
 
     def visit_Call(self, node: cst.Call) -> None:
         frame = self._frames[-1]
         func = node.func
         if isinstance(func, cst.Name):
             (self.calls_in_functions if frame.in_function else self.calls_at_top).add(func.value)
+            instance = frame.method.site.instance_parameter if frame.method is not None else None
+            self.calls_by_name.setdefault(func.value, []).append(NameCall(node, instance))
             if func.value == "super" and not node.args and frame.cls is not None:
                 frame.cls.zero_arg_super = True
         elif isinstance(func, cst.Attribute):
@@ -403,8 +466,8 @@ class ClassIndex(Collector):
                 frame.method.kept_names.add(node.target.value)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        for container, class_name in self._weak_uses:
-            if container in self._weak_containers:
+        for container, class_name, side in self._weak_uses:
+            if self._weak_containers.get(container) is side:
                 self._weak(class_name)
 
     # -- the class body ------------------------------------------------------------
@@ -473,6 +536,8 @@ class ClassIndex(Collector):
                     self._attribute_store(node, attribute, frame)
             if isinstance(target, cst.Name) and isinstance(value, cst.Call):
                 self._note_binding(target.value, value, frame)
+            elif isinstance(target, cst.Attribute) and isinstance(value, cst.Call):
+                self._note_weak_container(target.attr.value, value)
             elif isinstance(target, cst.Subscript) and isinstance(node, cst.Assign):
                 self._weak_setitem(target, value, frame)
         if frame.method is not None and not frame.nested:
@@ -537,8 +602,13 @@ class ClassIndex(Collector):
         func = call.func
         if isinstance(func, cst.Name) and func.value in self.by_name:
             frame.instances[variable] = func.value
-        if self.context.matches(func, *WEAK_CONTAINERS):
-            self._weak_containers.add(variable)
+        self._note_weak_container(variable, call)
+
+    def _note_weak_container(self, name: str, call: cst.Call) -> None:
+        """``name = WeakKeyDictionary()`` (or ``self.name = ...``): which side it holds weakly."""
+        if self.context.matches(call.func, *WEAK_CONTAINERS):
+            qualified = self.context.qualified_name(call.func)
+            self._weak_containers[name] = WEAK_SIDES[qualified or ""]
 
     # -- calls -------------------------------------------------------------------------
 
@@ -547,11 +617,15 @@ class ClassIndex(Collector):
         method = frame.method
         if method is not None and self._is_instance(func.value, frame):
             method.calls_on_instance.add(func.attr.value)
+        if method is not None and func.attr.value in EMPTYING_METHODS:
+            emptied = _attribute_of(func.value, method)
+            if emptied is not None:
+                method.emptied.add(emptied)
         if not node.args:
             return
         item = node.args[-1].value
         if func.attr.value in ("add", "setdefault") and isinstance(func.value, (cst.Name, cst.Attribute)):
-            self._weak_uses.append((_last_part(func.value), self._class_name(self._self_class(item, frame))))
+            self._weak_call(func.attr.value, node, _last_part(func.value), frame)
         if func.attr.value in FILL_METHODS and self._in_own_method(frame):
             assert method is not None
             holder = _attribute_of(func.value, method)
@@ -650,14 +724,26 @@ class ClassIndex(Collector):
     # -- weak references ------------------------------------------------------------------
 
     def _weak_setitem(self, target: cst.Subscript, value: Optional[cst.BaseExpression], frame: _Frame) -> None:
-        """``container[key] = value``: a weak container would reference both."""
+        """``container[key] = value``: a weak mapping references one of them weakly."""
         if value is None or not isinstance(target.value, (cst.Name, cst.Attribute)):
             return
         container = _last_part(target.value)
-        self._weak_uses.append((container, self._class_name(self._self_class(value, frame))))
+        self._weak_use(container, value, Side.VALUE, frame)
         if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
-            key = self._self_class(target.slice[0].slice.value, frame)
-            self._weak_uses.append((container, self._class_name(key)))
+            self._weak_use(container, target.slice[0].slice.value, Side.KEY, frame)
+
+    def _weak_call(self, method: str, node: cst.Call, container: str, frame: _Frame) -> None:
+        """``container.add(member)``, ``container.setdefault(key, value)``."""
+        args = [arg.value for arg in node.args]
+        if method == "add":
+            self._weak_use(container, args[-1], Side.MEMBER, frame)
+            return
+        self._weak_use(container, args[0], Side.KEY, frame)
+        if len(args) == 2:
+            self._weak_use(container, args[1], Side.VALUE, frame)
+
+    def _weak_use(self, container: str, item: cst.BaseExpression, side: Side, frame: _Frame) -> None:
+        self._weak_uses.append((container, self._class_name(self._self_class(item, frame)), side))
 
     def _weak(self, class_name: Optional[str]) -> None:
         if class_name is None:
@@ -784,11 +870,12 @@ def _words(text: str) -> Iterator[str]:
 
 class _Children(NamedTuple):
     attributes: Dict[str, Set[str]]  # instance attribute -> child classes
+    single: Dict[str, Set[str]]  # instance attribute -> classes of the one instance it is set to
     kept: Dict[str, Set[ArgumentSlot]]  # child class -> where the instance is passed to it
 
 
 def _children(info: ClassInfo, known: AbstractSet[str]) -> _Children:
-    result = _Children({}, {})
+    result = _Children({}, {}, {})
     for statement in info.annotated:
         if isinstance(statement.target, cst.Name):
             _add(result.attributes, statement.target.value, container_classes(statement.annotation.annotation, known))
@@ -805,13 +892,13 @@ def _children(info: ClassInfo, known: AbstractSet[str]) -> _Children:
             if not store.nested and isinstance(store.statement, cst.AnnAssign):
                 _add(result.attributes, store.name, container_classes(store.statement.annotation.annotation, known))
         for fill in method.fills:
-            if fill.into_container:
-                _add(result.attributes, fill.attribute, _classes_of(fill.value, local, known))
+            _add(result.attributes if fill.into_container else result.single, fill.attribute,
+                 _classes_of(fill.value, local, known))
             call: Optional[cst.Call] = fill.value if isinstance(fill.value, cst.Call) else None
             if call is None and isinstance(fill.value, cst.Name):
                 call = first_constructions.get(fill.value.value)
             if call is not None and isinstance(call.func, cst.Name) and call.func.value in known:
-                slots = set(_instance_slots(call, instance))
+                slots = set(instance_slots(call, instance))
                 if slots:
                     result.kept.setdefault(call.func.value, set()).update(slots)
     return result
@@ -844,7 +931,7 @@ def _classes_of(value: cst.BaseExpression, local: Dict[str, Set[str]], known: Ab
     return set()
 
 
-def _instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
+def instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
     """Where ``call`` passes ``instance``: its position among the positional
     arguments, or its keyword (nothing after a ``*args``)."""
     position = 0
@@ -880,6 +967,15 @@ def _attribute_of(expression: cst.BaseExpression, method: Method) -> Optional[st
         if expression.value.value == method.site.instance_parameter:
             return expression.attr.value
     return None
+
+
+def _is_empty_value(value: Optional[cst.BaseExpression]) -> bool:
+    """``None``, or an empty ``[]``, ``{}``, ``()``, ``list()``, ``dict()``, ``set()``."""
+    if isinstance(value, cst.Name):
+        return value.value == "None"
+    if isinstance(value, (cst.List, cst.Dict, cst.Tuple)):
+        return not value.elements
+    return isinstance(value, cst.Call) and not value.args and dotted_name(value.func) in ("list", "dict", "set")
 
 
 def _last_part(expression: Union[cst.Name, cst.Attribute]) -> str:
