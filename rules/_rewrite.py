@@ -9,10 +9,17 @@ import libcst.matchers as m
 
 from memlint.context import Context
 
-def is_async(comp: cst.CSTNode) -> bool:
-    """A comprehension that awaits: as a generator it would become an async
-    generator, which ``sum``/``len``/``next`` cannot consume."""
-    return bool(m.findall(comp, m.CompFor(asynchronous=m.Asynchronous()) | m.Await()))
+def awaits_per_item(comp: cst.ListComp) -> bool:
+    """A comprehension with ``async for`` or an ``await`` in its per-item part:
+    as a generator it would become an async generator, which ``sum``/``len``/
+    ``next`` cannot consume. The outermost iterable does not count: a
+    generator evaluates it at once, in the enclosing (async) function."""
+    outermost = comp.for_in
+    if outermost.asynchronous is not None:
+        return True
+    per_item = [comp.elt, *outermost.ifs] + ([outermost.inner_for_in] if outermost.inner_for_in else [])
+    awaits = m.CompFor(asynchronous=m.Asynchronous()) | m.Await()
+    return any(m.findall(part, awaits) for part in per_item)
 
 
 def as_generator(comp: cst.ListComp, sole_argument: bool) -> cst.GeneratorExp:
