@@ -14,9 +14,10 @@ before it (:func:`length_guarded`).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
+import libcst.matchers as m
 
 from memlint.analysis import Fact
 from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
@@ -58,80 +59,135 @@ class _Fixed:
 
 FIXED = _Fixed()
 Number = Union[int, _Fixed, None]
+_NO_TABLES: FrozenSet[str] = frozenset()
 
 
-def bounded(context: Context, node: cst.BaseExpression, depth: int = 0) -> bool:
-    """Whether the code itself fixes how many items iterating ``node`` gives."""
-    if depth > 8:
-        return False
-    depth += 1
-    if isinstance(node, _DISPLAYS):
-        return all(not isinstance(e, cst.StarredElement) or bounded(context, e.value, depth) for e in node.elements)
-    if isinstance(node, cst.Dict):
-        return all(not isinstance(e, cst.StarredDictElement) or bounded(context, e.value, depth) for e in node.elements)
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        return True
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        return bounded(context, node.left, depth) and bounded(context, node.right, depth)
-    if isinstance(node, _COMPREHENSIONS):
-        return _comprehension_bounded(context, node.for_in, depth)
-    if isinstance(node, cst.Call):
-        return _call_bounded(context, node, depth)
-    if isinstance(node, cst.Subscript):
-        return _slice_bounded(node) or (_is_slice(node) and bounded(context, node.value, depth))
-    if isinstance(node, cst.Name):
-        value = _sole_value(context, node)
-        return value is not None and bounded(context, value, depth)
-    if isinstance(node, cst.Attribute):
-        value = _assigned_just_before(context, node)
-        return value is not None and bounded(context, value, depth)
-    return False
+def bounded(context: Context, node: cst.BaseExpression) -> bool:
+    """Whether the code itself fixes how many items iterating ``node`` gives.
+    ``node`` is the node being visited or lies in the statement around it."""
+    return _Sizes(context).bounded(node, _NO_TABLES, 0)
 
 
-def _comprehension_bounded(context: Context, for_in: cst.CompFor, depth: int) -> bool:
-    current: Optional[cst.CompFor] = for_in
-    while current is not None:
-        if not bounded(context, current.iter, depth):
+class _Sizes:
+    """The questions of :func:`bounded`, asked of one expression. ``tables``
+    are the names an enclosing comprehension unpacks from a table of literals."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def bounded(self, node: cst.BaseExpression, tables: FrozenSet[str], depth: int) -> bool:
+        if depth > 8:
             return False
-        current = current.inner_for_in
-    return True
-
-
-def _call_bounded(context: Context, call: cst.Call, depth: int) -> bool:
-    positional = [a.value for a in call.args if a.keyword is None and not a.star]
-    if any(a.star for a in call.args):
-        return False
-    func = call.func
-    if isinstance(func, cst.Attribute) and not positional and func.attr.value in _VIEWS:
-        return bounded(context, func.value, depth)
-    if isinstance(func, cst.Attribute) and func.attr.value in _SPLITS:
-        return _split_bounded(call)
-    name = context.qualified_name(func)
-    if name == "builtins.range":
-        return _range_bounded(context, positional)
-    if name == "itertools.islice" and len(positional) >= 2:
-        stop = _number(context, positional[1 if len(positional) == 2 else 2])
-        if isinstance(stop, int) and 0 <= stop <= SMALL:
+        depth += 1
+        if isinstance(node, _DISPLAYS):
+            return all(
+                not isinstance(e, cst.StarredElement) or self.bounded(e.value, tables, depth) for e in node.elements
+            )
+        if isinstance(node, cst.Dict):
+            return all(
+                not isinstance(e, cst.StarredDictElement) or self.bounded(e.value, tables, depth) for e in node.elements
+            )
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             return True
-    if name not in _SIZE_OF_ARGUMENT:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return self.bounded(node.left, tables, depth) and self.bounded(node.right, tables, depth)
+        if isinstance(node, _COMPREHENSIONS):
+            return self._comprehension(node.for_in, tables, depth)
+        if isinstance(node, cst.Call):
+            return self._call(node, tables, depth)
+        if isinstance(node, cst.Subscript):
+            return _slice_bounded(node) or (_is_slice(node) and self.bounded(node.value, tables, depth))
+        if isinstance(node, cst.Name):
+            value = _sole_value(self.context, node.value)
+            return value is not None and self.bounded(value, _NO_TABLES, depth)
+        if isinstance(node, cst.Attribute):
+            value = _assigned_just_before(self.context, node)
+            return value is not None and self.bounded(value, _NO_TABLES, depth)
         return False
-    index = _SIZE_OF_ARGUMENT[name]
-    if index is None:
-        inputs = positional[1:] if name == "builtins.map" else positional
-        return any(bounded(context, value, depth) for value in inputs)
-    return len(positional) > index and bounded(context, positional[index], depth)
+
+    def _comprehension(self, for_in: cst.CompFor, tables: FrozenSet[str], depth: int) -> bool:
+        current: Optional[cst.CompFor] = for_in
+        while current is not None:
+            if not self.bounded(current.iter, tables, depth):
+                return False
+            if self._literal_table(current.iter):
+                tables = tables | frozenset(_target_names(current.target))
+            current = current.inner_for_in
+        return True
+
+    def _call(self, call: cst.Call, tables: FrozenSet[str], depth: int) -> bool:
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        if any(a.star for a in call.args):
+            return False
+        func = call.func
+        if isinstance(func, cst.Attribute) and not positional and func.attr.value in _VIEWS:
+            return self.bounded(func.value, tables, depth)
+        if isinstance(func, cst.Attribute) and func.attr.value in _SPLITS:
+            return _split_bounded(call)
+        name = self.context.qualified_name(func)
+        if name == "builtins.range":
+            return self._range(positional, tables)
+        if name == "itertools.islice" and len(positional) >= 2:
+            stop = self._number(positional[1 if len(positional) == 2 else 2], tables)
+            if isinstance(stop, int) and 0 <= stop <= SMALL:
+                return True
+        if name not in _SIZE_OF_ARGUMENT:
+            return False
+        index = _SIZE_OF_ARGUMENT[name]
+        if index is None:
+            inputs = positional[1:] if name == "builtins.map" else positional
+            return any(self.bounded(value, tables, depth) for value in inputs)
+        return len(positional) > index and self.bounded(positional[index], tables, depth)
+
+    def _range(self, args: Sequence[cst.BaseExpression], tables: FrozenSet[str]) -> bool:
+        numbers = [self._number(a, tables) for a in args]
+        if not numbers or len(numbers) > 3 or any(n is None for n in numbers):
+            return False
+        if any(isinstance(n, _Fixed) for n in numbers):
+            return True  # read from a table written in the source: its size is the code's
+        try:
+            return len(range(*numbers)) <= SMALL  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+
+    def _number(self, node: cst.BaseExpression, tables: FrozenSet[str]) -> Number:
+        """An integer the source fixes: a literal, arithmetic on such, a
+        constant, or a value unpacked from a table of literals in the source."""
+        literal = _literal(node)
+        if literal is not None:
+            return literal
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
+            left, right = self._number(node.left, tables), self._number(node.right, tables)
+            if left is None or right is None:
+                return None
+            if isinstance(left, _Fixed) or isinstance(right, _Fixed):
+                return FIXED
+            return left + right if isinstance(node.operator, cst.Add) else (
+                left - right if isinstance(node.operator, cst.Subtract) else left * right
+            )
+        if isinstance(node, cst.Name):
+            if node.value in tables:
+                return FIXED
+            value = _sole_value(self.context, node.value)
+            return _literal(value) if value is not None else None
+        return None
+
+    def _literal_table(self, node: cst.BaseExpression) -> bool:
+        """A display of literals (or of displays of literals), or a name bound to one."""
+        if isinstance(node, cst.Name):
+            value = _sole_value(self.context, node.value)
+            return value is not None and not isinstance(value, cst.Name) and self._literal_table(value)
+        if not isinstance(node, _DISPLAYS):
+            return False
+        return all(_literal(e.value) is not None or self._literal_table(e.value) for e in node.elements)
 
 
-def _range_bounded(context: Context, args: Sequence[cst.BaseExpression]) -> bool:
-    numbers = [_number(context, a) for a in args]
-    if not numbers or len(numbers) > 3 or any(n is None for n in numbers):
-        return False
-    if any(isinstance(n, _Fixed) for n in numbers):
-        return True  # read from a table written in the source: its size is the code's
-    try:
-        return len(range(*numbers)) <= SMALL  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
+def _target_names(target: cst.BaseExpression) -> List[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for e in target.elements for name in _target_names(e.value)]
+    return []
 
 
 def _split_bounded(call: cst.Call) -> bool:
@@ -168,90 +224,32 @@ def _literal(node: Optional[cst.BaseExpression]) -> Optional[int]:
     return None
 
 
-def _number(context: Context, node: cst.BaseExpression) -> Number:
-    """An integer the source fixes: a literal, arithmetic on such, a module
-    constant, or a value unpacked from a table of literals in the source."""
-    literal = _literal(node)
-    if literal is not None:
-        return literal
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
-        left, right = _number(context, node.left), _number(context, node.right)
-        if left is None or right is None:
-            return None
-        if isinstance(left, _Fixed) or isinstance(right, _Fixed):
-            return FIXED
-        return left + right if isinstance(node.operator, cst.Add) else (
-            left - right if isinstance(node.operator, cst.Subtract) else left * right
-        )
-    if isinstance(node, cst.Name):
-        if _from_literal_table(context, node):
-            return FIXED
-        value = _sole_value(context, node)
-        return _literal(value) if value is not None else None
-    return None
-
-
-def _from_literal_table(context: Context, name: cst.Name) -> bool:
-    """``start`` in ``... for start, end in TABLE`` where TABLE is a display of literals."""
-    info = context.scope_info(context.module)
-    for ancestor in info.ancestors(name):
-        if isinstance(ancestor, SCOPE_TYPES):
-            return False
-        if isinstance(ancestor, _COMPREHENSIONS):
-            for_in: Optional[cst.CompFor] = ancestor.for_in
-            while for_in is not None:
-                if _binds(for_in.target, name.value):
-                    return _literal_table(context, for_in.iter)
-                for_in = for_in.inner_for_in
-    return False
-
-
-def _binds(target: cst.BaseExpression, name: str) -> bool:
-    if isinstance(target, cst.Name):
-        return target.value == name
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return any(_binds(e.value, name) for e in target.elements)
-    return False
-
-
-def _literal_table(context: Context, node: cst.BaseExpression) -> bool:
-    if isinstance(node, cst.Name):
-        value = _sole_value(context, node)
-        return value is not None and _literal_table(context, value)
-    if not isinstance(node, _DISPLAYS):
-        return False
-    return all(_literal(e.value) is not None or _literal_table(context, e.value) for e in node.elements)
-
-
 # (scope, name) -> the value of its one binding: asked once per name, not per use.
 _SOLE_VALUES: Fact[Dict[Tuple[cst.CSTNode, str], Optional[cst.BaseExpression]]] = Fact(
     "sole values", lambda context: {}
 )
 
 
-def _sole_value(context: Context, name: cst.Name) -> Optional[cst.BaseExpression]:
-    """The value of the one binding of ``name`` in the scope that binds it
-    (the innermost function, else the module), when nothing mutates it."""
-    module_info = context.scope_info(context.module)
-    scope = module_info.nearest(name, SCOPE_TYPES)
-    scopes: List[cst.CSTNode] = [scope] if isinstance(scope, (cst.FunctionDef, cst.Lambda)) else []
-    scopes.append(context.module)
+def _sole_value(context: Context, name: str) -> Optional[cst.BaseExpression]:
+    """The value of the one binding of ``name`` in the function around the
+    current node, else in the module, when nothing mutates it."""
+    scopes = [s for s in context.enclosing_scopes()[:1] if isinstance(s, (cst.FunctionDef, cst.Lambda))]
     memo = context.fact(_SOLE_VALUES)
-    for node in scopes:
-        info = context.scope_info(node)  # type: ignore[arg-type]
-        if info.binds(name.value):
-            key = (node, name.value)
+    for node in [*scopes, context.module]:
+        info = context.scope_info(node)
+        if info.binds(name):
+            key = (node, name)
             if key not in memo:
-                memo[key] = _unchanged_value(module_info, info, name.value)
+                memo[key] = _unchanged_value(info, name)
             return memo[key]
     return None
 
 
-def _unchanged_value(module_info: ScopeInfo, info: ScopeInfo, name: str) -> Optional[cst.BaseExpression]:
+def _unchanged_value(info: ScopeInfo, name: str) -> Optional[cst.BaseExpression]:
     bindings = info.bindings_of(name)
-    if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].unpacked:
+    if len(bindings) != 1 or bindings[0].kind not in ("assign", "annassign") or bindings[0].unpacked:
         return None
-    if any(_mutated(module_info, load) for load in info.loads_of(name)):
+    if any(_mutated(info, load) for load in info.loads_of(name)):
         return None
     return bindings[0].value
 
@@ -267,15 +265,17 @@ def _mutated(info: ScopeInfo, load: cst.Name) -> bool:
 
 
 def _assigned_just_before(context: Context, node: cst.Attribute) -> Optional[cst.BaseExpression]:
-    """``value`` when the statement right before the one using ``node`` is
+    """``value`` when the statement right before the current one is
     ``<node> = value`` (``self.history = [n] + self.history[:49]``)."""
-    info = context.scope_info(context.module)
-    statement: Optional[cst.CSTNode] = info.nearest(node, (cst.SimpleStatementLine,))
-    block = info.parent(statement) if statement is not None else None
-    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+    path = context.ancestors
+    at = next((i for i in range(len(path) - 1, 0, -1) if isinstance(path[i], cst.SimpleStatementLine)), None)
+    block = path[at - 1] if at is not None else None
+    if at is None or not isinstance(block, (cst.IndentedBlock, cst.Module)):
         return None
+    if not any(found is node for found in m.findall(path[at], m.Attribute())):
+        return None  # not in the current statement (a loop header above it)
     body = list(block.body)
-    index = next(i for i, s in enumerate(body) if s is statement)
+    index = next(i for i, s in enumerate(body) if s is path[at])
     previous = body[index - 1] if index > 0 else None
     if not (isinstance(previous, cst.SimpleStatementLine) and len(previous.body) == 1):
         return None
