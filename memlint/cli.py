@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml, no search")
     conf.add_argument("--target-version", help="Python version the code targets, e.g. py310 or 3.10")
     conf.add_argument("--stdin-filename", help="the file name of source given as -")
+    conf.add_argument("--preview", action="store_true", default=None,
+                      help="also run the preview rules (below the precision bar on real code: `memlint rule --all`)")
+    conf.add_argument("--no-preview", dest="preview", action="store_false")
     conf.add_argument("--enable-inference", action="store_true", default=None,
                       help="let rules ask astroid about other modules")
     conf.add_argument("--report-unknown", action="store_true", default=None,
@@ -191,6 +194,7 @@ def _overrides(args: argparse.Namespace, registry: Registry) -> Dict[str, Any]:
         "extend_exclude": tuple(args.extend_exclude or ()),
         "target_version": parse_version(args.target_version, "--target-version") if args.target_version else None,
         "enable_inference": args.enable_inference,
+        "preview": args.preview,
         "report_unknown": args.report_unknown,
         "file_timeout": parse_timeout(args.file_timeout, "--file-timeout") if args.file_timeout is not None else None,
         "baseline": os.path.abspath(args.baseline) if args.baseline else None,

@@ -59,6 +59,7 @@ class Settings:
     fixable: Tuple[str, ...] = ("ALL",)
     unfixable: Tuple[str, ...] = ()
     enable_inference: bool = False
+    preview: bool = False  # run the rules the precision ledger keeps in preview (memlint.ledger)
     report_unknown: bool = False
     file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds per file; 0: no limit
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -70,7 +71,7 @@ class Settings:
         ignore = list(self.ignore)
         if filename is not None:
             ignore.extend(self.ignores_for(filename))
-        return registry.select(list(self.select) + list(self.extend_select), ignore)
+        return registry.select(list(self.select) + list(self.extend_select), ignore, self.preview)
 
     def ignores_for(self, filename: str) -> List[str]:
         relative = _relative(filename, self.root)
@@ -91,7 +92,7 @@ class Settings:
 
     def is_fixable(self, code: str, registry: Registry) -> bool:
         rule = registry.get(code)
-        return rule is not None and rule in registry.select(list(self.fixable), list(self.unfixable))
+        return rule is not None and rule in registry.select(list(self.fixable), list(self.unfixable), preview=True)
 
     def options_for(self, rule: Type[Rule]) -> Mapping[str, Any]:
         return self.rule_options.get(rule.code, {})
@@ -151,6 +152,7 @@ _TOP_LEVEL_KEYS: Dict[str, Tuple[str, str]] = {
     "fixable": (_STRING_LIST, "fixable"),
     "unfixable": (_STRING_LIST, "unfixable"),
     "enable-inference": ("boolean", "enable_inference"),
+    "preview": ("boolean", "preview"),
     "report-unknown": ("boolean", "report_unknown"),
     "file-timeout": ("number", "file_timeout"),
     "rules": ("table", "rule_options"),

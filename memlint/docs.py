@@ -50,7 +50,8 @@ def render_rule(rule: Type[Rule]) -> str:
         f"# {rule.code}: {rule.name}",
         "",
         f"*Message:* `{rule.message}`  ",
-        f"*Fix:* {_fix_line(rule)}",
+        f"*Fix:* {_fix_line(rule)}  ",
+        f"*Status:* {_status_line(rule)}",
         "",
         inspect.cleandoc(rule.__doc__ or "").strip(),
     ]
@@ -68,9 +69,25 @@ def render_rule(rule: Type[Rule]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _status_line(rule: Type[Rule]) -> str:
+    from memlint.registry import preview_reason
+
+    reason = preview_reason(rule)
+    return "on by default" if reason is None else f"preview (runs with `--preview`): {reason}"
+
+
+def _status_word(rule: Type[Rule]) -> str:
+    from memlint.registry import preview_reason
+
+    return "on" if preview_reason(rule) is None else "preview"
+
+
 def render_index(rules: List[Type[Rule]]) -> str:
-    lines = ["# memlint rules", "", "| code | name | fix |", "|---|---|---|"]
-    lines += [f"| [{r.code}]({r.code}.md) | {r.name} | {_fix_line(r)} |" for r in rules]
+    lines = ["# memlint rules", "", "| code | name | fix | status |", "|---|---|---|---|"]
+    lines += [
+        f"| [{r.code}]({r.code}.md) | {r.name} | {_fix_line(r)} | {_status_word(r)} |"
+        for r in rules
+    ]
     return "\n".join(lines) + "\n"
 
 

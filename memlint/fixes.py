@@ -277,11 +277,14 @@ def fix_text(
     round sees the same ``project``: the index of the tree before the fix
     (a fix changes only its own file, and only in ways the index's answers
     about that file do not depend on: see docs/fix-safety.md)."""
-    outcome = FixOutcome(text, result=lint_text(text, filename, settings, rule_classes, project))
+    def lint(source: str) -> LintResult:
+        return lint_text(source, filename, settings, rule_classes, project)
+
+    outcome = FixOutcome(text, result=lint(text))
     try:
         # libcst's transformers and code generation recurse once per nesting level.
         with recursion_limit(RECURSION_LIMIT):
-            _fix_rounds(outcome, filename, settings, rule_classes, allowed, project)
+            _fix_rounds(outcome, filename, lint, allowed, getattr(settings, "target_version", None))
     except RecursionError:
         outcome.warnings.append(f"{filename}: too deeply nested to apply the remaining fixes")
     return outcome
@@ -290,14 +293,12 @@ def fix_text(
 def _fix_rounds(
     outcome: FixOutcome,
     filename: str,
-    settings: object,
-    rule_classes: Sequence[Type[Rule]],
+    lint: Callable[[str], LintResult],
     allowed: Callable[[Finding], bool],
-    project: Optional[Project],
+    target_version: Optional[Tuple[int, int]],
 ) -> None:
     """Apply rounds of fixes to ``outcome``; its text and result always agree."""
     cpython = compiles(outcome.text)  # else: syntax newer than this interpreter, checked by libcst alone
-    target_version = getattr(settings, "target_version", None)
     for _ in range(MAX_ROUNDS):
         result = outcome.result
         fixes = select_fixes(result.findings, allowed)
@@ -319,7 +320,7 @@ def _fix_rounds(
                 "they were not applied (please report this)"
             )
             return
-        new_result = lint_text(new_text, filename, settings, rule_classes, project)
+        new_result = lint(new_text)
         outcome.text, outcome.fixed, outcome.result = new_text, outcome.fixed + len(kept), new_result
     if select_fixes(outcome.result.findings, allowed):
         outcome.warnings.append(f"{filename}: fixes failed to converge after {MAX_ROUNDS} rounds")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
+from memlint import ledger
 from memlint.errors import UsageError
 
 if TYPE_CHECKING:  # imported where needed: a Registry of cached rule descriptions needs no libcst
@@ -84,11 +85,30 @@ class Registry:
                 raise error(f"{where}: unknown rule code or name {selector!r}")
 
     def select(
-        self, select: Sequence[str], ignore: Sequence[str]
+        self, select: Sequence[str], ignore: Sequence[str], preview: bool = False
     ) -> List[Type[Rule]]:
         """Rules enabled by ``select`` minus ``ignore``; the more specific
-        selector wins (``--select MEM1 --ignore MEM`` keeps MEM1xx), as in ruff."""
-        return [rule for rule in self.rules if _specificity(rule, select) > _specificity(rule, ignore)]
+        selector wins (``--select MEM1 --ignore MEM`` keeps MEM1xx), as in ruff.
+        A preview rule needs ``preview`` or a selector naming it exactly
+        (its code or its name): a prefix or ``ALL`` does not enable it."""
+        return [
+            rule for rule in self.rules
+            if _specificity(rule, select) > _specificity(rule, ignore)
+            and (preview or preview_reason(rule) is None or _named_exactly(rule, select))
+        ]
+
+
+def preview_reason(rule: type) -> Optional[str]:
+    """Why a built-in rule is in preview (see :mod:`memlint.ledger`); None for
+    rules on by default and for rule packs' rules (the ledger measures only
+    memlint's own)."""
+    if not rule.__module__.startswith(BUILTIN_PACKAGE + "."):
+        return None
+    return ledger.preview_reason(getattr(rule, "code", ""))
+
+
+def _named_exactly(rule: Type[Rule], selectors: Sequence[str]) -> bool:
+    return any(selector == rule.name or selector.upper() == rule.code for selector in selectors)
 
 
 def _specificity(rule: Type[Rule], selectors: Sequence[str]) -> int:

@@ -91,13 +91,8 @@ def _dedent(code: str) -> str:
 
 
 @dataclass(frozen=True)
-class Valid:
-    """An inline example on which the rule must report nothing."""
-
+class _Example:
     code: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    target_version: Optional[Tuple[int, int]] = None
-    filename: str = "example.py"
 
     @property
     def source(self) -> str:
@@ -105,7 +100,16 @@ class Valid:
 
 
 @dataclass(frozen=True)
-class Invalid:
+class Valid(_Example):
+    """An inline example on which the rule must report nothing."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    target_version: Optional[Tuple[int, int]] = None
+    filename: str = "example.py"
+
+
+@dataclass(frozen=True)
+class Invalid(_Example):
     """An inline example on which the rule reports exactly once, at ``line``:``column``.
 
     ``column`` is 1-based, as printed. ``fixed`` is the expected text after
@@ -113,7 +117,6 @@ class Invalid:
     offers no applicable fix and the text must stay unchanged.
     """
 
-    code: str
     line: int
     column: int
     fixed: Optional[str] = None
@@ -121,10 +124,6 @@ class Invalid:
     options: Mapping[str, Any] = field(default_factory=dict)
     target_version: Optional[Tuple[int, int]] = None
     filename: str = "example.py"
-
-    @property
-    def source(self) -> str:
-        return _dedent(self.code)
 
     @property
     def expected_fixed(self) -> Optional[str]:

@@ -69,7 +69,7 @@ def test_add_noqa_adds_and_merges_and_then_all_checks_pass(tmp_path, run_memlint
         "    gc.collect()\n"
         "x = sum([i for i in range(3)]); gc.collect()\n"
     )
-    result = run_memlint("--no-cache", "--add-noqa", "x.py", cwd=tmp_path)
+    result = run_memlint("--no-cache", "--preview", "--add-noqa", "x.py", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr.decode()) == (0, b"", "Added noqa comments to 3 lines in 1 file\n")
     assert path.read_text() == (
         "import gc\n"
@@ -77,7 +77,7 @@ def test_add_noqa_adds_and_merges_and_then_all_checks_pass(tmp_path, run_memlint
         "    gc.collect()  # noqa: MEM602\n"
         "x = sum([i for i in range(3)]); gc.collect()  # noqa: MEM201\n"
     )
-    again = run_memlint("--no-cache", "x.py", cwd=tmp_path)
+    again = run_memlint("--no-cache", "--preview", "x.py", cwd=tmp_path)
     assert (again.returncode, again.stderr.decode()) == (0, "All checks passed!\n")
 
 
@@ -92,7 +92,7 @@ def test_add_noqa_refuses_lines_a_comment_cannot_end(tmp_path, run_memlint):
     source = 'x = sum([len("""a\nb""") for _ in "ab"])\ny = sum([i for i in range(3)]) \\\n    + 1\n'
     path = tmp_path / "x.py"
     path.write_text(source)
-    result = run_memlint("--no-cache", "--add-noqa", "x.py", cwd=tmp_path)
+    result = run_memlint("--no-cache", "--preview", "--add-noqa", "x.py", cwd=tmp_path)
     assert path.read_text() == source
     assert result.stderr.decode().splitlines() == [
         "memlint: warning: x.py:1: the line ends inside a string or with a backslash; no noqa comment added",

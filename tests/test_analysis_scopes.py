@@ -21,3 +21,17 @@ def test_free_name_skips_names_the_scope_binds_or_reads():
     assert free_name(info, "g") == "g"
     crowded = cst.parse_statement("def h():\n    " + "; ".join(f"g{n} = 0" for n in ["", *range(2, 10)]) + "\n")
     assert free_name(ScopeInfo(crowded), "g") is None
+
+
+def test_names_variable_counts_only_names_that_stand_for_variables():
+    from memlint.analysis.scopes import names_variable
+
+    call = cst.parse_expression("f(key=value).attr")
+    inner = call.value
+    assert names_variable(inner.func, inner, ())
+    assert not names_variable(inner.args[0].keyword, inner.args[0], ())
+    assert names_variable(inner.args[0].value, inner.args[0], ())
+    assert not names_variable(call.attr, call, ())
+    handler = cst.parse_module("try:\n    pass\nexcept E as e:\n    pass\n").body[0].handlers[0]
+    assert names_variable(handler.name.name, handler.name, ())
+    assert not names_variable(handler.name.name, handler.name, (cst.AsName,))

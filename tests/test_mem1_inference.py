@@ -159,7 +159,7 @@ def test_a_hostile_repository_cannot_run_code_through_inference(tmp_path, front_
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     repo = tmp_path / "repo"
     (repo / "pkg").mkdir(parents=True)
-    (repo / "pyproject.toml").write_text("[tool.memlint]\nenable-inference = true\n")
+    (repo / "pyproject.toml").write_text("[tool.memlint]\nenable-inference = true\npreview = true\n")
     (repo / f"winreg{suffix}").write_bytes(b"\x7fELF not really a shared object")
     (repo / "pkg" / f"winsound{suffix}").write_bytes(b"\x7fELF not really a shared object")
     marker = tmp_path / "side-effect-ran"

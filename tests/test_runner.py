@@ -68,6 +68,22 @@ def test_rules_are_wrapped_for_timing_only_when_asked(tmp_path, monkeypatch):
     assert memlint.engine.TIMINGS is None and timed.diagnostics == plain.diagnostics
 
 
+def _wait_for_a_worker(session: int, seconds: float = 60) -> None:
+    """Until a process other than the session's leader runs in ``session``
+    (the pool's first worker: -j1 too, as files are linted under budgets)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != session:
+                try:
+                    if os.getsid(int(entry)) == session:
+                        return
+                except OSError:  # gone meanwhile
+                    continue
+        time.sleep(0.1)
+    raise AssertionError("no worker started")
+
+
 @pytest.mark.parametrize("jobs", ["-j1", "-j2"])
 def test_ctrl_c_stops_the_pool_cleanly(tmp_path, jobs):
     body = "".join(f"def f{i}(x):\n    return [y for y in list(range(x))]\n" for i in range(200))
@@ -77,7 +93,8 @@ def test_ctrl_c_stops_the_pool_cleanly(tmp_path, jobs):
         [sys.executable, "-m", "memlint", jobs, "--no-cache", "."],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     ) as run:
-        time.sleep(3)
+        _wait_for_a_worker(run.pid)  # past interpreter start-up, whose Ctrl-C is Python's, not memlint's
+        time.sleep(1)
         os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
         out, err = run.communicate(timeout=60)
         with pytest.raises(ProcessLookupError):  # no worker left in the session

@@ -128,7 +128,7 @@ def test_fixes_apply_in_an_elif_chain_deeper_than_the_python_stack():
 
     arms = 400
     source = elif_chain(arms)
-    report = process_source(source.encode(), "chain.py", Settings(), Mode(fix=True, unsafe_fixes=True))
+    report = process_source(source.encode(), "chain.py", Settings(preview=True), Mode(fix=True, unsafe_fixes=True))
     assert report.warnings == [] and report.errors == []
     assert report.fixed == arms + 1  # each arm's list(range(...)), the loop's, and buf becomes a bytearray
     expected = (

@@ -36,7 +36,7 @@ from memlint.analysis import Collector, WalkFact
 from memlint.analysis.blocks import blocks, small_statements
 from memlint.analysis.functions import FunctionKind, FunctionSite, function_site, positional_params
 from memlint.analysis.names import dotted_name, target_names
-from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, names_variable
 from memlint.context import Context
 from memlint.nodes import children
 
@@ -744,14 +744,10 @@ def _is_new_call(value: Optional[cst.BaseExpression]) -> bool:
 
 
 def _is_variable(name: cst.Name, parent: cst.CSTNode) -> bool:
-    """A Name that refers to a variable (not an attribute, keyword or definition name)."""
-    if isinstance(parent, cst.Attribute):
-        return parent.value is name
-    if isinstance(parent, cst.Arg):
-        return parent.keyword is not name
-    if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
-        return parent.name is not name
-    return not isinstance(parent, (cst.Param, cst.ImportAlias, cst.NameItem, cst.ImportFrom))
+    """A Name that refers to a variable (not an attribute, keyword or
+    definition name); unlike a scope's loads, the names a binding introduces
+    (``as f``, ``except E as e``, ``global g``) count."""
+    return names_variable(name, parent, (cst.Param, cst.ImportAlias, cst.NameItem, cst.ImportFrom))
 
 
 def _in_function(path: Sequence[cst.CSTNode]) -> bool:

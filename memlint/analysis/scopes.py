@@ -216,13 +216,21 @@ class _ScopeCollector:
 def _is_load(name: cst.Name, parent: Optional[cst.CSTNode]) -> bool:
     """Whether a Name node (not an assignment target) reads a variable, rather
     than naming an attribute, a keyword, a definition or an import."""
+    return names_variable(name, parent, _NON_VARIABLE_PARENTS)
+
+
+def names_variable(name: cst.Name, parent: Optional[cst.CSTNode], other_parents: Tuple[type, ...]) -> bool:
+    """Whether ``name`` stands for a variable: not an attribute's name, a
+    keyword argument's keyword, or the name of a def or class, and its parent
+    is none of ``other_parents`` (the parents whose names the caller does not
+    count as variables: parameters, imports, ...)."""
     if isinstance(parent, cst.Attribute):
         return parent.value is name
     if isinstance(parent, cst.Arg):
         return parent.keyword is not name
     if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
         return parent.name is not name
-    return not isinstance(parent, _NON_VARIABLE_PARENTS)
+    return not isinstance(parent, other_parents)
 
 
 _NON_VARIABLE_PARENTS = (
