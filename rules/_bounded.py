@@ -5,9 +5,9 @@ references, so MEM2 stays silent on it.
 Bounded: a literal display (``(a, b)``, ``[x, y]``, ``{...}``), a string
 literal, ``range(k)`` with constants and at most :data:`SMALL` items, a range
 over numbers read from a table written in the source, ``islice(it, k)``,
-``x[:k]``, ``s.split(sep, k)``, what a single-pass wrapper or a copy makes of
-a bounded input (``enumerate``, ``zip``, ``sorted``, ``list``, ...), a
-comprehension over bounded inputs, a name bound once to one of those and never
+``x[:k]``, ``s.split(sep, k)`` (also ``s.split(sep, n - 1)``), what a
+single-pass wrapper or a copy makes of a bounded input (``enumerate``,
+``zip``, ``sorted``, ``list``, ...), a comprehension over bounded inputs, a name bound once to one of those and never
 mutated, and an attribute assigned one of those by the statement just before.
 Guards count too: ``len(x) == 1`` around the use, or ``if len(x) > 1: return``
 before it (:func:`length_guarded`).
@@ -191,11 +191,13 @@ def _target_names(target: cst.BaseExpression) -> List[str]:
 
 
 def _split_bounded(call: cst.Call) -> bool:
-    """``s.split(sep, k)``: at most k + 1 parts."""
+    """``s.split(sep, k)``: at most k + 1 parts, a limit the code states (a
+    small constant, or an expression such as ``n - 1``; not ``-1``)."""
     for index, arg in enumerate(call.args):
         is_maxsplit = (arg.keyword is None and index == 1) or (arg.keyword is not None and arg.keyword.value == "maxsplit")
         if is_maxsplit:
-            return isinstance(arg.value, cst.Integer) and 0 <= int(arg.value.value, 0) < SMALL
+            limit = _literal(arg.value)
+            return 0 <= limit < SMALL if limit is not None else not isinstance(arg.value, (cst.Float, cst.Name))
     return False
 
 
