@@ -11,7 +11,7 @@ import pytest
 from memlint.diagnostics import Diagnostic, format_github, format_sarif, printable
 from memlint.registry import get_registry
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
 HOSTILE_NAMES = [
     "a,line=99.py",  # would override the line property

@@ -48,7 +48,7 @@ def test_generated_pages_are_found_by_code_and_name_only():
 def test_a_run_with_the_rule_catalog_imports_only_the_selected_rules(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     probe("-j1", "a.py", cwd=tmp_path)  # the first run imports every rule and writes the catalog
-    (tmp_path / "b.py").write_text("import gc\nfor i in list(range(3)):\n    gc.collect()\n")
+    (tmp_path / "b.py").write_text("import gc\nfor i in list(range(n)):\n    gc.collect()\n")
     # Without budgets -j1 lints in this process, where the probe can see what was imported.
     no_budgets = ("--file-timeout", "0", "--max-memory", "0")
     output, loaded, _ = probe("-j1", *no_budgets, "--select", "MEM60", "b.py", cwd=tmp_path, heavy=("memlint.rules.",))
