@@ -29,6 +29,15 @@ fixability, ...) plus the fingerprint. ``key`` is the sha256 of the file's
 path (as printed) and its bytes: diagnostics name the file, and
 path-dependent behaviour (per-file ignores, test-file detection) is covered.
 
+A file's findings can also depend on other files of its project (the
+project index, :mod:`memlint.index`). An entry records what they depended
+on (:class:`ProjectFacts`): the file's module name, the digest of the
+project's files when it was linted (:func:`project_state`) and every
+question the lint asked the index with its answer. The entry is the file's
+answer while its module name is the same and either the project is
+unchanged or the index of today's project gives every recorded answer again;
+otherwise the file is linted anew.
+
 Only lint results are stored, never fix output: ``--fix`` uses an entry only
 to skip a file whose stored findings have no applicable fix, which is exactly
 the case where fixing would do nothing. Runs with ``enable-inference`` are not
@@ -58,7 +67,7 @@ import stat
 import tempfile
 import time
 from dataclasses import asdict
-from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Pattern, Sequence, Set, Tuple
 
 from memlint import __version__
 from memlint.diagnostics import Diagnostic, FixInfo, TextEdit
@@ -67,7 +76,7 @@ from memlint.registry import Registry, RegistryError, RuleSource, check_rule_cla
 
 CACHE_DIR_ENV = "MEMLINT_CACHE_DIR"
 DEFAULT_CACHE_DIR = ".memlint_cache"
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
 MAX_AGE = 30 * 24 * 3600  # entries unused this long are pruned
 TOUCH_AFTER = 24 * 3600  # refresh an entry's mtime on use at most once a day
 MAX_READ = 256 * 1024 * 1024  # a larger "entry" was not written by memlint
@@ -259,11 +268,52 @@ def _diagnostic_from(data: Any) -> Diagnostic:
     return Diagnostic(fix=info, **fields)
 
 
-def _diagnostics_from(entry: Any) -> List[Diagnostic]:
+class ProjectFacts(NamedTuple):
+    """What a file's findings depended on beyond its own bytes (see the module docstring)."""
+
+    module: str  # the file's module name
+    is_package: bool
+    state: str  # project_state() of the project when the file was linted
+    questions: Sequence[Any]  # memlint.index.Question: [method, args, kwargs, answer]
+
+
+class Entry(NamedTuple):
+    """One file's cached lint result."""
+
+    diagnostics: List[Diagnostic]
+    facts: ProjectFacts
+
+
+_ENTRY_TYPES = {"format": int, "diagnostics": list, "project": dict}
+_FACTS_TYPES = {"module": str, "package": bool, "state": str, "questions": list}
+
+
+def _entry_from(data: Any) -> Entry:
     """Raises ValueError on anything not written by us."""
-    if not isinstance(entry, dict) or entry.get("format") != ENTRY_FORMAT or not isinstance(entry.get("diagnostics"), list):
+    entry = checked(data, _ENTRY_TYPES)
+    if entry["format"] != ENTRY_FORMAT:
         raise ValueError("not a memlint cache entry")
-    return [_diagnostic_from(item) for item in entry["diagnostics"]]
+    facts = entry["project"]
+    if set(facts) != set(_FACTS_TYPES) or any(type(facts[k]) is not kind for k, kind in _FACTS_TYPES.items()):
+        raise ValueError("unexpected project facts")
+    return Entry(
+        [_diagnostic_from(item) for item in entry["diagnostics"]],
+        ProjectFacts(facts["module"], facts["package"], facts["state"], facts["questions"]),
+    )
+
+
+def content_digest(data: bytes) -> str:
+    """sha256 of a file's bytes: the one hash of its content a run computes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def project_state(files: Iterable[Tuple[str, bool, Optional[str], str]], complete: bool) -> str:
+    """A digest of a project as its index sees it: each file's (module name,
+    is a package, alias, content digest), and whether those are all of its files."""
+    digest = hashlib.sha256(b"complete" if complete else b"partial")
+    for name, is_package, alias, content in sorted(files, key=lambda item: (item[0], item[3])):
+        digest.update(f"\0{name}\0{is_package:d}\0{alias or ''}\0{content}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 # -- the cache ----------------------------------------------------------------------------
@@ -272,17 +322,18 @@ def _diagnostics_from(entry: Any) -> List[Diagnostic]:
 class Cache:
     """One run's view of the cache directory. Never raises for I/O problems."""
 
-    def __init__(self, directory: str, fingerprint: Optional[str] = None) -> None:
+    def __init__(self, directory: str, fingerprint: Optional[str] = None, read_only: bool = False) -> None:
         self.directory = directory
         self.fingerprint = fingerprint or code_fingerprint()
         self.version_dir = os.path.join(directory, __version__)
-        self.writable = True
+        self.writable = not read_only
         self.refused: Optional[str] = None  # why the directory is not used, for a warning
         self._owned: Optional[bool] = None  # memlint's directory? (known once it exists)
         self._real_dirs: Set[str] = set()  # directories below it checked or created this run
         self._settings_dirs: Dict[int, Tuple[object, str]] = {}
         self.hits = 0
         self.misses = 0
+        self.outdated = 0  # entries found but no longer the answer: another file changed an answer
 
     # keys
 
@@ -298,31 +349,38 @@ class Cache:
         return name
 
     @staticmethod
-    def key(path: str, data: bytes) -> str:
-        digest = hashlib.sha256(path.encode("utf-8", "surrogateescape"))
-        digest.update(b"\0")
-        digest.update(data)
-        return digest.hexdigest()
+    def key(path: str, content: str) -> str:
+        """An entry's key: the file's path (as printed) and its :func:`content_digest`."""
+        return hashlib.sha256(f"{content}\0".encode() + path.encode("utf-8", "surrogateescape")).hexdigest()
 
     def _entry_parts(self, settings: object, key: str) -> Tuple[str, ...]:
         return (__version__, self._settings_name(settings), key[:2], key)
 
     # entries
 
-    def get(self, settings: object, key: str) -> Optional[List[Diagnostic]]:
+    def get(self, settings: object, key: str) -> Optional[Entry]:
+        """The entry stored as ``key`` (counted as a hit; see :meth:`outdated_entry`)."""
         data = self._read(self._entry_parts(settings, key))
         try:
-            diagnostics = _diagnostics_from(json.loads(data)) if data is not None else None
-        except ValueError:  # JSON or types: not an entry memlint wrote
-            diagnostics = None
-        if diagnostics is None:
+            entry = _entry_from(json.loads(data)) if data is not None else None
+        except (ValueError, RecursionError):  # JSON or types: not an entry memlint wrote
+            entry = None
+        if entry is None:
             self.misses += 1
         else:
             self.hits += 1
-        return diagnostics
+        return entry
 
-    def put(self, settings: object, key: str, diagnostics: Sequence[Diagnostic]) -> None:
-        entry = {"format": ENTRY_FORMAT, "diagnostics": [asdict(d) for d in diagnostics]}
+    def outdated_entry(self) -> None:
+        """The entry :meth:`get` returned is not the answer (its project facts changed): a miss."""
+        self.hits -= 1
+        self.misses += 1
+        self.outdated += 1
+
+    def put(self, settings: object, key: str, diagnostics: Sequence[Diagnostic], facts: ProjectFacts) -> None:
+        project = {"module": facts.module, "package": facts.is_package, "state": facts.state,
+                   "questions": list(facts.questions)}
+        entry = {"format": ENTRY_FORMAT, "diagnostics": [asdict(d) for d in diagnostics], "project": project}
         self._write(self._entry_parts(settings, key), json.dumps(entry, separators=(",", ":")).encode())
 
     # the rule catalog

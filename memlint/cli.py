@@ -130,13 +130,17 @@ def normalize_argv(argv: Sequence[str]) -> List[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if list(argv) == ["--version"]:  # before the parser, whose help texts import the cache module
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # before the parser, whose help texts import the cache module
         print(VERSION)
         return 0
     _printable_output()
     debug = "--verbose" in argv or "-v" in argv or os.environ.get("MEMLINT_DEBUG")
     try:
+        if argv[:1] == ["profile"] and not os.path.isfile("profile"):
+            from memlint.profiling.command import main as profile
+
+            return profile(argv[1:])
         args = build_parser().parse_args(normalize_argv(argv))
         if args.command == "rule":
             return _rule_command(args)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type, Union
 
@@ -274,11 +275,12 @@ def fix_text(
     project: Optional[Project] = None,
 ) -> FixOutcome:
     """Fix until nothing is left to fix (at most MAX_ROUNDS rounds). Every
-    round sees the same ``project``: the index of the tree before the fix
-    (a fix changes only its own file, and only in ways the index's answers
-    about that file do not depend on: see docs/fix-safety.md)."""
+    round sees ``project``'s index of the tree before the fix, except for the
+    file itself, whose facts come from its current text (see
+    docs/fix-safety.md)."""
     def lint(source: str) -> LintResult:
-        return lint_text(source, filename, settings, rule_classes, project)
+        seen_by = project if source == text else _after_fix(project, source)
+        return lint_text(source, filename, settings, rule_classes, seen_by)
 
     outcome = FixOutcome(text, result=lint(text))
     try:
@@ -324,6 +326,16 @@ def _fix_rounds(
         outcome.text, outcome.fixed, outcome.result = new_text, outcome.fixed + len(kept), new_result
     if select_fixes(outcome.result.findings, allowed):
         outcome.warnings.append(f"{filename}: fixes failed to converge after {MAX_ROUNDS} rounds")
+
+
+def _after_fix(project: Optional[Project], text: str) -> Optional[Project]:
+    """The project as a fixed text sees it: the file's own facts from the
+    text (a fix may change them: MEM101 adds ``__slots__``), the other files'
+    as before."""
+    if project is None:
+        return None
+    index = project.index.with_source(text, project.module)
+    return project if index is project.index else dataclasses.replace(project, index=index)
 
 
 def fix_allowed(settings: object, registry: object, unsafe: bool, display: bool = False) -> Callable[[Finding], bool]:

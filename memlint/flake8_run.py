@@ -12,12 +12,12 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
-from memlint.cache import Cache, default_cache_dir
+from memlint.cache import Cache, ProjectFacts, content_digest, default_cache_dir
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
 from memlint.errors import UsageError
 from memlint.registry import Registry, load_rules, registry_for
-from memlint.runner import _cacheable
+from memlint.runner import CachedProjects, cacheable, entry_holds
 
 if TYPE_CHECKING:
     from memlint.flake8_plugin import Flake8Selection
@@ -40,11 +40,18 @@ class _Process:
         self.settings: Dict[int, Tuple[Settings, Settings]] = {}
         # id(flake8's settings) -> (those settings, the rule classes to run)
         self.rules: Dict[int, Tuple[Settings, List[Type[Rule]]]] = {}
+        # config path -> the projects of the files seen, with indexes from the cache
+        self.projects: Dict[Optional[str], CachedProjects] = {}
 
-    def settings_for(self, filename: str, config_path: Optional[str], selection: Flake8Selection) -> Settings:
+    def resolver(self, config_path: Optional[str]) -> ConfigResolver:
         resolver = self.resolvers.get(config_path)
         if resolver is None:
             resolver = self.resolvers[config_path] = ConfigResolver(self.registry, config_path=config_path)
+            self.projects[config_path] = CachedProjects(resolver, self.cache)
+        return resolver
+
+    def settings_for(self, filename: str, config_path: Optional[str], selection: Flake8Selection) -> Settings:
+        resolver = self.resolver(config_path)
         base = resolver.for_path(os.getcwd() if filename in STDIN_NAMES else filename)
         known = self.settings.get(id(base))
         if known is None or known[0] is not base:
@@ -94,26 +101,38 @@ def findings(filename: str, lines: Sequence[str], config_path: Optional[str], se
     except UsageError as exc:
         yield 1, 0, f"MEM000 memlint configuration error: {exc}"
         return
-    diagnostics, errors = lint_lines(filename, "".join(lines), settings, process)
+    projects = process.projects[config_path]
+    diagnostics, errors = lint_lines(filename, "".join(lines), settings, process, projects)
     for error in errors:
         yield 1, 0, f"MEM000 memlint internal error: {error}"
     for d in diagnostics:
         yield d.line, d.column - 1, f"{d.code} {d.message}"
 
 
-def lint_lines(filename: str, text: str, settings: Settings, process: _Process) -> Tuple[List[Diagnostic], List[str]]:
+def lint_lines(filename: str, text: str, settings: Settings, process: _Process,
+               projects: CachedProjects) -> Tuple[List[Diagnostic], List[str]]:
     """The diagnostics of the text flake8 read (decoded, newlines normalised),
-    from the cache when it has them. For a UTF-8 file with ``\\n`` newlines
-    the key equals the ``memlint`` command's, so the two share entries."""
+    from the cache when it has them and their project facts hold. For a
+    UTF-8 file with ``\\n`` newlines the key equals the ``memlint``
+    command's, so the two share entries. The project index comes from the
+    cache (see :class:`memlint.runner.CachedProjects`)."""
     cache = process.cache
-    use_cache = _cacheable(cache, settings)
-    key = cache.key(filename, text.encode("utf-8", "surrogatepass"))
-    cached = cache.get(settings, key) if use_cache else None
-    if cached is not None:
-        return cached, []
+    use_cache = cacheable(cache, settings) and filename not in STDIN_NAMES
+    data = text.encode("utf-8", "surrogatepass")
+    key = cache.key(filename, content_digest(data))
+    entry = cache.get(settings, key) if use_cache else None
+    if entry is not None:
+        # The project is listed only when the entry's questions need its state or its index.
+        if entry_holds(entry.facts, projects.module_of(filename), lambda: projects.files_of(filename).state(),
+                       lambda: projects.index(projects.files_of(filename))):
+            return entry.diagnostics, []
+        cache.outdated_entry()
     from memlint.engine import lint_text  # libcst: only when a file must be parsed
 
-    result = lint_text(text, filename, settings, process.rules_for(settings))
+    project = projects.project(data, None if filename in STDIN_NAMES else filename)
+    with project.index.recording() as asked:
+        result = lint_text(text, filename, settings, process.rules_for(settings), project)
     if use_cache and not result.errors:
-        cache.put(settings, key, result.diagnostics)
+        state = projects.files_of(filename).state() if asked else ""  # no question: the state is never compared
+        cache.put(settings, key, result.diagnostics, ProjectFacts(project.module.name, project.module.is_package, state, asked))
     return result.diagnostics, result.errors

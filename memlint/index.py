@@ -26,16 +26,21 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import hashlib
 import os
+import stat
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import (
     Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple, Optional,
-    Sequence, Set, Tuple, Type, TypeVar, Union,
+    Sequence, Set, Tuple, Type, TypeVar, Union, cast,
 )
 
 from memlint.cache import Cache, load_entry, store_entry
+# Re-exported: the index's names of modules (memlint.modules is light, for warm runs).
+from memlint.modules import ModuleName as ModuleName, module_names as module_names, project_root as project_root
 
 INDEX_FORMAT = 1  # bump when a summary's content or meaning changes
 INDEX_KIND = f"index-{INDEX_FORMAT}"  # the cache's entry kind (a directory beside the findings)
@@ -1451,106 +1456,48 @@ def _build_handlers() -> Dict[type, _Handler]:
 _HANDLERS = _build_handlers()
 
 
-# -- module names -------------------------------------------------------------------------------
-
-
-class ModuleName(NamedTuple):
-    """How a file is imported: ``name`` from its path under the project root
-    (``src/`` dropped, ``__init__.py`` naming its package); ``alias`` from the
-    chain of ``__init__.py`` directories above it when that differs (a
-    ``lib/pkg`` layout, or a root inside the package), so that both
-    ``from .msg import Message`` and ``from pkg.msg import Message`` resolve."""
-
-    name: str
-    is_package: bool
-    alias: Optional[str] = None
-
-
-def project_root(paths: Sequence[str]) -> str:
-    """The directory of the nearest ``pyproject.toml`` at or above the common
-    directory of ``paths``, else that directory; never inside a package (its
-    modules would lose their package's name)."""
-    directories = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
-    common = os.path.commonpath(directories) if directories else os.path.abspath(".")
-    current = common
-    while True:
-        if os.path.isfile(os.path.join(current, "pyproject.toml")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    while os.path.isfile(os.path.join(common, "__init__.py")) and os.path.dirname(common) != common:
-        common = os.path.dirname(common)
-    return common
-
-
-def module_names(files: Sequence[str], root: str) -> Dict[str, ModuleName]:
-    """The module name of each Python source file of ``files`` (stubs and
-    ``-`` are left out: their code never runs). When two files claim a
-    name, the package wins (as at import time) and the other is left out;
-    an alias two files share is dropped."""
-    is_package_dir = _PackageDirectories()
-    named: Dict[str, Tuple[str, ModuleName]] = {}
-    for path in sorted(files):
-        if not path.endswith(".py"):
-            continue
-        name = _module_name(path, root, is_package_dir)
-        if name is None:
-            continue
-        known = named.get(name.name)
-        if known is None or (name.is_package and not known[1].is_package):
-            named[name.name] = (path, name)
-    aliases: Dict[str, int] = {}
-    for _, name in named.values():
-        if name.alias is not None:
-            aliases[name.alias] = aliases.get(name.alias, 0) + 1
-    result = {}
-    for path, name in named.values():
-        if name.alias is not None and (aliases[name.alias] > 1 or name.alias in named):
-            name = name._replace(alias=None)
-        result[path] = name
-    return result
-
-
-class _PackageDirectories:
-    """Memoised ``isfile(dir/__init__.py)``."""
-
-    def __init__(self) -> None:
-        self.known: Dict[str, bool] = {}
-
-    def __call__(self, directory: str) -> bool:
-        known = self.known.get(directory)
-        if known is None:
-            known = self.known[directory] = os.path.isfile(os.path.join(directory, "__init__.py"))
-        return known
-
-
-def _module_name(path: str, root: str, is_package_dir: Callable[[str], bool]) -> Optional[ModuleName]:
-    absolute = os.path.abspath(path)
-    directory, base = os.path.split(absolute)
-    stem = base[: -len(".py")]
-    is_package = stem == "__init__"
-    chain = [] if is_package else [stem]
-    while is_package_dir(directory) and os.path.dirname(directory) != directory:
-        chain.insert(0, os.path.basename(directory))
-        directory = os.path.dirname(directory)
-    by_chain = ".".join(chain)
-    relative = os.path.relpath(absolute, os.path.abspath(root)).replace(os.sep, "/")
-    parts = relative[: -len(".py")].split("/")
-    if parts[-1] == "__init__":
-        parts.pop()
-    if len(parts) > 1 and parts[0] == "src":
-        parts.pop(0)
-    if ".." in parts or not parts:
-        if not by_chain:
-            return None
-        return ModuleName(by_chain, is_package)
-    name = ".".join(parts)
-    return ModuleName(name, is_package, by_chain if by_chain and by_chain != name else None)
-
-
 # -- the merged index ---------------------------------------------------------------------------
+
+
+# A question a rule asked the index, as a cache entry records it: the method's
+# name, its arguments and its answer in JSON's terms (see :func:`plain`).
+Question = Tuple[str, List[Any], Dict[str, Any], Any]
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+QUESTIONS: Set[str] = set()  # the names of the methods rules ask (recorded, and replayed by name)
+
+
+def question(method: _Method) -> _Method:
+    """Mark a :class:`ProjectIndex` method as a question: while the index
+    records (:meth:`ProjectIndex.recording`), each call that is not made by
+    another question is kept with its answer. A file's findings depend on
+    exactly these answers, so its cached findings stay valid while they do."""
+    QUESTIONS.add(method.__name__)
+
+    @functools.wraps(method)
+    def asked(self: "ProjectIndex", *args: Any, **kwargs: Any) -> Any:
+        if self._asked is None or self._inside:
+            return method(self, *args, **kwargs)
+        self._inside = True
+        try:
+            answer = method(self, *args, **kwargs)
+        finally:
+            self._inside = False
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        self._asked[key] = (method.__name__, list(args), dict(kwargs), plain(answer))  # the latest answer
+        return answer
+
+    return cast(_Method, asked)
+
+
+def plain(answer: Any) -> Any:
+    """An answer as JSON holds it (sets sorted, tuples and named tuples as
+    lists), so that a recorded answer and a new one compare equal exactly
+    when they are the same."""
+    if isinstance(answer, (set, frozenset)):
+        return sorted(plain(item) for item in answer)
+    if isinstance(answer, (tuple, list)):
+        return [plain(item) for item in answer]
+    return answer
 
 
 class ProjectIndex:
@@ -1572,8 +1519,9 @@ class ProjectIndex:
                 self.modules[summary.module] = summary
             else:
                 self.failed[summary.module] = summary.error
+        self._aliases = dict(aliases or {})
         self._module_names = {name: name for name in self.modules}  # a name or alias -> the module
-        for alias, name in (aliases or {}).items():
+        for alias, name in self._aliases.items():
             if name in self.modules:
                 self._module_names.setdefault(alias, name)
         self._classes = {
@@ -1586,13 +1534,58 @@ class ProjectIndex:
         self._constructions: Optional[Dict[str, Construction]] = None
         self._removals: Optional[Set[str]] = None
         self._subclasses: Optional[Dict[str, Set[str]]] = None
+        self._asked: Optional[Dict[Tuple[Any, ...], Question]] = None  # while recording
+        self._inside = False  # in a question: the questions it asks in turn are not recorded
+
+    # -- what a lint asked ----------------------------------------------------------------------
+
+    @contextmanager
+    def recording(self) -> Iterator[List[Question]]:
+        """Record the questions asked inside the ``with`` block (each once,
+        with its latest answer) into the list it gives, when it ends."""
+        outer = self._asked
+        self._asked = {}
+        asked: List[Question] = []
+        try:
+            yield asked
+        finally:
+            asked.extend(self._asked.values())
+            self._asked = outer
+
+    def with_source(self, source: Union[str, bytes], module: ModuleName) -> "ProjectIndex":
+        """The index with ``module``'s facts read from ``source``: what a fix
+        round sees after changing its file (MEM101's fix adds ``__slots__``,
+        which changes the class's layout). Itself when the facts are the same;
+        a new index records into the same questions as this one."""
+        summary = summarize(source, module.name, module.is_package)
+        if self.modules.get(module.name) == summary:
+            return self
+        others = [known for name, known in self.modules.items() if name != module.name]
+        failed = [ModuleSummary.failed(name, False, error) for name, error in self.failed.items() if name != module.name]
+        index = ProjectIndex(others + failed + [summary], self._aliases, self.complete)
+        index._asked = self._asked
+        return index
+
+    def answers_hold(self, questions: Iterable[Any]) -> bool:
+        """Whether this index answers every recorded question as recorded
+        (anything that is not a recorded question of a known method: no)."""
+        for item in questions:
+            try:
+                name, args, kwargs, answer = item
+                if name not in QUESTIONS or plain(getattr(self, name)(*args, **kwargs)) != answer:
+                    return False
+            except (TypeError, ValueError, AttributeError):  # not what recording wrote
+                return False
+        return True
 
     # -- names ------------------------------------------------------------------------------
 
+    @question
     def covers(self, module: str) -> bool:
         """Whether the index has the facts of ``module`` (a name or an alias)."""
         return module in self._module_names
 
+    @question
     def resolve(self, dotted: str) -> Optional[str]:
         """The canonical name of what ``dotted`` names in the project: through
         module aliases and re-exports (``pkg.Message`` -> ``pkg.msg.Message``);
@@ -1632,12 +1625,14 @@ class ProjectIndex:
         """The class a project-wide question is about, when the index can answer one."""
         return self._class_key(qualname) if self.complete else None
 
+    @question
     def class_summary(self, qualname: str) -> Optional[ClassSummary]:
         key = self._class_key(qualname)
         return None if key is None else self._classes[key]
 
     # -- classes ----------------------------------------------------------------------------
 
+    @question
     def attributes_assigned_outside(self, class_qualname: str) -> Optional[FrozenSet[str]]:
         """Attributes the project assigns on instances of the class through a
         receiver other than the instance parameter of its methods (``msg.seqno
@@ -1647,6 +1642,7 @@ class ProjectIndex:
         key = self._project_wide_key(class_qualname)
         return None if key is None else frozenset(self._store_map().get(key, ()))
 
+    @question
     def where_assigned(self, class_qualname: str, attribute: str) -> Optional[Tuple[str, int]]:
         """(module, line) of the first such assignment in the first module that makes one."""
         key = self._project_wide_key(class_qualname)
@@ -1682,6 +1678,7 @@ class ProjectIndex:
             found |= self._instance_classes(returned, seen | {resolved})
         return found
 
+    @question
     def constructions(self, class_qualname: str) -> Optional[Construction]:
         """The call sites of the class in the project (``cls(...)`` in its class methods included)."""
         key = self._project_wide_key(class_qualname)
@@ -1699,6 +1696,7 @@ class ProjectIndex:
             self._constructions = {name: Construction(*counts) for name, counts in totals.items()}
         return self._constructions.get(key, Construction(0, 0, 0, 0))
 
+    @question
     def construction_evidence(self, class_qualname: str) -> Optional[Tuple[bool, int]]:
         """(whether some construction repeats: in a loop, a comprehension or
         into a container; how many construction sites there are)."""
@@ -1707,6 +1705,7 @@ class ProjectIndex:
             return None
         return bool(counts.in_loop or counts.in_comprehension or counts.in_container), counts.sites
 
+    @question
     def subclasses(self, class_qualname: str) -> Optional[FrozenSet[str]]:
         """The project's classes that name it as a direct base."""
         key = self._project_wide_key(class_qualname)
@@ -1722,6 +1721,7 @@ class ProjectIndex:
             self._subclasses = found
         return frozenset(self._subclasses.get(key, ()))
 
+    @question
     def weakly_referenceable(self, class_qualname: str) -> Optional[bool]:
         """Whether ``weakref.ref`` accepts instances of the class: no when it
         derives from ``int``/``bytes``/``tuple`` (``IntEnum``, ``NamedTuple``,
@@ -1754,6 +1754,7 @@ class ProjectIndex:
 
     # -- functions and containers -------------------------------------------------------------
 
+    @question
     def function_summary(self, function_qualname: str) -> Optional[FunctionSummary]:
         resolved = self.resolve(function_qualname)
         located = None if resolved is None else self._locate(resolved)
@@ -1762,6 +1763,7 @@ class ProjectIndex:
         module, rest = located
         return self.modules[module].functions.get(".".join(rest))
 
+    @question
     def parameter_fate(self, function_qualname: str, parameter: Union[int, str],
                        bound: bool = False) -> Optional[ParameterFate]:
         """What the function does with a parameter, by name or by position
@@ -1779,6 +1781,7 @@ class ProjectIndex:
             parameter = function.params[position]
         return function.fate(parameter)
 
+    @question
     def removes_from(self, module: str, container: str) -> Optional[bool]:
         """Whether some module of the project removes from ``module.container``
         (``pop``, ``del c[k]``, ``clear``, ``remove``, ``discard``,
@@ -1815,7 +1818,10 @@ def summarize_file(path: str, name: ModuleName, cache: Optional[Cache] = None,
                    cached_only: bool = False) -> Optional[ModuleSummary]:
     """One file's summary (see :func:`cached_summarize`); safe to run in a worker."""
     try:
-        with open(path, "rb") as handle:
+        # Without blocking: a FIFO in the project's tree must not hang the run.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return ModuleSummary.failed(name.name, name.is_package, "not a regular file")
             data = handle.read()
     except OSError as exc:
         return ModuleSummary.failed(name.name, name.is_package, f"cannot read: {exc.strerror or exc}")
@@ -1849,7 +1855,13 @@ def build_index(files: Sequence[str], root: str, cache: Optional[Cache] = None,
     file at a time (flake8, stdin): what the cache lacks is left out, and an
     index that lacks a file answers no question about the whole project."""
     names = module_names(files, root)
-    found = [summarize_file(path, name, cache, cached_only) for path, name in sorted(names.items())]
+    return merged_index(names, [summarize_file(path, name, cache, cached_only) for path, name in sorted(names.items())])
+
+
+def merged_index(names: Mapping[str, ModuleName], found: Sequence[Optional[ModuleSummary]],
+                 complete: bool = True) -> ProjectIndex:
+    """The index of the files ``names`` maps to their modules, from their
+    summaries (None for one not at hand: then the index is not complete)."""
     summaries = [summary for summary in found if summary is not None]
     aliases = {name.alias: name.name for name in names.values() if name.alias is not None}
-    return ProjectIndex(summaries, aliases, complete=len(summaries) == len(found))
+    return ProjectIndex(summaries, aliases, complete=complete and len(summaries) == len(found))

@@ -167,7 +167,7 @@ def add_noqa_to_file(path: str, diagnostics: Sequence[Diagnostic]) -> FileReport
     BOM, newlines, owner and mode kept; nothing written if the file changed
     meanwhile). The report's ``fixed`` is the number of lines edited."""
     from memlint.engine import DecodeFailure, decode_source
-    from memlint.runner import FileChanged, FileReport, _fix_refusal, _write_fixed, read_source
+    from memlint.runner import FileChanged, FileReport, fix_refusal, read_source, write_fixed
 
     data = read_source(path)
     if isinstance(data, FileReport):
@@ -186,12 +186,12 @@ def add_noqa_to_file(path: str, diagnostics: Sequence[Diagnostic]) -> FileReport
         f"{path}:{line}: the line ends inside a string or with a backslash; no noqa comment added"
         for line in added.refused
     )
-    refusal = _fix_refusal(path) if added.lines else None
+    refusal = fix_refusal(path) if added.lines else None
     if refusal:
         report.warnings.append(refusal)
     elif added.lines:
         try:
-            _write_fixed(path, data, added.text.encode(decoded.encoding))
+            write_fixed(path, data, added.text.encode(decoded.encoding))
             report.fixed = added.lines
         except FileChanged:
             report.warnings.append(f"{path}: changed on disk meanwhile; no noqa comment added (run memlint again)")

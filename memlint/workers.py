@@ -74,15 +74,17 @@ def run_supervised(
     memory_limit_mb: Optional[int] = None,
     warm_up: Optional[Callable[[], None]] = None,
     prepare: Optional[Callable[[Shared], None]] = None,
+    on_result: Optional[Callable[[int], None]] = None,
 ) -> List[Union[Result, Failure]]:
     """``task(job.payload, job.shared)`` for every job in ``workers`` processes;
     the results in the order of ``jobs``. Outside any deadline, ``warm_up``
     runs once in each new worker before it takes work, and ``prepare(shared)``
-    once per worker and shared value (imports)."""
-    supervisor = _Supervisor(jobs, task, memory_limit_mb, warm_up, prepare)
+    once per worker and shared value (imports). ``on_result(index)`` is
+    called (here, in the parent) as each job's result becomes final."""
+    supervisor = _Supervisor(jobs, task, memory_limit_mb, warm_up, prepare, on_result)
     crashed = supervisor.run(list(range(len(jobs))), workers)
     for index in supervisor.run(crashed, 1):  # alone, once more
-        supervisor.results[index] = Failure(supervisor.crashes[index])
+        supervisor.settle(index, Failure(supervisor.crashes[index]))
     return [supervisor.results[index] for index in range(len(jobs))]
 
 
@@ -144,8 +146,10 @@ class _Supervisor(Generic[Payload, Shared, Result]):
         memory_limit_mb: Optional[int],
         warm_up: Optional[Callable[[], None]],
         prepare: Optional[Callable[[Shared], None]],
+        on_result: Optional[Callable[[int], None]] = None,
     ) -> None:
         self.jobs = jobs
+        self.on_result = on_result
         self.memory_limit_mb = memory_limit_mb
         self.serve_args = (task, warm_up, prepare, memory_limit_mb)
         # the shared values, deduplicated by identity: a worker caches them by index
@@ -220,10 +224,16 @@ class _Supervisor(Generic[Payload, Shared, Result]):
         # Past the deadline: a second try would only take as long again.
         index = worker.job
         assert index is not None
-        self.results[index] = Failure(
+        self.settle(index, Failure(
             f"took longer than {self.jobs[index].timeout:g} s (the file timeout, --file-timeout); skipped"
-        )
+        ))
         return False
+
+    def settle(self, index: int, result: Union[Result, Failure]) -> None:
+        """A job's final result."""
+        self.results[index] = result
+        if self.on_result is not None:
+            self.on_result(index)
 
     def _received(self, worker: _Worker, message: Tuple[Any, ...]) -> bool:
         if message[0] == "ready":
@@ -234,7 +244,7 @@ class _Supervisor(Generic[Payload, Shared, Result]):
             raise UsageError(f"a worker process could not start: {message[1]}{self._memory_note()}")
         else:
             _, index, result = message
-            self.results[index] = result
+            self.settle(index, result)
             worker.job = worker.deadline = None
         return True
 

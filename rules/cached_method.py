@@ -1,30 +1,40 @@
+from typing import Any, List, Mapping, Optional, Tuple
+
 import libcst as cst
 
-from memlint.analysis.functions import function_site
+from memlint.analysis.functions import FunctionSite, function_site
+from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-from ._caches import cache_kind, is_enum_class
+from ._caches import CACHE_CLEARS, cache_kind, is_enum_class, may_be_cleared, receives_class, rewrapped, unbounded_maxsize
 
 
 class CachedMethod(Rule):
     """
     ## What it does
-    Reports `@functools.lru_cache`, `@functools.cache` and
-    `@async_lru.alru_cache` (bounded or not, through any import spelling) on
-    an instance method: a function defined directly in a class body that is
-    not a `staticmethod` or `classmethod`.
+    Reports an unbounded cache — `@functools.cache`,
+    `@functools.lru_cache(maxsize=None)`, `@async_lru.alru_cache(maxsize=None)`,
+    through any import spelling — on an instance method: a function defined
+    directly in a class body whose first parameter is the instance, also
+    under other decorators (`@property` over `@cache`).
 
-    Not reported: static and class methods (also `__new__`,
-    `__init_subclass__`, `__class_getitem__`), methods of `Enum` classes (their
-    members live forever anyway), `functools.cached_property` (it stores the
-    value on the instance).
+    Not reported: bounded caches (bare `@lru_cache` keeps 128 entries, an
+    explicit `maxsize` that many: a number of instances the code bounds), static
+    and class methods (also `__new__`, `__init_subclass__`,
+    `__class_getitem__`, a function the class body rebinds with
+    `classmethod(f)`/`staticmethod(f)` and a method whose first parameter is
+    named `cls`, as under a `classproperty` decorator), methods of `Enum`
+    classes (their members live forever anyway),
+    `functools.cached_property` (it stores the value on the instance), and
+    caches the code clears (`self.method.cache_clear()` in the module, or a
+    removal another module of the project makes). When the project's other
+    modules are unknown nothing is reported.
 
     ## Why is this bad?
     The cache is attached to the function, which lives as long as the class,
     and its keys include `self`. Every instance the method is ever called on
-    is kept alive by the cache (up to `maxsize` of them, or all of them with
-    `@cache`), together with everything the instance references, long after
-    the program dropped it.
+    is kept alive by the cache, together with everything the instance
+    references, long after the program dropped it.
 
     ## Example
     ```python
@@ -60,12 +70,13 @@ class CachedMethod(Rule):
     code = "MEM302"
     name = "cached-method"
     message = (
-        "cache decorator on an instance method: the cache keeps every `self` it has seen alive; "
-        "cache per instance (a dict on self, cached_property) instead"
+        "unbounded cache on an instance method: it keeps every `self` it is called with alive as long as "
+        "the class lives; cache per instance (a dict on self, cached_property) instead"
     )
     fix_availability = FixAvailability.NONE
     applicability = Applicability.DISPLAY_ONLY
     triggers = ("cache",)  # every cache decorator's name holds it: cache, lru_cache, alru_cache
+    requires = (CACHE_CLEARS,)
 
     VALID = [
         Valid(
@@ -74,7 +85,7 @@ class CachedMethod(Rule):
 
             class Parser:
                 @staticmethod
-                @functools.lru_cache(maxsize=256)
+                @functools.cache
                 def grammar(name):
                     return load(name)
 
@@ -87,44 +98,56 @@ class CachedMethod(Rule):
                 def tokens(self):
                     return self.text.split()
 
-                @functools.lru_cache()
+                @functools.cache
                 def __new__(cls, root):
                     return super().__new__(cls)
             """
         ),
+        # bounded: at most 1024 instances, a number the code fixes
         Valid(
             """
-            import enum
             from functools import lru_cache
 
-            class Color(enum.Enum):
-                RED = 1
+            class Style:
+                @lru_cache(maxsize=1024)
+                def combine(self, other):
+                    return Style(self, other)
 
                 @lru_cache
-                def label(self):
-                    return self.name.title()
+                def render(self):
+                    return str(self)
             """
         ),
-        # a nested function, not a method
+        # receives the class: under a classproperty, or made a classmethod afterwards
         Valid(
             """
-            from functools import lru_cache
+            import functools
 
-            class Client:
-                def fetch(self, url):
-                    @lru_cache
-                    def get(u):
-                        return download(u)
-                    return get(url)
+            class Lookups:
+                @classproperty
+                @functools.cache
+                def signature(cls):
+                    return inspect.signature(cls)
+
+                @functools.cache
+                def class_lookups(klass):
+                    return merge(klass.__mro__)
+
+                class_lookups = classmethod(class_lookups)
             """
         ),
+        # cleared by the code
         Valid(
             """
-            from functools import lru_cache
+            import functools
 
-            @lru_cache
-            def parse(text):
-                return text.split()
+            class Apps:
+                @functools.cache
+                def get_models(self, include_swapped=False):
+                    return list(self.models)
+
+                def clear_cache(self):
+                    self.get_models.cache_clear()
             """
         ),
     ]
@@ -140,7 +163,9 @@ class CachedMethod(Rule):
             """,
             line=4,
             column=5,
+            message="unbounded cache on an instance method: it keeps every `self` it is called with alive",
         ),
+        # under another decorator
         Invalid(
             """
             import functools as ft
@@ -159,14 +184,31 @@ class CachedMethod(Rule):
             from async_lru import alru_cache as acache
 
             class Api:
-                @acache
+                @acache(maxsize=None)
                 async def user(self, user_id):
                     return await self.get(user_id)
             """,
             line=4,
             column=5,
         ),
+        # a cache_clear of another function of the same name elsewhere does not count
+        Invalid(
+            """
+            from functools import cache
+
+            class Command:
+                @cache
+                def find_fixtures(self, label):
+                    return search(label)
+            """,
+            line=4,
+            column=5,
+        ),
     ]
+
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._candidates: List[Tuple[cst.FunctionDef, cst.Decorator, str]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not node.decorators:
@@ -175,7 +217,21 @@ class CachedMethod(Rule):
         if site.owner is None or site.instance_parameter is None:
             return  # not an instance method, or one without `self`
         for decorator in node.decorators:
-            if cache_kind(self.context, decorator) is not None:
-                if not is_enum_class(self.context, site.owner):
-                    self.report(decorator)
+            kind = cache_kind(self.context, decorator)
+            if kind is not None:
+                if unbounded_maxsize(decorator, kind) is not None and not self._receives_no_instance(site):
+                    self._candidates.append((node, decorator, f"{site.owner.name.value}.{node.name.value}"))
                 return
+
+    def _receives_no_instance(self, site: FunctionSite) -> bool:
+        assert site.owner is not None
+        return (
+            receives_class(self.context, site)
+            or rewrapped(self.context, site, "builtins.staticmethod")
+            or is_enum_class(self.context, site.owner)
+        )
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for function, decorator, qualname in self._candidates:
+            if not may_be_cleared(self.context, function, qualname):
+                self.report(decorator)

@@ -3,7 +3,7 @@ from typing import Dict, Iterator, List, Sequence, Set, Tuple
 import libcst as cst
 
 from memlint.analysis.blocks import small_statements
-from memlint.analysis.flow import Effect, Use, classify, container_kind, local_uses, statement_of
+from memlint.analysis.flow import Effect, Use, classify, container_kind, grows_without_bound, local_uses, statement_of
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 _MAPPINGS = frozenset({"dict", "defaultdict", "OrderedDict"})
@@ -18,6 +18,11 @@ class ClosureMemo(Rule):
     function returns the inner function (directly or wrapped, as memoizing
     decorators do: `return functools.wraps(fn)(wrapper)`), and nothing ever
     evicts from the dict (`pop`, `popitem`, `clear`, `del`, a reset).
+
+    Not reported: memos the code bounds (RULES.md, "Bounded by the code"):
+    writes with a constant key (`memo["value"] = ...`), writes that only run
+    while the dict is small (`if len(memo) < 100:`), and keys from a fixed
+    set (a loop over a literal collection or `range(4)`, pure calls of those).
 
     ## Why is this bad?
     The dict lives as long as the returned function, which for a decorated
@@ -206,7 +211,7 @@ class ClosureMemo(Rule):
         if any(use.effect in (Effect.REMOVE, Effect.ALIAS) for use, _ in uses):
             return
         in_inner = [(use, path) for use, path in uses if inner in path]
-        writes = [path for use, path in in_inner if use.effect is Effect.GROW]
+        writes = [path for use, path in in_inner if grows_without_bound(use, path)]
         written_by = {statement_of(path) for path in writes}
         # A read that feeds a write of the same statement (`d[k] = d.get(k, 0) + 1`) counts, not memoizes.
         if writes and any(_is_lookup(use, path, written_by) for use, path in in_inner):

@@ -1,12 +1,14 @@
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 import libcst as cst
 
+from memlint.analysis.flow import fixed_value
 from memlint.analysis.functions import named_params
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
 _STATIC_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__module__"})
 _FUNCTIONS = (cst.FunctionDef, cst.Lambda)
+FunctionNode = Union[cst.FunctionDef, cst.Lambda]
 
 
 class DynamicLoggerName(Rule):
@@ -21,10 +23,12 @@ class DynamicLoggerName(Rule):
     constants, module-level names, `__name__`/`__qualname__`/`__module__` of
     anything (`type(self).__name__`, `self.__class__.__name__`,
     `cls.__name__`), calls at module level or in a class body (they run once),
-    a name passed through unchanged (`getLogger(name)`), and the parameters of
-    a logger factory that returns the logger directly
-    (`def get_logger(part): return logging.getLogger(f"app.{part}")`): its
-    callers choose the names.
+    a name passed through unchanged (`getLogger(name)`), the parameters of
+    a logger factory that returns the logger, directly, through the name it
+    binds it to, or wrapped (`def get_logger(part): logger =
+    logging.getLogger(f"app.{part}"); return LoggerAdapter(logger, {})`): its
+    callers choose the names; and loop variables over a literal collection or
+    a module-level name (`for part in ("db", "http"):`): a fixed set of names.
 
     ## Why is this bad?
     The logging module keeps every logger it ever created in
@@ -101,12 +105,17 @@ class DynamicLoggerName(Rule):
                 return logging.getLogger("app.{}".format(part))
             """
         ),
+        # a factory returning a wrapper of the logger: its callers pass `__name__`
         Valid(
             """
-            from mylib import getLogger
+            import logging
 
-            def f(user):
-                getLogger(f"user.{user}")
+            NAMESPACE = "app"
+
+            def getLogger(name):
+                logger = logging.getLogger(NAMESPACE + "." + name)
+                logger.disabled = False
+                return logging.LoggerAdapter(logger, {})
             """
         ),
     ]
@@ -137,22 +146,9 @@ class DynamicLoggerName(Rule):
             """
             import logging
 
-            class Conn:
-                def open(self):
-                    self.log = logging.getLogger(
-                        __name__ + "." + self.host
-                    )
-            """,
-            line=5,
-            column=20,
-        ),
-        Invalid(
-            """
-            import logging
-
             async def serve(port):
                 log = logging.getLogger("server.{}".format(port))
-                return log
+                log.info("serving")
             """,
             line=4,
             column=11,
@@ -177,15 +173,30 @@ class DynamicLoggerName(Rule):
             self.report(node)
 
     def _factory_params(self, call: cst.Call, function: cst.CSTNode) -> List[str]:
-        """The parameters of a function that returns this getLogger call directly."""
-        parent = self.context.parent
-        if not isinstance(parent, cst.Return) or not isinstance(function, cst.FunctionDef):
+        """The parameters of a logger factory: a function that returns this
+        getLogger call, or the name it binds the logger to, or a wrapper of it
+        (`return LoggerAdapter(logger, {})`): its callers choose the names."""
+        if not isinstance(function, cst.FunctionDef) or not self._returns_logger(function):
             return []
         return [p.name.value for p in named_params(function.params)]
 
-    def _static(
-        self, part: cst.BaseExpression, functions: Sequence[Union[cst.FunctionDef, cst.Lambda]], exempt: List[str]
-    ) -> bool:
+    def _returns_logger(self, function: cst.FunctionDef) -> bool:
+        parent = self.context.parent
+        if isinstance(parent, cst.Return):
+            return True
+        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+            return False
+        target = parent.targets[0].target
+        if not isinstance(target, cst.Name):
+            return False
+        info = self.context.scope_info(function)
+        return any(
+            isinstance(ancestor, cst.Return)
+            for load in info.loads_of(target.value)
+            for ancestor in info.ancestors(load)
+        )
+
+    def _static(self, part: cst.BaseExpression, functions: Sequence[FunctionNode], exempt: List[str]) -> bool:
         """A part of the name that is the same on every call."""
         if isinstance(part, (cst.SimpleString, cst.Integer, cst.Float)):
             return True
@@ -194,8 +205,18 @@ class DynamicLoggerName(Rule):
         if isinstance(part, cst.Name):
             if part.value in _STATIC_ATTRIBUTES or part.value in exempt:
                 return True
-            return not any(self.context.scope_info(f).binds(part.value) for f in functions)  # module-level
+            binders = [f for f in functions if self.context.scope_info(f).binds(part.value)]
+            if not binders:
+                return True  # module-level
+            bindings = self.context.scope_info(binders[-1]).bindings_of(part.value)
+            return all(  # a loop over a fixed set: `for part in ("db", "http"):`, `for part in PARTS:`
+                b.kind == "for" and b.value is not None and fixed_value(b.value, (), self._module_level(functions))
+                for b in bindings
+            )
         return False
+
+    def _module_level(self, functions: Sequence[FunctionNode]) -> Callable[[str, object], bool]:
+        return lambda name, _: not any(self.context.scope_info(f).binds(name) for f in functions)
 
 
 def _name_argument(call: cst.Call) -> Optional[cst.BaseExpression]:

@@ -2,7 +2,7 @@ from typing import Iterator, List, Tuple
 
 import libcst as cst
 
-from memlint.analysis.flow import Effect, Use, classify, container_kind, local_uses
+from memlint.analysis.flow import Effect, Use, classify, container_kind, grows_without_bound, local_uses
 from memlint.analysis.functions import named_params
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
@@ -21,8 +21,10 @@ class MutableDefaultMemo(Rule):
     outer function makes a new default, which dies with the inner function);
     defaults that are only read; defaults the function rebinds
     (`memo = memo or {}`), removes from or hands to another name; writes that
-    cannot grow it (`counter[0] += 1`, `opts["seen"] = True`) or that only run
-    while it is small (`if len(memo) < 100:`).
+    cannot grow it (`counter[0] += 1`, `opts["seen"] = True`), that only run
+    while it is small (`if len(memo) < 100:`), or whose keys come from a fixed
+    set (a literal, a loop over a literal collection or `range(4)`, pure calls
+    of those: `memo[mode.upper()]` in `for mode in ("r", "w"):`).
 
     ## Why is this bad?
     The default object lives as long as the function, usually the whole
@@ -65,6 +67,15 @@ class MutableDefaultMemo(Rule):
     applicability = Applicability.DISPLAY_ONLY
 
     VALID = [
+        # keys from a small fixed loop
+        Valid(
+            """
+            def modes(_memo={}):
+                for mode in ("r", "w"):
+                    _memo[mode] = open_mode(mode)
+                return _memo
+            """
+        ),
         Valid(
             """
             def lookup(key, table={"a": 1}):
@@ -157,7 +168,7 @@ class MutableDefaultMemo(Rule):
         info = self.context.scope_info(function)
         if any(b.kind != "param" for b in info.bindings_of(name)):
             return False  # rebound: writes may go to another object
-        uses: List[Use] = [classify(path, kind) for path in local_uses(info, name)]
-        if any(use.effect in (Effect.REMOVE, Effect.ALIAS) for use in uses):
+        uses: List[Tuple[Use, List[cst.CSTNode]]] = [(classify(path, kind), path) for path in local_uses(info, name)]
+        if any(use.effect in (Effect.REMOVE, Effect.ALIAS) for use, _ in uses):
             return False
-        return any(use.effect is Effect.GROW for use in uses)
+        return any(grows_without_bound(use, path) for use, path in uses)

@@ -1,14 +1,15 @@
-from typing import List, Optional
+from typing import Any, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
-from memlint.analysis.functions import all_params, function_site
-from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.analysis.functions import FunctionKind, FunctionSite, all_params, function_site
+from memlint.context import Context
+from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Rule, Valid
 
-from ._caches import UNBOUNDED_BY_DEFAULT, cache_kind, is_enum_class, unbounded_maxsize
+from ._caches import (
+    CACHE_CLEARS, bounding_fix, cache_kind, may_be_cleared, receives_class, takes_few_values, unbounded_maxsize,
+)
 
-_FINITE_ANNOTATIONS = frozenset({"builtins.bool", "typing.Literal", "typing_extensions.Literal"})
-_OPTIONAL = frozenset({"typing.Optional"})
 
 
 class UnboundedCache(Rule):
@@ -21,14 +22,21 @@ class UnboundedCache(Rule):
 
     Not reported: functions without arguments (the cache holds one value),
     functions whose arguments are all annotated `bool`, `Literal[...]` or an
-    `Enum` class of the module (finitely many keys), a `classmethod`'s `cls`,
-    and bounded caches: bare `@lru_cache` (128 entries), `@lru_cache()` and
-    any explicit `maxsize`.
+    `Enum` class of the module or are unannotated flags with a `True`/`False`
+    default (finitely many keys), the class a method receives (a
+    `classmethod`'s `cls`, a method later rebound with `classmethod(f)`, a
+    first parameter named `cls`), bounded caches (bare `@lru_cache` keeps 128
+    entries, `@lru_cache()` and any explicit `maxsize`), a cached function
+    nested in another function that only calls it (the cache goes when that
+    call returns), and caches the code clears (`f.cache_clear()` in the
+    module, or a removal another module of the project makes). When the
+    project's other modules are unknown nothing is reported.
 
     ## Why is this bad?
     An unbounded cache keeps every argument tuple and every result it has
-    ever seen. Keyed by request data (user ids, paths, queries) it grows for
-    the life of the process: a leak that looks like a speed-up.
+    ever seen, as long as the function lives: for a module-level function,
+    the whole process. Keyed by request data (user ids, paths, queries) it
+    grows without end: a leak that looks like a speed-up.
 
     ## Example
     ```python
@@ -69,11 +77,15 @@ class UnboundedCache(Rule):
 
     code = "MEM301"
     name = "unbounded-cache"
-    message = "unbounded cache on a function with arguments: it keeps every argument and result forever; set a maxsize"
+    message = (
+        "unbounded cache on a function with arguments: it keeps every distinct argument and its result "
+        "as long as the function lives; set a maxsize"
+    )
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
     options = {"maxsize": 1024}
     triggers = ("cache",)  # every cache decorator's name holds it: cache, lru_cache, alru_cache
+    requires = (CACHE_CLEARS,)
 
     VALID = [
         Valid(
@@ -103,6 +115,29 @@ class UnboundedCache(Rule):
                 @cache
                 def default(cls):
                     return cls()
+            """
+        ),
+        # flags: two values each
+        Valid(
+            """
+            import functools
+
+            @functools.cache
+            def get_models(include_auto_created=False, include_swapped=False):
+                return collect(include_auto_created, include_swapped)
+            """
+        ),
+        # cleared by the code
+        Valid(
+            """
+            from functools import cache
+
+            @cache
+            def get_resolver(urlconf):
+                return Resolver(urlconf)
+
+            def clear_url_caches():
+                get_resolver.cache_clear()
             """
         ),
         # not functools' cache
@@ -171,73 +206,47 @@ class UnboundedCache(Rule):
         ),
     ]
 
+    def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(context, options)
+        self._candidates: List[Tuple[cst.FunctionDef, str, cst.Decorator, Optional[List[Edit]]]] = []
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         for decorator in node.decorators:
             kind = cache_kind(self.context, decorator)
             if kind is None:
                 continue
             unbounded = unbounded_maxsize(decorator, kind)
-            if unbounded is not None and self._has_unbounded_keys(node):
-                self.report(decorator, self._fix(decorator, kind, unbounded))
+            if unbounded is None:
+                continue
+            site = function_site(self.context, node, self.context.scope_around(node))
+            if self._has_unbounded_keys(site) and not self._dies_with_its_call(site):
+                qualname = node.name.value if site.owner is None else f"{site.owner.name.value}.{node.name.value}"
+                self._candidates.append((node, qualname, decorator, bounding_fix(self.context, decorator, kind, unbounded, self.options["maxsize"])))
 
-    def _has_unbounded_keys(self, function: cst.FunctionDef) -> bool:
-        params = all_params(function.params)
-        site = function_site(self.context, function, self.context.scope_around(function))
-        if site.class_parameter is not None:
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for function, qualname, decorator, fix in self._candidates:
+            if not may_be_cleared(self.context, function, qualname):
+                self.report(decorator, fix)
+
+    def _has_unbounded_keys(self, site: FunctionSite) -> bool:
+        params = all_params(site.node.params)
+        if site.owner is not None and receives_class(self.context, site):
             params = params[1:]  # `cls`: one key per class
-        return any(not self._finite(p.annotation) for p in params)
+        return any(not takes_few_values(self.context, p) for p in params)
 
-    def _finite(self, annotation: Optional[cst.Annotation]) -> bool:
-        """A type with few values: bool, Literal[...], an Enum of the module (also Optional of those)."""
-        if annotation is None:
+    def _dies_with_its_call(self, site: FunctionSite) -> bool:
+        """A function nested in another that only calls it: the cache goes
+        when the enclosing call returns."""
+        if site.kind is not FunctionKind.NESTED:
             return False
-        return self._finite_type(annotation.annotation)
-
-    def _finite_type(self, node: cst.BaseExpression) -> bool:
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            return self._finite_type(node.left) and self._finite_type(node.right)
-        if isinstance(node, cst.Name) and node.value == "None":
-            return True
-        if isinstance(node, cst.Subscript):
-            head = self.context.qualified_name(node.value)
-            if head in _FINITE_ANNOTATIONS:
-                return True
-            if head in _OPTIONAL and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-                return self._finite_type(node.slice[0].slice.value)
+        outer = self.context.scope_around(site.node)
+        if not isinstance(outer, (cst.FunctionDef, cst.Lambda)):
             return False
-        if self.context.qualified_name(node) in _FINITE_ANNOTATIONS:
-            return True
-        classes = self.context.symbols.classes
-        return isinstance(node, cst.Name) and node.value in classes and is_enum_class(self.context, classes[node.value])
-
-    # -- fix ----------------------------------------------------------------------
-
-    def _fix(self, decorator: cst.Decorator, kind: str, unbounded: cst.CSTNode) -> Optional[List[Edit]]:
-        size = cst.Integer(str(self.options["maxsize"]))
-        if kind != UNBOUNDED_BY_DEFAULT:
-            return [Replace(unbounded, size)]
-        maxsize = cst.Arg(
-            value=size,
-            keyword=cst.Name("maxsize"),
-            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-        )
-        if isinstance(unbounded, cst.Attribute):  # functools.cache, ft.cache: keep the module's spelling
-            func: cst.BaseExpression = unbounded.with_changes(attr=cst.Name("lru_cache"))
-            return [Replace(unbounded, cst.Call(func, args=[maxsize]))]
-        local = self._lru_cache_name()
-        if local is None:
-            return None
-        edits: List[Edit] = [Replace(unbounded, cst.Call(cst.Name(local), args=[maxsize]))]
-        if local not in self.context.symbols.imports:
-            edits.append(EnsureImport("functools", "lru_cache"))
-        return edits
-
-    def _lru_cache_name(self) -> Optional[str]:
-        """The module's name for functools.lru_cache, or `lru_cache` when free."""
-        symbols = self.context.symbols
-        for local, qualified in symbols.imports.items():
-            if qualified == "functools.lru_cache":
-                return local
-        if "lru_cache" in symbols.defined or "lru_cache" in symbols.imports or "lru_cache" in symbols.nested_imports:
-            return None
-        return "lru_cache"
+        info, name = self.context.scope_info(outer), site.node.name.value
+        if name in info.global_names or name in info.nonlocal_names:
+            return False
+        for load in info.loads_of(name):
+            call = info.parent(load)
+            if not isinstance(call, cst.Call) or call.func is not load:
+                return False  # handed out: the function (and its cache) may outlive the call
+        return True

@@ -151,3 +151,42 @@ def test_definitions_in_every_branch_of_a_module_level_statement():
             _d = {}
         """)
     assert sorted(facts.globals) == ["_a", "_b", "_c", "_d"]
+
+
+# -- values drawn from a fixed set ---------------------------------------------------------
+
+from memlint.analysis.flow import fixed_value, grows_without_bound  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "source, fixed",
+    [
+        ('c["name"] = v', True),
+        ("c[ord('-')] = v", True),
+        ("for a, b in (('x', 1), ('y', 2)):\n    c[ord(a)] = b", True),
+        ("for i in range(4):\n    c[i * 2, -i] = i", True),
+        ("for i in range(4):\n    c[i, k] = i", False),
+        ("for name in ('a', 'b'):\n    c[name.upper()] = 1", True),
+        ("c[k] = v", False),
+        ("c[next(counter)] = v", False),  # not a pure builtin
+        ("for a in items:\n    c[a] = 1", False),  # a loop over something unknown
+        ("for a in ('x',):\n    a = other\n    c[f(a)] = 1", False),  # an unknown call
+    ],
+)
+def test_fixed_value_of_a_key(source, fixed):
+    path = path_to(source, "c")
+    key = cst.Tuple([cst.Element(e.slice.value) for e in path[-2].slice])
+    assert fixed_value(key, path) is fixed
+    assert grows_without_bound(classify(path, "dict"), path) is (not fixed and 'c["name"]' not in source)
+
+
+def test_fixed_value_asks_about_other_names():
+    path = path_to("c[TABLE] = v", "c")
+    key = path[-2].slice[0].slice.value
+    assert fixed_value(key, path) is False
+    assert fixed_value(key, path, lambda name, _: name == "TABLE") is True
+
+
+def test_a_write_into_values_grows_under_fixed_keys():
+    path = path_to("for k in ('a', 'b'):\n    c[k].append(v)", "c")
+    assert grows_without_bound(classify(path, "dict"), path)

@@ -40,8 +40,12 @@ def found(reports):
 
 
 def entries(cache_dir):
+    """The findings entries (not the rule catalog, nor the project index's summaries)."""
     version_dir = cache_dir / memlint.cache.__version__
-    return sorted(p for p in version_dir.rglob("*") if p.is_file() and not p.name.startswith("rules-"))
+    return sorted(
+        p for p in version_dir.rglob("*")
+        if p.is_file() and not p.name.startswith("rules-") and not p.relative_to(version_dir).parts[0].startswith("index-")
+    )
 
 
 def forbid_linting(monkeypatch):
@@ -246,7 +250,8 @@ def test_fix_uses_cache_only_for_files_without_applicable_fixes(tree, monkeypatc
 def test_inference_runs_are_not_cached(tree):
     cache = Cache(str(tree / "cache"))
     lint(tree, cache, enable_inference=True)
-    assert (cache.hits, cache.misses) == (0, 0) and not (tree / "cache").exists()
+    # Findings are not stored; the project index's summaries are (they do not depend on inference).
+    assert (cache.hits, cache.misses) == (0, 0) and entries(tree / "cache") == []
 
 
 def test_no_cache_env_and_clean(tree, run_memlint):
@@ -387,20 +392,22 @@ def test_symlinks_inside_an_adopted_cache_are_never_followed(tree, run_memlint):
     a_entry.symlink_to(victim)
     os.mkfifo(clean_entry.with_name("f" * 64))
     settings_dir = a_entry.parent.parent
-    (settings_dir / "cd").symlink_to(outside / "ab")
+    shard = next(name for name in ("cd", "ce", "cf", "d0") if not (settings_dir / name).exists())
+    (settings_dir / shard).symlink_to(outside / "ab")
     before = snapshot(outside) | {"victim": victim.read_text()}
     second = run_memlint("--cache-dir", "cache", "src", cwd=tree)
     assert second.returncode == 1 and len(second.stdout.splitlines()) == 2 and second.stderr.decode().count("\n") == 1
     assert a_entry.is_file() and not a_entry.is_symlink()  # the link was replaced by an entry
-    assert Cache(str(cache_dir)).prune(now=time.time() + 60 * 24 * 3600) == 3  # two entries, the catalog
+    # two entries, two summaries of the project index, the catalog
+    assert Cache(str(cache_dir)).prune(now=time.time() + 60 * 24 * 3600) == 5
     kept = run_memlint("clean", "--cache-dir", "cache", cwd=tree)
     assert kept.returncode == 0
     assert kept.stderr.decode().strip().endswith("kept what memlint did not write: " + ", ".join(sorted(
-        os.path.relpath(path, cache_dir) for path in (settings_dir / "cd", clean_entry.with_name("f" * 64))
+        os.path.relpath(path, cache_dir) for path in (settings_dir / shard, clean_entry.with_name("f" * 64))
     )))
     assert snapshot(outside) | {"victim": victim.read_text()} == before
     assert sorted(p.name for p in cache_dir.rglob("*")) == sorted([
-        ".gitignore", ".last-prune", "CACHEDIR.TAG", memlint.cache.__version__, settings_dir.name, "cd",
+        ".gitignore", ".last-prune", "CACHEDIR.TAG", memlint.cache.__version__, settings_dir.name, shard,
         clean_entry.parent.name, "f" * 64,
     ])
 
@@ -414,7 +421,7 @@ def test_prune_and_clean_remove_only_memlint_entries(tree, run_memlint):
         path.write_text("not memlint's")
     for path in cache_dir.rglob("*"):
         make_old(path)
-    assert Cache(str(cache_dir)).prune() == 3  # two entries and the rule catalog
+    assert Cache(str(cache_dir)).prune() == 5  # two entries, two summaries of the project index, the rule catalog
     assert all(path.read_text() == "not memlint's" for path in foreign)
     run_memlint("--cache-dir", "cache", "src", cwd=tree)
     assert len(entries(cache_dir)) == 4  # two new entries beside README and keep.json

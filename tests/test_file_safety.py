@@ -33,8 +33,8 @@ def test_an_edit_saved_while_fixing_is_not_overwritten(tmp_path, monkeypatch):
     edited = "import gc\n# the user's edit\nfor i in list(range(n)):\n    gc.collect()\n"
     real = memlint.runner.process_source
 
-    def lint_then_save(data, name, settings, mode):
-        report = real(data, name, settings, mode)
+    def lint_then_save(data, name, settings, mode, *project):
+        report = real(data, name, settings, mode, *project)
         path.write_text(edited)  # an editor saves while memlint is fixing
         return report
 

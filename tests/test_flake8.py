@@ -104,7 +104,10 @@ def test_config_errors_name_the_file_without_a_traceback(tmp_path, content, mess
 def test_flake8_reads_the_result_cache_of_the_memlint_command(tmp_path):
     (tmp_path / "x.py").write_text(LOOP)
     assert _run(["memlint", "-j1", "x.py"], tmp_path).returncode == 1
-    [entry] = [p for p in (tmp_path / ".memlint_cache").rglob("*") if p.is_file() and len(p.name) == 64]
+    [entry] = [
+        p for p in (tmp_path / ".memlint_cache").rglob("*")
+        if p.is_file() and len(p.name) == 64 and not p.parent.parent.name.startswith("index-")
+    ]
     entry.write_text(entry.read_text().replace("iterate the range directly", "told by the cache"))
     result = _run(["flake8", "--select", "MEM", "x.py"], tmp_path)
     assert result.stdout.splitlines()[0] == "x.py:2:10: MEM202 list(range(...)) is only iterated: told by the cache"

@@ -848,3 +848,58 @@ def test_index_does_not_import_libcst():
     code = "import sys, memlint.index; print('libcst' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_the_tree_is_not_read_and_has_no_facts(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    summary = memlint.index.summarize_file(str(tmp_path / "pipe.py"), ModuleName("pipe", False))
+    assert summary is not None and summary.error == "not a regular file" and summary.classes == {}
+
+
+def _two_modules():
+    msg = summarize("class Message:\n    def __init__(self):\n        self.body = b''\n", "pkg.msg")
+    conn = summarize("from pkg.msg import Message\nm = Message()\nm.seqno = 1\n", "pkg.conn")
+    return ProjectIndex([msg, conn])
+
+
+def test_recording_keeps_each_question_once_with_its_latest_answer_and_not_the_inner_ones():
+    index = _two_modules()
+    with index.recording() as asked:
+        assert index.construction_evidence("pkg.msg.Message") == (False, 1)  # asks constructions() in turn
+        index.attributes_assigned_outside("pkg.msg.Message")
+        index.attributes_assigned_outside("pkg.msg.Message")
+        index.parameter_fate("pkg.conn.f", 0, bound=True)
+    assert asked == [
+        ("construction_evidence", ["pkg.msg.Message"], {}, [False, 1]),
+        ("attributes_assigned_outside", ["pkg.msg.Message"], {}, ["seqno"]),
+        ("parameter_fate", ["pkg.conn.f", 0], {"bound": True}, None),
+    ]
+    index.covers("pkg")  # not recording any more
+    assert len(asked) == 3 and json.loads(json.dumps(asked)) == [list(q) for q in asked]
+
+
+def test_recorded_answers_hold_until_another_module_changes_one():
+    index = _two_modules()
+    with index.recording() as asked:
+        index.attributes_assigned_outside("pkg.msg.Message")
+    assert index.answers_hold(json.loads(json.dumps(asked)))
+    other = summarize("from pkg.msg import Message\nm = Message()\nm.flags = 1\n", "pkg.conn")
+    assert not ProjectIndex([index.modules["pkg.msg"], other]).answers_hold(asked)
+    unrelated = summarize("from pkg.msg import Message\nm = Message()\nm.seqno = 2\ndef f():\n    pass\n", "pkg.conn")
+    assert ProjectIndex([index.modules["pkg.msg"], unrelated]).answers_hold(asked)
+    assert not index.answers_hold([["__init__", [], {}, None]])  # not a question
+    assert not index.answers_hold([["covers", [1, 2, 3], {}, True]])  # not what recording writes
+    assert not index.answers_hold(["nonsense"])
+
+
+def test_with_source_replaces_one_modules_facts_and_records_into_the_same_questions():
+    index = _two_modules()
+    name = ModuleName("pkg.msg", False)
+    assert index.with_source("class Message:\n    def __init__(self):\n        self.body = b''\n", name) is index
+    with index.recording() as asked:
+        fixed = index.with_source("class Message:\n    __slots__ = ('body',)\n", name)
+        assert fixed.class_summary("pkg.msg.Message").slots == ("body",) and fixed.complete
+        assert fixed.attributes_assigned_outside("pkg.msg.Message") == frozenset({"seqno"})  # pkg.conn kept
+    assert index.class_summary("pkg.msg.Message").slots is None
+    assert [q[0] for q in asked] == ["class_summary", "attributes_assigned_outside"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import builtins
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -36,7 +36,7 @@ from memlint.analysis import Collector, WalkFact
 from memlint.analysis.blocks import blocks, small_statements
 from memlint.analysis.functions import FunctionKind, FunctionSite, function_site, positional_params
 from memlint.analysis.names import dotted_name, target_names
-from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, names_variable
+from memlint.analysis.scopes import SCOPE_TYPES, Binding, ScopeInfo, names_variable
 from memlint.context import Context
 from memlint.nodes import children
 
@@ -101,6 +101,8 @@ class Write:
     finite_keys: bool = False  # the keys come from a fixed set or from the callers' choice
     method_class: Optional[cst.ClassDef] = None  # when the innermost function is a method
     instance_names: FrozenSet[str] = frozenset()  # names of the instance in that method (`self`)
+    key: Optional[cst.BaseExpression] = None  # the key written: `c[key] = v`, `c.add(key)`
+    path: Tuple[cst.CSTNode, ...] = ()  # from the module down to the container's name
 
     @property
     def stores_instance(self) -> bool:
@@ -172,6 +174,10 @@ class ModuleFacts(Collector):
                 self._attribute_reference(node, path)
         for container in self.class_attrs.values():
             container.removed = container.removed or container.name in self._shrunk_attrs
+        # Keys are judged once every write is known: a constant is a module-level name nothing writes to.
+        for container in [*self.globals.values(), *self.class_attrs.values()]:
+            for write in container.writes:
+                write.finite_keys = self._finite_keys(write, container)
 
     # -- definitions ------------------------------------------------------------
 
@@ -273,9 +279,9 @@ class ModuleFacts(Collector):
             functions = tuple(n for n in path if isinstance(n, _FUNCTIONS))
             if not functions:
                 return  # filled while the module is imported
-            write = Write(statement_of(path), use.stored, use.method, use.into_values, functions)
+            write = Write(statement_of(path), use.stored, use.method, use.into_values, functions,
+                          key=_key_of(path), path=tuple(path))
             write.at_import = self._runs_at_import(write)
-            write.finite_keys = self._finite_keys(write, _key_of(path), path)
             self._describe_method(write, path)
             container.writes.append(write)
         else:
@@ -372,23 +378,29 @@ class ModuleFacts(Collector):
                     return site
         return None
 
-    def _finite_keys(self, write: Write, key: Optional[cst.BaseExpression], path: Sequence[cst.CSTNode]) -> bool:
+    def _finite_keys(self, write: Write, container: Container) -> bool:
         """The key written (``c[key] = v``, ``c.add(key)``, ``c.setdefault(key, v)``) can
-        take only the values of a module-level collection or of the arguments the
-        callers choose:
+        take only a fixed set of values (RULES.md, "Bounded by the code"):
 
-        - a loop variable over a module-level name or a literal (``for name in _NAMES:``);
-        - a parameter of a private function that the module only calls with
+        - it is made of literals, module-level constants (names nothing in the
+          module writes to, enum members, classes) and loop variables over them
+          (``for a, b in _PAIRS: c[ord(a)] = b``);
+        - the function checks it against such a collection first
+          (``if name not in _BACKENDS: raise ...``), or refuses a key already
+          present (``if name in c: raise KeyError(name)``: a registry of definitions);
+        - it is a parameter of a private function that the module only calls with
           module-level names or literals for it (``_encode(_ALPHABET, data)``);
-        - a parameter of a public function that stores its parameters as they are
+        - it is a parameter of a public function that stores its parameters as they are
           (``def add_alias(alias, name): ALIASES[alias] = name``): a registration
           or configuration API whose callers decide what goes in.
         """
-        function = write.functions[-1]
-        if write.into_values or not isinstance(key, cst.Name) or not isinstance(function, cst.FunctionDef):
+        function, key = write.functions[-1], write.key
+        if write.into_values or key is None or not isinstance(function, cst.FunctionDef):
             return False  # a value list keeps growing under a finite set of keys
-        if self._loop_over_constant(key.value, path):
+        if self._constant_expression(key, write.path) or self._checked_key(key, container, write.path):
             return True
+        if not isinstance(key, cst.Name):
+            return False
         params = [p.name.value for p in positional_params(function.params)]
         if key.value not in params or self.context.symbols.functions.get(function.name.value) is not function:
             return False
@@ -396,23 +408,61 @@ class ModuleFacts(Collector):
             return self._only_called_with_constants(function, params.index(key.value), key.value)
         return all(_made_of(value, set(params)) for value in write.stored) and bool(write.stored)
 
-    def _loop_over_constant(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
-        for node in reversed(path):
+    def _constant_expression(self, value: cst.BaseExpression, path: Sequence[cst.CSTNode]) -> bool:
+        """A value the code draws from a fixed set (see :func:`fixed_value`),
+        where a module-level name nothing in the module writes to is a constant."""
+        return fixed_value(value, path, self._constant_global)
+
+    def _constant_global(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
+        if name in self.context.symbols.imports or not self._refers_to_module(name, [*path, cst.Name(name)]):
+            return False  # an import may be mutable state (`sys.modules`, `os.environ`)
+        container = self.globals.get(name)
+        return container is None or not (container.writes or container.ever_shrinks)
+
+    def _checked_key(self, key: cst.BaseExpression, container: Container, path: Sequence[cst.CSTNode]) -> bool:
+        """Before the write, the function leaves unless the key is in a constant
+        collection (``if k not in _KNOWN: raise``), or when the container already
+        has it (``if k in c: raise``); or the write runs only under ``if k in _KNOWN:``."""
+        for index in range(len(path) - 2, -1, -1):
+            node, child = path[index], path[index + 1]
             if isinstance(node, _FUNCTIONS):
                 return False
-            if isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.target.value == name:
-                return self._constant_expression(node.iter, path)
+            here = path[: index + 1]
+            if isinstance(node, cst.If) and child is node.body and self._in_constant(node.test, key, cst.In, here):
+                return True
+            if isinstance(node, cst.IndentedBlock):
+                for statement in node.body[: node.body.index(child)]:
+                    if self._imports_module_named(statement, key):
+                        return True  # a key that names no installed module raised ImportError
+                    if not isinstance(statement, cst.If) or not _leaves(statement.body):
+                        continue
+                    if self._in_constant(statement.test, key, cst.NotIn, here):
+                        return True
+                    if _membership(statement.test, key, cst.In) == container.name and _leaves(statement.body, (cst.Raise,)):
+                        return True  # a duplicate is an error, not a cache miss
         return False
 
-    def _constant_expression(self, value: cst.BaseExpression, path: Sequence[cst.CSTNode]) -> bool:
-        """A literal, or a module-level name (not bound in the enclosing functions)."""
-        if isinstance(value, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
-            return True
-        if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
-            return all(self._constant_expression(e.value, path) for e in value.elements)
-        if isinstance(value, cst.Name):
-            return self._refers_to_module(value.value, list(path) + [value])
+    def _imports_module_named(self, statement: cst.CSTNode, key: cst.BaseExpression) -> bool:
+        """``module = importlib.import_module(f"pkg.backends.{key}")``: the key names an installed module."""
+        if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(key, cst.Name):
+            return False
+        for small in statement.body:
+            value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
+            if (
+                isinstance(value, cst.Call) and value.args
+                and self.context.matches(value, "importlib.import_module")
+                and any(isinstance(n, cst.Name) and n.value == key.value for n in _names_in(value.args[0].value))
+            ):
+                return True
         return False
+
+    def _in_constant(
+        self, test: cst.BaseExpression, key: cst.BaseExpression, operator: type, path: Sequence[cst.CSTNode]
+    ) -> bool:
+        """``key in C`` / ``key not in C`` with ``C`` a constant collection."""
+        if _membership(test, key, operator) is None:
+            return False
+        return self._constant_expression(test.comparisons[0].comparator, path)  # type: ignore[attr-defined]
 
     def _only_called_with_constants(self, function: cst.FunctionDef, position: int, param: str) -> bool:
         loads = self._function_loads.get(function.name.value, [])
@@ -434,12 +484,42 @@ class ModuleFacts(Collector):
             return True  # a registration API: its callers register while they are imported
         if isinstance(innermost, cst.FunctionDef) and _registers_its_argument(innermost, write):
             return True
+        if isinstance(innermost, cst.FunctionDef) and self._is_decorator(innermost):
+            return True  # runs where it is applied, as functions are defined
         # A function the module only calls or applies while importing; not a
         # function nested in it, which may be handed out and called later,
         # unless it is the decorator a decorator factory returns.
         if not isinstance(outermost, cst.FunctionDef) or not self._only_used_at_import(outermost):
             return False
         return innermost is outermost or (len(write.functions) == 2 and _returns_inner(outermost, innermost))
+
+    def _is_decorator(self, function: cst.FunctionDef) -> bool:
+        """A function of one parameter that returns it, or a wrapper made by
+        ``functools.wraps`` of it (``def decorator(func): ...; return wrapper``)."""
+        params = function.params
+        positional = positional_params(params)
+        if len(positional) != 1 or isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
+            return False
+        parameter, info = positional[0].name.value, self.context.scope_info(function)
+        for small in small_statements(function.body.body):
+            returned = small.value if isinstance(small, cst.Return) else None
+            if isinstance(returned, cst.Name) and (
+                returned.value == parameter
+                or any(self._wraps(b, parameter) for b in info.bindings_of(returned.value))
+            ):
+                return True
+        return False
+
+    def _wraps(self, binding: Binding, parameter: str) -> bool:
+        """``name = parameter``, or ``@functools.wraps(parameter) def name``."""
+        if binding.kind == "assign":
+            return isinstance(binding.value, cst.Name) and binding.value.value == parameter
+        statement = binding.statement
+        return binding.kind == "def" and isinstance(statement, cst.FunctionDef) and any(
+            isinstance(d.decorator, cst.Call) and self.context.matches(d.decorator, "functools.wraps")
+            and any(isinstance(a.value, cst.Name) and a.value.value == parameter for a in d.decorator.args)
+            for d in statement.decorators
+        )
 
     def _only_used_at_import(self, function: cst.FunctionDef, seen: Optional[Set[str]] = None) -> bool:
         """A module-level function that the module applies as a decorator or
@@ -688,10 +768,10 @@ def _key_of(path: Sequence[cst.CSTNode]) -> Optional[cst.BaseExpression]:
     """The key a write at the end of ``path`` uses: ``c[key]``, ``c.add(key)``, ``c.setdefault(key, ...)``."""
     ref, parent = path[-1], path[-2]
     if isinstance(parent, cst.Subscript) and parent.value is ref:
-        elements = parent.slice
-        if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
-            return elements[0].slice.value
-        return None
+        indexes = [e.slice.value for e in parent.slice if isinstance(e.slice, cst.Index)]
+        if len(indexes) != len(parent.slice):
+            return None
+        return indexes[0] if len(indexes) == 1 else cst.Tuple([cst.Element(i) for i in indexes])  # `c[a, b]`
     if isinstance(parent, cst.Attribute) and parent.attr.value in ("add", "setdefault", "__setitem__"):
         call = path[-3]
         if isinstance(call, cst.Call) and call.args and call.args[0].keyword is None:
@@ -820,3 +900,119 @@ def _is_instance_or_class(base: cst.BaseExpression, method: FunctionSite) -> boo
             and isinstance(arg, cst.Name) and arg.value == first
         )
     return False
+
+
+# -- values drawn from a fixed set (appended for MEM303's "Bounded by the code") --
+
+# Facts of the running platform: one value per process.
+_FIXED_ATTRIBUTES = frozenset({"sys.platform", "sys.byteorder", "os.name", "os.sep"})
+# Builtins whose result depends only on their arguments.
+_PURE_BUILTINS = frozenset({
+    "abs", "bool", "chr", "enumerate", "float", "frozenset", "hash", "int", "len", "max", "min", "ord",
+    "range", "repr", "reversed", "sorted", "str", "tuple", "zip",
+})
+
+
+def _constant_parts(value: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
+    """The parts a compound value is computed from, when it is computed from
+    nothing else (no call of an unknown function); None otherwise."""
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+        elements = value.elements
+        return None if any(isinstance(e, cst.StarredElement) for e in elements) else [e.value for e in elements]
+    if isinstance(value, cst.ConcatenatedString):
+        return [value.left, value.right]
+    if isinstance(value, cst.FormattedString):
+        return [p.expression for p in value.parts if isinstance(p, cst.FormattedStringExpression)]
+    if isinstance(value, cst.Attribute):
+        return [value.value]  # `Color.RED`, `_TABLE.items`
+    if isinstance(value, cst.BinaryOperation):
+        return [value.left, value.right]
+    if isinstance(value, cst.UnaryOperation):
+        return [value.expression]
+    if isinstance(value, cst.Subscript):
+        indexes = [e.slice.value for e in value.slice if isinstance(e.slice, cst.Index)]
+        return None if len(indexes) != len(value.slice) else [value.value, *indexes]
+    if isinstance(value, cst.Call) and not any(a.star for a in value.args):
+        pure = isinstance(value.func, cst.Name) and value.func.value in _PURE_BUILTINS
+        receiver = [value.func.value] if isinstance(value.func, cst.Attribute) else None  # `name.lower()`
+        if pure or receiver is not None:
+            return [*(receiver or []), *(a.value for a in value.args)]
+    return None
+
+
+def fixed_value(
+    value: cst.BaseExpression,
+    path: Sequence[cst.CSTNode],
+    constant_name: Callable[[str, Sequence[cst.CSTNode]], bool] = lambda name, path: False,
+) -> bool:
+    """A value the code draws from a fixed set (RULES.md, "Bounded by the
+    code"): a literal, a loop variable over such a value (``for a, b in
+    _PAIRS:``, ``for i in range(4):``), a name ``constant_name`` accepts, and
+    tuples, attributes, operations and pure calls (``ord(a)``,
+    ``name.lower()``) of those. ``path`` leads from the module (or a
+    function) down to ``value``."""
+    if isinstance(value, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
+        return True
+    if isinstance(value, cst.Attribute) and dotted_name(value) in _FIXED_ATTRIBUTES:
+        return True
+    if isinstance(value, cst.Name):
+        loop = _loop_over(value.value, path)
+        if loop is not None:
+            return fixed_value(loop.iter, path[: path.index(loop)], constant_name)
+        return constant_name(value.value, path)
+    parts = _constant_parts(value)
+    return parts is not None and all(fixed_value(part, path, constant_name) for part in parts)
+
+
+def _loop_over(name: str, path: Sequence[cst.CSTNode]) -> Optional[cst.For]:
+    """The ``for`` of the innermost function on ``path`` whose body holds the
+    end of ``path`` and whose target binds ``name``."""
+    for index in range(len(path) - 2, -1, -1):
+        node = path[index]
+        if isinstance(node, _FUNCTIONS):
+            return None
+        if isinstance(node, cst.For) and path[index + 1] is node.body and name in _target_names(node.target):
+            return node
+    return None
+
+
+def grows_without_bound(use: Use, path: Sequence[cst.CSTNode]) -> bool:
+    """A write (``use`` of the reference at the end of ``path``) that adds an
+    entry whose key is not drawn from a fixed set (:func:`fixed_value`)."""
+    if use.effect is not Effect.GROW:
+        return False
+    key = None if use.into_values else _key_of(path)
+    return key is None or not fixed_value(key, path)
+
+
+def _target_names(target: cst.BaseExpression) -> Set[str]:
+    return {n.value for n in target_names(target)}
+
+
+def _leaves(body: cst.BaseSuite, how: Tuple[type, ...] = (cst.Raise, cst.Return)) -> bool:
+    """A block that ends with ``raise`` or ``return`` (or only the kinds in ``how``)."""
+    statements = body.body
+    last = statements[-1] if statements else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1]
+    return isinstance(last, how)
+
+
+def _membership(test: cst.BaseExpression, key: cst.BaseExpression, operator: type) -> Optional[str]:
+    """For ``key in C`` (``operator`` In or NotIn): the dotted name of ``C``, or
+    ``""`` when it has none; None when the test is something else."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    comparison = test.comparisons[0]
+    if not isinstance(comparison.operator, operator) or not test.left.deep_equals(key):
+        return None
+    return dotted_name(comparison.comparator) or ""
+
+
+def _names_in(value: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The Names an f-string, concatenation or name is made of."""
+    if isinstance(value, cst.FormattedString):
+        return [p.expression for p in value.parts if isinstance(p, cst.FormattedStringExpression)]
+    if isinstance(value, cst.BinaryOperation):
+        return [*_names_in(value.left), *_names_in(value.right)]
+    return [value]

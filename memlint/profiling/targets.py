@@ -1,0 +1,77 @@
+"""What the probe measures for each finding.
+
+- ``class`` (the finding names a class: the slots rules): live instances at
+  the peak and the bytes ``__slots__`` would save on each;
+- ``cache`` (a cache decorator): entries, hits and the retained size of the
+  cache;
+- ``container`` (a module-level container that only grows): its entries and
+  size at the peak;
+- ``line`` (everything else: an expression or statement): how often the
+  flagged lines ran, the bytes allocated there still alive at the peak, and
+  the ``ResourceWarning``s of objects allocated there.
+"""
+from __future__ import annotations
+
+import os
+import re
+from enum import Enum
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
+
+from memlint.diagnostics import Diagnostic
+
+
+class Kind(Enum):
+    CLASS = "class"
+    CACHE = "cache"
+    CONTAINER = "container"
+    LINE = "line"
+
+
+_KIND_BY_CODE = {
+    "MEM101": Kind.CLASS, "MEM102": Kind.CLASS, "MEM105": Kind.CLASS, "MEM107": Kind.CLASS,
+    "MEM301": Kind.CACHE, "MEM302": Kind.CACHE,
+    "MEM303": Kind.CONTAINER,
+}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUOTED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+
+
+class Target(NamedTuple):
+    id: str
+    kind: Kind
+    diagnostic: Diagnostic
+    path: str  # absolute: how the program's code objects name the file
+    name: str  # the class or container; "" for lines and caches
+
+    def to_json(self) -> Dict[str, Any]:
+        d = self.diagnostic
+        return {
+            "id": self.id, "kind": self.kind.value, "path": self.path, "name": self.name,
+            "line": d.line, "end_line": max(d.line, d.end_line),
+        }
+
+
+def kind_of(code: str) -> Kind:
+    return _KIND_BY_CODE.get(code, Kind.LINE)
+
+
+def name_at(line_text: str, column: int) -> Optional[str]:
+    """The identifier that starts at ``column`` (1-based) of a source line."""
+    match = _IDENTIFIER.match(line_text, max(column - 1, 0))
+    return match.group(0) if match else None
+
+
+def targets(diagnostics: Sequence[Diagnostic], source_line: Callable[[str, int], str]) -> List[Target]:
+    """One target per finding; ``source_line(path, n)`` reads line n of a file."""
+    found = []
+    for number, diagnostic in enumerate(diagnostics):
+        kind = kind_of(diagnostic.code)
+        name = ""
+        if kind in (Kind.CLASS, Kind.CONTAINER):
+            name = name_at(source_line(diagnostic.filename, diagnostic.line), diagnostic.column) or ""
+            if kind is Kind.CONTAINER and not name:
+                quoted = _QUOTED.search(diagnostic.message)
+                name = quoted.group(1) if quoted else ""
+        path = os.path.realpath(diagnostic.filename)
+        found.append(Target(f"f{number}", kind, diagnostic, path, name))
+    return found
