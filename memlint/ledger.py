@@ -42,7 +42,7 @@ LEDGER: Dict[str, RuleRecord] = {
     "MEM205": RuleRecord(6, 6, 1),
     "MEM207": RuleRecord(4, 4, 0),
     "MEM208": RuleRecord(1, 1, 1),
-    "MEM209": RuleRecord(21, 21, 8),
+    "MEM209": RuleRecord(20, 20, 8),
     "MEM301": RuleRecord(8, 8, 1),
     "MEM302": RuleRecord(1, 1, 1),
     "MEM303": RuleRecord(13, 13, 0),
