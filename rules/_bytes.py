@@ -11,7 +11,7 @@ Bindings that keep the type (``buf += x``, ``data = data[n:]``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 

@@ -5,7 +5,7 @@ import libcst as cst
 
 from memlint.context import Context
 from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Replace, Rule, Valid
-from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
+from memlint.analysis.scopes import SCOPE_TYPES
 
 from ._bytes import GrowingBytes, bytes_rebuilt_in_loop, drained_in_loop
 from ._rewrite import builtin_available

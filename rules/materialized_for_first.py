@@ -7,7 +7,8 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule,
 from memlint.analysis.scopes import SCOPE_TYPES
 from memlint.edits import replace_keeping_comments
 
-from ._bounded import bounded, length_guarded
+from ._bounded import bounded
+from ._length_guards import length_guarded
 from ._rewrite import (
     as_generator,
     builtin_available,
@@ -145,7 +146,7 @@ class MaterializedForFirst(Rule):
         """The code bounds the list: bounded inputs, or a length test on them around this use."""
         if bounded(self.context, materialized):
             return True
-        return inputs is not None and length_guarded(self.context, inputs, self.context.ancestors)
+        return inputs is not None and length_guarded(inputs, self.context.ancestors)
 
     def _fix(self, node: cst.CSTNode, source: cst.BaseExpression) -> Optional[Replace]:
         if self._catches_index_error() or not builtin_available(self.context, "next", "iter"):
