@@ -92,7 +92,8 @@ def main(argv: Sequence[str]) -> int:
         "the same without memlint (flake8's own share)": [
             environments["without memlint"], "-m", "flake8", "--select", "MEM", "-j1", directory,
         ],
-        "`memlint -j1`": [sys.executable, "-m", "memlint", "-j1", "-q", directory],
+        # --no-respect-gitignore: the standard library may sit in a git work tree that ignores it (pyenv's).
+        "`memlint -j1`": [sys.executable, "-m", "memlint", "-j1", "-q", "--no-respect-gitignore", directory],
     }
     unused_times = alternate(unused, env, args.repeat)
     at_work_times = alternate(at_work, env, max(3, args.repeat // 3), fresh_cache=True)

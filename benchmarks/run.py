@@ -118,7 +118,9 @@ def flake8_problem(flake8: str) -> Optional[str]:
 
 
 def memlint(*args: str) -> List[str]:
-    return [sys.executable, "-m", "memlint", "-q", "--exit-zero", *args]
+    # The corpora (an installed pip, the standard library) often sit in a git
+    # work tree that ignores them (pyenv's `versions/`): lint them anyway.
+    return [sys.executable, "-m", "memlint", "-q", "--exit-zero", "--no-respect-gitignore", *args]
 
 
 def bench_corpus(label: str, top: str, jobs: int, peers: Optional[str], work: str) -> List[str]:

@@ -1,5 +1,5 @@
 """``memlint`` command line: ``check`` (the default), ``rule``, ``config``,
-``clean``.
+``clean``, ``server`` (the language server, :mod:`memlint.lsp`).
 
 Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal
 error, 130 interrupted. Errors are one line on stderr; a traceback only with
@@ -18,7 +18,7 @@ import argparse
 import io
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from memlint import __version__
 from memlint.errors import UsageError
@@ -29,11 +29,12 @@ if TYPE_CHECKING:
     from memlint.diagnostics import Diagnostic
     from memlint.output import SourceLines
     from memlint.registry import Registry
+    from memlint.rule import Rule
     from memlint.runner import FileReport, Mode
 
 VERSION = f"memlint {__version__}"
 BROKEN_PIPE = 141  # the exit status of a command killed by SIGPIPE, as `yes | head` reports it
-SUBCOMMANDS = ("check", "rule", "config", "clean")
+SUBCOMMANDS = ("check", "rule", "config", "clean", "server")
 PHASES = ("read", "parse", "walk", "positions", "fix")
 
 
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     selection.add_argument("--ignore", type=_comma_list, action="extend", help="codes, prefixes or names to skip")
     selection.add_argument("--exclude", type=_comma_list, help="file patterns to skip (replaces the defaults)")
     selection.add_argument("--extend-exclude", type=_comma_list, action="extend", help="more file patterns to skip")
+    selection.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                           help="also lint files that .gitignore files ignore (skipped by default in a git work tree)")
     out = check.add_argument_group("output")
     out.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default=None,
                      help="full (with the source line; the default on a terminal), concise (flake8's line; "
@@ -107,10 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code or name")
     rule.add_argument("--all", action="store_true", help="every rule")
+    rule.add_argument("--format", "--output-format", dest="format", choices=("text", "markdown", "json"), default="text",
+                      help="text for a terminal (the default), the generated Markdown page, or JSON")
 
     config = sub.add_parser("config", help="show the effective settings for a path")
     config.add_argument("path", nargs="?", default=".")
     config.add_argument("--config", metavar="PYPROJECT")
+
+    sub.add_parser("server", help="run the language server on stdin/stdout (needs pymemlint[lsp])")
 
     clean_cmd = sub.add_parser("clean", help="remove the result cache")
     clean_cmd.add_argument("--cache-dir", help=f"default: ${CACHE_DIR_ENV} or {DEFAULT_CACHE_DIR}")
@@ -148,6 +155,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _config_command(args)
         if args.command == "clean":
             return _clean_command(args)
+        if args.command == "server":
+            from memlint.lsp import serve
+
+            return serve()
         return _check_command(args)
     except UsageError as exc:
         print(f"memlint: error: {exc}", file=sys.stderr)
@@ -211,6 +222,7 @@ def _check_command(args: argparse.Namespace) -> int:
     from memlint.cache import Cache, default_cache_dir
     from memlint.config import ConfigResolver
     from memlint.output import SourceLines, discovery_warnings
+    from memlint.progress import Progress
     from memlint.registry import registry_for
     from memlint.runner import Mode, discover_files, run_files
 
@@ -237,12 +249,39 @@ def _check_command(args: argparse.Namespace) -> int:
     else:
         unreadable: List[FileReport] = []
         files = discover_files(args.paths, resolver, unreadable)
+        if args.respect_gitignore:
+            files = _without_gitignored(files, args.paths)
         for warning in discovery_warnings(args.paths, files, resolver):
             print(f"memlint: warning: {warning}", file=sys.stderr)
-        reports = run_files(files, resolver, mode, args.jobs, cache, registry) + unreadable
+        progress = Progress(sys.stderr)
+        try:
+            reports = run_files(files, resolver, mode, args.jobs, cache, registry, progress) + unreadable
+        finally:
+            progress.finish()
     if args.timings:
         _print_timings(reports, registry, time.perf_counter() - start)
     return _conclude(reports, args, mode, registry, resolver, sources)
+
+
+def _without_gitignored(files: List[str], paths: Sequence[str]) -> List[str]:
+    """The files git does not ignore. A file named on the command line that
+    it ignores, or a named directory all of whose files it ignores (the
+    standard library under pyenv's git clone), is said, not skipped silently."""
+    from memlint.gitignore import GitIgnore, filter_ignored
+
+    kept, ignored = filter_ignored(files, GitIgnore())
+    hint = "not linted (--no-respect-gitignore lints {})"
+    ignored_files = set(ignored)
+    for path in paths:
+        if path in ignored_files:
+            print(f"memlint: warning: {path}: ignored by .gitignore; {hint.format('it')}", file=sys.stderr)
+        elif os.path.isdir(path):
+            inside = os.path.join(path, "")
+            dropped = sum(1 for f in ignored if f.startswith(inside))
+            if dropped and not any(f.startswith(inside) for f in kept):
+                print(f"memlint: warning: {path}: every Python file in it ({dropped}) is ignored by .gitignore; "
+                      f"{hint.format('them')}", file=sys.stderr)
+    return kept
 
 
 def _max_memory(args: argparse.Namespace) -> Optional[int]:
@@ -366,23 +405,40 @@ def _emit(
 
 
 def _rule_command(args: argparse.Namespace) -> int:
-    from memlint.docs import generated_page, render_rule
+    """A built-in rule's page is read from the generated docs (no rule is
+    imported); a rule pack's is rendered; JSON and ``--all`` need the rules."""
+    from memlint.docs import generated_page, render_rule, rule_url
+    from memlint.output import wants_colour
+    from memlint.output_rule import builtin_page_url, for_terminal, rules_json
     from memlint.registry import get_registry
 
-    if args.all:
-        print("\n\n".join(render_rule(rule) for rule in get_registry().rules))
-        return 0
-    if not args.code:
+    if not args.all and not args.code:
         raise UsageError("memlint rule: give a rule code or name, or --all")
-    page = generated_page(args.code)
+    page = generated_page(args.code) if args.code and not args.all and args.format != "json" else None
+    pages: List[Tuple[str, Optional[str]]] = []
     if page is not None:
-        print(page)
-        return 0
-    rule = get_registry().get(args.code)
-    if rule is None:
-        raise UsageError(f"unknown rule {args.code!r}")
-    print(render_rule(rule))
+        pages = [(page, builtin_page_url(page))]
+    else:
+        rules = list(get_registry().rules) if args.all else _one_rule(args.code)
+        if args.format == "json":
+            sys.stdout.write(rules_json(rules, rule_url))
+            return 0
+        pages = [(render_rule(rule), rule_url(rule)) for rule in rules]
+    if args.format == "markdown":
+        print("\n\n".join(text for text, _ in pages))
+    else:
+        colour = wants_colour(sys.stdout)
+        print("\n\n".join(for_terminal(text, url, colour) for text, url in pages), end="")
     return 0
+
+
+def _one_rule(code_or_name: str) -> List[Type[Rule]]:
+    from memlint.registry import get_registry
+
+    rule = get_registry().get(code_or_name)
+    if rule is None:
+        raise UsageError(f"unknown rule {code_or_name!r}")
+    return [rule]
 
 
 def _config_command(args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from memlint.urls import HOMEPAGE
+
 
 @dataclass(frozen=True)
 class TextEdit:
@@ -131,9 +133,6 @@ def _full(d: Diagnostic, lines: Optional[Sequence[str]], fixable: bool, p: Palet
 
 # -- output that cannot be injected ------------------------------------------------------
 
-# SARIF wants absolute help URIs: where memlint and its rules are documented.
-DOCS_URL = "https://pypi.org/project/pymemlint/"
-
 # A codec error handler for output: a file name's bytes that are not UTF-8
 # (the file system's surrogate escapes) are shown as \xNN, any other
 # character the stream cannot encode as Python's backslash escape.
@@ -187,17 +186,18 @@ def artifact_uri(path: str) -> str:
     return urllib.parse.quote_from_bytes(os.fsencode(path.replace(os.sep, "/")), safe="/")
 
 
-def format_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], version: str) -> str:
-    """SARIF 2.1.0, one run, the enabled rules as the tool's rule table."""
-    rule_table = [
-        {
-            "id": rule.code,
-            "name": rule.name,
-            "shortDescription": {"text": rule.message},
-            "helpUri": DOCS_URL,
-        }
-        for rule in rules
-    ]
+def format_sarif(
+    diagnostics: Sequence[Diagnostic], rules: Sequence[Any], version: str, url_for: Callable[[str], Optional[str]],
+) -> str:
+    """SARIF 2.1.0, one run, the rules as the tool's rule table, each with
+    its page (``url_for(code)``; a rule without one has no ``helpUri``)."""
+    rule_table = []
+    for rule in rules:
+        entry: Dict[str, Any] = {"id": rule.code, "name": rule.name, "shortDescription": {"text": rule.message}}
+        url = url_for(rule.code)
+        if url is not None:
+            entry["helpUri"] = url
+        rule_table.append(entry)
     results = [
         {
             "ruleId": d.code,
@@ -223,7 +223,7 @@ def format_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], versio
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "memlint", "version": version, "informationUri": DOCS_URL, "rules": rule_table}},
+            "tool": {"driver": {"name": "memlint", "version": version, "informationUri": HOMEPAGE, "rules": rule_table}},
             "results": results,
         }],
     }

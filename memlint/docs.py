@@ -97,16 +97,13 @@ def expected_files(rules: List[Type[Rule]]) -> Dict[str, str]:
     return files
 
 
-# Where the rule pages are published, one per code. A placeholder: the project
-# has no public documentation site yet (the .invalid domain is reserved).
-RULE_DOCS_URL = "https://memlint.invalid/docs/rules/"
-
-
 def rule_url(rule: Optional[type]) -> Optional[str]:
     """The page of a built-in rule; a rule pack's rules have none here."""
     if rule is None or not rule.__module__.startswith("memlint.rules."):
         return None
-    return f"{RULE_DOCS_URL}{getattr(rule, 'code')}"
+    from memlint.urls import RULE_PAGES
+
+    return f"{RULE_PAGES}{getattr(rule, 'code')}"
 
 
 # The first line of a rule's page, as render_rule writes it.

@@ -12,7 +12,7 @@ import io
 import os
 import tokenize
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Dict, List, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Callable, Dict, List, Optional, Sequence
 
 from memlint import __version__
 from memlint import diagnostics as formats
@@ -84,19 +84,22 @@ def fixability(resolver: ConfigResolver, registry: Registry, unsafe_fixes: Optio
     return lambda d: has_applicable_fix([d], resolver.for_path(d.filename), registry, lint)
 
 
+def rule_urls(registry: Registry) -> Callable[[str], Optional[str]]:
+    """A rule's page by its code, for the formats that link to it."""
+    return lambda code: rule_url(registry.get(code))
+
+
 def findings_text(
     fmt: str, diagnostics: Sequence[Diagnostic], registry: Registry, is_fixable: IsFixable,
     lines_of: SourceLines, stream: IO[str],
 ) -> str:
-    def url_for(code: str) -> Optional[str]:
-        return rule_url(registry.get(code))
-
+    url_for = rule_urls(registry)
     if fmt == "json":
         return formats.format_json(diagnostics, url_for)
     if fmt == "github":
         return formats.format_github(diagnostics)
     if fmt == "sarif":
-        return formats.format_sarif(diagnostics, registry.rules, __version__)
+        return formats.format_sarif(diagnostics, registry.rules, __version__, url_for)
     if fmt == "full":
         return formats.format_full(diagnostics, lines_of, is_fixable, COLOUR if wants_colour(stream) else PLAIN)
     return formats.format_text(diagnostics)
@@ -107,12 +110,13 @@ def statistics_text(fmt: str, diagnostics: Sequence[Diagnostic], registry: Regis
     format's own syntax; SARIF keeps its results and carries the counts in
     the run's property bag."""
     counts = formats.count_codes(diagnostics, is_fixable)
+    url_for = rule_urls(registry)
     if fmt == "json":
-        return formats.format_statistics_json(counts, lambda code: rule_url(registry.get(code)))
+        return formats.format_statistics_json(counts, url_for)
     if fmt == "github":
         return formats.format_statistics_github(counts)
     if fmt == "sarif":
-        return formats.sarif_with_statistics(formats.format_sarif(diagnostics, registry.rules, __version__), counts)
+        return formats.sarif_with_statistics(formats.format_sarif(diagnostics, registry.rules, __version__, url_for), counts)
     return formats.format_statistics(counts)
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 from typing import List, NamedTuple, Optional, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
+from memlint.analysis.scopes import ScopeInfo
 from memlint.context import Context
+
+from ._lifetime_flow import within
 
 # Calls that return the calling function's own frame (MEM404), and every call returning frames.
 CURRENT_FRAME = ("inspect.currentframe", "sys._getframe")
@@ -98,6 +101,38 @@ class HeldValues:
             if handler.name is not None and m.matches(handler.name.name, m.Name(name)):
                 return handler
         return None
+
+
+class OnInstance(NamedTuple):
+    """A value stored on the method's instance: not reported when the class
+    lets go of that attribute itself (resets or empties it)."""
+
+    node: cst.CSTNode
+    what: str
+    where: str
+    owner: Optional[cst.ClassDef]
+    attribute: Optional[str]
+
+
+def read_outside(info: ScopeInfo, name: str, handler: Handler) -> bool:
+    """``name`` is read outside the ``except`` block ``handler``."""
+    return any(not within(info, load, handler) for load in info.loads_of(name))
+
+
+def first_attribute(holder: cst.CSTNode) -> Optional[str]:
+    """``x`` of ``self.x[k].y``: the instance attribute at the root."""
+    attribute = None
+    while isinstance(holder, (cst.Attribute, cst.Subscript)):
+        attribute = holder.attr.value if isinstance(holder, cst.Attribute) else attribute
+        holder = holder.value
+    return attribute
+
+
+def root_name(holder: cst.CSTNode) -> Optional[str]:
+    """The variable at the root of ``a.b[c].d``."""
+    while isinstance(holder, (cst.Attribute, cst.Subscript)):
+        holder = holder.value
+    return holder.value if isinstance(holder, cst.Name) else None
 
 
 def _parts(value: cst.BaseExpression) -> List[cst.BaseExpression]:

@@ -1,7 +1,7 @@
 from typing import Optional, Sequence
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import following_statements, in_finally, next_statement, statement_site
 from memlint.analysis.scopes import SCOPE_TYPES

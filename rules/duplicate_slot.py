@@ -1,7 +1,7 @@
 from typing import List, Optional, Set, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.classes import ClassIndex, ClassInfo, Slots
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Valid

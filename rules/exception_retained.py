@@ -1,17 +1,18 @@
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, Optional
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
-from memlint.analysis.blocks import in_finally
+from memlint.analysis.classes import CLASSES
 from memlint.analysis.functions import enclosing_function
-from memlint.analysis.scopes import ScopeInfo
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-from ._retained import Handler, Held, HeldValues
+from ._lifetime_flow import cleared, handed_on, within
+from ._retained import Handler, Held, HeldValues, OnInstance, first_attribute, read_outside, root_name
 
 CONTAINER_METHODS = frozenset({"append", "add", "insert", "appendleft", "extend", "setdefault", "update"})
+KEEP_A_STRING = "keep a string instead (repr(e), traceback.format_exception(e)) or drop it when done"
 
 
 class ExceptionRetained(Rule):
@@ -36,7 +37,12 @@ class ExceptionRetained(Rule):
     `traceback.format_exc()`); `sys.exc_info()` passed straight into a call;
     `sys.exc_info()[0]` (the type only); attributes of other objects
     (`new_error.__cause__ = e`); module-level code (what it keeps lives as long
-    as the module anyway).
+    as the module anyway). What the code hands on or drops itself: a local
+    or local container that every path from the store raises or returns
+    (`raise ExceptionGroup("...", errors)`, `return Result(exception=exc)`;
+    not `len(errors)` or `str(e)`) or deletes or rebinds first (a loop's next
+    round starting with `error = None`); an attribute of `self` the class
+    resets, deletes or empties (`pop`, `clear`) outside its constructor.
 
     ## Why is this bad?
     An exception references its traceback, the traceback every frame it passed
@@ -104,37 +110,18 @@ class ExceptionRetained(Rule):
                     raise RuntimeError(err)
             """
         ),
+        # raised on every path from the store: kept on purpose, it dies with the raise
         Valid(
             """
-            import traceback
-
-            class Job:
-                def run(self):
+            def validate(items, check):
+                errors = []
+                for item in items:
                     try:
-                        work()
-                    except Exception as e:
-                        self.error = str(e)
-                        self.detail = repr(e)
-                        self.text = f"failed: {e}"
-                        self.trace = traceback.format_exc()
-            """
-        ),
-        # an attribute of another object, not of the method's own instance
-        Valid(
-            """
-            class Handler:
-                @staticmethod
-                def run(request):
-                    try:
-                        work()
-                    except Exception as e:
-                        request.error = e
-
-            def serve(request):
-                try:
-                    work()
-                except Exception as e:
-                    request.error = e
+                        check(item)
+                    except ValueError as e:
+                        errors.append(e)
+                if errors:
+                    raise ExceptionGroup("invalid", errors)
             """
         ),
     ]
@@ -167,50 +154,23 @@ class ExceptionRetained(Rule):
             column=13,
             message="exception e kept in self.error",
         ),
-        Invalid(
-            """
-            def check(items, failures):
-                for item in items:
-                    try:
-                        validate(item)
-                    except ValueError as e:
-                        failures[item] = (item, e.__traceback__)
-            """,
-            line=6,
-            column=13,
-            message="e.__traceback__ kept in container failures",
-        ),
-        Invalid(
-            """
-            import inspect
-
-            class Tracker:
-                def __init__(self):
-                    self.origin = inspect.currentframe().f_back
-            """,
-            line=5,
-            column=9,
-            message="a frame kept in self.origin",
-        ),
     ]
+
+    requires = (CLASSES,)
 
     def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(context, options)
         self._values = HeldValues(context)
+        self._on_instance: List[OnInstance] = []  # decided once the class is known
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ExceptHandler(self, node: Handler) -> None:
         self._values.enter(node)
 
-    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+    def leave_ExceptHandler(self, original_node: Handler) -> None:
         self._values.leave()
 
-    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-        self._values.enter(node)
-
-    def leave_ExceptStarHandler(self, original_node: cst.ExceptStarHandler) -> None:
-        self._values.leave()
-
-    # -- stores ---------------------------------------------------------------
+    visit_ExceptStarHandler = visit_ExceptHandler
+    leave_ExceptStarHandler = leave_ExceptHandler
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -243,11 +203,12 @@ class ExceptionRetained(Rule):
     def _on_self(self, node: cst.CSTNode, target: cst.Attribute, value: cst.BaseExpression) -> None:
         function = enclosing_function(self.context)
         instance = function.instance_parameter if function is not None else None
-        if instance is None or not m.matches(target.value, m.Name(instance)):
+        if function is None or instance is None or not m.matches(target.value, m.Name(instance)):
             return  # another object's attribute, or no instance (a static or class method, a function)
         held = self._values.held(value)
         if held is not None:
-            self._report(node, held.what, f"self.{target.attr.value}")
+            stored = OnInstance(node, held.what, f"self.{target.attr.value}", function.owner, target.attr.value)
+            self._on_instance.append(stored)
 
     def _in_variable(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
         function = self.context.enclosing_function()
@@ -260,53 +221,34 @@ class ExceptionRetained(Rule):
             self._report(node, held.what, f"{kind} {name}")
             return True
         # A frame kept in a local (handler None): the caller's frame makes no cycle (MEM404).
-        if held.handler is None or _cleared(info, name) or not _read_outside(info, name, held.handler):
+        handler = held.handler
+        if handler is None or cleared(info, name) or not read_outside(info, name, handler) or handed_on(info, node, name):
             return False
         self._report(node, held.what, f"local {name}", f"`del {name}` when done (in a finally)")
         return True
 
     def _into_container(self, node: cst.CSTNode, holder: cst.CSTNode, held: Optional[Held]) -> None:
-        function = self.context.enclosing_function()
-        root = _root(holder)
-        if held is None or function is None or root is None:
+        site = enclosing_function(self.context)
+        root = root_name(holder)
+        if held is None or site is None or root is None:
             return
-        info = self.context.scope_info(function)
-        if not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
+        info = self.context.scope_info(site.node)
+        if site.instance_parameter == root:
+            attribute = first_attribute(holder)
+            self._on_instance.append(OnInstance(node, held.what, f"container {root}", site.owner, attribute))
+        elif not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
             self._report(node, held.what, f"container {root}")  # outlives the function
         elif held.handler is not None:  # (a frame in a local container dies with the function)
-            inside = all(_within(info, b.statement, held.handler) for b in info.bindings_of(root))
-            if not inside and not _cleared(info, root):
+            inside = all(within(info, b.statement, held.handler) for b in info.bindings_of(root))
+            if not inside and not cleared(info, root) and not handed_on(info, node, root):
                 self._report(node, held.what, f"container {root}", f"clear {root} (in a finally) when done")
 
-    def _report(self, node: cst.CSTNode, what: str, where: str, suggestion: str = "") -> None:
-        if not suggestion:
-            suggestion = "keep a string instead (repr(e), traceback.format_exception(e)) or drop it when done"
+    def leave_Module(self, original_node: cst.Module) -> None:
+        classes = self.context.fact(CLASSES).classes
+        for stored in self._on_instance:
+            info = classes.get(stored.owner) if stored.owner is not None else None
+            if info is None or stored.attribute not in info.releases:  # else the class drops it itself
+                self._report(stored.node, stored.what, stored.where)
+
+    def _report(self, node: cst.CSTNode, what: str, where: str, suggestion: str = KEEP_A_STRING) -> None:
         self.report(node, what=what, where=where, suggestion=suggestion)
-
-
-def _cleared(info: ScopeInfo, name: str) -> bool:
-    """``del name`` anywhere, or ``name = ...`` / ``name.clear()`` in a finally."""
-    for binding in info.bindings_of(name):
-        if binding.kind == "del" or (binding.kind == "assign" and in_finally(info, binding.statement)):
-            return True
-    return any(_is_clear(info.parent(load)) and in_finally(info, load) for load in info.loads_of(name))
-
-
-def _is_clear(node: Optional[cst.CSTNode]) -> bool:
-    return isinstance(node, cst.Attribute) and node.attr.value == "clear"
-
-
-
-def _read_outside(info: ScopeInfo, name: str, handler: Handler) -> bool:
-    return any(not _within(info, load, handler) for load in info.loads_of(name))
-
-
-def _within(info: ScopeInfo, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
-    return node is ancestor or any(a is ancestor for a in info.ancestors(node))
-
-
-def _root(holder: cst.CSTNode) -> Optional[str]:
-    """The variable at the root of ``a.b[c].d``."""
-    while isinstance(holder, (cst.Attribute, cst.Subscript)):
-        holder = holder.value
-    return holder.value if isinstance(holder, cst.Name) else None

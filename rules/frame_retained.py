@@ -1,13 +1,13 @@
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 import libcst as cst
-import libcst.matchers as m
 
-from memlint.analysis.blocks import in_finally, statement_site, statements_after
+from memlint.analysis.blocks import statement_site, statements_after
 from memlint.analysis.scopes import ScopeInfo
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
-CURRENT_FRAME = ("inspect.currentframe", "sys._getframe")
+from ._lifetime_flow import current_frame_args, deleted_right_after, deletes, released_in_finally, walks_up
+from ._retained import CURRENT_FRAME
 
 
 class FrameRetained(Rule):
@@ -204,16 +204,16 @@ class FrameRetained(Rule):
             self._check(node, node.target.value, node.value)
 
     def _check(self, node: Union[cst.Assign, cst.AnnAssign], name: str, value: cst.BaseExpression) -> None:
-        if not (isinstance(value, cst.Call) and _current_frame_args(value)):
+        if not (isinstance(value, cst.Call) and current_frame_args(value)):
             return
         function = self.context.enclosing_function()
         if function is None or not self.context.matches(value, *CURRENT_FRAME):
             return
         info = self.context.scope_info(function)
-        if not info.binds(name) or _released_in_finally(info, name) or _walks_up(info, name):
+        if not info.binds(name) or released_in_finally(info, name) or walks_up(info, name):
             return
         path = self.context.ancestors  # ... block, line, assignment
-        if _deleted_right_after(info, name, statements_after(path[-3], path[-2])):
+        if deleted_right_after(info, name, statements_after(path[-3], path[-2])):
             return
         self.report(node, self._fix(info, name), name=name)
 
@@ -224,56 +224,10 @@ class FrameRetained(Rule):
         if site is None or not isinstance(site.scope, cst.FunctionDef) or site.block is not site.scope.body:
             return None
         rest = statements_after(site.block, site.line)
-        if not rest or any(_deletes(info, statement, name) for statement in rest):
+        if not rest or any(deletes(info, statement, name) for statement in rest):
             return None
         guarded = cst.Try(
             body=cst.IndentedBlock(body=rest),  # type: ignore[arg-type]
             finalbody=cst.Finally(body=cst.IndentedBlock(body=[cst.parse_statement(f"del {name}")])),
         )
         return Replace(site.block, site.block.with_changes(body=[*site.block.body[: -len(rest)], guarded]))
-
-
-def _current_frame_args(call: cst.Call) -> bool:
-    """No argument, or depth 0: the calling function's own frame."""
-    args: List[cst.Arg] = list(call.args)
-    return not args or (len(args) == 1 and args[0].keyword is None and m.matches(args[0].value, m.Integer("0")))
-
-
-def _released_in_finally(info: ScopeInfo, name: str) -> bool:
-    """`del name` or `name = None` in a finally block."""
-    return any(
-        (binding.kind == "del" or (binding.kind == "assign" and _is(binding.value, m.Name("None"))))
-        and in_finally(info, binding.statement)
-        for binding in info.bindings_of(name)
-    )
-
-
-def _walks_up(info: ScopeInfo, name: str) -> bool:
-    """``frame = frame.f_back`` somewhere: the variable moves to outer frames,
-    which do not reference this one, before the function is done with it."""
-    step = m.Attribute(value=m.Name(name), attr=m.Name("f_back"))
-    return any(b.kind == "assign" and _is(b.value, step) for b in info.bindings_of(name))
-
-
-def _deleted_right_after(info: ScopeInfo, name: str, following: List[cst.CSTNode]) -> bool:
-    """``del name`` later in the same block, with nothing in between that
-    could leave the block early (a call, return, raise, yield, await, break
-    or continue): the deletion always runs."""
-    for statement in following:
-        if isinstance(statement, cst.SimpleStatementLine) and _deletes(info, statement, name):
-            return True
-        if m.findall(statement, m.Call() | m.Return() | m.Raise() | m.Yield() | m.Await() | m.Break() | m.Continue()):
-            return False
-    return False
-
-
-def _deletes(info: ScopeInfo, statement: cst.CSTNode, name: str) -> bool:
-    """``statement`` deletes the variable (`del name`, `del a, name`)."""
-    return any(
-        binding.kind == "del" and any(ancestor is statement for ancestor in info.ancestors(binding.statement))
-        for binding in info.bindings_of(name)
-    )
-
-
-def _is(value: Optional[cst.BaseExpression], pattern: m.BaseMatcherNode) -> bool:
-    return value is not None and m.matches(value, pattern)

@@ -1,5 +1,5 @@
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.rule import Invalid, Rule, Valid
 

@@ -1,30 +1,31 @@
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Set
+from typing import Any, List, Mapping, NamedTuple, Optional, Set
 
 import libcst as cst
-import libcst.matchers as m
 
-from memlint.analysis.functions import enclosing_function, named_params
+from memlint.analysis.classes import CLASSES, ClassIndex
+from memlint.analysis.functions import FunctionSite, enclosing_function
 from memlint.analysis.names import last_name
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-from ._classfacts import class_facts
+from ._lifetime_callbacks import Capture, callback_reference
 
 ATEXIT_REGISTER = "atexit.register"
 ATEXIT_UNREGISTER = "atexit.unregister"
 FINALIZE = "weakref.finalize"
-PARTIALS = ("functools.partial",)
 ATEXIT_CONSEQUENCE = "atexit keeps it and everything it references alive until the interpreter exits"
+FINALIZE_CONSEQUENCE = "the finalizer keeps the object alive, so it never runs before exit"
 
 
-class Registration(NamedTuple):
-    """`atexit.register(...)` in a method referencing the instance, reported
-    once the module is seen unless its class calls `atexit.unregister`."""
+class _Found(NamedTuple):
+    """A registration referencing its object, decided once the module's
+    classes are known (bound methods, ``atexit.unregister``)."""
 
     call: cst.Call
-    owner: cst.ClassDef
-    callback: str  # how the callback references the instance, for the message
-    instance: str
+    method: Optional[FunctionSite]  # the function around the call
+    obj: str
+    callback: Capture
+    atexit: bool
 
 
 class ImmortalCallback(Rule):
@@ -169,16 +170,6 @@ class ImmortalCallback(Rule):
         ),
         Invalid(
             """
-            import weakref
-
-            def track(conn):
-                weakref.finalize(conn, lambda: conn.close())
-            """,
-            line=4,
-            column=5,
-        ),
-        Invalid(
-            """
             from atexit import register
             from functools import partial
 
@@ -203,9 +194,11 @@ class ImmortalCallback(Rule):
         ),
     ]
 
+    requires = (CLASSES,)
+
     def __init__(self, context: Context, options: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(context, options)
-        self._registrations: List[Registration] = []
+        self._found: List[_Found] = []
         self._unregistering: Set[cst.ClassDef] = set()  # classes calling atexit.unregister
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -220,49 +213,39 @@ class ImmortalCallback(Rule):
             self._check_finalize(node)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        for registration in self._registrations:
-            if registration.owner not in self._unregistering:
-                self.report(registration.call, callback=registration.callback, obj=registration.instance,
-                            consequence=ATEXIT_CONSEQUENCE)
+        index = self.context.fact(CLASSES)
+        for found in self._found:
+            if found.atexit and found.method is not None and found.method.owner in self._unregistering:
+                continue
+            if found.callback.bound_method is None or _bound_method(index, found):
+                consequence = ATEXIT_CONSEQUENCE if found.atexit else FINALIZE_CONSEQUENCE
+                self.report(found.call, callback=found.callback.what, obj=found.obj, consequence=consequence)
 
     def _check_atexit(self, node: cst.Call) -> None:
         function = enclosing_function(self.context)
         if function is None or function.owner is None or function.instance_parameter is None:
             return  # not a method: no instance to keep alive
         instance = function.instance_parameter
-        what = self._reference(node.args[0].value, node.args[1:], instance)
-        if what is not None:
-            self._registrations.append(Registration(node, function.owner, what, instance))
+        callback = callback_reference(self.context, node.args[0].value, node.args[1:], instance)
+        if callback is not None:
+            self._found.append(_Found(node, function, instance, callback, atexit=True))
 
     def _check_finalize(self, node: cst.Call) -> None:
         target = node.args[0].value
         if not isinstance(target, cst.Name):
             return
-        what = self._reference(node.args[1].value, node.args[2:], target.value)
-        if what is not None:
-            self.report(node, callback=what, obj=target.value,
-                        consequence="the finalizer keeps the object alive, so it never runs before exit")
+        callback = callback_reference(self.context, node.args[1].value, node.args[2:], target.value)
+        if callback is not None:
+            self._found.append(_Found(node, enclosing_function(self.context), target.value, callback, atexit=False))
 
-    def _reference(self, callback: cst.BaseExpression, args: Sequence[cst.Arg], var: str) -> Optional[str]:
-        """How the callback or its arguments reference ``var``, for the message."""
-        for arg in args:
-            if m.matches(arg.value, m.Name(var)):
-                return f"argument {var}"
-        if isinstance(callback, cst.Attribute) and m.matches(callback.value, m.Name(var)):
-            return f"{var}.{callback.attr.value}" if self._bound_method(callback.attr.value, var) else None
-        if isinstance(callback, cst.Lambda):
-            shadowed = any(p.name.value == var for p in named_params(callback.params))
-            return "a lambda" if not shadowed and m.findall(callback.body, m.Name(var)) else None
-        if isinstance(callback, cst.Call) and self.context.matches(callback, *PARTIALS) and callback.args:
-            return self._reference(callback.args[0].value, callback.args[1:], var) and "functools.partial"
-        return None
 
-    def _bound_method(self, attr: str, var: str) -> bool:
-        """``var.attr`` is a bound method, not a function stored on ``self``."""
-        function = enclosing_function(self.context)
-        if function is None or function.owner is None or function.instance_parameter != var:
-            return True  # another object's attribute: take it as a method
-        facts = class_facts(self.context).get(function.owner.name.value)
-        if facts is None or facts.node is not function.owner:
-            return False
-        return attr in facts.methods or (attr not in facts.stores and attr not in facts.class_names)
+def _bound_method(index: ClassIndex, found: _Found) -> bool:
+    """``obj.attr``, the callback, is a bound method, not a function stored on the instance."""
+    method = found.method
+    attribute = found.callback.bound_method
+    if method is None or method.owner is None or method.instance_parameter != found.obj:
+        return True  # another object's attribute: take it as a method
+    info = index.module_class(method.owner)
+    if info is None or attribute is None:
+        return False
+    return attribute in info.plain_methods or (attribute not in info.stores and attribute not in info.names)

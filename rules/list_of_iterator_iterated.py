@@ -1,7 +1,7 @@
 from typing import Iterator, List, Optional
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid

@@ -1,13 +1,13 @@
-from typing import List, Optional, Set
+from typing import Optional
 
 import libcst as cst
 
 from memlint.analysis.classes import (
-    CLASSES, ArgumentSlot, BackReference, ClassIndex, ClassInfo, Method, ParameterStore, annotation_classes,
-    container_classes,
+    CLASSES, BackReference, ClassIndex, ClassInfo, Method, ParameterStore, annotation_classes, container_classes,
 )
-from memlint.analysis.functions import positional_params
-from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
+
+from ._lifetime_cycle import broken, passed_elsewhere, reaching, used_as_class, weak_parent_fix
 
 
 class ParentChildCycle(Rule):
@@ -27,7 +27,15 @@ class ParentChildCycle(Rule):
     - in the parent's class, `child.parent = self` where the same method also
       keeps `child` in an attribute of `self` (or loops over one).
 
-    A reference made with `weakref.ref` or `weakref.proxy` is not reported.
+    Not reported: a reference made with `weakref.ref` or `weakref.proxy`; a
+    cycle the code breaks itself outside the constructors (the child unlinks
+    its parent, `self.parent = None` or `del self.parent` in `remove()`, or the
+    parent drops the children, resetting or emptying every attribute that
+    holds them in `stop()`/`close()`); a "parent" that is a class object
+    (the method reads its `__name__` or passes it to `issubclass`: classes are
+    cyclic and live for the process anyway); an annotated parameter that the
+    module's own constructions of the child never fill with a keeper's
+    instance (a graph's next state, not the state that holds the plan).
 
     ## Why is this bad?
     Parent and child reference each other, so neither reference count ever
@@ -79,8 +87,9 @@ class ParentChildCycle(Rule):
     ## Known problems
     Only the module's top-level classes are analysed: dataclass fields
     (`parent: Optional["Node"]` with no `__init__`), nested classes and parents
-    from other modules are not seen. A cycle that the program breaks by hand
-    (`child.parent = None` in a `close()`) is still reported.
+    from other modules are not seen. A cycle is taken as broken when some
+    method outside the constructors breaks it, whether or not every child's
+    life reaches that method.
 
     ## References
     - [weakref](https://docs.python.org/3/library/weakref.html)
@@ -175,11 +184,11 @@ class ParentChildCycle(Rule):
 
     def _check_child_side(self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore) -> None:
         parent = self._parent_class(index, child, method, stored.parameter) if index.module_class(child.node) else None
-        if parent is None:
+        if parent is None or broken(index, child, parent, stored.attribute):
             return
         self.report(
             stored.statement,
-            self._fix(index, child, method, stored, parent),
+            weak_parent_fix(index, child, method, stored, parent),
             what=f"{child.name}.{stored.attribute} holds the {parent.name} that keeps {child.name} instances",
             suggestion=f"store weakref.ref({stored.parameter.name.value}) and read it through a property",
         )
@@ -196,69 +205,24 @@ class ParentChildCycle(Rule):
             named = annotation_classes(annotation.annotation, index.names)
             named -= container_classes(annotation.annotation, index.names)  # a list of parents is not a parent
             holder = next((classes[name] for name in sorted(named) if index.holds(classes[name], child.name)), None)
-            if holder is not None:
+            if holder is not None and not passed_elsewhere(index, child, method, parameter):
                 return holder
         if method.name != "__init__":
             return None
-        reach = _reaching(method.site.node, parameter)
+        reach = reaching(method.site.node, parameter)
         return next((holder for holder, slots in index.keepers_of(child.name) if reach & slots), None)
 
     # -- child.parent = self, in the parent's class -------------------------------
 
     def _report_parent_side(self, parent: ClassInfo, method: Method, reference: BackReference) -> None:
+        if used_as_class(self.context.scope_info(method.site.node), reference.holder):
+            return  # `cls._meta = self`: a class object, already cyclic and kept for the process
+        index = self.context.fact(CLASSES)
+        if any(reference.attribute in info.releases for info in index.classes.values()):
+            return  # some class unlinks `<child>.<attribute>` itself
         instance = method.site.instance_parameter
         self.report(
             reference.statement,
             what=f"{reference.holder}.{reference.attribute} = {instance} while {parent.name} keeps {reference.holder}",
             suggestion=f"store weakref.ref({instance}) in the child instead",
         )
-
-    # -- the fix ----------------------------------------------------------------
-
-    def _fix(
-        self, index: ClassIndex, child: ClassInfo, method: Method, stored: ParameterStore, parent: ClassInfo
-    ) -> Optional[List[Edit]]:
-        node, attr, backing = stored.statement, stored.attribute, f"_{stored.attribute}"
-        if method.name != "__init__" or attr.startswith("_") or child.slots is not None:
-            return None
-        if parent.slots is not None and "__weakref__" not in parent.slots.name_set:
-            return None  # weakref.ref(parent) would raise TypeError
-        stores = child.stores
-        if stores.get(attr, []) != [node] or backing in stores or {attr, backing} & child.names:
-            return None
-        if any(store is not node for store in index.attribute_stores.get(attr, [])):
-            return None  # assigned or deleted elsewhere in the module: a setter would be needed
-        optional = stored.parameter.default is not None or _mentions_none(stored.parameter.annotation)
-        name = stored.parameter.name.value
-        reference = f"weakref.ref({name})" + (f" if {name} is not None else None" if optional else "")
-        weak = node.with_changes(
-            targets=[node.targets[0].with_changes(target=node.targets[0].target.with_changes(attr=cst.Name(backing)))],
-            value=cst.parse_expression(reference),
-        )
-        dereference = f"self.{backing}()" + (f" if self.{backing} is not None else None" if optional else "")
-        prop = cst.parse_statement(f"@property\ndef {attr}(self):\n    return {dereference}\n")
-        prop = prop.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
-        body = child.node.body.body
-        at = next((i for i, statement in enumerate(body) if statement is method.site.node), None)
-        if at is None:
-            return None  # defined under an `if` of the class body
-        new_body = [*body[:at], method.site.node.deep_replace(node, weak), prop, *body[at + 1:]]
-        return [Replace(child.node.body, child.node.body.with_changes(body=new_body)), EnsureImport("weakref")]
-
-
-def _reaching(function: cst.FunctionDef, parameter: cst.Param) -> Set[ArgumentSlot]:
-    """Where an argument of a call of the class reaches ``parameter`` of
-    ``__init__``: its position after the instance, its keyword."""
-    params = function.params
-    for position, candidate in enumerate(positional_params(params)[1:]):
-        if candidate is parameter:
-            positional_only = any(p is parameter for p in params.posonly_params)
-            return {position} if positional_only else {position, parameter.name.value}
-    return {parameter.name.value} if any(p is parameter for p in params.kwonly_params) else set()
-
-
-def _mentions_none(annotation: Optional[cst.Annotation]) -> bool:
-    if annotation is None:
-        return False
-    text = cst.Module([]).code_for_node(annotation.annotation)
-    return "Optional" in text or "None" in text

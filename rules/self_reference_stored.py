@@ -1,22 +1,16 @@
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence
 
 import libcst as cst
 
 from memlint.analysis.classes import CLASSES
-from memlint.analysis.functions import all_params, enclosing_function, named_params
+from memlint.analysis.functions import enclosing_function
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-PARTIALS = ("functools.partial",)
+from ._lifetime_callbacks import Capture, held_attribute, instance_captures
+
 # Mutating methods that put a callback into a container held by ``self``.
 STORE_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "extend"})
-
-
-class _Capture(NamedTuple):
-    """Something in a stored value that keeps the instance alive."""
-
-    what: str  # for the message
-    bound_method: Optional[str]  # `self.<name>`: counts only when the class defines <name> as a plain method
 
 
 class _Stored(NamedTuple):
@@ -25,7 +19,7 @@ class _Stored(NamedTuple):
     node: cst.CSTNode
     owner: cst.ClassDef
     attributes: List[str]  # the instance attributes that end up holding it
-    captures: List[_Capture]
+    captures: List[Capture]
 
 
 class SelfReferenceStored(Rule):
@@ -43,7 +37,16 @@ class SelfReferenceStored(Rule):
     when it finishes); bound methods handed to another object
     (`bus.subscribe("x", self.m)`); callables received as parameters
     (`self.on_press = on_press`); attributes the class resets to `None` or
-    deletes somewhere (the author breaks the cycle explicitly).
+    deletes somewhere, or a container there that the class empties
+    (`self.pending.pop(key)`, `.clear()`, `del self.pending[key]`): the
+    author breaks the cycle explicitly; values stored on another object
+    (`self.machine.on_input = self.handle`), which the instance may not own.
+
+    Names resolve by scope, not by spelling: the instance is the method's
+    first parameter whatever it is called (`def watch(this): this.cb =
+    this.refresh` is reported), and a nested function or lambda whose own
+    parameter is named `self` captures nothing (`self.key = lambda self:
+    self.name` is not reported); static and class methods have no instance.
 
     ## Why is this bad?
     A bound method holds its instance: storing it on the instance makes a
@@ -186,8 +189,8 @@ class SelfReferenceStored(Rule):
         index = self.context.fact(CLASSES)
         for stored in self._stored:
             info = index.module_class(stored.owner)
-            if info is None or all(attribute in info.resets for attribute in stored.attributes):
-                continue  # the class breaks the cycle itself by resetting the attribute
+            if info is None or all(attribute in info.releases for attribute in stored.attributes):
+                continue  # the class breaks the cycle itself: it resets the attribute or empties it
             plain = info.plain_methods
             what = next((c.what for c in stored.captures if c.bound_method is None or c.bound_method in plain), None)
             if what is not None:
@@ -198,65 +201,7 @@ class SelfReferenceStored(Rule):
         instance = method.instance_parameter if method is not None else None
         if method is None or method.owner is None or instance is None:
             return
-        attributes = [a for a in (_held_attribute(holder, instance) for holder in holders) if a is not None]
-        captures = self._captures(value, method.node, instance) if attributes else []
+        attributes = [a for a in (held_attribute(holder, instance) for holder in holders) if a is not None]
+        captures = instance_captures(self.context, value, method.node, instance) if attributes else []
         if captures:
             self._stored.append(_Stored(node, method.owner, attributes, captures))
-
-    def _captures(self, value: cst.BaseExpression, function: cst.FunctionDef, instance: str) -> List[_Capture]:
-        """What in ``value`` may keep the instance alive, in order."""
-        if isinstance(value, cst.Attribute) and _is_name(value.value, instance):
-            return [_Capture(f"bound method self.{value.attr.value}", value.attr.value)]
-        if isinstance(value, cst.Lambda):
-            return [_Capture("a lambda using self", None)] if self._uses(value, instance) else []
-        if isinstance(value, cst.Name):
-            return self._nested_function(value.value, function, instance)
-        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-            elements = [e.value for e in value.elements]
-        elif isinstance(value, cst.Dict):
-            elements = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
-        elif isinstance(value, cst.Call) and self.context.matches(value, *PARTIALS):
-            if any(_is_name(a.value, instance) for a in value.args):
-                return [_Capture("functools.partial(..., self)", None)]
-            inner = self._captures(value.args[0].value, function, instance) if value.args else []
-            return [_Capture(f"functools.partial of {c.what}", c.bound_method) for c in inner]
-        else:
-            return []
-        return [capture for element in elements for capture in self._captures(element, function, instance)]
-
-    def _nested_function(self, name: str, function: cst.FunctionDef, instance: str) -> List[_Capture]:
-        """A local def that uses the instance (every def of ``name``, and nothing else bound to it)."""
-        if any(param.name.value == name for param in all_params(function.params)):
-            return []  # a parameter: a callable received, not a closure made here
-        bindings = self.context.scope_info(function).bindings_of(name)
-        defs = [b.statement for b in bindings if isinstance(b.statement, cst.FunctionDef)]
-        if bindings and len(defs) == len(bindings) and all(self._uses(d, instance) for d in defs):
-            return [_Capture(f"nested function {name} using self", None)]
-        return []
-
-    def _uses(self, node: Union[cst.Lambda, cst.FunctionDef], instance: str) -> bool:
-        """Whether a lambda or nested def keeps ``instance`` of the enclosing
-        method alive: as a default value, or read as a free variable. Names
-        resolve by scope: a parameter or local of the same name is another
-        object (the weak-reference idiom ``def _remove(item, selfref=ref(self)):
-        self = selfref()``)."""
-        if any(p.default is not None and _is_name(p.default, instance) for p in named_params(node.params)):
-            return True
-        info = self.context.scope_info(node)
-        return not info.binds(instance) and bool(info.loads_of(instance))
-
-
-def _is_name(node: cst.BaseExpression, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
-
-
-def _held_attribute(holder: cst.BaseExpression, instance: str) -> Optional[str]:
-    """The attribute of the instance that ends up holding the value:
-    ``self.x``, ``self.x[k]``, ``self.x.y``."""
-    if isinstance(holder, cst.Subscript):
-        holder = holder.value
-    attr = None
-    while isinstance(holder, cst.Attribute):
-        attr = holder.attr.value
-        holder = holder.value
-    return attr if _is_name(holder, instance) else None

@@ -1,17 +1,18 @@
-from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from memlint.analysis.blocks import class_statements
-from memlint.analysis.flow import Container, MODULE_CONTAINERS, Write
-from memlint.analysis.names import assignment_targets, dotted_name
-from memlint.rule import Applicability, Edit, EnsureImport, FixAvailability, Invalid, Replace, Rule, Valid
+from memlint.analysis.classes import CLASSES
+from memlint.analysis.flow import MODULE_CONTAINERS
+from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-# Reads a weak container supports just like the original one.
-_WHOLE_READERS = frozenset({"len", "list", "tuple", "sorted", "set", "frozenset", "iter", "any", "all"})
-_MAPPING_READS = frozenset({"get", "keys", "values", "items", "copy"})
-_SIMPLE_EMPTY = {"list": "WeakSet", "set": "WeakSet", "dict": "WeakValueDictionary"}
-_SIMPLE_WRITE = {"list": "append", "set": "add", "dict": None}
+from ._lifetime_weak import is_mapping_store, is_metaclass, weak_container_fix, weakly_referenceable
+
+# By whether the instances can be weakly referenced (None: the project index cannot tell).
+_SUGGESTIONS = {
+    True: "use a {weak}",
+    None: "use a {weak} if the instances can be weakly referenced, else remove each one when it is done",
+    False: "its instances cannot be weakly referenced: remove each one when it is done",
+}
 
 
 class SelfRegistration(Rule):
@@ -26,7 +27,11 @@ class SelfRegistration(Rule):
     Not reported: `weakref.WeakSet`, `WeakValueDictionary` and
     `WeakKeyDictionary` registries; containers that the module removes from
     (`remove`, `discard`, `pop`, `del`, `clear`, a reset); class attributes
-    that instances shadow with their own (`self._instances = []`).
+    that instances shadow with their own (`self._instances = []`);
+    registries filled at class creation, which hold classes, not instances:
+    `__init_subclass__`, the methods of a metaclass (a class deriving from
+    `type`), class decorators; a name rebound before it is stored
+    (`self = wrap(self)` in `__new__`).
 
     ## Why is this bad?
     The registry holds a strong reference to every instance ever created, so
@@ -65,7 +70,16 @@ class SelfRegistration(Rule):
     use is one a weak container supports (iteration, `len`, `in`, `list()`,
     `sorted()`, and for mappings `[k]`, `get`, `keys`, `values`, `items`),
     and when the class does not define `__eq__` without `__hash__`, is not
-    decorated (a dataclass is unhashable) and has no `__slots__`. It is unsafe:
+    decorated (a dataclass is unhashable) and has no `__slots__`, and the
+    project index shows that `weakref.ref` accepts instances of the class and
+    of every subclass in the project: not for subclasses of `int`, `bytes` or
+    `tuple`, nor slotted classes without `__weakref__` (a weak container of
+    those raises `TypeError`, at import for a registry filled then); when the
+    index cannot tell (a base from outside the project), the fix is withheld
+    and the message says so. Subclasses of `str` can be weakly referenced on
+    CPython (unlike `int`, `str` has no variable-size item layout), so their
+    registries are fixed, although older versions of RULES.md listed them
+    with `int`. It is unsafe:
     instances nobody else references disappear from the registry (that is the
     point, but code may have relied on the registry to keep them alive), and a
     `WeakSet` neither keeps insertion order nor duplicates.
@@ -83,11 +97,11 @@ class SelfRegistration(Rule):
     """
 
     code = "MEM406"
-    requires = (MODULE_CONTAINERS,)
+    requires = (MODULE_CONTAINERS, CLASSES)
     name = "self-registration"
     message = (
         "the instance adds itself to `{where}` and nothing removes it: every instance stays alive "
-        "for the life of the process; use a {weak}"
+        "for the life of the process; {suggestion}"
     )
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
@@ -208,89 +222,16 @@ class SelfRegistration(Rule):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         facts = self.context.fact(MODULE_CONTAINERS)
+        classes = self.context.fact(CLASSES)
         for container in list(facts.globals.values()) + list(facts.class_attrs.values()):
             if container.ever_shrinks:
                 continue
             for write in container.writes:
-                if write.stores_instance:
-                    weak = "weakref.WeakValueDictionary" if _is_mapping_store(container, write) else "weakref.WeakSet"
-                    self.report(write.statement, self._fix(container), where=container.label, weak=weak)
-
-    def _fix(self, container: Container) -> Optional[List[Edit]]:
-        weak_type = _SIMPLE_EMPTY.get(container.kind)
-        if weak_type is None or container.definitions != 1 or not _is_empty(container.value):
-            return None
-        write_method = _SIMPLE_WRITE[container.kind]
-        if not all(w.stores_instance and _method_name(w) == write_method and _hashable(w.method_class) for w in container.writes):
-            return None
-        if not all(_weak_compatible(path, container.kind) for path in container.uses):
-            return None
-        module_name = self._weakref_name()
-        if module_name is None:
-            return None
-        edits: List[Edit] = [Replace(container.value, cst.Call(cst.Attribute(cst.Name(module_name), cst.Name(weak_type))))]
-        if write_method == "append":
-            edits += [Replace(w.method, cst.Name("add")) for w in container.writes if w.method is not None]
-        if module_name == "weakref" and "weakref" not in self.context.symbols.imports:
-            edits.append(EnsureImport("weakref"))
-        return edits
-
-    def _weakref_name(self) -> Optional[str]:
-        """How the module spells `weakref`: its alias, or `weakref` once imported."""
-        symbols = self.context.symbols
-        for local, qualified in symbols.imports.items():
-            if qualified == "weakref":
-                return local
-        if "weakref" in symbols.defined or "weakref" in symbols.imports:
-            return None
-        return "weakref"
-
-
-def _is_mapping_store(container: Container, write: Write) -> bool:
-    """`registry[key] = self`: the instance is a value of the mapping itself."""
-    return container.kind not in ("list", "set") and write.method is None and not write.into_values
-
-
-def _method_name(write: Write) -> Optional[str]:
-    return write.method.value if write.method is not None else None
-
-
-def _is_empty(value: cst.BaseExpression) -> bool:
-    if isinstance(value, (cst.List, cst.Dict)):
-        return not value.elements
-    return isinstance(value, cst.Call) and not value.args and dotted_name(value.func) in ("list", "set", "dict")
-
-
-def _hashable(cls: Optional[cst.ClassDef]) -> bool:
-    """The instances can go into a WeakSet: weakly referencable and hashable,
-    as far as the class body tells."""
-    if cls is None or cls.decorators:
-        return False
-    defined = set()
-    for statement in class_statements(cls):
-        if isinstance(statement, cst.FunctionDef):
-            defined.add(statement.name.value)
-        elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
-            defined.update(t.value for t in assignment_targets(statement) if isinstance(t, cst.Name))
-    if "__slots__" in defined:
-        return False
-    return "__eq__" not in defined or "__hash__" in defined
-
-
-def _weak_compatible(path: Sequence[cst.CSTNode], kind: str) -> bool:
-    """A use of the container (at the end of ``path``) that a weak container supports."""
-    ref, parent = path[-1], path[-2]
-    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is ref:
-        return True
-    if isinstance(parent, cst.ComparisonTarget) and isinstance(parent.operator, (cst.In, cst.NotIn)):
-        return parent.comparator is ref
-    if isinstance(parent, cst.Arg) and isinstance(path[-3], cst.Call):
-        call = path[-3]
-        return len(call.args) == 1 and isinstance(call.func, cst.Name) and call.func.value in _WHOLE_READERS
-    if kind != "dict":
-        return False
-    if isinstance(parent, cst.Subscript) and parent.value is ref:
-        return True  # `c[k]` read (writes and deletions are classified elsewhere)
-    if isinstance(parent, cst.Attribute) and parent.value is ref:
-        return parent.attr.value in _MAPPING_READS
-    return False
+                info = classes.classes.get(write.method_class) if write.method_class is not None else None
+                if not write.stores_instance or (info is not None and is_metaclass(info, classes)):
+                    continue  # a metaclass registers classes, at class creation
+                weak = "weakref.WeakValueDictionary" if is_mapping_store(container, write) else "weakref.WeakSet"
+                referenceable = weakly_referenceable(self.context.project, info)
+                fix = weak_container_fix(self.context, container, classes) if referenceable else None
+                suggestion = _SUGGESTIONS[referenceable].format(weak=weak)
+                self.report(write.statement, fix, where=container.label, suggestion=suggestion)

@@ -1,7 +1,7 @@
 from typing import Any, List, Mapping, Optional, Tuple
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import statement_site
 from memlint.analysis.functions import enclosing_function

@@ -1,3 +1,4 @@
+import pty
 import os
 import subprocess
 import sys
@@ -36,3 +37,30 @@ def project(tmp_path):
     (tmp_path / "pkg" / "a.py").write_text(LOOP)
     (tmp_path / "pkg" / "clean.py").write_text("x = 1\n")
     return tmp_path
+
+
+@pytest.fixture
+def on_a_terminal():
+    """``on_a_terminal(args, cwd, env, stream="stdout")``: run memlint with ``stream`` on a
+    pseudo-terminal (the other discarded); what it wrote there (for colour and progress)."""
+    return _on_a_terminal
+
+
+def _on_a_terminal(args, cwd, env, stream="stdout"):
+    """Run memlint with ``stream`` on a pseudo-terminal (the other one discarded); what it wrote there."""
+    controller, terminal = pty.openpty()
+    streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: terminal}
+    process = subprocess.Popen([sys.executable, "-m", "memlint", *args], cwd=cwd, env=dict(os.environ, **env), **streams)
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait()
+    os.close(controller)
+    return b"".join(chunks).decode().replace("\r\n", "\n")

@@ -1,10 +1,12 @@
 """Adopting memlint on existing code: MEM003 for suppressions that suppress
 nothing, --add-noqa, and baselines."""
 import json
+from pathlib import Path
 
 import pytest
 
 from memlint.config import Settings
+from memlint.docs import rule_url
 from memlint.engine import lint_text
 from memlint.registry import get_registry
 from memlint.rule import Rule
@@ -161,3 +163,19 @@ def test_write_baseline_never_overwrites_another_file(tmp_path, run_memlint):
     result = run_memlint("--write-baseline", "pyproject.toml", "x.py", cwd=tmp_path)
     assert result.returncode == 2 and "pyproject.toml: not a memlint baseline" in result.stderr.decode()
     assert (tmp_path / "pyproject.toml").read_text() == "[project]\nname = 'p'\n"
+
+
+def test_the_project_urls_have_one_home():
+    # pyproject.toml and the README cannot import memlint.urls: they must repeat it exactly.
+    import re
+
+    from memlint import urls
+
+    root = Path(__file__).resolve().parent.parent
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    table = pyproject.split("[project.urls]\n", 1)[1].split("\n\n", 1)[0]
+    assert dict(re.findall(r'^(\w+) = "([^"]+)"$', table, re.M)) == urls.PROJECT_URLS
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"^\s+- repo: (\S+)", readme, re.M) == [urls.SOURCE]
+    rule_pages = [rule_url(rule) for rule in get_registry().rules]
+    assert rule_pages == [f"{urls.RULE_PAGES}{rule.code}" for rule in get_registry().rules]

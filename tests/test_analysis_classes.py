@@ -247,3 +247,68 @@ def test_a_class_with_many_methods_costs_linear_time():
     small, large = _cost(rules, big_class(200)), _cost(rules, big_class(16 * 200))
     assert large / small <= 20, f"16x the methods cost {large / small:.1f}x the time"
     assert len(index_of(big_class(300)).by_name["Big"].methods) == 301
+
+
+def test_releases_are_resets_and_emptied_containers_outside_the_constructors():
+    index = index_of('''
+        class Holder:
+            def __init__(self):
+                self.declared = None
+                self.cache.clear()
+
+            def close(self):
+                self.callback = None
+                del self.handle
+                self.pending.pop(0)
+                del self.by_key["k"]
+                self.items.copy()
+
+                def later():
+                    self.queue.clear()
+        ''')
+    info = index.by_name["Holder"]
+    assert info.releases == {"callback", "handle", "pending", "by_key", "queue"}
+    assert "declared" in info.resets  # the constructor's None is a reset, not a release
+
+
+def test_name_calls_carry_the_instance_of_the_method_around():
+    index = index_of('''
+        class Tree:
+            def add(self):
+                self.nodes.append(Node(self))
+
+        def build(tree):
+            return Node(tree)
+        ''')
+    calls = index.calls_by_name["Node"]
+    assert [(call.call.func.value, call.instance) for call in calls] == [("Node", "self"), ("Node", None)]
+
+
+def test_attributes_holding_a_class_count_containers_and_single_instances():
+    index = index_of('''
+        class Child:
+            pass
+
+        class Parent:
+            def __init__(self):
+                self.kids: list[Child] = []
+                self.first = Child()
+                self.name = "x"
+        ''')
+    parent = index.by_name["Parent"]
+    assert index.attributes_holding(parent, "Child") == {"kids", "first"}
+    assert index.holds(parent, "Child")  # through the container only
+    assert index.child_attributes(parent) == {"kids": {"Child"}}
+
+
+def test_a_reset_is_none_an_empty_container_or_a_swap_for_one():
+    index = index_of('''
+        class Runner:
+            def drain(self):
+                errors, self.errors = self.errors, []
+                self.queue = list()
+                self.seen = {}
+                self.name = "x"
+                self.items = [1]
+        ''')
+    assert index.by_name["Runner"].releases == {"errors", "queue", "seen"}

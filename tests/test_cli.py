@@ -5,6 +5,9 @@ import stat
 
 import pytest
 
+from memlint.docs import render_rule
+from memlint.registry import get_registry, preview_reason
+
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 
 
@@ -210,14 +213,45 @@ def test_pyi_files_are_linted(tmp_path, run_memlint):
 def test_rule_subcommand(run_memlint):
     result = run_memlint("rule", "MEM601")
     assert result.returncode == 0
-    assert result.stdout.decode().startswith("# MEM601: gc-disable-without-enable\n")
-    assert "## Fix safety" in result.stdout.decode()
+    text = result.stdout.decode()
+    title = "MEM601: gc-disable-without-enable"
+    assert text.startswith(f"{title}\n{'=' * len(title)}\n\nMessage: `gc.disable()")
+    assert "\nFix safety\n----------\n" in text
+    assert "Examples from the tests" not in text and "```" not in text
+    assert text.endswith("\nDocumentation: https://memlint.invalid/docs/rules/MEM601\n")
     by_name = run_memlint("rule", "gc-collect-in-loop")
-    assert by_name.stdout.decode().startswith("# MEM602")
+    assert by_name.stdout.decode().startswith("MEM602: gc-collect-in-loop\n")
+    markdown = run_memlint("rule", "MEM602", "--format", "markdown").stdout.decode()
+    assert markdown == render_rule(get_registry().get("MEM602")) + "\n"
     everything = run_memlint("rule", "--all").stdout.decode()
-    assert everything.count("\n# MEM") + 1 >= 6
+    assert [line.partition(":")[0] for line in everything.splitlines() if line.startswith("MEM") and ": " in line
+            and not line.startswith("Message")] == [rule.code for rule in get_registry().rules]
     unknown = run_memlint("rule", "MEM999")
     assert unknown.returncode == 2 and unknown.stderr.decode().strip() == "memlint: error: unknown rule 'MEM999'"
+    nothing = run_memlint("rule")
+    assert nothing.stderr.decode().strip() == "memlint: error: memlint rule: give a rule code or name, or --all"
+
+
+def test_rule_all_as_json(run_memlint):
+    result = run_memlint("rule", "--all", "--format", "json")
+    data = json.loads(result.stdout)
+    rules = get_registry().rules
+    assert [(r["code"], r["name"], r["message"]) for r in data] == [(r.code, r.name, r.message) for r in rules]
+    by_code = {r["code"]: r for r in data}
+    assert {k: v for k, v in by_code["MEM602"].items() if k != "explanation"} == {
+        "code": "MEM602", "name": "gc-collect-in-loop", "message": rules_by_code()["MEM602"].message,
+        "fix": "none", "fix_applicability": None, "options": {}, "url": "https://memlint.invalid/docs/rules/MEM602",
+        "preview": preview_reason(rules_by_code()["MEM602"]),
+    }
+    assert [r["code"] for r in data if r["preview"] is None] == [r.code for r in rules if preview_reason(r) is None]
+    assert by_code["MEM602"]["explanation"].startswith("## What it does\nReports `gc.collect()` called inside a loop")
+    assert (by_code["MEM202"]["fix"], by_code["MEM202"]["fix_applicability"]) == ("sometimes", "safe")
+    one = json.loads(run_memlint("rule", "MEM202", "--format", "json").stdout)
+    assert one == [by_code["MEM202"]]
+
+
+def rules_by_code():
+    return {rule.code: rule for rule in get_registry().rules}
 
 
 def test_version(run_memlint):

@@ -62,3 +62,19 @@ def test_fixed_children_still_reach_their_parent():
     grandchild = root.children[2].children[0]
     assert grandchild.depth() == 2 and grandchild.parent.parent is root
     assert root.parent is None
+
+
+def test_mem406_fix_keeps_registries_of_unreferenceable_instances_working():
+    """The fix never gives a weak container instances `weakref.ref` refuses
+    (an int or tuple subclass, slots without __weakref__): the fixed module
+    still builds every kind of instance, and the one registry it turned weak
+    (a str subclass, weakly referenceable on CPython) drops dead instances."""
+    fixed = load("MEM406_registries.fixed.py")
+    assert fixed.Code(7, "seven") == 7 and fixed.Code._by_name["seven"] == 7
+    assert fixed.Point(1).x == 1 and len(fixed.Point._seen) == 1
+    assert fixed.Pair((1, 2)) == (1, 2) and len(fixed.Base._made) == 1
+    label = fixed.Label("a")
+    assert list(fixed.Label._all) == [label]
+    del label
+    gc.collect()
+    assert list(fixed.Label._all) == []

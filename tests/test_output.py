@@ -8,10 +8,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from memlint import urls
 from memlint.diagnostics import Diagnostic, format_github, format_sarif, printable
+from memlint.output import rule_urls
 from memlint.registry import get_registry
 
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
+URL_FOR = rule_urls(get_registry())
 SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
 HOSTILE_NAMES = [
     "a,line=99.py",  # would override the line property
@@ -77,7 +80,7 @@ def validate_sarif(text):
 
 def test_sarif_is_valid_for_hostile_names_and_uris_keep_every_byte(tmp_path):
     names = HOSTILE_NAMES + [str(tmp_path / "abs path" / "x.py"), os.path.join("sub", "c:d.py")]
-    log = validate_sarif(format_sarif([diagnostic(name) for name in names], get_registry().rules, "1.0"))
+    log = validate_sarif(format_sarif([diagnostic(name) for name in names], get_registry().rules, "1.0", URL_FOR))
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]]
     for name, uri in zip(names, uris):
         if os.path.isabs(name):
@@ -85,16 +88,25 @@ def test_sarif_is_valid_for_hostile_names_and_uris_keep_every_byte(tmp_path):
         else:
             assert urllib.parse.unquote_to_bytes(uri) == os.fsencode(name)
             assert ":" not in uri  # not read as a scheme ("c:" or "d:")
-    assert all(rule["helpUri"].startswith("https://") for rule in log["runs"][0]["tool"]["driver"]["rules"])
+    assert [(rule["id"], rule["helpUri"]) for rule in log["runs"][0]["tool"]["driver"]["rules"]] == [
+        (rule.code, f"{urls.RULE_PAGES}{rule.code}") for rule in get_registry().rules
+    ]
+    assert log["runs"][0]["tool"]["driver"]["informationUri"] == urls.HOMEPAGE
+
+
+def test_sarif_rules_without_a_page_have_no_help_uri():
+    rules = get_registry().rules[:2]
+    log = validate_sarif(format_sarif([], rules, "1.0", lambda code: None if code == rules[0].code else "https://x.invalid/"))
+    assert [rule.get("helpUri") for rule in log["runs"][0]["tool"]["driver"]["rules"]] == [None, "https://x.invalid/"]
 
 
 def test_sarif_schema_catches_what_it_must():
     """The vendored schema and the format checker do reject what was wrong."""
-    log = json.loads(format_sarif([diagnostic("a b.py")], get_registry().rules[:1], "1.0"))
+    log = json.loads(format_sarif([diagnostic("a b.py")], get_registry().rules[:1], "1.0", URL_FOR))
     log["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = "docs/rules/MEM001.md"  # relative: not a "uri"
     with pytest.raises(jsonschema.ValidationError, match="is not a 'uri'"):
         validate_sarif(json.dumps(log))
-    log = json.loads(format_sarif([diagnostic("a b.py")], [], "1.0"))
+    log = json.loads(format_sarif([diagnostic("a b.py")], [], "1.0", URL_FOR))
     log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "a b.py"
     with pytest.raises(jsonschema.ValidationError, match="is not a 'uri-reference'"):
         validate_sarif(json.dumps(log))

@@ -2,14 +2,12 @@
 statistics in every format, diffs git applies, pipes that close early."""
 import json
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
-
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 SARIF_SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
@@ -51,33 +49,20 @@ def test_concise_is_the_default_when_piped_and_text_is_its_old_name(project, run
     assert run_memlint("--format", "text", "pkg/a.py", cwd=project).stdout == default.stdout
 
 
-def _on_a_terminal(args, cwd, env):
-    """Run memlint with stdout on a pseudo-terminal; what it printed there."""
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "memlint", *args], cwd=cwd, stdout=terminal, stderr=subprocess.DEVNULL,
-        env=dict(os.environ, **env),
-    )
-    os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # EIO: the terminal closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait()
-    os.close(controller)
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+def test_a_rule_page_on_a_terminal_is_in_colour_unless_no_color(project, on_a_terminal):
+    coloured = on_a_terminal(["rule", "MEM602"], project, {"NO_COLOR": ""})
+    assert coloured.startswith("\x1b[1mMEM602: gc-collect-in-loop\x1b[0m\n\nMessage: \x1b[36mgc.collect() inside a loop")
+    assert "\n\x1b[1mWhat it does\x1b[0m\nReports \x1b[36mgc.collect()\x1b[0m called" in coloured
+    assert "\n    \x1b[36mimport gc\x1b[0m\n" in coloured
+    plain = on_a_terminal(["rule", "MEM602"], project, {"NO_COLOR": "1"})
+    assert "\x1b" not in plain and plain.startswith("MEM602: gc-collect-in-loop\n===")
 
 
-def test_a_terminal_gets_the_full_format_in_colour_unless_no_color(project):
+def test_a_terminal_gets_the_full_format_in_colour_unless_no_color(project, on_a_terminal):
     env = {k: "" for k in ("NO_COLOR",)}
-    coloured = _on_a_terminal(["pkg/a.py"], project, env)
+    coloured = on_a_terminal(["pkg/a.py"], project, env)
     assert coloured.startswith("\x1b[1mpkg/a.py:2:10:\x1b[0m \x1b[1;31mMEM202\x1b[0m \x1b[36m[*]\x1b[0m list(range(...))")
-    plain = _on_a_terminal(["pkg/a.py"], project, {"NO_COLOR": "1"})
+    plain = on_a_terminal(["pkg/a.py"], project, {"NO_COLOR": "1"})
     assert "\x1b" not in plain
     assert plain.splitlines()[:4] == [
         "pkg/a.py:2:10: MEM202 [*] list(range(...)) is only iterated: iterate the range directly",

@@ -108,6 +108,6 @@ def test_installed_wheel_runs(dist, tmp_path):
     where = run("-c", "import memlint, memlint.rules, memlint.analysis; print(memlint.__file__, memlint.rules.__file__)")
     assert where.stdout.split() == [str(target / "memlint" / "__init__.py"), str(target / "memlint" / "rules" / "__init__.py")]
     assert run("-m", "memlint", "--version").stdout == f"memlint {memlint.__version__}\n"
-    assert run("-m", "memlint", "rule", "MEM602").stdout == render_rule(get_registry().get("MEM602")) + "\n"
+    assert run("-m", "memlint", "rule", "MEM602", "--format", "markdown").stdout == render_rule(get_registry().get("MEM602")) + "\n"
     lint = run("-m", "memlint", "--no-cache", "x.py")
     assert lint.stdout.splitlines() == ["x.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]

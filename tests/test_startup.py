@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from memlint.docs import generated_page, render_rule
+from memlint.docs import generated_page, render_rule, rule_url
+from memlint.output_rule import for_terminal
 from memlint.registry import get_registry
 
 HEAVY = ("libcst", "memlint.rules", "memlint.runner", "memlint.config", "memlint.cache", "memlint.registry")
@@ -36,7 +37,8 @@ def test_version_imports_nothing_heavy():
 def test_rule_page_imports_neither_libcst_nor_rules(selector):
     output, loaded, _ = probe("rule", selector, heavy=("libcst", "memlint.rules"))
     assert loaded == "0 []"
-    assert "\n".join(output) + "\n" == render_rule(get_registry().get("MEM602")) + "\n"
+    rule = get_registry().get("MEM602")
+    assert "\n".join(output) + "\n" == for_terminal(render_rule(rule), rule_url(rule), colour=False)
 
 
 def test_generated_pages_are_found_by_code_and_name_only():
@@ -57,3 +59,42 @@ def test_a_run_with_the_rule_catalog_imports_only_the_selected_rules(tmp_path):
     assert rules == [
         "memlint.rules.gc_collect_in_loop", "memlint.rules.gc_debug_saveall", "memlint.rules.gc_disable_without_enable",
     ]
+
+
+SMALL_FILE = "import gc\n\n\ndef work(items):\n    for i in list(range(n)):\n        gc.collect()\n    return sum([x for x in items])\n"
+
+
+def test_a_cold_run_of_a_small_file_does_not_import_libcst_matchers(tmp_path):
+    # libcst.matchers costs 0.1-0.3 s to import: rules reach it through
+    # memlint.lazy_matchers, which imports it only when a rule calls it.
+    (tmp_path / "small.py").write_text(SMALL_FILE)
+    no_budgets = ("--file-timeout", "0", "--max-memory", "0")  # lint in this process, where the probe looks
+    every_rule = "--preview"
+    output, loaded, _ = probe("--no-cache", every_rule, "-j1", *no_budgets, "small.py", cwd=tmp_path, heavy=("libcst.matchers",))
+    assert [line.split(" ")[1] for line in output] == ["MEM202", "MEM602", "MEM201"]
+    assert loaded == "1 []"
+
+
+def test_no_module_imports_libcst_matchers_directly():
+    # One eager `import libcst.matchers` anywhere puts its cost back on every cold run.
+    import memlint
+    import memlint.rules
+    from pathlib import Path
+
+    direct = []
+    for package in (memlint, memlint.rules):
+        for path in sorted(Path(package.__path__[0]).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module is not None and node.level == 0:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                if any(name == "libcst.matchers" or name.startswith("libcst.matchers.") for name in names):
+                    direct.append(f"{path.name}:{node.lineno}")
+    assert direct == [f"lazy_matchers.py:{_lazy_import_line()}"]
+
+
+def _lazy_import_line():
+    from memlint import lazy_matchers
+
+    lines = open(lazy_matchers.__file__, encoding="utf-8").read().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.strip() == "import libcst.matchers as m")

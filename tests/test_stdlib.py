@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 # Every directory counts, even those memlint skips by default (``venv``).
-COMMON = ["--no-cache", "-j2", "--exclude", "site-packages,dist-packages", "--file-timeout", "600"]
+COMMON = ["--no-cache", "--preview", "-j2", "--exclude", "site-packages,dist-packages", "--file-timeout", "600"]
 
 
 def stdlib_copy(destination):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis import Collector, WalkFact
 from memlint.analysis.blocks import class_statements
@@ -74,6 +74,9 @@ WEAKREF_CALLS = frozenset({"weakref.ref", "weakref.proxy", "weakref.finalize", "
 WEAK_CONTAINERS = frozenset({"weakref.WeakSet", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"})
 # Calls that put their last argument into the container they are called on.
 FILL_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
+# Calls that take items out of the container they are called on.
+EMPTYING_METHODS = frozenset({"pop", "popitem", "popleft", "remove", "discard", "clear"})
 _DICT_CALLS = {"builtins.setattr": "setattr", "builtins.delattr": "delattr", "builtins.vars": "vars"}
 # Calls that tell something about instances wherever they are made.
 _WATCHED_CALLS = (*_DICT_CALLS, "copyreg.pickle", *WEAKREF_CALLS)
@@ -117,12 +120,22 @@ class AttributeStore(NamedTuple):
 
     @property
     def resets(self) -> bool:
-        """Deletes the attribute or sets it to None (``self.x = None``)."""
+        """Deletes the attribute or sets it to None or to an empty container
+        (``self.x = None``, ``self.x = []``, ``old, self.x = self.x, []``)."""
         if isinstance(self.statement, cst.Del):
             return True
-        direct = any(self.target is target for target in assignment_targets(self.statement))
-        value = self.statement.value
-        return direct and isinstance(value, cst.Name) and value.value == "None"
+        if isinstance(self.statement, cst.AugAssign):
+            return False
+        for target in assignment_targets(self.statement):
+            if target is self.target:
+                return _is_empty_value(self.statement.value)
+            value = self.statement.value
+            if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple):
+                values = [item.value for item in value.elements]
+                for element, item in zip(target.elements, values if len(values) == len(target.elements) else []):
+                    if element.value is self.target:
+                        return _is_empty_value(item)
+        return False
 
 
 class Fill(NamedTuple):
@@ -142,6 +155,13 @@ class ParameterStore(NamedTuple):
     parameter: cst.Param
 
 
+class NameCall(NamedTuple):
+    """``Name(...)``, with the instance parameter of the method around (None: not in a method)."""
+
+    call: cst.Call
+    instance: Optional[str]
+
+
 class BackReference(NamedTuple):
     """``<holder>.<attribute> = self``: a method gives another object a reference to the instance."""
 
@@ -157,6 +177,7 @@ class Method:
     site: FunctionSite
     stores: List[AttributeStore] = field(default_factory=list)
     calls_on_instance: Set[str] = field(default_factory=set)  # m of `self.m(...)`, nested defs included
+    emptied: Set[str] = field(default_factory=set)  # x of `self.x.pop(...)`, `del self.x[k]`, nested defs included
     # In the method's own scope (nested defs and lambdas excluded):
     fills: List[Fill] = field(default_factory=list)
     constructions: List[Tuple[str, cst.Call]] = field(default_factory=list)  # `name = Call(...)`, in order
@@ -228,6 +249,19 @@ class ClassInfo:
         """Attributes some method sets to None or deletes: the class breaks what they hold itself."""
         return {store.name for store in self.instance_stores() if store.resets}
 
+    @property
+    def releases(self) -> Set[str]:
+        """Attributes whose content the class lets go of itself outside its
+        constructor (where a ``None`` only declares the attribute): set to
+        None or deleted, or a container there emptied (``self.x.pop(k)``,
+        ``self.x.clear()``, ``del self.x[k]``)."""
+        found: Set[str] = set()
+        for method in self.methods:
+            if method.name not in CONSTRUCTORS:
+                found.update(store.name for store in method.stores if not store.nested and store.resets)
+                found.update(method.emptied)
+        return found
+
 
 class _Frame(NamedTuple):
     """The walk's position: the innermost class, def or lambda (None: the module)."""
@@ -246,8 +280,8 @@ class ClassIndex(Collector):
 
     __slots__ = (
         "classes", "by_name", "redefined", "assigned", "weak_classes", "weak_unknown", "multi_base",
-        "bases_of_unslotted", "calls_in_functions", "calls_at_top", "attribute_stores", "_methods", "_frames",
-        "_weak_uses", "_weak_containers", "_children", "_names", "_keepers",
+        "bases_of_unslotted", "calls_in_functions", "calls_at_top", "attribute_stores", "calls_by_name", "_methods",
+        "_frames", "_weak_uses", "_weak_containers", "_children", "_names", "_keepers",
     )
 
     def __init__(self, context: "Context") -> None:
@@ -263,6 +297,7 @@ class ClassIndex(Collector):
         self.calls_in_functions: Set[str] = set()  # names called inside a def or lambda
         self.calls_at_top: Set[str] = set()  # names called at module or class level
         self.attribute_stores: Dict[str, List[Store]] = {}  # attribute name -> statements storing/deleting it
+        self.calls_by_name: Dict[str, List[NameCall]] = {}  # `Name(...)` calls: constructions of a class
         self._methods: Dict[cst.FunctionDef, Method] = {}
         self._frames: List[_Frame] = [_Frame(None, None, None, False, False, (), {})]
         self._weak_uses: List[Tuple[str, Optional[str]]] = []  # (container name, class stored in it)
@@ -295,6 +330,13 @@ class ClassIndex(Collector):
         """Module-level class -> where the instance is passed when the class
         builds one of those and keeps it: ``self.kids.append(Child(self))``."""
         return self._children_of(info).kept
+
+    def attributes_holding(self, info: ClassInfo, child: str) -> Set[str]:
+        """The instance attributes of ``info`` that hold instances of the
+        module-level class ``child``: containers of them, or one of them."""
+        children = self._children_of(info)
+        tables = (children.attributes, children.single)
+        return {name for table in tables for name, classes in table.items() if child in classes}
 
     def holds(self, info: ClassInfo, child: str) -> bool:
         """Instances of ``info`` keep instances of the module-level class ``child``."""
@@ -377,12 +419,18 @@ class ClassIndex(Collector):
             if isinstance(target, cst.Attribute) and self._is_instance(target.value, frame):
                 assert frame.method is not None
                 frame.method.stores.append(AttributeStore(target.attr.value, node, target, frame.nested))
+            elif isinstance(target, cst.Subscript) and frame.method is not None:
+                emptied = _attribute_of(target.value, frame.method)
+                if emptied is not None:
+                    frame.method.emptied.add(emptied)
 
     def visit_Call(self, node: cst.Call) -> None:
         frame = self._frames[-1]
         func = node.func
         if isinstance(func, cst.Name):
             (self.calls_in_functions if frame.in_function else self.calls_at_top).add(func.value)
+            instance = frame.method.site.instance_parameter if frame.method is not None else None
+            self.calls_by_name.setdefault(func.value, []).append(NameCall(node, instance))
             if func.value == "super" and not node.args and frame.cls is not None:
                 frame.cls.zero_arg_super = True
         elif isinstance(func, cst.Attribute):
@@ -547,6 +595,10 @@ class ClassIndex(Collector):
         method = frame.method
         if method is not None and self._is_instance(func.value, frame):
             method.calls_on_instance.add(func.attr.value)
+        if method is not None and func.attr.value in EMPTYING_METHODS:
+            emptied = _attribute_of(func.value, method)
+            if emptied is not None:
+                method.emptied.add(emptied)
         if not node.args:
             return
         item = node.args[-1].value
@@ -784,11 +836,12 @@ def _words(text: str) -> Iterator[str]:
 
 class _Children(NamedTuple):
     attributes: Dict[str, Set[str]]  # instance attribute -> child classes
+    single: Dict[str, Set[str]]  # instance attribute -> classes of the one instance it is set to
     kept: Dict[str, Set[ArgumentSlot]]  # child class -> where the instance is passed to it
 
 
 def _children(info: ClassInfo, known: AbstractSet[str]) -> _Children:
-    result = _Children({}, {})
+    result = _Children({}, {}, {})
     for statement in info.annotated:
         if isinstance(statement.target, cst.Name):
             _add(result.attributes, statement.target.value, container_classes(statement.annotation.annotation, known))
@@ -805,13 +858,13 @@ def _children(info: ClassInfo, known: AbstractSet[str]) -> _Children:
             if not store.nested and isinstance(store.statement, cst.AnnAssign):
                 _add(result.attributes, store.name, container_classes(store.statement.annotation.annotation, known))
         for fill in method.fills:
-            if fill.into_container:
-                _add(result.attributes, fill.attribute, _classes_of(fill.value, local, known))
+            _add(result.attributes if fill.into_container else result.single, fill.attribute,
+                 _classes_of(fill.value, local, known))
             call: Optional[cst.Call] = fill.value if isinstance(fill.value, cst.Call) else None
             if call is None and isinstance(fill.value, cst.Name):
                 call = first_constructions.get(fill.value.value)
             if call is not None and isinstance(call.func, cst.Name) and call.func.value in known:
-                slots = set(_instance_slots(call, instance))
+                slots = set(instance_slots(call, instance))
                 if slots:
                     result.kept.setdefault(call.func.value, set()).update(slots)
     return result
@@ -844,7 +897,7 @@ def _classes_of(value: cst.BaseExpression, local: Dict[str, Set[str]], known: Ab
     return set()
 
 
-def _instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
+def instance_slots(call: cst.Call, instance: str) -> Iterator[ArgumentSlot]:
     """Where ``call`` passes ``instance``: its position among the positional
     arguments, or its keyword (nothing after a ``*args``)."""
     position = 0
@@ -880,6 +933,15 @@ def _attribute_of(expression: cst.BaseExpression, method: Method) -> Optional[st
         if expression.value.value == method.site.instance_parameter:
             return expression.attr.value
     return None
+
+
+def _is_empty_value(value: Optional[cst.BaseExpression]) -> bool:
+    """``None``, or an empty ``[]``, ``{}``, ``()``, ``list()``, ``dict()``, ``set()``."""
+    if isinstance(value, cst.Name):
+        return value.value == "None"
+    if isinstance(value, (cst.List, cst.Dict, cst.Tuple)):
+        return not value.elements
+    return isinstance(value, cst.Call) and not value.args and dotted_name(value.func) in ("list", "dict", "set")
 
 
 def _last_part(expression: Union[cst.Name, cst.Attribute]) -> str:

@@ -354,13 +354,14 @@ class ModuleFacts(Collector):
         if site.owner is None:
             return
         write.method_class = site.owner
+        info = self.context.scope_info(function)
+        # A name holds the instance only if nothing rebinds it (``self = wrap(self)``).
         if function.name.value == "__new__" and site.kind is not FunctionKind.STATICMETHOD:
-            info = self.context.scope_info(function)
             write.instance_names = frozenset(
                 name for name, bindings in info.bindings.items()
-                if any(_is_new_call(b.value) for b in bindings)
+                if all(_is_new_call(b.value) for b in bindings)
             )
-        elif site.instance_parameter is not None:
+        elif site.instance_parameter is not None and len(info.bindings_of(site.instance_parameter)) == 1:
             write.instance_names = frozenset({site.instance_parameter})
 
     def _site(self, function: cst.FunctionDef, path: Sequence[cst.CSTNode]) -> FunctionSite:

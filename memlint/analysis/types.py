@@ -25,7 +25,7 @@ import builtins
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis import Fact
 from memlint.context import Context
