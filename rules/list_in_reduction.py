@@ -1,7 +1,7 @@
 from typing import Optional
 
 import libcst as cst
-import libcst.matchers as m
+from memlint.lazy_matchers import m
 
 from memlint.analysis.names import last_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
