@@ -19,6 +19,8 @@ from memlint.analysis import Fact
 from memlint.context import Context
 from memlint.analysis.scopes import Binding, ScopeInfo, ScopeNode
 
+from ._bounded import bounded
+
 _BINARY_OPENERS = ("builtins.open", "io.open")
 _BINARY_BY_DEFAULT = ("gzip.open", "bz2.open", "lzma.open")
 
@@ -49,7 +51,61 @@ def bytes_rebuilt_in_loop(context: Context, name: str) -> Optional[GrowingBytes]
     sources = bytes_bindings(context, info, name)
     if sources is None or any(a is loop for b in sources for a in info.ancestors(b.statement)):
         return None
+    if _runs_once_per_loop(context, loop) or (isinstance(loop, cst.For) and bounded(context, loop.iter)):
+        return None  # the code bounds the copies: one pass, or a loop over a few items
     return GrowingBytes(info, loop, sources)
+
+
+# block -> (position of each statement, position of the last that always leaves the loop)
+_LEAVING: Fact[Dict[int, Tuple[Dict[int, int], int]]] = Fact("statements leaving a loop", lambda context: {})
+
+
+def _runs_once_per_loop(context: Context, loop: cst.CSTNode) -> bool:
+    """Whether a statement after the current one, in its block or a block
+    around it inside ``loop``, always leaves the loop (``break``, ``return``,
+    ``raise``): the current statement then runs at most once per loop."""
+    path = context.ancestors
+    memo = context.fact(_LEAVING)
+    for block, child in zip(reversed(path[:-1]), reversed(path[1:])):
+        if block is loop:
+            return False
+        if not isinstance(block, cst.IndentedBlock):
+            continue
+        if id(block) not in memo:
+            statements = list(block.body)
+            leaving = [i for i, statement in enumerate(statements) if _leaves(statement)]
+            memo[id(block)] = ({id(s): i for i, s in enumerate(statements)}, leaving[-1] if leaving else -1)
+        positions, last_leaving = memo[id(block)]
+        if positions[id(child)] < last_leaving:
+            return True
+    return False
+
+
+def _leaves(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, (cst.Break, cst.Return, cst.Raise)) for small in statement.body
+    )
+
+
+# (loop, name) -> whether the loop cuts the name down to a remainder
+_DRAINED: Fact[Dict[Tuple[int, str], bool]] = Fact("bytes drained in a loop", lambda context: {})
+
+
+def drained_in_loop(context: Context, growing: GrowingBytes, name: str) -> bool:
+    """Whether the loop also cuts ``name`` down to a remainder (``buf =
+    buf[pos + 1:]``): it then holds a partial record, not everything so far."""
+    memo = context.fact(_DRAINED)
+    key = (id(growing.loop), name)
+    if key not in memo:
+        memo[key] = any(
+            _keeps_type(b) and isinstance(b.value, cst.Subscript) and _inside(growing.info, b.statement, growing.loop)
+            for b in growing.info.bindings_of(name)
+        )
+    return memo[key]
+
+
+def _inside(info: ScopeInfo, statement: cst.CSTNode, loop: cst.CSTNode) -> bool:
+    return any(outer is loop for outer in info.ancestors_of_type(statement, (cst.For, cst.While)))
 
 
 # (scope, name) -> its bytes sources: a function with thousands of `buf +=`

@@ -205,3 +205,16 @@ def _repeated(path: Sequence[cst.CSTNode]) -> bool:
 def _before(path: Sequence[cst.CSTNode], node: cst.CSTNode) -> Optional[cst.CSTNode]:
     index = list(path).index(node)
     return path[index - 1] if index > 0 else None
+
+
+def iterated_after_with(context: Context, path: Sequence[cst.CSTNode], iteration: Iteration) -> bool:
+    """Whether the loop runs after a ``with`` around the read has ended (the
+    list outlives the file: iterating the file there is not possible)."""
+    scope_at = max(i for i, node in enumerate(path) if isinstance(node, SCOPE_TYPES))
+    withs = [node for node in path[scope_at:] if isinstance(node, cst.With)]
+    if not withs or iteration.name is None:
+        return False
+    scopes = context.enclosing_scopes()
+    info = context.scope_info(scopes[0] if scopes else context.module)  # type: ignore[arg-type]
+    around_loop = {id(node) for node in info.ancestors_of_type(iteration.loop, (cst.With,))}
+    return any(id(node) not in around_loop for node in withs)

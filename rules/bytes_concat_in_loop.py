@@ -5,9 +5,9 @@ import libcst as cst
 
 from memlint.context import Context
 from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Replace, Rule, Valid
-from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
+from memlint.analysis.scopes import SCOPE_TYPES
 
-from ._bytes import GrowingBytes, bytes_rebuilt_in_loop
+from ._bytes import GrowingBytes, bytes_rebuilt_in_loop, drained_in_loop
 from ._rewrite import builtin_available
 
 _LOOPS = (cst.For, cst.While)
@@ -25,7 +25,10 @@ class BytesConcatInLoop(Rule):
 
     Not reported: `bytearray` buffers (their `+=` extends in place), `str`
     (CPython often resizes those in place; pylint covers it), names whose
-    type is unknown, a buffer re-created in the same loop body.
+    type is unknown, a buffer re-created or cut down to a remainder
+    (`buf = buf[pos + 1:]`) in the same loop, a `+=` followed in its loop
+    body by an unconditional `break`/`return`/`raise` (it runs once), and a
+    `for` over a few items the code fixes (`for field in (a, b, c):`).
 
     ## Why is this bad?
     `bytes` are immutable: `buf += chunk` allocates a new object and copies
@@ -179,7 +182,7 @@ class BytesConcatInLoop(Rule):
         if not (isinstance(node.operator, cst.AddAssign) and isinstance(node.target, cst.Name)):
             return
         growing = bytes_rebuilt_in_loop(self.context, node.target.value)
-        if growing is not None:
+        if growing is not None and not drained_in_loop(self.context, growing, node.target.value):
             self.report(node, self._fix_of(node.target.value, growing))
 
     def _fix_of(self, name: str, growing: GrowingBytes) -> Optional[List[Edit]]:
@@ -200,7 +203,7 @@ class BytesConcatInLoop(Rule):
             return None
         if not all(isinstance(b.statement.operator, cst.AddAssign) for b in appends):  # type: ignore[attr-defined]
             return None
-        hot_loops = {id(_innermost_loop(info, b.statement)) for b in appends}
+        hot_loops = {id(info.nearest(b.statement, _LOOPS)) for b in appends}
         targets = {id(b.target) for b in appends}
         edits: List[Edit] = [Replace(literal, _bytearray_of(literal))]
         for load in info.loads_of(name):
@@ -245,7 +248,3 @@ def _initial_literal(growing: GrowingBytes) -> Optional[cst.SimpleString]:
 def _bytearray_of(literal: cst.SimpleString) -> cst.Call:
     args = [] if literal.evaluated_value == b"" else [cst.Arg(literal)]
     return cst.Call(cst.Name("bytearray"), args)
-
-
-def _innermost_loop(info: ScopeInfo, statement: cst.CSTNode) -> Optional[cst.CSTNode]:
-    return info.nearest(statement, _LOOPS)

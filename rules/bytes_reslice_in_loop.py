@@ -19,7 +19,9 @@ class BytesResliceInLoop(Rule):
     Not reported: `memoryview` and `bytearray` values (unknown to the rule,
     so silent); a remainder that is the loop's output (yielded, appended,
     stored under another name each pass); a single slice outside a loop; a
-    value re-created in the same loop body.
+    value re-created in the same loop body; a slice followed in its loop body
+    by an unconditional `break`/`return`/`raise`, or in a `for` over a few
+    items the code fixes (`for n in (2, 4):`).
 
     ## Why is this bad?
     Slicing `bytes` copies: consuming an n-byte buffer in steps of k copies

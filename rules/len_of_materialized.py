@@ -6,7 +6,8 @@ from memlint.lazy_matchers import m
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 from memlint.edits import replace_keeping_comments
 
-from ._rewrite import builtin_available, is_async, iterable_operand, list_call_argument
+from ._bounded import bounded
+from ._rewrite import builtin_available, awaits_per_item, iterable_operand, list_call_argument
 
 # Element expressions that may do something: dropping them changes behaviour.
 _EFFECTS = m.Call() | m.Await() | m.Yield() | m.NamedExpr()
@@ -17,6 +18,11 @@ class LenOfMaterialized(Rule):
     ## What it does
     Reports counting items by building a list: `len(list(it))` and
     `len([... for ...])`.
+
+    Not reported when the code bounds what is counted (RULES.md, "Bounded by
+    the code"): a literal display, a range of constants, `islice(it, 2)`,
+    `s.split(sep, 2)`, `x[:49]`, or an attribute assigned one of those by the
+    statement just before (`self.history = [n] + self.history[:49]`).
 
     ## Why is this bad?
     Every item is stored only to be counted. `sum(1 for _ in it)` counts in
@@ -72,6 +78,7 @@ class LenOfMaterialized(Rule):
     VALID = [
         Valid("n = len(items)\n"),
         Valid("n = len(sorted(items))\n"),
+        Valid("from itertools import islice\n\nat_most_one = len(list(islice(groups, 2))) <= 1\n"),
         Valid("def len(x):\n    return 0\n\nn = len(list(items))\n"),
     ]
     INVALID = [
@@ -102,7 +109,7 @@ class LenOfMaterialized(Rule):
             counted: Optional[cst.BaseExpression] = value
         else:
             counted = list_call_argument(self.context, value)
-        if counted is None or not self.context.matches(node, "builtins.len"):
+        if counted is None or bounded(self.context, counted) or not self.context.matches(node, "builtins.len"):
             return
         self.report(node, self._fix(node, counted))
 
@@ -110,7 +117,7 @@ class LenOfMaterialized(Rule):
         if not builtin_available(self.context, "sum"):
             return None
         if isinstance(counted, cst.ListComp):
-            if is_async(counted) or m.findall(counted.elt, _EFFECTS):
+            if awaits_per_item(counted) or m.findall(counted.elt, _EFFECTS):
                 return None
             for_in = counted.for_in
         else:

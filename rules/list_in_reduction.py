@@ -1,12 +1,14 @@
 from typing import Optional
 
 import libcst as cst
+from memlint.lazy_matchers import m
 
 from memlint.analysis.names import last_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 from memlint.edits import replace_keeping_comments
 
-from ._rewrite import as_generator, is_async, sole_argument_call
+from ._bounded import bounded
+from ._rewrite import as_generator, awaits_per_item, sole_argument_call
 
 # Consumers that iterate their argument once, and how many positional
 # arguments they may have for the first one to be that iterable.
@@ -18,24 +20,48 @@ _REDUCERS = {
     "all": 1,
     "set": 1,
     "frozenset": 1,
-    "tuple": 1,
     "dict": 1,
 }
+# Under `any`/`all` a list forces every element's call to run, which code may
+# want (validate every form to collect every error); calls to these builtins
+# cannot be wanted for their effects.
+_SHORT_CIRCUITING = ("any", "all")
+_PURE_BUILTINS = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "isinstance", "issubclass", "len", "hasattr", "callable", "bool", "int", "float", "str", "abs",
+        "ord", "chr", "type", "id", "min", "max", "round", "repr",
+    )
+)
+# Methods of str and dict that only read their receiver.
+_PURE_METHODS = frozenset({
+    "startswith", "endswith", "isdigit", "isalpha", "isalnum", "isspace", "isupper", "islower", "isidentifier",
+    "isnumeric", "isdecimal", "lower", "upper", "strip", "lstrip", "rstrip", "casefold", "find", "count", "get",
+})
 
 
 class ListInReduction(Rule):
     """
     ## What it does
     Reports a list comprehension passed to a builtin that consumes it in one
-    pass: `sum`, `any`, `all`, `min`, `max`, `set`, `frozenset`, `tuple`,
-    `dict`.
+    pass: `sum`, `any`, `all`, `min`, `max`, `set`, `frozenset`, `dict`. In
+    an `async` function a comprehension over an awaited iterable is reported
+    too (`any([f(x) for x in await g()])`): a generator evaluates its
+    outermost iterable at once, so it stays a plain generator.
 
-    Not reported: `str.join` (it builds a list from a generator anyway),
-    `sorted`, `list`, `statistics.*` and other calls that need a sequence;
-    list displays (`min([a, b])`); `min`/`max` with several positional
-    arguments (the list is then one of the values compared); comprehensions
-    that use `async for` or `await` (a generator would become an async
-    generator); a module that defines or imports its own `sum`, `min`, ...
+    Not reported: `tuple(...)` (the list is the size of the result, and
+    `tuple(list)` is faster than `tuple(genexpr)`); `str.join` (it builds a
+    list from a generator anyway), `sorted`, `list`, `statistics.*` and other
+    calls that need a sequence; list displays (`min([a, b])`); `min`/`max`
+    with several positional arguments (the list is then one of the values
+    compared); comprehensions with `async for` or an `await` per item (a
+    generator would become an async generator); comprehensions over inputs
+    whose size the code fixes (a literal display, `range(3)`, a table of
+    constants: RULES.md, "Bounded by the code"); `any`/`all` over elements
+    that call anything but a pure builtin or a reading `str` method
+    (`all([form.is_valid() for form in forms])` runs every validation on
+    purpose, a generator would stop at the first failure); a module that
+    defines or imports its own `sum`, `min`, ...
 
     ## Why is this bad?
     The list holds every element at once only to be reduced to one value:
@@ -91,9 +117,11 @@ class ListInReduction(Rule):
 
     VALID = [
         Valid('text = ", ".join([str(x) for x in items])\n'),
-        Valid("ordered = sorted([x.key for x in items])\n"),
         Valid("smallest = min([a, b])\n"),
-        Valid("def sum(values):\n    return 0\n\ntotal = sum([x for x in items])\n"),
+        Valid("keys = tuple([row.key for row in rows])\n"),
+        Valid("total = sum([size(k) for k in (1, 2, 4)])\n"),
+        Valid("ok = all([form.is_valid() for form in forms])\n"),
+        Valid("async def f(g):\n    return any([await h(x) for x in g])\n"),
     ]
     INVALID = [
         Invalid(
@@ -128,9 +156,10 @@ class ListInReduction(Rule):
             """,
         ),
         Invalid(
-            "found = any([  # a\n    x for x in xs  # b\n    ]  # c\n)\n",
-            line=1,
-            column=9,
+            "async def f(g):\n    return any([x.startswith('a') for x in await g()])\n",
+            line=2,
+            column=12,
+            fixed="async def f(g):\n    return any(x.startswith('a') for x in await g())\n",
         ),
     ]
 
@@ -144,9 +173,24 @@ class ListInReduction(Rule):
         positional = [a for a in node.args if a.keyword is None]
         if len(positional) > _REDUCERS[short] or any(a.star for a in node.args):
             return
-        if is_async(first.value) or not self.context.matches(node, f"builtins.{short}"):
+        comp = first.value
+        if awaits_per_item(comp) or bounded(self.context, comp) or not self.context.matches(node, f"builtins.{short}"):
             return
-        self.report(node, self._fix(node, first.value), func=short)
+        if short in _SHORT_CIRCUITING and self._calls_for_effect(comp):
+            return
+        self.report(node, self._fix(node, comp), func=short)
+
+    def _calls_for_effect(self, comp: cst.ListComp) -> bool:
+        """Whether the element calls something other than a pure builtin: the
+        list may be there to make every call run (a generator under ``any``/
+        ``all`` stops at the first decisive element)."""
+        calls = m.findall(comp.elt, m.Call())
+        return not all(self._pure(call.func) for call in calls)  # type: ignore[attr-defined]
+
+    def _pure(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Attribute):
+            return func.attr.value in _PURE_METHODS
+        return self.context.qualified_name(func) in _PURE_BUILTINS
 
     def _fix(self, call: cst.Call, comp: cst.ListComp) -> Optional[Replace]:
         if len(call.args) == 1 and not comp.lpar:

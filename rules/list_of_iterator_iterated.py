@@ -7,6 +7,7 @@ from memlint.analysis.names import dotted_name
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 from memlint.edits import replace_keeping_comments
 
+from ._bounded import bounded
 from ._iteration import Iteration, only_iterated
 from ._rewrite import list_call_argument
 
@@ -137,6 +138,8 @@ class ListOfIteratorIterated(Rule):
         if not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name)):
             return
         if inner.func.value not in ("map", "filter", "zip") or not self.context.matches(inner, *_LAZY):
+            return
+        if bounded(self.context, inner):
             return
         iteration = only_iterated(self.context, self.context.ancestors)
         if iteration is None or not iteration.adjacent or _changes_sources(iteration, inner):

@@ -3,6 +3,7 @@ import libcst as cst
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 from memlint.edits import replace_keeping_comments
 
+from ._bounded import bounded
 from ._iteration import only_iterated
 from ._rewrite import list_call_argument
 
@@ -19,7 +20,9 @@ class ListOfRangeIterated(Rule):
 
     It is not reported when the list is kept (used again), indexed,
     measured, or passed to anything that needs a sequence (`reversed`,
-    `sorted`, `len`), nor when the module shadows `list` or `range`.
+    `sorted`, `len`), nor when the module shadows `list` or `range`, nor for
+    a range of constants with at most 1,000 items (`list(range(3))`: the code
+    fixes its size, RULES.md "Bounded by the code").
 
     ## Why is this bad?
     A `range` is a lazy sequence of constant size (48 bytes). `list(range(n))`
@@ -71,8 +74,9 @@ class ListOfRangeIterated(Rule):
     triggers = ("range",)
 
     VALID = [
-        Valid("numbers = list(range(10))\nfor n in numbers:\n    numbers[n] += 1\n"),
-        Valid("for n in reversed(list(range(10))):\n    print(n)\n"),
+        Valid("numbers = list(range(n))\nfor n in numbers:\n    numbers[n] += 1\n"),
+        Valid("for n in reversed(list(range(n))):\n    print(n)\n"),
+        Valid("for n in list(range(3)):\n    print(n)\n"),
         # Bound to a name used more than once, or iterated more than once.
         Valid(
             """
@@ -104,10 +108,10 @@ class ListOfRangeIterated(Rule):
             fixed="for i in range(len(items)):\n    process(items[i])\n",
         ),
         Invalid(
-            "for n, i in enumerate(list(range(3, 9)), 1):\n    pass\n",
+            "for n, i in enumerate(list(range(3, n)), 1):\n    pass\n",
             line=1,
             column=23,
-            fixed="for n, i in enumerate(range(3, 9), 1):\n    pass\n",
+            fixed="for n, i in enumerate(range(3, n), 1):\n    pass\n",
         ),
         Invalid(
             """
@@ -130,7 +134,7 @@ class ListOfRangeIterated(Rule):
         Invalid(
             """
             for i in list(  # a comment here would be lost
-                range(10)
+                range(size)
             ):
                 pass
             """,
@@ -144,6 +148,8 @@ class ListOfRangeIterated(Rule):
             return  # cheap precheck before resolving names
         inner = list_call_argument(self.context, node)
         if not (isinstance(inner, cst.Call) and self.context.matches(inner, "builtins.range")):
+            return
+        if bounded(self.context, inner):
             return
         if only_iterated(self.context, self.context.ancestors) is None:
             return

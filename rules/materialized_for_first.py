@@ -7,10 +7,12 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule,
 from memlint.analysis.scopes import SCOPE_TYPES
 from memlint.edits import replace_keeping_comments
 
+from ._bounded import bounded
+from ._length_guards import length_guarded
 from ._rewrite import (
     as_generator,
     builtin_available,
-    is_async,
+    awaits_per_item,
     list_call_argument,
     sole_argument_call,
 )
@@ -27,6 +29,11 @@ class MaterializedForFirst(Rule):
     ## What it does
     Reports taking the first item of a list built only for that:
     `[... for ...][0]`, `list(it)[0]` and `list(it).pop(0)`.
+
+    Not reported where the code bounds the list (RULES.md, "Bounded by the
+    code"): inputs of fixed size (a literal display, `range(3)`), or a test
+    of their length around the use: inside `if len(it) == 1:`, in the `else`
+    of `if len(it) > 1:`, or after `if len(it) > 1: return`.
 
     ## Why is this bad?
     The whole list is built (every element computed and stored) to keep one
@@ -74,6 +81,7 @@ class MaterializedForFirst(Rule):
         Valid("last = list(items)[-1]\n"),
         Valid("second = [x for x in xs][1]\n"),
         Valid("head = list(items).pop()\n"),
+        Valid("if len(items) == 1:\n    head = list(items)[0]\n"),
         Valid("def list(x):\n    return [x]\n\nhead = list(items)[0]\n"),
     ]
     INVALID = [
@@ -126,17 +134,25 @@ class MaterializedForFirst(Rule):
 
     def _check(self, node: cst.CSTNode, materialized: cst.BaseExpression) -> None:
         if isinstance(materialized, cst.ListComp):
-            self.report(node, self._fix(node, materialized))
+            inputs = None if materialized.for_in.inner_for_in else materialized.for_in.iter
+            if not self._few(materialized, inputs):
+                self.report(node, self._fix(node, materialized))
             return
         source = list_call_argument(self.context, materialized)
-        if source is not None:
+        if source is not None and not self._few(source, source):
             self.report(node, self._fix(node, source))
+
+    def _few(self, materialized: cst.BaseExpression, inputs: Optional[cst.BaseExpression]) -> bool:
+        """The code bounds the list: bounded inputs, or a length test on them around this use."""
+        if bounded(self.context, materialized):
+            return True
+        return inputs is not None and length_guarded(inputs, self.context.ancestors)
 
     def _fix(self, node: cst.CSTNode, source: cst.BaseExpression) -> Optional[Replace]:
         if self._catches_index_error() or not builtin_available(self.context, "next", "iter"):
             return None
         if isinstance(source, cst.ListComp):
-            if is_async(source):
+            if awaits_per_item(source):
                 return None
             bare = cst.Call(cst.Name("next"), [cst.Arg(source)])
             call = sole_argument_call(bare, source, as_generator(source, sole_argument=True))

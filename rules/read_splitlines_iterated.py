@@ -2,7 +2,7 @@ import libcst as cst
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-from ._iteration import only_iterated
+from ._iteration import iterated_after_with, only_iterated
 
 _READERS = frozenset({"read", "read_text"})
 
@@ -16,7 +16,9 @@ class ReadSplitlinesIterated(Rule):
     local name whose only use is one such loop later in the function.
 
     Not reported when the list is used for more than one pass, indexed,
-    measured, returned, sorted or reversed, nor for `read(n)` with a size.
+    measured, returned, sorted or reversed, nor for `read(n)` with a size,
+    nor when it is iterated after the `with` block around the read has
+    closed the file.
 
     ## Why is this bad?
     The whole file is held twice: once as one big string, once as a list of
@@ -112,5 +114,6 @@ class ReadSplitlinesIterated(Rule):
         name = reader.func.attr.value
         if name not in _READERS or (name == "read" and reader.args):
             return
-        if only_iterated(self.context, self.context.ancestors) is not None:
+        iteration = only_iterated(self.context, self.context.ancestors)
+        if iteration is not None and not iterated_after_with(self.context, self.context.ancestors, iteration):
             self.report(node, reader=name)

@@ -4,8 +4,13 @@ import libcst as cst
 
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 from memlint.edits import replace_keeping_comments
+from memlint.analysis.types import type_inference
 
-from ._iteration import Iteration, only_iterated
+from ._iteration import Iteration, iterated_after_with, only_iterated
+
+# Where file classes come from: a receiver of another known class has its own readlines().
+_FILE_MODULES = ("io", "_io", "codecs", "gzip", "bz2", "lzma", "tempfile", "zipfile", "tarfile")
+_FILE_TYPES = ("typing.IO", "typing.TextIO", "typing.BinaryIO", "builtins.open")
 
 
 class ReadlinesIterated(Rule):
@@ -18,7 +23,10 @@ class ReadlinesIterated(Rule):
     (`lines = f.readlines()` then `for line in lines:`).
 
     Not reported when the list is used for more than one pass, indexed,
-    measured, returned, sorted or reversed.
+    measured, returned, sorted or reversed; when it is iterated after the
+    `with` block around the read has closed the file; when the receiver's
+    type is known (a constructor, an annotation) and is not a file class
+    (`stream: InventoryFileReader` has its own `readlines()`).
 
     ## Why is this bad?
     `readlines()` reads the whole file into a list of strings before the
@@ -121,7 +129,9 @@ class ReadlinesIterated(Rule):
         if node.args or not isinstance(func, cst.Attribute) or func.attr.value != "readlines":
             return
         iteration = only_iterated(self.context, self.context.ancestors)
-        if iteration is None:
+        if iteration is None or iterated_after_with(self.context, self.context.ancestors, iteration):
+            return
+        if not _may_be_a_file(type_inference(self.context).type_of(func.value)):
             return
         self.report(node, self._fix(node, func.value, iteration))
 
@@ -134,3 +144,11 @@ class ReadlinesIterated(Rule):
         elif not (isinstance(receiver, cst.Call) and self.context.matches(receiver, "builtins.open", "io.open")):
             return None
         return replace_keeping_comments(call, receiver)
+
+
+def _may_be_a_file(receiver_type: Optional[str]) -> bool:
+    """Unknown, or a file class: a receiver of another known class
+    (``stream: InventoryFileReader``) has its own ``readlines``."""
+    if receiver_type is None or receiver_type in _FILE_TYPES:
+        return True
+    return receiver_type.split(".", 1)[0] in _FILE_MODULES

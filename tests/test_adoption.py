@@ -11,7 +11,7 @@ from memlint.engine import lint_text
 from memlint.registry import get_registry
 from memlint.rule import Rule
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 
 
 def findings(result):
@@ -24,15 +24,15 @@ def findings(result):
 @pytest.mark.parametrize(
     "source, args, expected",
     [
-        ("for i in range(3):  # noqa: MEM202\n    pass\n", [], [("1", "21", "MEM003")]),
-        ("for i in range(3):  # noqa: MEM202\n    pass\n", ["--select", "MEM6,MEM003"], []),  # MEM202 did not run
-        ("for i in list(range(3)):  # noqa: MEM202\n    pass\n", [], []),
-        ("for i in list(range(3)):  # noqa: MEM2\n    pass\n", [], []),
+        ("for i in range(n):  # noqa: MEM202\n    pass\n", [], [("1", "21", "MEM003")]),
+        ("for i in range(n):  # noqa: MEM202\n    pass\n", ["--select", "MEM6,MEM003"], []),  # MEM202 did not run
+        ("for i in list(range(n)):  # noqa: MEM202\n    pass\n", [], []),
+        ("for i in list(range(n)):  # noqa: MEM2\n    pass\n", [], []),
         ("x = 1  # noqa: E501\n", [], []),
         ("x = '# noqa: MEM202'\n", [], []),
         ("x = 1  # noqa: MEM202, MEM003\n", [], []),
         ("# memlint: noqa: MEM601\nx = 1\n", [], [("1", "1", "MEM003")]),
-        ("# memlint: noqa: MEM202\nfor i in list(range(3)):\n    pass\n", [], []),
+        ("# memlint: noqa: MEM202\nfor i in list(range(n)):\n    pass\n", [], []),
     ],
 )
 def test_unused_noqa(tmp_path, run_memlint, source, args, expected):
@@ -67,17 +67,17 @@ def test_add_noqa_adds_and_merges_and_then_all_checks_pass(tmp_path, run_memlint
     path = tmp_path / "x.py"
     path.write_text(
         "import gc\n"
-        "for i in list(range(3)):  # noqa: E501 long line\n"
+        "for i in list(range(n)):  # noqa: E501 long line\n"
         "    gc.collect()\n"
-        "x = sum([i for i in range(3)]); gc.collect()\n"
+        "x = sum([i for i in range(n)]); gc.collect()\n"
     )
     result = run_memlint("--no-cache", "--preview", "--add-noqa", "x.py", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr.decode()) == (0, b"", "Added noqa comments to 3 lines in 1 file\n")
     assert path.read_text() == (
         "import gc\n"
-        "for i in list(range(3)):  # noqa: E501, MEM202 long line\n"
+        "for i in list(range(n)):  # noqa: E501, MEM202 long line\n"
         "    gc.collect()  # noqa: MEM602\n"
-        "x = sum([i for i in range(3)]); gc.collect()  # noqa: MEM201\n"
+        "x = sum([i for i in range(n)]); gc.collect()  # noqa: MEM201\n"
     )
     again = run_memlint("--no-cache", "--preview", "x.py", cwd=tmp_path)
     assert (again.returncode, again.stderr.decode()) == (0, "All checks passed!\n")
@@ -85,13 +85,13 @@ def test_add_noqa_adds_and_merges_and_then_all_checks_pass(tmp_path, run_memlint
 
 def test_add_noqa_keeps_encoding_bom_and_newlines(tmp_path, run_memlint):
     path = tmp_path / "w.py"
-    path.write_bytes("\ufeff# caf\u00e9\r\nfor i in list(range(3)):\r\n    pass\r\n".encode("utf-8"))
+    path.write_bytes("\ufeff# caf\u00e9\r\nfor i in list(range(n)):\r\n    pass\r\n".encode("utf-8"))
     run_memlint("--no-cache", "--add-noqa", "w.py", cwd=tmp_path)
-    assert path.read_bytes() == "\ufeff# caf\u00e9\r\nfor i in list(range(3)):  # noqa: MEM202\r\n    pass\r\n".encode("utf-8")
+    assert path.read_bytes() == "\ufeff# caf\u00e9\r\nfor i in list(range(n)):  # noqa: MEM202\r\n    pass\r\n".encode("utf-8")
 
 
 def test_add_noqa_refuses_lines_a_comment_cannot_end(tmp_path, run_memlint):
-    source = 'x = sum([len("""a\nb""") for _ in "ab"])\ny = sum([i for i in range(3)]) \\\n    + 1\n'
+    source = 'x = sum([len("""a\nb""") for _ in ab])\ny = sum([i for i in range(n)]) \\\n    + 1\n'
     path = tmp_path / "x.py"
     path.write_text(source)
     result = run_memlint("--no-cache", "--preview", "--add-noqa", "x.py", cwd=tmp_path)
@@ -120,12 +120,12 @@ def test_baseline_hides_recorded_findings_across_edits_but_not_new_ones(tmp_path
     written = run_memlint("--write-baseline", "baseline.json", ".", cwd=tmp_path)
     assert (written.returncode, written.stdout, written.stderr.decode()) == (0, b"", "Recorded 2 findings in baseline.json\n")
     data = json.loads((tmp_path / "baseline.json").read_text())
-    assert data["findings"][0] == {"code": "MEM202", "path": "pkg/a.py", "text": "for i in list(range(3)):", "occurrence": 0}
+    assert data["findings"][0] == {"code": "MEM202", "path": "pkg/a.py", "text": "for i in list(range(n)):", "occurrence": 0}
 
     clean = run_memlint("--baseline", "baseline.json", ".", cwd=tmp_path)
     assert (clean.returncode, clean.stdout, clean.stderr.decode()) == (0, b"", "All checks passed! (2 findings in the baseline)\n")
     # Lines above, and re-indentation, do not resurrect a finding; a second identical one is new.
-    path.write_text("import gc\n\n\nif True:\n  for i in list(range(3)):\n      gc.collect()\nfor i in list(range(3)):\n    pass\n")
+    path.write_text("import gc\n\n\nif True:\n  for i in list(range(n)):\n      gc.collect()\nfor i in list(range(n)):\n    pass\n")
     edited = run_memlint("--baseline", "baseline.json", ".", cwd=tmp_path)
     assert findings(edited) == [("7", "10", "MEM202")]
     assert edited.stderr.decode() == "Found 1 problem (1 fixable with --fix); 2 more in the baseline\n"

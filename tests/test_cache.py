@@ -15,7 +15,7 @@ from memlint.errors import UsageError
 from memlint.registry import get_registry
 from memlint.runner import Mode, discover_files, run_files
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 EXPECTED = [("MEM202", 2, 10), ("MEM602", 3, 5)]
 
 
@@ -239,7 +239,7 @@ def test_fix_uses_cache_only_for_files_without_applicable_fixes(tree, monkeypatc
     monkeypatch.setattr(memlint.runner, "process_source", lambda data, path, *a: calls.append(path) or real(data, path, *a))
     reports = lint(tree, Cache(str(tree / "cache")), Mode(fix=True))
     assert [os.path.basename(p) for p in calls] == ["a.py"]  # clean.py came from the cache
-    assert (tree / "src" / "a.py").read_text() == "import gc\nfor i in range(3):\n    gc.collect()\n"
+    assert (tree / "src" / "a.py").read_text() == "import gc\nfor i in range(n):\n    gc.collect()\n"
     assert found(reports) == [("MEM602", 3, 5)] and sum(r.fixed for r in reports) == 1
     calls.clear()
     cache = Cache(str(tree / "cache"))

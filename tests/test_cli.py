@@ -8,7 +8,7 @@ import pytest
 from memlint.docs import render_rule
 from memlint.registry import get_registry, preview_reason
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 
 
 def lines(result):
@@ -40,7 +40,7 @@ def test_json_output(project, run_memlint):
     assert (first["end_line"], first["end_column"]) == (2, 24)
     assert first["fix"] == {
         "applicability": "safe",
-        "edits": [{"line": 2, "column": 10, "end_line": 2, "end_column": 24, "content": "range(3)"}],
+        "edits": [{"line": 2, "column": 10, "end_line": 2, "end_column": 24, "content": "range(n)"}],
     }
     assert data[1]["fix"] is None
 
@@ -123,7 +123,7 @@ def test_unreadable_directory_entry(project, run_memlint):
 def test_fix_writes_safe_fixes_only(project, run_memlint):
     target = project / "pkg" / "a.py"
     result = run_memlint("--fix", "pkg/a.py", cwd=project)
-    assert target.read_text() == "import gc\nfor i in range(3):\n    gc.collect()\n"
+    assert target.read_text() == "import gc\nfor i in range(n):\n    gc.collect()\n"
     assert result.returncode == 1  # MEM602 remains
     assert lines(result) == ["pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
     assert result.stderr.decode() == "Fixed 1 problem in 1 file; 1 remaining\n"
@@ -144,16 +144,16 @@ def test_unsafe_fixes_need_the_flag(tmp_path, run_memlint):
 
 def test_fix_keeps_bom_crlf_encoding_and_mode(tmp_path, run_memlint):
     path = tmp_path / "w.py"
-    original = "\ufeff# caf\u00e9\r\nfor i in list(range(3)):\r\n    pass\r\n".encode("utf-8")
+    original = "\ufeff# caf\u00e9\r\nfor i in list(range(n)):\r\n    pass\r\n".encode("utf-8")
     path.write_bytes(original)
     path.chmod(0o751)
     run_memlint("--fix", "w.py", cwd=tmp_path)
-    assert path.read_bytes() == "\ufeff# caf\u00e9\r\nfor i in range(3):\r\n    pass\r\n".encode("utf-8")
+    assert path.read_bytes() == "\ufeff# caf\u00e9\r\nfor i in range(n):\r\n    pass\r\n".encode("utf-8")
     assert stat.S_IMODE(path.stat().st_mode) == 0o751
     latin = tmp_path / "l.py"
-    latin.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in list(range(3)):\n    pass\n")
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in list(range(n)):\n    pass\n")
     run_memlint("--fix", "l.py", cwd=tmp_path)
-    assert latin.read_bytes() == b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in range(3):\n    pass\n"
+    assert latin.read_bytes() == b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in range(n):\n    pass\n"
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".memlint-")]
 
 
@@ -172,8 +172,8 @@ def test_diff_writes_nothing(project, run_memlint):
         "+++ b/pkg/a.py",
         "@@ -1,3 +1,3 @@",
         " import gc",
-        "-for i in list(range(3)):",
-        "+for i in range(3):",
+        "-for i in list(range(n)):",
+        "+for i in range(n):",
         "     gc.collect()",
     ]
     assert (project / "pkg" / "a.py").read_text() == LOOP
@@ -183,7 +183,7 @@ def test_stdin(project, run_memlint):
     result = run_memlint("-", "--stdin-filename", "pkg/x.py", cwd=project, stdin=LOOP.encode())
     assert lines(result)[0] == "pkg/x.py:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly"
     fixed = run_memlint("--fix", "-", cwd=project, stdin=LOOP.encode())
-    assert fixed.stdout == b"import gc\nfor i in range(3):\n    gc.collect()\n"
+    assert fixed.stdout == b"import gc\nfor i in range(n):\n    gc.collect()\n"
     assert "-:3:5: MEM602" in fixed.stderr.decode()
 
 
@@ -292,7 +292,7 @@ def test_a_file_named_like_a_subcommand_is_linted(project, run_memlint):
     for args in (["--", "config"], ["config"], ["--fix", "--", "config"]):
         result = run_memlint("--no-cache", *args, cwd=project)
         assert result.returncode == 1 and lines(result)[-1].startswith("config:4:5: MEM602"), (args, result.stderr)
-    assert script.read_text() == "#!/usr/bin/env python3\n" + LOOP.replace("list(range(3))", "range(3)")
+    assert script.read_text() == "#!/usr/bin/env python3\n" + LOOP.replace("list(range(n))", "range(n)")
     (project / "-x.py").write_text(LOOP)
     dash = run_memlint("--no-cache", "--", "-x.py", cwd=project)
     assert dash.returncode == 1 and lines(dash)[0].startswith("-x.py:2:10: MEM202")

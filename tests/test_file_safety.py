@@ -15,8 +15,8 @@ from memlint.fixes import keep_untouched
 from memlint.registry import get_registry
 from memlint.runner import FileReport, Mode, discover_files, process_path, run_files
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
-FIXED = "import gc\nfor i in range(3):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
+FIXED = "import gc\nfor i in range(n):\n    gc.collect()\n"
 FIX = Mode(fix=True)
 
 
@@ -30,7 +30,7 @@ def codes(report):
 def test_an_edit_saved_while_fixing_is_not_overwritten(tmp_path, monkeypatch):
     path = tmp_path / "a.py"
     path.write_text(LOOP)
-    edited = "import gc\n# the user's edit\nfor i in list(range(3)):\n    gc.collect()\n"
+    edited = "import gc\n# the user's edit\nfor i in list(range(n)):\n    gc.collect()\n"
     real = memlint.runner.process_source
 
     def lint_then_save(data, name, settings, mode, *project):
@@ -97,9 +97,9 @@ def test_fix_refuses_a_file_with_other_hard_links(tmp_path):
     ("x = 1\n\r" + LOOP.replace("\n", "\r"), "x = 1\n\r" + FIXED.replace("\n", "\r")),
     # a form feed before the first statement, in the indentation of a later one, on a fixed line
     ("\f" + LOOP, "\f" + FIXED),
-    ("import gc\ndef f():\n    x = 1\n\f    for i in list(range(3)):\n        gc.collect()\n",
-     "import gc\ndef f():\n    x = 1\n\f    for i in range(3):\n        gc.collect()\n"),
-    ("import gc\n\f \ffor i in list(range(3)):\r\n    gc.collect()\r", "import gc\n\f \ffor i in range(3):\r\n    gc.collect()\r"),
+    ("import gc\ndef f():\n    x = 1\n\f    for i in list(range(n)):\n        gc.collect()\n",
+     "import gc\ndef f():\n    x = 1\n\f    for i in range(n):\n        gc.collect()\n"),
+    ("import gc\n\f \ffor i in list(range(n)):\r\n    gc.collect()\r", "import gc\n\f \ffor i in range(n):\r\n    gc.collect()\r"),
 ])
 def test_fix_keeps_every_byte_it_does_not_touch(tmp_path, before, after):
     path = tmp_path / "a.py"

@@ -32,7 +32,7 @@ def test_flake8_and_memlint_agree_on_fixtures(tmp_path):
 
 
 def test_flake8_reads_rule_options_and_noqa(tmp_path):
-    source = "import gc\nfor i in list(range(3)):  # noqa: MEM202\n    gc.collect()\n"
+    source = "import gc\nfor i in list(range(n)):  # noqa: MEM202\n    gc.collect()\n"
     (tmp_path / "x.py").write_text(source)
     result = _run(["flake8", "--select", "MEM", "x.py"], tmp_path)
     assert result.stdout.splitlines() == ["x.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
@@ -46,7 +46,7 @@ def test_flake8_memlint_config_option(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 # Runs flake8 in this process, then names the heavy modules it imported.
 PROBE = """
 import sys

@@ -94,7 +94,7 @@ def test_git_info_exclude_and_outside_a_work_tree(tmp_path):
 
 
 def test_the_cli_skips_ignored_files_and_says_so_for_named_ones(tmp_path, run_memlint):
-    loop = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+    loop = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
     make_tree(tmp_path, {".gitignore": "gen/\nold.py\n", "a.py": loop, "old.py": loop, "gen/g.py": loop})
     (tmp_path / ".git").mkdir()
     result = run_memlint("--select", "MEM602", "-q", ".", cwd=tmp_path)

@@ -11,7 +11,7 @@ import pytest
 
 from memlint.workers import Failure, Job, run_supervised
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 FINDINGS = [
     "{name}:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly",
     "{name}:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap",
@@ -242,7 +242,7 @@ def test_stalling_inputs_end_within_their_budget(tmp_path, run_memlint):
     write_tree(tmp_path, "a.py")
     (tmp_path / "big_literal.py").write_text(big_literal(10_000))
     (tmp_path / "lambdas.py").write_text("f = " + "lambda: " * 2048 + "1\n")
-    methods = "".join(f"    def m{i}(self):\n        return [x for x in list(range({i}))]\n" for i in range(5000))
+    methods = "".join(f"    def m{i}(self):\n        return [x for x in list(range(self.n + {i}))]\n" for i in range(5000))
     (tmp_path / "methods.py").write_text("class Big:\n" + methods)
     result = run_memlint("-j2", "--no-cache", "--max-memory", "2000", "--file-timeout", "60",
                          "a.py", "big_literal.py", "lambdas.py", "methods.py", cwd=tmp_path)

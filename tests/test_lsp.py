@@ -10,7 +10,7 @@ from lsprotocol import types  # noqa: E402
 from pygls.lsp.client import LanguageClient  # noqa: E402
 
 # The emoji is one code point but two UTF-16 units: columns after it shift.
-SOURCE = "import gc\nif '\U0001F600':  [print(i) for i in list(range(3))]\nfor i in (1, 2):\n    gc.collect()\n"
+SOURCE = "import gc\nif '\U0001F600':  [print(i) for i in list(range(n))]\nfor i in (1, 2):\n    gc.collect()\n"
 TIMEOUT = 120  # seconds for one answer on a loaded machine; a hang fails instead of blocking the suite
 
 
@@ -78,7 +78,7 @@ def test_diagnostics_on_open_and_save_fixes_as_code_actions(tmp_path):
         seen["actions"] = await session.actions(uri, 1)
         seen["none here"] = await session.actions(uri, 3)
         seen["only rewrites"] = await session.actions(uri, 1, only=[types.CodeActionKind.RefactorRewrite])
-        fixed = SOURCE.replace("list(range(3))", "range(3)")
+        fixed = SOURCE.replace("list(range(n))", "range(n)")
         client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)]))
@@ -89,14 +89,14 @@ def test_diagnostics_on_open_and_save_fixes_as_code_actions(tmp_path):
 
     run_session(tmp_path, script)
     warning, source = types.DiagnosticSeverity.Warning, "memlint"
-    # `list(range(3))` starts at code point 28 of line 2, UTF-16 unit 29 (the emoji is two).
+    # `list(range(n))` starts at code point 28 of line 2, UTF-16 unit 29 (the emoji is two).
     assert seen["open"] == (uri, [("MEM202", (1, 29, 1, 43), source, warning), ("MEM602", (3, 4, 3, 16), source, warning)])
     [action] = seen["actions"]
     assert (action.title, action.kind, action.is_preferred) == (
         "memlint: fix MEM202 (list-of-range-iterated)", types.CodeActionKind.QuickFix, True)
     [change] = action.edit.document_changes
     assert (change.text_document.uri, change.text_document.version) == (uri, 1)
-    assert [(_span(e.range), e.new_text) for e in change.edits] == [((1, 29, 1, 43), "range(3)")]
+    assert [(_span(e.range), e.new_text) for e in change.edits] == [((1, 29, 1, 43), "range(n)")]
     assert [d.code for d in action.diagnostics] == ["MEM202"]
     assert action.diagnostics[0].code_description.href == "https://memlint.invalid/docs/rules/MEM202"
     assert (list(seen["none here"]), list(seen["only rewrites"])) == ([], [])

@@ -13,7 +13,7 @@ from memlint.diagnostics import Diagnostic, format_github, format_sarif, printab
 from memlint.output import rule_urls
 from memlint.registry import get_registry
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 URL_FOR = rule_urls(get_registry())
 SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
 HOSTILE_NAMES = [

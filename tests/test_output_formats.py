@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 SARIF_SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
 
@@ -25,7 +25,7 @@ def test_full_format_shows_the_line_a_caret_and_fixability(project, run_memlint)
     assert out(result) == (
         "pkg/a.py:2:10: MEM202 [*] list(range(...)) is only iterated: iterate the range directly\n"
         "  |\n"
-        "2 | for i in list(range(3)):\n"
+        "2 | for i in list(range(n)):\n"
         "  |          ^^^^^^^^^^^^^^\n"
         "\n"
         "pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap\n"
@@ -37,7 +37,7 @@ def test_full_format_shows_the_line_a_caret_and_fixability(project, run_memlint)
 
 
 def test_full_format_keeps_tabs_and_neutralises_control_characters(tmp_path, run_memlint):
-    (tmp_path / "t.py").write_bytes(b"import gc\nif x:\n\tfor i in list(range(3)):\n\t\tgc.collect('\x1b[2J')\n")
+    (tmp_path / "t.py").write_bytes(b"import gc\nif x:\n\tfor i in list(range(n)):\n\t\tgc.collect('\x1b[2J')\n")
     lines = out(run_memlint("--output-format", "full", "--select", "MEM602", "t.py", cwd=tmp_path)).splitlines()
     assert lines[2:4] == ["4 | \t\tgc.collect('\ufffd[2J')", "  | \t\t^^^^^^^^^^^^^^^^^^"]
 
@@ -67,7 +67,7 @@ def test_a_terminal_gets_the_full_format_in_colour_unless_no_color(project, on_a
     assert plain.splitlines()[:4] == [
         "pkg/a.py:2:10: MEM202 [*] list(range(...)) is only iterated: iterate the range directly",
         "  |",
-        "2 | for i in list(range(3)):",
+        "2 | for i in list(range(n)):",
         "  |          ^^^^^^^^^^^^^^",
     ]
 
@@ -116,17 +116,17 @@ def test_diff_applies_with_git(tmp_path, run_memlint):
 
     git("init", "-q")
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "a.py").write_text("x = 1\nfor i in list(range(3)): pass")  # no final newline
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\nfor i in list(range(n)): pass")  # no final newline
     diff = out(run_memlint("--diff", ".", cwd=tmp_path))
     assert diff == (
         "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1,2 +1,2 @@\n x = 1\n"
-        "-for i in list(range(3)): pass\n\\ No newline at end of file\n"
-        "+for i in range(3): pass\n\\ No newline at end of file\n"
+        "-for i in list(range(n)): pass\n\\ No newline at end of file\n"
+        "+for i in range(n): pass\n\\ No newline at end of file\n"
     )
     (tmp_path / "fix.diff").write_text(diff)
     applied = git("apply", "fix.diff")
     assert applied.returncode == 0, applied.stderr
-    assert (tmp_path / "pkg" / "a.py").read_text() == "x = 1\nfor i in range(3): pass"
+    assert (tmp_path / "pkg" / "a.py").read_text() == "x = 1\nfor i in range(n): pass"
 
 
 def test_a_closed_pipe_ends_the_run_quietly(project):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BAD = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+BAD = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 
 # pre-commit is a test dependency, installed next to this interpreter.
 PRE_COMMIT = shutil.which("pre-commit", path=os.path.dirname(sys.executable)) or shutil.which("pre-commit")
@@ -46,7 +46,7 @@ def test_hook_fails_on_bad_file_and_fix_hook_rewrites(hook_repo):
     assert "good.py" not in check.stdout
     fix = _run_hook(hook_repo, "memlint-fix", "--all-files", "--hook-stage", "manual")
     assert fix.returncode == 1  # files were modified (and MEM602 remains)
-    assert (hook_repo / "bad.py").read_text() == "import gc\nfor i in range(3):\n    gc.collect()\n"
+    assert (hook_repo / "bad.py").read_text() == "import gc\nfor i in range(n):\n    gc.collect()\n"
 
 
 def test_hook_lints_files_named_like_a_subcommand_or_an_option(hook_repo):

@@ -101,9 +101,9 @@ def test_allocations_attributes_live_bytes_to_the_flagged_lines(tmp_path):
         "    return list(range(200000))\n"
         "\n"
         "\n"
-        "kept = [sum([i for i in range(3)]) for _ in range(2)]\n"
+        "kept = [sum([i for i in range(int(\"3\"))]) for _ in range(2)]\n"
         "held = keep()\n"
-        "for i in list(range(10)):\n"
+        "for i in list(range(int(\"10\"))):\n"
         "    pass\n"
     )
     (tmp_path / "alloc.py").write_text(source)

@@ -73,7 +73,7 @@ def _shown(output):
 
 def test_the_command_line_shows_progress_on_a_terminal(tmp_path, on_a_terminal):
     for n in range(5):
-        (tmp_path / f"m{n}.py").write_text("import gc\nfor i in list(range(3)):\n    gc.collect()\n")
+        (tmp_path / f"m{n}.py").write_text("import gc\nfor i in list(range(n)):\n    gc.collect()\n")
     for args in (["-j2"], ["-j1", "--file-timeout", "0", "--max-memory", "0"], ["-j2"]):  # pool, in-process, cached
         output = on_a_terminal([*args, "--select", "MEM6", "."], tmp_path, {"MEMLINT_PROGRESS_DELAY": "0"}, "stderr")
         counts, after = _shown(output)

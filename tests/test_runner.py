@@ -12,7 +12,7 @@ from memlint.config import ConfigResolver, Settings
 from memlint.registry import get_registry
 from memlint.runner import Mode, discover_files, process_source, run_files
 
-LOOP = "import gc\nfor i in list(range(3)):\n    gc.collect()\n"
+LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 
 
 def test_pool_reports_in_path_order_with_chunks(tmp_path):
@@ -31,7 +31,7 @@ def test_positions_are_computed_only_for_files_with_findings(monkeypatch):
         raise AssertionError("positions resolved for a clean file")
 
     monkeypatch.setattr(memlint.engine, "positions_of", no_positions)
-    report = process_source(b"import gc\nfor i in range(3):\n    pass\n", "x.py", Settings(), Mode())
+    report = process_source(b"import gc\nfor i in range(n):\n    pass\n", "x.py", Settings(), Mode())
     assert report.diagnostics == [] and report.errors == []
 
 
@@ -113,7 +113,7 @@ def test_matches_precheck_agrees_with_name_resolution():
     source = (
         "import gc\nimport gc as g\nfrom gc import disable as d, enable\nimport os.path\n"
         "def f(len):\n    from gc import collect as c\n    c(); len(); gc.disable(); g.enable(); d()\n"
-        "    os.path.join(); enable(); print(); list(range(3)); x.disable()\n"
+        "    os.path.join(); enable(); print(); list(range(n)); x.disable()\n"
         "def h():\n    gc = 1\n    gc.disable()\n"
     )
     targets = [("gc.disable",), ("gc.enable", "gc.collect"), ("builtins.len",), ("builtins.print",),

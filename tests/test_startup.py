@@ -50,7 +50,7 @@ def test_generated_pages_are_found_by_code_and_name_only():
 def test_a_run_with_the_rule_catalog_imports_only_the_selected_rules(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     probe("-j1", "a.py", cwd=tmp_path)  # the first run imports every rule and writes the catalog
-    (tmp_path / "b.py").write_text("import gc\nfor i in list(range(3)):\n    gc.collect()\n")
+    (tmp_path / "b.py").write_text("import gc\nfor i in list(range(n)):\n    gc.collect()\n")
     # Without budgets -j1 lints in this process, where the probe can see what was imported.
     no_budgets = ("--file-timeout", "0", "--max-memory", "0")
     output, loaded, _ = probe("-j1", *no_budgets, "--select", "MEM60", "b.py", cwd=tmp_path, heavy=("memlint.rules.",))
@@ -61,7 +61,7 @@ def test_a_run_with_the_rule_catalog_imports_only_the_selected_rules(tmp_path):
     ]
 
 
-SMALL_FILE = "import gc\n\n\ndef work(items):\n    for i in list(range(3)):\n        gc.collect()\n    return sum([x for x in items])\n"
+SMALL_FILE = "import gc\n\n\ndef work(items):\n    for i in list(range(n)):\n        gc.collect()\n    return sum([x for x in items])\n"
 
 
 def test_a_cold_run_of_a_small_file_does_not_import_libcst_matchers(tmp_path):

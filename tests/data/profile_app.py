@@ -46,7 +46,7 @@ def leak_once():
 
 
 def never():
-    return sum([i for i in range(10)])
+    return sum([i for i in range(int("10"))])
 
 
 def main():

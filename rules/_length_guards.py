@@ -1,0 +1,80 @@
+"""Shared by the MEM2 rules: a test of ``len(x)`` that bounds ``x`` where it
+is used (RULES.md, "Bounded by the code"): ``len(x) == 1`` around the use, or
+``if len(x) > 1: return`` before it."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import libcst as cst
+
+from memlint.analysis.scopes import SCOPE_TYPES
+
+from ._bounded import SMALL, integer_literal
+
+
+def length_guarded(collection: cst.BaseExpression, path: Sequence[cst.CSTNode]) -> bool:
+    """Whether a test on ``len(collection)`` bounds it where the last node of
+    ``path`` runs: in the body of ``if len(c) == k`` (or ``< k``, ``<= k``, in an
+    ``and``), in the ``else`` of ``if len(c) > k``, or after ``if len(c) > k:
+    return`` (a body that always leaves) in the same block."""
+    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
+        if isinstance(parent, SCOPE_TYPES):
+            return False
+        if isinstance(parent, cst.If):
+            if child is parent.body and _caps(parent.test, collection, upper=True):
+                return True
+            if child is parent.orelse and _caps(parent.test, collection, upper=False):
+                return True
+        if isinstance(parent, cst.IndentedBlock) and _left_when_long(parent, child, collection):
+            return True
+    return False
+
+
+def _left_when_long(block: cst.IndentedBlock, statement: cst.CSTNode, collection: cst.BaseExpression) -> bool:
+    for earlier in block.body:
+        if earlier is statement:
+            return False
+        if (
+            isinstance(earlier, cst.If)
+            and earlier.orelse is None
+            and _caps(earlier.test, collection, upper=False)
+            and _always_leaves(earlier.body)
+        ):
+            return True
+    return False
+
+
+def _always_leaves(body: cst.BaseSuite) -> bool:
+    statements = list(body.body)
+    last = statements[-1] if statements else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else None
+    return isinstance(last, (cst.Return, cst.Raise, cst.Break, cst.Continue))
+
+
+_UPPER = {cst.Equal: 0, cst.LessThan: -1, cst.LessThanEqual: 0}  # len(c) OP k bounds c by k + offset
+_LOWER = {cst.GreaterThan: 0, cst.GreaterThanEqual: -1, cst.NotEqual: 0}  # failing len(c) OP k bounds it
+
+
+def _caps(test: cst.BaseExpression, collection: cst.BaseExpression, upper: bool) -> bool:
+    """Whether ``test`` being true (``upper``) or false bounds ``len(collection)``
+    by a small constant."""
+    if isinstance(test, cst.BooleanOperation):
+        both = isinstance(test.operator, cst.And) if upper else isinstance(test.operator, cst.Or)
+        return both and (_caps(test.left, collection, upper) or _caps(test.right, collection, upper))
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return False
+    comparison = test.comparisons[0]
+    table = _UPPER if upper else _LOWER
+    offset = table.get(type(comparison.operator))
+    limit = integer_literal(comparison.comparator)
+    if offset is None or limit is None or not 0 <= limit + offset <= SMALL:
+        return False
+    left = test.left
+    return (
+        isinstance(left, cst.Call)
+        and isinstance(left.func, cst.Name)
+        and left.func.value == "len"
+        and len(left.args) == 1
+        and left.args[0].value.deep_equals(collection)
+    )
