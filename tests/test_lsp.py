@@ -107,7 +107,7 @@ def test_diagnostics_on_open_and_save_fixes_as_code_actions(tmp_path):
 def test_unsafe_fixes_are_rewrites_not_quick_fixes(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.memlint]\nselect = ['MEM201']\n")  # a preview rule: by its code
     uri = (tmp_path / "b.py").as_uri()
-    text = "total = sum([x * 2 for x in range(10)])\n"  # MEM201's fix is unsafe (a generator is lazier)
+    text = "total = sum([x * 2 for x in range(nn)])\n"  # MEM201's fix is unsafe (a generator is lazier)
     seen = {}
 
     async def script(client, session):
@@ -121,7 +121,7 @@ def test_unsafe_fixes_are_rewrites_not_quick_fixes(tmp_path):
         "memlint: fix MEM201 (list-in-reduction), unsafe", types.CodeActionKind.RefactorRewrite, False)
     [change] = action.edit.document_changes
     assert change.text_document.version == 7
-    assert [(_span(e.range), e.new_text) for e in change.edits] == [((0, 8, 0, 39), "sum(x * 2 for x in range(10))")]
+    assert [(_span(e.range), e.new_text) for e in change.edits] == [((0, 8, 0, 39), "sum(x * 2 for x in range(nn))")]
 
 
 def test_without_pygls_the_server_says_how_to_install_it(tmp_path):
