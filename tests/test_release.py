@@ -63,6 +63,7 @@ def test_wheel_holds_every_package_the_rule_pages_and_the_license(dist):
     assert {f"memlint/rules/{p.name}" for p in (ROOT / "rules").glob("*.py")} <= names
     assert {f"memlint/ruledocs/{p.name}" for p in (ROOT / "docs" / "rules").glob("*.md")} <= names
     assert "memlint/py.typed" in names
+    assert "memlint/profiling/sitecustomize.py" in names  # memlint profile's probe, run in the profiled program
     assert f"pymemlint-{memlint.__version__}.dist-info/licenses/LICENSE" in names
     assert not [n for n in names if n.split("/")[0] in ("rules", "tests", "docs", "fixtures", "benchmarks")]
 
