@@ -9,7 +9,7 @@ derived from that path or computed lazily on first use and cached per file.
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar
 
 import libcst as cst
 
@@ -52,6 +52,18 @@ class ModuleSymbols:
         self.nested_imports: Set[str] = set()  # local names imported inside defs/classes
         self._scan(module.body)
         self._scan_nested(module.body, top_level=True)
+
+    def spelling(self, qualified: str, plain: str) -> Optional[str]:
+        """How new code in this module can name ``qualified`` (``weakref``,
+        ``functools.lru_cache``): the local name it is imported as, else
+        ``plain`` when nothing in the module binds that name (the fix then
+        imports it), else None (no safe spelling: withhold the fix)."""
+        for local, imported in self.imports.items():
+            if imported == qualified:
+                return local
+        if plain in self.defined or plain in self.imports or plain in self.nested_imports:
+            return None
+        return plain
 
     def _scan(self, body: Any) -> None:
         for statement in body:

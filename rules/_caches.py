@@ -186,7 +186,7 @@ def bounding_fix(
     if isinstance(unbounded, cst.Attribute):  # functools.cache, ft.cache: keep the module's spelling
         func: cst.BaseExpression = unbounded.with_changes(attr=cst.Name("lru_cache"))
         return [Replace(unbounded, cst.Call(func, args=[maxsize]))]
-    local = _lru_cache_name(context)
+    local = context.symbols.spelling("functools.lru_cache", "lru_cache")
     if local is None:
         return None
     edits: List[Edit] = [Replace(unbounded, cst.Call(cst.Name(local), args=[maxsize]))]
@@ -195,12 +195,3 @@ def bounding_fix(
     return edits
 
 
-def _lru_cache_name(context: Context) -> Optional[str]:
-    """The module's name for functools.lru_cache, or `lru_cache` when free."""
-    symbols = context.symbols
-    for local, qualified in symbols.imports.items():
-        if qualified == "functools.lru_cache":
-            return local
-    if "lru_cache" in symbols.defined or "lru_cache" in symbols.imports or "lru_cache" in symbols.nested_imports:
-        return None
-    return "lru_cache"

@@ -77,7 +77,7 @@ def weak_container_fix(context: Context, container: Container, classes: ClassInd
             return None  # weakref.ref would raise TypeError, or the index cannot tell
     if not all(weak_compatible(path, container.kind) for path in container.uses):
         return None
-    module_name = weakref_name(context)
+    module_name = context.symbols.spelling("weakref", "weakref")
     if module_name is None:
         return None
     edits: List[Edit] = [Replace(container.value, cst.Call(cst.Attribute(cst.Name(module_name), cst.Name(weak_type))))]
@@ -86,17 +86,6 @@ def weak_container_fix(context: Context, container: Container, classes: ClassInd
     if module_name == "weakref" and "weakref" not in context.symbols.imports:
         edits.append(EnsureImport("weakref"))
     return edits
-
-
-def weakref_name(context: Context) -> Optional[str]:
-    """How the module spells `weakref`: its alias, or `weakref` once imported."""
-    symbols = context.symbols
-    for local, qualified in symbols.imports.items():
-        if qualified == "weakref":
-            return local
-    if "weakref" in symbols.defined or "weakref" in symbols.imports:
-        return None
-    return "weakref"
 
 
 def is_mapping_store(container: Container, write: Write) -> bool:
