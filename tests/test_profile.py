@@ -149,3 +149,32 @@ def test_the_probe_runs_the_sites_own_sitecustomize_and_never_breaks_the_program
     )
     assert done.stdout == "yes\n"
     assert done.stderr.startswith("memlint profile: cannot measure this run: FileNotFoundError")
+
+
+def test_a_parent_child_cycle_counts_the_instances_only_the_collector_frees(tmp_path):
+    source = (
+        "class Child:\n"
+        "    def __init__(self, parent):\n"
+        "        self.parent = parent\n"
+        "\n"
+        "\n"
+        "class Parent:\n"
+        "    def __init__(self):\n"
+        "        self.children = []\n"
+        "\n"
+        "    def add(self):\n"
+        "        child = Child(self)\n"
+        "        self.children.append(child)\n"
+        "\n"
+        "\n"
+        "for _ in range(int('500')):\n"
+        "    parent = Parent()\n"
+        "    for _ in range(3):\n"
+        "        parent.add()\n"
+    )
+    (tmp_path / "tree.py").write_text(source)
+    done = _profile(tmp_path, "--format", "json", "-o", "r.json", "tree.py", command=[sys.executable, "tree.py"])
+    assert done.returncode == 0, done.stderr
+    [cycle] = [f for f in json.loads((tmp_path / "r.json").read_text())["findings"] if f["code"] == "MEM401"]
+    assert cycle["line"] == 3 and cycle["count"] > 0
+    assert "of `Child` found in unreachable cycles" in cycle["evidence"]

@@ -8,6 +8,7 @@ through unchanged; the report goes to stderr, or to FILE with ``-o``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -94,14 +95,17 @@ def _lint(args: argparse.Namespace) -> List[Any]:
 
 
 def _source_line(path: str, number: int) -> str:
+    lines = _lines_of(path)
+    return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _lines_of(path: str) -> List[str]:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            for current, line in enumerate(handle, 1):
-                if current == number:
-                    return line
+            return handle.readlines()
     except OSError:
-        pass
-    return ""
+        return []
 
 
 def _run_measured(command: List[str], spec_data: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:

@@ -37,6 +37,11 @@ def measure(target: Target, data: Mapping[str, Any]) -> Measured:
         size = data.get("bytes")
         return Measured(target, None if size is None else int(size), entries,
                         f"{entries:,} entries at exit ({hits:,} hits)", bool(entries or hits or data.get("misses")))
+    if target.kind is Kind.CYCLE:
+        freed = int(data.get("freed_by_collector", 0))
+        return Measured(target, None, freed,
+                        f"{_objects(freed)} of `{target.name}` found in unreachable cycles (only the cycle "
+                        "collector frees them) at the probe's collections", True)
     if target.kind is Kind.CONTAINER:
         entries = int(data.get("entries", 0))
         return Measured(target, int(data.get("bytes_at_peak", 0)), entries,

@@ -19,7 +19,9 @@ the program several times its allocation speed). Measured per finding
   files' code), the ``ResourceWarning``s of objects allocated there, and with
   ``--allocations`` the bytes allocated there still alive near the peak;
 - "cache": entries and hits of the cache decorating the flagged function;
-- "container": entries of the flagged module-level container at the peak.
+- "container": entries of the flagged module-level container at the peak;
+- "cycle": instances of the flagged class that only the cycle collector
+  freed (collections with ``DEBUG_SAVEALL`` at each observation and at exit).
 """
 import atexit
 import gc
@@ -62,6 +64,11 @@ class _Probe:
         self.targets = spec["targets"]
         self.allocations = bool(spec.get("allocations"))  # trace allocations (tracemalloc): costly, optional
         self.largest_blocks = 0
+        self.cycle_classes: Dict[Tuple[str, str], List[str]] = {}  # (path, class) -> ids of cycle findings
+        for target in self.targets:
+            if target["kind"] == "cycle" and target["name"]:
+                self.cycle_classes.setdefault((target["path"], target["name"]), []).append(target["id"])
+        self.freed: Dict[Tuple[str, str], int] = {}  # (path, class) -> instances the cycle collector freed
         self.files = {t["path"] for t in self.targets}
         self.lines: Dict[Tuple[str, int], int] = {}  # (path, line) -> execution count
         for target in self.targets:
@@ -163,7 +170,35 @@ class _Probe:
             self.observed = self._measure()  # the sampler thread is not traced: threading.settrace came later
             self.observed_bytes = current
 
+    def count_cyclic_garbage(self) -> None:
+        """Collect with DEBUG_SAVEALL to see what only the cycle collector
+        would free, count the flagged classes' instances there, then let
+        them go (a plain collection frees them: none is counted twice)."""
+        if not self.cycle_classes:
+            return
+        wanted: Dict[type, Tuple[str, str]] = {}
+        for module_path, name in self.cycle_classes:
+            module = _module_of_file(module_path)
+            for value in list(vars(module).values()) if module is not None else []:
+                if isinstance(value, type):
+                    _collect_classes(value, name, module_path, wanted, set())
+        if not wanted:
+            return
+        flags = gc.get_debug()
+        gc.set_debug(flags | gc.DEBUG_SAVEALL)
+        try:
+            gc.collect()
+            for obj in gc.garbage:
+                key = wanted.get(type(obj))
+                if key is not None:
+                    self.freed[key] = self.freed.get(key, 0) + 1
+            gc.garbage.clear()
+        finally:
+            gc.set_debug(flags)
+        gc.collect()
+
     def _measure(self) -> Dict[str, Dict[str, int]]:
+        self.count_cyclic_garbage()
         line_bytes: Dict[Tuple[str, int], int] = {}
         for stat in self._line_statistics():
             frame = stat.traceback[0]
@@ -213,6 +248,8 @@ class _Probe:
             self.observe(current)
         if not tracemalloc.is_tracing():
             peak = _peak_resident_bytes()
+        with self.lock:
+            self.count_cyclic_garbage()
         self.stop_line_counts()
         findings: Dict[str, Dict[str, int]] = {}
         result = {
@@ -230,6 +267,8 @@ class _Probe:
                 entry["resource_warnings"] = sum(self.warned.get((target["path"], n), 0) for n in lines)
             elif kind == "cache":
                 entry = _cache(target)
+            elif kind == "cycle":
+                entry = {"freed_by_collector": self.freed.get((target["path"], target["name"]), 0)}
             findings[key] = entry
         with open(self.spec_path + ".out", "w", encoding="utf-8") as handle:
             json.dump(result, handle)

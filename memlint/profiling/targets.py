@@ -6,6 +6,8 @@
   cache;
 - ``container`` (a module-level container that only grows): its entries and
   size at the peak;
+- ``cycle`` (a reference cycle through instances of a class: MEM401, MEM402):
+  how many instances of the enclosing class only the cycle collector freed;
 - ``line`` (everything else: an expression or statement): how often the
   flagged lines ran, the bytes allocated there still alive at the peak, and
   the ``ResourceWarning``s of objects allocated there.
@@ -24,6 +26,7 @@ class Kind(Enum):
     CLASS = "class"
     CACHE = "cache"
     CONTAINER = "container"
+    CYCLE = "cycle"
     LINE = "line"
 
 
@@ -31,7 +34,9 @@ _KIND_BY_CODE = {
     "MEM101": Kind.CLASS, "MEM102": Kind.CLASS, "MEM105": Kind.CLASS, "MEM107": Kind.CLASS,
     "MEM301": Kind.CACHE, "MEM302": Kind.CACHE,
     "MEM303": Kind.CONTAINER,
+    "MEM401": Kind.CYCLE, "MEM402": Kind.CYCLE,
 }
+_CLASS_LINE = re.compile(r"(\s*)class\s+([A-Za-z_][A-Za-z0-9_]*)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 
@@ -61,12 +66,29 @@ def name_at(line_text: str, column: int) -> Optional[str]:
     return match.group(0) if match else None
 
 
+def enclosing_class(path: str, line: int, source_line: Callable[[str, int], str]) -> Optional[str]:
+    """The class whose body holds ``line``: the nearest ``class`` line above
+    it, indented less than the line itself."""
+    text = source_line(path, line)
+    indent = len(text) - len(text.lstrip())
+    for number in range(line - 1, 0, -1):
+        above = source_line(path, number)
+        match = _CLASS_LINE.match(above)
+        if match and len(match.group(1)) < indent:
+            return match.group(2)
+        if above.strip() and len(above) - len(above.lstrip()) < indent:
+            indent = len(above) - len(above.lstrip())  # climbed out of a def: its class is less indented still
+    return None
+
+
 def targets(diagnostics: Sequence[Diagnostic], source_line: Callable[[str, int], str]) -> List[Target]:
     """One target per finding; ``source_line(path, n)`` reads line n of a file."""
     found = []
     for number, diagnostic in enumerate(diagnostics):
         kind = kind_of(diagnostic.code)
         name = ""
+        if kind is Kind.CYCLE:
+            name = enclosing_class(diagnostic.filename, diagnostic.line, source_line) or ""
         if kind in (Kind.CLASS, Kind.CONTAINER):
             name = name_at(source_line(diagnostic.filename, diagnostic.line), diagnostic.column) or ""
             if kind is Kind.CONTAINER and not name:
