@@ -86,15 +86,16 @@ def _wait_for_a_worker(session: int, seconds: float = 60) -> None:
 
 @pytest.mark.parametrize("jobs", ["-j1", "-j2"])
 def test_ctrl_c_stops_the_pool_cleanly(tmp_path, jobs):
-    body = "".join(f"def f{i}(x):\n    return [y for y in list(range(x))]\n" for i in range(200))
-    for i in range(200):
-        (tmp_path / f"m{i:03}.py").write_text(body)
+    # Enough work that the run is still linting well after its first worker starts, on a fast machine too.
+    for n in range(600):
+        body = "".join(f"def f{n}_{i}(x):\n    return [y for y in list(range(x))]\n" for i in range(200))
+        (tmp_path / f"m{n:03}.py").write_text(body)
     with subprocess.Popen(
         [sys.executable, "-m", "memlint", jobs, "--no-cache", "."],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     ) as run:
         _wait_for_a_worker(run.pid)  # past interpreter start-up, whose Ctrl-C is Python's, not memlint's
-        time.sleep(1)
+        time.sleep(0.5)
         os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
         out, err = run.communicate(timeout=60)
         with pytest.raises(ProcessLookupError):  # no worker left in the session
