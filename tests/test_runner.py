@@ -93,6 +93,9 @@ def test_ctrl_c_stops_the_pool_cleanly(tmp_path, jobs):
     with subprocess.Popen(
         [sys.executable, "-m", "memlint", jobs, "--no-cache", "."],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        # A terminal's memlint starts with Ctrl-C at its default; a test run started in the
+        # background (`cmd &` in a script) ignores SIGINT, and children inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as run:
         _wait_for_a_worker(run.pid)  # past interpreter start-up, whose Ctrl-C is Python's, not memlint's
         time.sleep(0.5)

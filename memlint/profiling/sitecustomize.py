@@ -185,7 +185,7 @@ class _Probe:
         if not wanted:
             return
         flags = gc.get_debug()
-        gc.set_debug(flags | gc.DEBUG_SAVEALL)
+        gc.set_debug(flags | gc.DEBUG_SAVEALL)  # noqa: MEM603 -- cleared below, flags restored in the finally
         try:
             gc.collect()
             for obj in gc.garbage:
