@@ -113,8 +113,8 @@ def test_allocations_attributes_live_bytes_to_the_flagged_lines(tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["run"]["peak_is"] == "traced memory"
     by_code = {f["code"]: f for f in report["findings"]}
-    # line events: a comprehension on the line counts each of its iterations too
-    assert by_code["MEM201"]["count"] >= 2 and "bytes allocated here alive at the peak" in by_code["MEM201"]["evidence"]
+    # line events: up to 3.11 a comprehension on the line counts each of its iterations too; 3.12+ counts it once
+    assert by_code["MEM201"]["count"] >= 1 and "bytes allocated here alive at the peak" in by_code["MEM201"]["evidence"]
     assert by_code["MEM202"]["count"] >= 1
 
 
