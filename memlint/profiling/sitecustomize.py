@@ -41,7 +41,7 @@ except ImportError:  # Windows: observations at exit only
     resource = None  # type: ignore[assignment]
 import warnings
 from types import CodeType, FrameType, ModuleType
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, Type
 
 TraceFunction = Callable[[FrameType, str, Any], Any]
 
@@ -176,12 +176,7 @@ class _Probe:
         them go (a plain collection frees them: none is counted twice)."""
         if not self.cycle_classes:
             return
-        wanted: Dict[type, Tuple[str, str]] = {}
-        for module_path, name in self.cycle_classes:
-            module = _module_of_file(module_path)
-            for value in list(vars(module).values()) if module is not None else []:
-                if isinstance(value, type):
-                    _collect_classes(value, name, module_path, wanted, set())
+        wanted = _classes_named(self.cycle_classes)
         if not wanted:
             return
         flags = gc.get_debug()
@@ -311,14 +306,7 @@ def _file_of(module: object) -> Optional[str]:
 
 def _live_instances(classes: Dict[Tuple[str, str], List[str]]) -> Dict[Tuple[str, str], Dict[str, int]]:
     """(path, class name) -> instances alive now and the bytes slots would save on one."""
-    wanted: Dict[type, Tuple[str, str]] = {}
-    for module_path, name in classes:
-        module = _module_of_file(module_path)
-        if module is None:
-            continue
-        for value in list(vars(module).values()):
-            if isinstance(value, type):
-                _collect_classes(value, name, module_path, wanted, set())
+    wanted = _classes_named(classes)
     counts: Dict[Tuple[str, str], int] = {}
     examples: Dict[Tuple[str, str], object] = {}
     for obj in gc.get_objects():
@@ -334,6 +322,18 @@ def _live_instances(classes: Dict[Tuple[str, str], List[str]]) -> Dict[Tuple[str
             entry["saving_per_instance"] = _slots_saving(examples[key])
         found[key] = entry
     return found
+
+
+def _classes_named(keys: Iterable[Tuple[str, str]]) -> Dict[type, Tuple[str, str]]:
+    """The live class objects for (module path, class name) keys: top-level or
+    nested classes of that name defined in the module loaded from that path."""
+    wanted: Dict[type, Tuple[str, str]] = {}
+    for module_path, name in keys:
+        module = _module_of_file(module_path)
+        for value in list(vars(module).values()) if module is not None else []:
+            if isinstance(value, type):
+                _collect_classes(value, name, module_path, wanted, set())
+    return wanted
 
 
 def _collect_classes(cls: type, name: str, module_path: str, wanted: Dict[type, Tuple[str, str]], seen: Set[type]) -> None:
