@@ -253,6 +253,7 @@ class _Probe:
             "observed_at_bytes": self.observed_bytes,
             "findings": findings,
         }
+        caches = _caches_in(self.files) if any(t["kind"] == "cache" for t in self.targets) else []
         for target in self.targets:
             key, kind = target["id"], target["kind"]
             entry = dict((self.observed or {}).get(key, {}))
@@ -261,7 +262,7 @@ class _Probe:
                 entry["executions"] = max(self.lines.get((target["path"], n), 0) for n in lines)
                 entry["resource_warnings"] = sum(self.warned.get((target["path"], n), 0) for n in lines)
             elif kind == "cache":
-                entry = _cache(target)
+                entry = _cache(target, caches)
             elif kind == "cycle":
                 entry = {"freed_by_collector": self.freed.get((target["path"], target["name"]), 0)}
             findings[key] = entry
@@ -376,20 +377,29 @@ def _container(target: Dict[str, Any]) -> Dict[str, int]:
         return {}
 
 
-def _cache(target: Dict[str, Any]) -> Dict[str, int]:
-    module = _module_of_file(target["path"])
-    if module is None:
-        return {}
-    best = None
+def _caches_in(files: Set[str]) -> List[Tuple[str, int, Any]]:
+    """(real path, first line, wrapper) of every live ``lru_cache`` wrapper of a
+    function defined in ``files``: one walk of the heap for all cache findings."""
+    found = []
     for obj in gc.get_objects():
         info = getattr(obj, "cache_info", None) if callable(obj) else None
-        wrapped = getattr(obj, "__wrapped__", None)
-        code = getattr(wrapped, "__code__", None)
-        if info is None or code is None or os.path.realpath(code.co_filename) != target["path"]:
-            continue
-        distance = abs(code.co_firstlineno - target["line"])
-        if distance <= target["end_line"] - target["line"] + 10 and (best is None or distance < best[0]):
-            best = (distance, obj)
+        code = getattr(getattr(obj, "__wrapped__", None), "__code__", None)
+        if info is not None and code is not None:
+            path = os.path.realpath(code.co_filename)
+            if path in files:
+                found.append((path, code.co_firstlineno, obj))
+    return found
+
+
+def _cache(target: Dict[str, Any], caches: List[Tuple[str, int, Any]]) -> Dict[str, int]:
+    """The cache the finding flags: the wrapper whose function starts nearest its line."""
+    best = None
+    for path, first_line, wrapper in caches:
+        distance = abs(first_line - target["line"])
+        if path == target["path"] and distance <= target["end_line"] - target["line"] + 10 and (
+            best is None or distance < best[0]
+        ):
+            best = (distance, wrapper)
     if best is None:
         return {}
     try:
