@@ -47,6 +47,10 @@ WORKER_GC_THRESHOLDS = (700, 10, 1000)
 _NATIVE_OUT_OF_MEMORY = b"memory allocation of "
 # How long a worker told to stop may take before it is killed.
 _STOP_GRACE_SECONDS = 5.0
+# The exit status of a worker that could not start (its warm-up failed): when
+# the memory limit is too low even to send the parent its report of the
+# error, the status alone tells the parent.
+_CANNOT_START = 3
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,8 @@ class _Supervisor(Generic[Payload, Shared, Result]):
         return True
 
     def _died(self, worker: _Worker, crashed: List[int]) -> None:
+        if not worker.ready and worker.process.exitcode == _CANNOT_START:  # and its report did not fit
+            raise UsageError(f"a worker process could not start: out of memory{self._memory_note()}")
         how = self._death(worker.process.exitcode, worker.output())
         if not worker.ready:
             raise UsageError(f"a worker process died while starting: {how}")
@@ -305,8 +311,13 @@ def _serve(
         if warm_up is not None:
             warm_up()
     except Exception as exc:  # MemoryError included: the limit is too low to start
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
-        return
+        # Exit right after the report: under a limit too low to start,
+        # multiprocessing's clean-up would run out of memory too and print a
+        # traceback. If even the report does not fit, the exit status is the report.
+        try:
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        finally:
+            os._exit(_CANNOT_START)
     conn.send(("ready",))
     shared: Dict[int, Any] = {}
     while True:

@@ -179,11 +179,6 @@ def test_a_file_past_the_memory_limit_is_an_error_and_the_run_goes_on(tmp_path, 
     assert result.returncode == 2
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 10), strict=False,
-    reason="on 3.9 the worker's report of the MemoryError does not fit under the limit either: multiprocessing "
-           "prints a traceback and the parent a second line (open in issue 14)",
-)
 def test_a_memory_limit_too_low_to_start_is_one_clear_error(tmp_path, run_memlint):
     write_tree(tmp_path, "a.py")
     result = run_memlint("--no-cache", "--max-memory", "1", "a.py", cwd=tmp_path)
@@ -191,6 +186,29 @@ def test_a_memory_limit_too_low_to_start_is_one_clear_error(tmp_path, run_memlin
     assert line.startswith("memlint: error: a worker process could not start: ")
     assert line.endswith("; the memory limit is 1 MB per worker (--max-memory)")
     assert result.returncode == 2 and result.stdout == b""
+
+
+def starved_warm_up():
+    """In the worker: a start under a memory limit so low that the report of
+    the MemoryError (pickled, sent to the parent) runs out of memory too."""
+    from multiprocessing.connection import Connection
+
+    def send(self, message):
+        raise MemoryError
+
+    Connection.send = send  # this forked worker's copy only
+    raise MemoryError
+
+
+def test_a_start_failure_whose_report_does_not_fit_is_still_one_clear_error(capfd):
+    from memlint.errors import UsageError
+
+    with pytest.raises(UsageError) as error:
+        run_supervised([Job("a", None)], divmod, 1, memory_limit_mb=100_000, warm_up=starved_warm_up)
+    assert str(error.value) == (
+        "a worker process could not start: out of memory; the memory limit is 100000 MB per worker (--max-memory)"
+    )
+    assert capfd.readouterr().err == ""  # no traceback of the worker's
 
 
 def test_without_budgets_one_job_lints_in_process(tmp_path, monkeypatch):
