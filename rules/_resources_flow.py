@@ -12,6 +12,7 @@ project index (a resource passed to one that only reads it stays here).
 from __future__ import annotations
 
 import enum
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -23,7 +24,7 @@ from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 from memlint.context import Context
 
 from ._resources import CALLBACKS, Kind, Resource, borrows
-from ._resources_paths import dropping_returns, source_ranks
+from ._resources_paths import dropping_returns
 
 
 class Fate(enum.Enum):
@@ -47,7 +48,6 @@ class Use(enum.Enum):
 
 
 Assignment = Union[cst.Assign, cst.AnnAssign]
-_ASSIGNMENTS = (cst.Assign, cst.AnnAssign)
 
 
 @dataclass(frozen=True)
@@ -139,41 +139,82 @@ def _local_flow(context: Context, path: Tuple[cst.CSTNode, ...], kind: Kind) -> 
     unless one of them lets the resource escape."""
     statement = path[-1]
     name = assignment_targets(statement)[0]
-    scope = next((n for n in reversed(path[:-1]) if isinstance(n, SCOPE_TYPES)), None)
+    # The call being visited is in the assignment's value: the scope and loops
+    # around it are the assignment's, and the context finds them without
+    # climbing the path (as deep as an elif chain is long).
+    scope = context.enclosing(*SCOPE_TYPES)
     if not isinstance(name, cst.Name) or scope is None or isinstance(scope, cst.ClassDef):
         return None  # a class attribute lives as long as the class
-    info = context.scope_info(scope)
+    info = context.scope_info(scope)  # type: ignore[arg-type]
     if not info.binds(name.value):
         return None  # a global or nonlocal: it outlives the function
-    loads = _loads_of_binding(context, info, name.value, statement, path)
-    releases: List[cst.Call] = []
-    returns: List[cst.Return] = []
-    for load in loads:
-        use = _use(context, info, load, kind)
-        if use is Use.ESCAPES:
-            return None
-        if use is Use.RELEASES:
-            releases.append(_call_of_method(info, load))
-        elif use is Use.RETURNS:
-            returns.append(info.parent(load))  # type: ignore[arg-type]
-    flow = LocalFlow(name.value, statement, path, info, loads, tuple(releases), tuple(returns))  # type: ignore[arg-type]
+    reads = _classified_reads(context, info, name.value, kind)
+    runs = _runs_of_binding(info, name.value, statement, in_loop=context.enclosing(cst.For, cst.While) is not None)
+    if reads.seen(Use.ESCAPES, runs):
+        return None
+    loads = sum((reads.loads[start:stop] for start, stop in runs), ())
+    releases, returns = reads.seen(Use.RELEASES, runs), reads.seen(Use.RETURNS, runs)
+    flow = LocalFlow(name.value, statement, path, info, loads, releases, returns)  # type: ignore[arg-type]
     if not returns:
         return flow
     drops = dropping_returns(flow)
     return replace(flow, drops=drops) if drops else None  # a factory: the caller closes it
 
 
-def _loads_of_binding(
-    context: Context, info: ScopeInfo, name: str, statement: cst.CSTNode, path: Tuple[cst.CSTNode, ...]
-) -> Tuple[cst.Name, ...]:
+Run = Tuple[int, int]  # reads[start:stop] of a name's reads in source order
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """The reads of a local name in source order, each classified once for
+    a kind of resource (every binding of the name sees some runs of them)."""
+
+    loads: Tuple[cst.Name, ...]
+    # by use: the indexes in ``loads`` of its reads, and the node each stands
+    # for (the read, the `f.close()` call, the `return` statement)
+    found: Dict[Use, Tuple[List[int], Tuple[cst.CSTNode, ...]]]
+
+    def seen(self, use: Use, runs: Sequence[Run]) -> Tuple[cst.CSTNode, ...]:
+        """The nodes of the reads of ``use`` in ``runs``, in source order."""
+        indexes, nodes = self.found[use]
+        return sum((nodes[bisect_left(indexes, start):bisect_left(indexes, stop)] for start, stop in runs), ())
+
+
+# (id of the scope node, name, kind) -> the reads of the name
+_READS: Fact[Dict[Tuple[int, str, Kind], _Reads]] = Fact("classified reads of resource names", lambda context: {})
+
+
+def _classified_reads(context: Context, info: ScopeInfo, name: str, kind: Kind) -> _Reads:
+    memo = context.fact(_READS)
+    key = (id(info.node), name, kind)
+    if key not in memo:
+        loads = info.positions().reads(name)
+        found: Dict[Use, Tuple[List[int], List[cst.CSTNode]]] = {use: ([], []) for use in Use}
+        for index, load in enumerate(loads):
+            use = _use(context, info, load, kind)
+            found[use][0].append(index)
+            found[use][1].append(_stands_for(info, load, use))
+        memo[key] = _Reads(loads, {use: (indexes, tuple(nodes)) for use, (indexes, nodes) in found.items()})
+    return memo[key]
+
+
+def _stands_for(info: ScopeInfo, load: cst.Name, use: Use) -> cst.CSTNode:
+    """What a flow keeps of a read: `f.close()` for a release, the `return`
+    statement for a return, else the read itself."""
+    if use is Use.RELEASES:
+        return _call_of_method(info, load)
+    return info.parent(load) if use is Use.RETURNS else load  # type: ignore[return-value]
+
+
+def _runs_of_binding(info: ScopeInfo, name: str, statement: cst.CSTNode, in_loop: bool) -> List[Run]:
     """The reads of ``name`` that may see the value ``statement`` binds: not
     those in its own value (`path = open(path)`), and, for a name bound more
     than once outside a loop, not those before it (they read the old value)."""
-    loads = [load for load in info.loads_of(name) if info.nearest(load, _ASSIGNMENTS) is not statement]
-    if len(info.bindings_of(name)) == 1 or any(isinstance(node, (cst.For, cst.While)) for node in path):
-        return tuple(loads)
-    ranks = source_ranks(context, info)
-    return tuple(load for load in loads if ranks[load] > ranks[statement])
+    start, stop = info.positions().reads_around(name, statement)
+    after = (stop, len(info.positions().reads(name)))
+    if len(info.bindings_of(name)) == 1 or in_loop:
+        return [(0, start), after]
+    return [after]
 
 
 def _call_of_method(info: ScopeInfo, receiver: cst.Name) -> cst.Call:

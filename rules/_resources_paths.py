@@ -4,14 +4,13 @@ ends (`os._exit`, `os.exec*`) after a child process starts, whether the
 next statement or every path out of a `try` reaches a release."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import following_statements, next_statement, small_statements, statements
-from memlint.analysis import Fact
-from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo, source_order
+from memlint.analysis.scopes import SCOPE_TYPES, ScopeInfo
 from memlint.context import Context
 
 if TYPE_CHECKING:
@@ -23,18 +22,6 @@ PROCESS_ENDS = frozenset({
     "os._exit", "os.execl", "os.execle", "os.execlp", "os.execlpe", "os.execv", "os.execve", "os.execvp",
     "os.execvpe",
 })
-
-
-# id of a scope node -> the ranks of its nodes in the source (memlint.analysis.scopes.source_order)
-_ORDERS: Fact[Dict[int, Dict[cst.CSTNode, int]]] = Fact("source order of resource scopes", lambda context: {})
-
-
-def source_ranks(context: Context, info: ScopeInfo) -> Dict[cst.CSTNode, int]:
-    """The nodes of ``info``'s subtree by their rank in the source, once per scope."""
-    orders = context.fact(_ORDERS)
-    if id(info.node) not in orders:
-        orders[id(info.node)] = source_order(info)
-    return orders[id(info.node)]
 
 
 def _position(nodes: Sequence[cst.CSTNode], node: cst.CSTNode) -> int:

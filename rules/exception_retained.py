@@ -222,7 +222,7 @@ class ExceptionRetained(Rule):
             return True
         # A frame kept in a local (handler None): the caller's frame makes no cycle (MEM404).
         handler = held.handler
-        if handler is None or cleared(info, name) or not read_outside(info, name, handler) or handed_on(info, node, name):
+        if handler is None or info.answer(cleared, name) or not read_outside(info, name, handler) or handed_on(info, node, name):
             return False
         self._report(node, held.what, f"local {name}", f"`del {name}` when done (in a finally)")
         return True
@@ -240,7 +240,7 @@ class ExceptionRetained(Rule):
             self._report(node, held.what, f"container {root}")  # outlives the function
         elif held.handler is not None:  # (a frame in a local container dies with the function)
             inside = all(within(info, b.statement, held.handler) for b in info.bindings_of(root))
-            if not inside and not cleared(info, root) and not handed_on(info, node, root):
+            if not inside and not info.answer(cleared, root) and not handed_on(info, node, root):
                 self._report(node, held.what, f"container {root}", f"clear {root} (in a finally) when done")
 
     def leave_Module(self, original_node: cst.Module) -> None:

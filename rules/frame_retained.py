@@ -2,7 +2,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from memlint.analysis.blocks import statement_site, statements_after
+from memlint.analysis.blocks import statements_after
 from memlint.analysis.scopes import ScopeInfo
 from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule, Valid
 
@@ -210,7 +210,7 @@ class FrameRetained(Rule):
         if function is None or not self.context.matches(value, *CURRENT_FRAME):
             return
         info = self.context.scope_info(function)
-        if not info.binds(name) or released_in_finally(info, name) or walks_up(info, name):
+        if not info.binds(name) or info.answer(released_in_finally, name) or info.answer(walks_up, name):
             return
         path = self.context.ancestors  # ... block, line, assignment
         if deleted_right_after(info, name, statements_after(path[-3], path[-2])):
@@ -220,14 +220,21 @@ class FrameRetained(Rule):
     def _fix(self, info: ScopeInfo, name: str) -> Optional[Replace]:
         """The statements after the assignment, when it is directly in the
         function body, in `try: ... finally: del name`."""
-        site = statement_site(self.context.ancestors)
-        if site is None or not isinstance(site.scope, cst.FunctionDef) or site.block is not site.scope.body:
+        # Only the last four nodes of the path: it is as deep as the function
+        # (an elif chain nests as deep as it is long), and this runs per finding.
+        function, block, line = self.context.ancestors[-4:-1]
+        if not (isinstance(function, cst.FunctionDef) and block is function.body and _alone_on_its_line(line)):
             return None
-        rest = statements_after(site.block, site.line)
+        body = function.body
+        rest = statements_after(body, line)
         if not rest or any(deletes(info, statement, name) for statement in rest):
             return None
         guarded = cst.Try(
             body=cst.IndentedBlock(body=rest),  # type: ignore[arg-type]
             finalbody=cst.Finally(body=cst.IndentedBlock(body=[cst.parse_statement(f"del {name}")])),
         )
-        return Replace(site.block, site.block.with_changes(body=[*site.block.body[: -len(rest)], guarded]))
+        return Replace(body, body.with_changes(body=[*body.body[: -len(rest)], guarded]))
+
+
+def _alone_on_its_line(line: cst.CSTNode) -> bool:
+    return isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1

@@ -47,3 +47,30 @@ def test_source_order_ranks_nodes_as_they_start_in_the_source():
     assignment = function.body.body[0].body[0]
     assert order[assignment] < order[loads[0]] < order[loads[1]]  # an ancestor first, then its descendants
     assert function not in order
+
+
+def test_positions_tell_where_a_node_falls_among_the_reads_of_a_name():
+    function = cst.parse_statement(
+        "def f(x):\n    h = open(x)\n    h.read()\n    if x:\n        h = open(h.name)\n        g(h)\n    return h\n"
+    )
+    info = ScopeInfo(function)
+    positions = info.positions()
+    reads = positions.reads("h")
+    assert [type(info.parent(read)).__name__ for read in reads] == ["Attribute", "Attribute", "Arg", "Return"]
+    first, second = [binding.statement for binding in info.bindings_of("h")]
+    assert positions.reads_around("h", first) == (0, 0)  # no read before it, none in it
+    assert positions.reads_around("h", second) == (1, 2)  # `h.read()` before it, `h.name` in its own value
+    assert positions.reads("y") == () and positions.reads_around("y", second) == (0, 0)
+    assert info.positions() is positions
+
+
+def test_answer_asks_a_question_once_per_name():
+    info = ScopeInfo(cst.parse_statement("def f(a, b):\n    return a\n"))
+    asked = []
+
+    def is_read(info, name):
+        asked.append(name)
+        return bool(info.loads_of(name))
+
+    assert [info.answer(is_read, name) for name in ["a", "b", "a", "b"]] == [True, False, True, False]
+    assert asked == ["a", "b"]

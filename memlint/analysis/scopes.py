@@ -9,7 +9,8 @@ several times the parse on every file (see DESIGN.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
+from bisect import bisect_left, bisect_right
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 from memlint.analysis.functions import all_params
@@ -44,7 +45,9 @@ class Binding:
 
 class ScopeInfo:
     """Bindings, reads and parents of one scope's subtree."""
-    __slots__ = ("node", "bindings", "loads", "global_names", "nonlocal_names", "_parents", "_nearest")
+    __slots__ = (
+        "node", "bindings", "loads", "global_names", "nonlocal_names", "_parents", "_nearest", "_positions", "_answers",
+    )
 
     def __init__(self, node: ScopeNode) -> None:
         self.node = node
@@ -55,6 +58,8 @@ class ScopeInfo:
         self._parents: Dict[cst.CSTNode, cst.CSTNode] = {}
         # types -> id(node) -> the nearest ancestor-or-self of those types
         self._nearest: Dict[Tuple[type, ...], Dict[int, Optional[cst.CSTNode]]] = {}
+        self._positions: Optional[Positions] = None
+        self._answers: Dict[Tuple[NameQuestion, str], bool] = {}
         _ScopeCollector(self).collect()
 
     def binds(self, name: str) -> bool:
@@ -102,6 +107,20 @@ class ScopeInfo:
         while current is not None:
             yield current
             current = self.nearest(current, types)
+
+    def positions(self) -> "Positions":
+        """Where the nodes of the subtree are in the source (built once)."""
+        if self._positions is None:
+            self._positions = Positions(self)
+        return self._positions
+
+    def answer(self, question: "NameQuestion", name: str) -> bool:
+        """``question(self, name)``, computed once per name: a rule asking it
+        for each binding of a name would scan all the bindings each time."""
+        key = (question, name)
+        if key not in self._answers:
+            self._answers[key] = question(self, name)
+        return self._answers[key]
 
     def _add(self, binding: Binding) -> None:
         self.bindings.setdefault(binding.name, []).append(binding)
@@ -265,3 +284,54 @@ def source_order(info: ScopeInfo) -> Dict[cst.CSTNode, int]:
     ancestor before its descendants. The parent map is filled by a walk in
     source order, parents first, so its order is the answer."""
     return {node: rank for rank, node in enumerate(info._parents)}
+
+
+# A question about one name of a scope that does not depend on where it is
+# asked (``del name`` somewhere in a ``finally``): ScopeInfo.answer asks it once.
+NameQuestion = Callable[[ScopeInfo, str], bool]
+
+
+class Positions:
+    """Where each node of a scope's subtree starts and ends in the source, and
+    the reads of each name in that order.
+
+    Asked of every binding of a name, "which reads come after this statement"
+    would otherwise scan all the reads each time: in an ``if``/``elif`` chain
+    that binds one name in each of N arms, N bindings times N reads. Here it
+    is a bisect."""
+
+    __slots__ = ("_loads", "_rank", "_last", "_reads")
+
+    def __init__(self, info: ScopeInfo) -> None:
+        self._loads = info.loads  # not the ScopeInfo, which keeps this: no reference cycle
+        self._rank = source_order(info)
+        self._last = _last_descendants(info, self._rank)
+        self._reads: Dict[str, Tuple[Tuple[cst.Name, ...], List[int]]] = {}
+
+    def reads(self, name: str) -> Tuple[cst.Name, ...]:
+        """The reads of ``name`` (ScopeInfo.loads_of) in source order."""
+        return self._reads_of(name)[0]
+
+    def reads_around(self, name: str, node: cst.CSTNode) -> Tuple[int, int]:
+        """Where ``node`` falls among the reads of ``name`` (:meth:`reads`):
+        the index of the first read inside or after it and of the first read
+        after it, so ``reads[:start]`` come before it and ``reads[stop:]`` after."""
+        ranks = self._reads_of(name)[1]
+        return bisect_left(ranks, self._rank[node]), bisect_right(ranks, self._last[node])
+
+    def _reads_of(self, name: str) -> Tuple[Tuple[cst.Name, ...], List[int]]:
+        if name not in self._reads:
+            reads = tuple(sorted(self._loads.get(name, ()), key=self._rank.__getitem__))
+            self._reads[name] = reads, [self._rank[read] for read in reads]
+        return self._reads[name]
+
+
+def _last_descendants(info: ScopeInfo, rank: Dict[cst.CSTNode, int]) -> Dict[cst.CSTNode, int]:
+    """Each node with the rank of its last descendant (its own for a leaf).
+    Ranks are given parents first, so going backwards every node is done
+    before its parent is."""
+    last = dict(rank)
+    for node, parent in reversed(list(info._parents.items())):
+        if parent in last and last[node] > last[parent]:
+            last[parent] = last[node]
+    return last
