@@ -190,3 +190,33 @@ def test_fixed_value_asks_about_other_names():
 def test_a_write_into_values_grows_under_fixed_keys():
     path = path_to("for k in ('a', 'b'):\n    c[k].append(v)", "c")
     assert grows_without_bound(classify(path, "dict"), path)
+
+
+def test_size_guards_shared_by_the_references_of_a_file_answer_as_one_climb_each():
+    from memlint.analysis.flow import _SizeGuards
+
+    module = cst.parse_module(textwrap.dedent("""
+        def f(x):
+            if x == 0:
+                c.add(x)
+            elif len(c) < 10:
+                c.add(x)
+            elif x == 2:
+                if not c:
+                    c.add(x)
+                c.add(x)
+        if len(c) < 10:
+            def h():
+                c.add(1)
+        """))
+    receivers, stack = [], [[module]]
+    while stack:  # the paths to each `c` of `c.add(...)`, in source order
+        path = stack.pop()
+        if isinstance(path[-1], cst.Name) and path[-1].value == "c" and isinstance(path[-2], cst.Attribute):
+            receivers.append(path)
+        stack.extend(path + [child] for child in reversed(children(path[-1])))
+    shared = _SizeGuards()
+    expected = [Effect.GROW, Effect.NONE, Effect.NONE, Effect.GROW, Effect.GROW]  # h's: the guard is outside h
+    assert [classify(path, "set", shared).effect for path in receivers] == expected
+    assert [classify(path, "set").effect for path in receivers] == expected
+    assert [classify(path, "set", shared).effect for path in reversed(receivers)] == expected[::-1]

@@ -149,8 +149,12 @@ class ModuleFacts(Collector):
             self.globals.pop(name, None)
         self._class_attr_names = {name for _, name in self.class_attrs}
         self._shrunk_attrs: Set[str] = set()
-        # Filled by one walk, used after it (a binding may follow a use):
-        self._pending: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = []
+        # Filled by one walk, used after it (a binding may follow a use): each
+        # reference with its path and the scopes around it, innermost first
+        # (taken from the context's marks: the path is as deep as an elif chain
+        # is long, and climbing it for each reference would be quadratic).
+        self._pending: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...], Tuple[cst.CSTNode, ...]]] = []
+        self._size_guarded = _SizeGuards()
         self._bound: Set[Tuple[cst.CSTNode, str]] = set()  # (scope, tracked name) bound there
         self._declared_global: Set[Tuple[cst.CSTNode, str]] = set()
         self._function_loads: Dict[str, List[Tuple[cst.CSTNode, ...]]] = {}  # module functions' uses
@@ -163,15 +167,15 @@ class ModuleFacts(Collector):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if self._needed and node.attr.value in self._class_attr_names:
-            self._pending.append((node, tuple(self.context.ancestors)))
+            self._pending.append((node, tuple(self.context.ancestors), tuple(self.context.enclosing_scopes())))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         """Resolve what the walk saw (a binding may follow a use)."""
-        for node, path in self._pending:
+        for node, path, scopes in self._pending:
             if isinstance(node, cst.Name):
-                self._global_reference(node, path)
+                self._global_reference(node, path, scopes)
             elif isinstance(node, cst.Attribute):
-                self._attribute_reference(node, path)
+                self._attribute_reference(node, path, scopes)
         for container in self.class_attrs.values():
             container.removed = container.removed or container.name in self._shrunk_attrs
         # Keys are judged once every write is known: a constant is a module-level name nothing writes to.
@@ -238,7 +242,7 @@ class ModuleFacts(Collector):
             return
         parent = path[-2]
         if _is_variable(node, parent):
-            self._pending.append((node, tuple(path)))
+            self._pending.append((node, tuple(path), tuple(self.context.enclosing_scopes())))
             if _binds(path):
                 self._bound.add((_scope(path, 1), name))
         elif isinstance(parent, cst.NameItem):
@@ -249,34 +253,36 @@ class ModuleFacts(Collector):
         else:  # a parameter, an import
             self._bound.add((_scope(path, 1), name))
 
-    def _global_reference(self, name: cst.Name, path: Sequence[cst.CSTNode]) -> None:
-        if not self._refers_to_module(name.value, path):
+    def _global_reference(self, name: cst.Name, path: Sequence[cst.CSTNode], scopes: Sequence[cst.CSTNode]) -> None:
+        if not self._refers_to_module(name.value, scopes):
             return
         container = self.globals[name.value]
         if _rebinds(path) is not None:
-            if _in_function(path):
+            if _in_function(scopes):
                 container.removed = True  # a function resets it
             return
-        self._record(container, path)
+        self._record(container, path, scopes)
 
-    def _attribute_reference(self, node: cst.Attribute, path: Sequence[cst.CSTNode]) -> None:
+    def _attribute_reference(
+        self, node: cst.Attribute, path: Sequence[cst.CSTNode], scopes: Sequence[cst.CSTNode]
+    ) -> None:
         name = node.attr.value
-        use = classify(path)
-        if use.effect is Effect.REMOVE or (_rebinds(path) is not None and _in_function(path)):
+        use = classify(path, guarded=self._size_guarded)
+        if use.effect is Effect.REMOVE or (_rebinds(path) is not None and _in_function(scopes)):
             self._shrunk_attrs.add(name)
             return
         container = self._owning_container(node, path)
         if container is not None:
-            self._record(container, path)
+            self._record(container, path, scopes)
 
-    def _record(self, container: Container, path: Sequence[cst.CSTNode]) -> None:
-        use = classify(path, container.kind)
+    def _record(self, container: Container, path: Sequence[cst.CSTNode], scopes: Sequence[cst.CSTNode]) -> None:
+        use = classify(path, container.kind, self._size_guarded)
         if use.effect is Effect.REMOVE:
             container.removed = True
         elif use.effect is Effect.ALIAS:
             container.escapes = True
         elif use.effect is Effect.GROW:
-            functions = tuple(n for n in path if isinstance(n, _FUNCTIONS))
+            functions = tuple(n for n in reversed(scopes) if isinstance(n, _FUNCTIONS))  # outermost first
             if not functions:
                 return  # filled while the module is imported
             write = Write(statement_of(path), use.stored, use.method, use.into_values, functions,
@@ -287,10 +293,10 @@ class ModuleFacts(Collector):
         else:
             container.uses.append(tuple(path))
 
-    def _refers_to_module(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
-        """Whether a Name at the end of ``path`` reads the module-level binding."""
+    def _refers_to_module(self, name: str, scopes: Sequence[cst.CSTNode]) -> bool:
+        """Whether a Name inside ``scopes`` (innermost first) reads the module-level binding."""
         innermost = True
-        for node in reversed(path[:-1]):
+        for node in scopes:
             if isinstance(node, cst.ClassDef):
                 if innermost and self._binds_locally(node, name):
                     return False
@@ -415,7 +421,7 @@ class ModuleFacts(Collector):
         return fixed_value(value, path, self._constant_global)
 
     def _constant_global(self, name: str, path: Sequence[cst.CSTNode]) -> bool:
-        if name in self.context.symbols.imports or not self._refers_to_module(name, [*path, cst.Name(name)]):
+        if name in self.context.symbols.imports or not self._refers_to_module(name, _scopes_of(path)):
             return False  # an import may be mutable state (`sys.modules`, `os.environ`)
         container = self.globals.get(name)
         return container is None or not (container.writes or container.ever_shrinks)
@@ -591,12 +597,17 @@ def local_uses(info: ScopeInfo, name: str) -> Iterator[List[cst.CSTNode]]:
 # -- classifying one reference --------------------------------------------------
 
 
-def classify(path: Sequence[cst.CSTNode], kind: Optional[str] = None) -> Use:
+def classify(
+    path: Sequence[cst.CSTNode], kind: Optional[str] = None,
+    guarded: Optional[Callable[[Sequence[cst.CSTNode]], bool]] = None,
+) -> Use:
     """What the reference at the end of ``path`` does to a container of
     ``kind``. Writes that cannot grow it (``lst[i] = x``, ``d["key"] = x``)
-    and writes guarded by its size (``if len(c) < 100: c.add(x)``) have no effect."""
+    and writes guarded by its size (``if len(c) < 100: c.add(x)``) have no
+    effect. ``guarded`` answers :func:`_size_guarded` (a :class:`_SizeGuards`
+    for many references of one file)."""
     use = _use(path, kind)
-    if use.effect is Effect.GROW and _size_guarded(path):
+    if use.effect is Effect.GROW and (guarded or _size_guarded)(path):
         return _NO_EFFECT
     return use
 
@@ -729,15 +740,43 @@ def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
     """The write only runs while the container is small: it sits in the body
     of an ``if``/``while`` whose test measures ``len()`` of the same container
     or checks that it is still empty (``if not c:``, a one-time fill)."""
-    target = dotted_name(path[-1])
-    if target is None:
-        return False
-    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
-        if isinstance(parent, _FUNCTIONS):
+    return _SizeGuards()(path)
+
+
+class _SizeGuards:
+    """:func:`_size_guarded` for the references of one file, remembering the
+    answer for every node climbed through (up to the innermost function): a
+    reference deep in an elif chain then climbs only to the nearest node a
+    previous one passed, and asking it of every reference costs the size of
+    the file, not size times depth."""
+
+    def __init__(self) -> None:
+        self._known: Dict[Tuple[int, str], bool] = {}  # (id of a node, target) -> some guard above it
+
+    def __call__(self, path: Sequence[cst.CSTNode]) -> bool:
+        target = dotted_name(path[-1])
+        if target is None:
             return False
-        if isinstance(parent, (cst.If, cst.While)) and child is parent.body and _measures(parent.test, target):
-            return True
-    return False
+        climbed: List[int] = []  # indexes in path of the children whose answer is not known yet
+        found = False
+        for index in range(len(path) - 1, 0, -1):
+            known = self._known.get((id(path[index]), target))
+            if known is not None:
+                found = known
+                break
+            if isinstance(path[index - 1], _FUNCTIONS):
+                break
+            climbed.append(index)
+        for index in reversed(climbed):  # from the top down
+            parent, child = path[index - 1], path[index]
+            found = found or _guards(parent, child, target)
+            self._known[(id(child), target)] = found
+        return found
+
+
+def _guards(parent: cst.CSTNode, child: cst.CSTNode, target: str) -> bool:
+    """``child`` is the body of an ``if``/``while`` whose test measures ``target``."""
+    return isinstance(parent, (cst.If, cst.While)) and child is parent.body and _measures(parent.test, target)
 
 
 def _measures(test: cst.CSTNode, target: str) -> bool:
@@ -831,8 +870,13 @@ def _is_variable(name: cst.Name, parent: cst.CSTNode) -> bool:
     return names_variable(name, parent, (cst.Param, cst.ImportAlias, cst.NameItem, cst.ImportFrom))
 
 
-def _in_function(path: Sequence[cst.CSTNode]) -> bool:
-    return any(isinstance(node, _FUNCTIONS) for node in path)
+def _in_function(scopes: Sequence[cst.CSTNode]) -> bool:
+    return any(isinstance(node, _FUNCTIONS) for node in scopes)
+
+
+def _scopes_of(path: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
+    """The functions, lambdas and classes of ``path``, innermost first."""
+    return [node for node in reversed(path) if isinstance(node, (cst.ClassDef, *_FUNCTIONS))]
 
 
 def _registers_its_argument(function: cst.FunctionDef, write: Write) -> bool:
