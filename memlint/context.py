@@ -37,7 +37,7 @@ _TEST_DIRS = frozenset({"test", "tests", "testing"})
 # node of it would be quadratic. Exact types: libcst never subclasses them,
 # and a set lookup is much cheaper than isinstance on libcst's ABCs.
 _NESTED_SCOPE_TYPES = frozenset((cst.FunctionDef, cst.Lambda, cst.ClassDef))
-_MARKED_TYPES = frozenset((*SCOPE_TYPES, *_LOOP_TYPES, *_COMPREHENSION_TYPES, cst.CompFor))
+_MARKED_TYPES = frozenset((*SCOPE_TYPES, *_LOOP_TYPES, *_COMPREHENSION_TYPES, cst.CompFor, cst.With))
 
 
 class ModuleSymbols:
@@ -195,16 +195,20 @@ class Context:
         current = len(self.ancestors) - 1
         return (index for index in reversed(self._marks) if index != current)
 
+    def _candidates(self, types: Tuple[Type[cst.CSTNode], ...]) -> Iterable[cst.CSTNode]:
+        """The proper ancestors of the current node that may be of ``types``,
+        innermost first: only the marked ones when all ``types`` are marked."""
+        if all(t in _MARKED_TYPES for t in types):
+            return (self.ancestors[i] for i in self._marked_ancestors())
+        return reversed(self.ancestors[:-1])
+
     def enclosing(self, *types: Type[cst.CSTNode]) -> Optional[cst.CSTNode]:
         """The innermost proper ancestor of the current node of one of ``types``."""
-        if all(t in _MARKED_TYPES for t in types):
-            candidates: Iterable[cst.CSTNode] = (self.ancestors[i] for i in self._marked_ancestors())
-        else:
-            candidates = reversed(self.ancestors[:-1])
-        for node in candidates:
-            if isinstance(node, types):
-                return node
-        return None
+        return next((node for node in self._candidates(types) if isinstance(node, types)), None)
+
+    def all_enclosing(self, *types: Type[N]) -> List[N]:
+        """Every proper ancestor of the current node of one of ``types``, innermost first."""
+        return [node for node in self._candidates(types) if isinstance(node, types)]
 
     def enclosing_function(self) -> Optional[cst.FunctionDef]:
         """The innermost ``def`` around the current node (lambdas are skipped)."""

@@ -24,15 +24,17 @@ def exempt(creation: Creation, context: Context) -> bool:
     the leak is what it tests), the constructor is a mock here (inside
     `with patch("...open", ...)`, under `@patch.object(m, "Popen")`), or the
     process ends after starting a child (`os._exit()`, `os.exec*()`): the
-    child outlives it on purpose."""
+    child outlives it on purpose. (The call is being visited: the context
+    finds the functions and `with` statements around it without climbing
+    its path, as deep as an elif chain is long.)"""
     if creation.resource.kind.process and process_ends_after(context, creation.path):
         return True
-    function = next((n for n in reversed(creation.path) if isinstance(n, cst.FunctionDef)), None)
-    if function is not None and context.scope_info(function).loads_of("ResourceWarning"):
+    functions = context.all_enclosing(cst.FunctionDef)
+    if functions and context.scope_info(functions[0]).loads_of("ResourceWarning"):
         return True
     last = creation.resource.qualified.rsplit(".", 1)[-1]
-    calls = [item.item for node in creation.path if isinstance(node, cst.With) for item in node.items]
-    calls += [d.decorator for node in creation.path if isinstance(node, cst.FunctionDef) for d in node.decorators]
+    calls = [item.item for node in context.all_enclosing(cst.With) for item in node.items]
+    calls += [d.decorator for node in functions for d in node.decorators]
     return any(
         isinstance(call, cst.Call) and last_name(call) in ("patch", "object")
         and (any(_names_target(string, last) for string in m.findall(call, m.SimpleString()))  # type: ignore[arg-type]

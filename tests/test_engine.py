@@ -301,3 +301,25 @@ def test_a_recursion_error_in_cpython_parser_says_so(monkeypatch):
         "CPython's parser gives up on this file, nested too deeply or too large "
         "(RecursionError: maximum recursion depth exceeded during ast construction)",
     )
+
+
+def test_all_enclosing_lists_the_ancestors_of_some_types_innermost_first():
+    source = """
+    with a() as x:
+        def f():
+            with b(), c():
+                def g():
+                    d(e())
+    """
+    got = names_seen(source, lambda ctx, node: (
+        node.func.value,
+        [type(n).__name__ for n in ctx.all_enclosing(cst.With, cst.FunctionDef)],  # marked: no climb of the path
+        [n.func.value for n in ctx.all_enclosing(cst.Call)],  # not marked: the path
+    ))
+    assert got == [
+        ("a", ["With"], []),
+        ("b", ["With", "FunctionDef", "With"], []),
+        ("c", ["With", "FunctionDef", "With"], []),
+        ("d", ["FunctionDef", "With", "FunctionDef", "With"], []),
+        ("e", ["FunctionDef", "With", "FunctionDef", "With"], ["d"]),
+    ]
