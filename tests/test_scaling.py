@@ -99,13 +99,7 @@ def warm_up():
     "methods in one class",
     "top-level functions",
     "if/elif chain",
-    pytest.param("resources in an if/elif chain", marks=pytest.mark.xfail(
-        strict=True,
-        reason="quadratic in the bindings of one name in one function, in three rules: rules/_resources.py "
-               "(_local_flow classifies every load of the name for each resource binding), rules/frame_retained.py "
-               "(_released_in_finally and _walks_up scan every binding for each frame stored), "
-               "rules/exception_retained.py (_cleared scans every binding and load for each exception stored)",
-    )),
+    "resources in an if/elif chain",
     "string and bytes concatenations",
     "small classes",
 ])
