@@ -48,15 +48,15 @@ LEDGER: Dict[str, RuleRecord] = {
     "MEM301": RuleRecord(11, 8, 1),
     "MEM302": RuleRecord(1, 1, 1),
     "MEM303": RuleRecord(29, 13, 0),
-    "MEM304": RuleRecord(1, 1, 0),
+    "MEM304": RuleRecord(0, 0, 0),
     "MEM306": RuleRecord(0, 0, 0),
     "MEM401": RuleRecord(29, 6, 0),
     "MEM402": RuleRecord(105, 21, 0),
     "MEM403": RuleRecord(56, 34, 2),
     "MEM406": RuleRecord(1, 0, 0),
-    "MEM501": RuleRecord(14, 14, 6),
+    "MEM501": RuleRecord(7, 7, 6),
     "MEM502": RuleRecord(11, 11, 11),
-    "MEM601": RuleRecord(1, 1, 0),
+    "MEM601": RuleRecord(0, 0, 0),
 }
 # END GENERATED
 
