@@ -53,7 +53,7 @@ LEDGER: Dict[str, RuleRecord] = {
     "MEM401": RuleRecord(29, 6, 0),
     "MEM402": RuleRecord(105, 21, 0),
     "MEM403": RuleRecord(56, 34, 2),
-    "MEM406": RuleRecord(1, 0, 0),
+    "MEM406": RuleRecord(1, 1, 0),
     "MEM501": RuleRecord(14, 2, 2),
     "MEM502": RuleRecord(11, 4, 4),
     "MEM601": RuleRecord(1, 0, 0),
