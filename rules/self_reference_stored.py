@@ -1,8 +1,8 @@
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Set
 
 import libcst as cst
 
-from memlint.analysis.classes import CLASSES
+from memlint.analysis.classes import CLASSES, ClassInfo
 from memlint.analysis.functions import enclosing_function
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
@@ -37,9 +37,10 @@ class SelfReferenceStored(Rule):
     when it finishes); bound methods handed to another object
     (`bus.subscribe("x", self.m)`); callables received as parameters
     (`self.on_press = on_press`); attributes the class resets to `None` or
-    deletes somewhere, or a container there that the class empties
-    (`self.pending.pop(key)`, `.clear()`, `del self.pending[key]`): the
-    author breaks the cycle explicitly; values stored on another object
+    deletes somewhere (also a stored function that deletes itself when it
+    runs: `def insert(b): f(b); del self.insert`), or a container there that
+    the class empties (`self.pending.pop(key)`, `.clear()`,
+    `del self.pending[key]`): the author breaks the cycle explicitly; values stored on another object
     (`self.machine.on_input = self.handle`), which the instance may not own.
 
     Names resolve by scope, not by spelling: the instance is the method's
@@ -189,7 +190,7 @@ class SelfReferenceStored(Rule):
         index = self.context.fact(CLASSES)
         for stored in self._stored:
             info = index.module_class(stored.owner)
-            if info is None or all(attribute in info.releases for attribute in stored.attributes):
+            if info is None or all(attribute in _released(info) for attribute in stored.attributes):
                 continue  # the class breaks the cycle itself: it resets the attribute or empties it
             plain = info.plain_methods
             what = next((c.what for c in stored.captures if c.bound_method is None or c.bound_method in plain), None)
@@ -205,3 +206,12 @@ class SelfReferenceStored(Rule):
         captures = instance_captures(self.context, value, method.node, instance) if attributes else []
         if captures:
             self._stored.append(_Stored(node, method.owner, attributes, captures))
+
+
+def _released(info: ClassInfo) -> Set[str]:
+    """Attributes the class lets go of itself: its ``releases``, and those a
+    def or lambda nested in a method resets when it runs (a one-shot override
+    that deletes itself: ``def insert(b): f(b); del self.insert``)."""
+    nested = {store.name for method in info.methods for store in method.stores if store.nested and store.resets}
+    return info.releases | nested
+
