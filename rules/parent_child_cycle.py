@@ -32,7 +32,10 @@ class ParentChildCycle(Rule):
     cycle the code breaks itself outside the constructors (the child unlinks
     its parent, `self.parent = None` or `del self.parent` in `remove()`, or the
     parent drops the children, resetting or emptying every attribute that
-    holds them in `stop()`/`close()`); a "parent" that is a class object
+    holds them in `stop()`/`close()`, also where the method that links a
+    child keeps it: `self.current = p` reset by a completion callback,
+    `self.protocols[name] = p` deleted when the process ends; a release in a
+    method inherited from a class of the module counts); a "parent" that is a class object
     (the method reads its `__name__` or passes it to `issubclass`: classes are
     cyclic and live for the process anyway); an annotated parameter that the
     module's own constructions of the child never fill with a keeper's

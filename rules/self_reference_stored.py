@@ -47,7 +47,9 @@ class SelfReferenceStored(Rule):
     first parameter whatever it is called (`def watch(this): this.cb =
     this.refresh` is reported), and a nested function or lambda whose own
     parameter is named `self` captures nothing (`self.key = lambda self:
-    self.name` is not reported); static and class methods have no instance.
+    self.name` is not reported), nor does a `self` read in a def nested
+    deeper that binds `self` itself (`def bind(obj): def op(self, other):
+    ...`); static and class methods have no instance.
 
     ## Why is this bad?
     A bound method holds its instance: storing it on the instance makes a
