@@ -47,7 +47,7 @@ LEDGER: Dict[str, RuleRecord] = {
     "MEM209": RuleRecord(43, 37, 9),
     "MEM301": RuleRecord(11, 11, 1),
     "MEM302": RuleRecord(1, 1, 1),
-    "MEM303": RuleRecord(29, 29, 4),
+    "MEM303": RuleRecord(28, 28, 4),
     "MEM304": RuleRecord(0, 0, 0),
     "MEM306": RuleRecord(0, 0, 0),
     "MEM401": RuleRecord(22, 22, 0),
