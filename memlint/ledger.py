@@ -40,7 +40,7 @@ LEDGER: Dict[str, RuleRecord] = {
     "MEM201": RuleRecord(23, 23, 4),
     "MEM202": RuleRecord(1, 1, 0),
     "MEM203": RuleRecord(3, 3, 2),
-    "MEM205": RuleRecord(94, 23, 1),
+    "MEM205": RuleRecord(93, 23, 1),
     "MEM206": RuleRecord(2, 2, 0),
     "MEM207": RuleRecord(11, 11, 2),
     "MEM208": RuleRecord(1, 1, 1),
