@@ -36,7 +36,8 @@ class DataclassWithoutSlots(ClassRule):
     the project index: not reported when another module sets an attribute
     that is not a field on instances, when the project constructs the class
     only outside loops and comprehensions and keeps no instance in a
-    container, or when a subclass without slots extends it.
+    container (or never constructs it by name), or when a subclass without
+    slots extends it.
 
     ## Why is this bad?
     A dataclass without slots keeps its fields in a per-instance `__dict__`:
@@ -52,6 +53,8 @@ class DataclassWithoutSlots(ClassRule):
     class Point:
         x: float
         y: float
+
+    path = [Point(x, x * x) for x in range(1000)]
     ```
 
     ## Use instead
@@ -85,7 +88,7 @@ class DataclassWithoutSlots(ClassRule):
 
     code = "MEM102"
     name = "dataclass-without-slots"
-    message = "dataclass `{name}` without `slots=True`: every instance carries a `__dict__`"
+    message = "{kind} `{name}` without `slots=True`: every instance carries a `__dict__`"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
 
@@ -133,9 +136,13 @@ class DataclassWithoutSlots(ClassRule):
             class Point:
                 x: float
                 y: float = 0.0
+
+            def line(n):
+                return [Point(x) for x in range(n)]
             """,
             line=4,
             column=7,
+            message="dataclass `Point` without `slots=True`",
             fixed="""
             from dataclasses import dataclass
 
@@ -143,6 +150,9 @@ class DataclassWithoutSlots(ClassRule):
             class Point:
                 x: float
                 y: float = 0.0
+
+            def line(n):
+                return [Point(x) for x in range(n)]
             """,
         ),
         Invalid(
@@ -155,6 +165,8 @@ class DataclassWithoutSlots(ClassRule):
 
                 def __repr__(self):
                     return super().__repr__()
+
+            children = [Child(x) for x in range(3)]
             """,
             line=4,
             column=7,
@@ -170,6 +182,8 @@ class DataclassWithoutSlots(ClassRule):
 
                 def ref(self):
                     return weakref.ref(self)
+
+            nodes = [Node(x) for x in range(3)]
             """,
             line=5,
             column=7,
@@ -186,6 +200,8 @@ class DataclassWithoutSlots(ClassRule):
 
                 def ref(self):
                     return weakref.ref(self)
+
+            nodes = [Node(x) for x in range(3)]
             """,
             line=5,
             column=7,
@@ -200,6 +216,32 @@ class DataclassWithoutSlots(ClassRule):
 
                 def ref(self):
                     return weakref.ref(self)
+
+            nodes = [Node(x) for x in range(3)]
+            """,
+        ),
+        Invalid(
+            """
+            import attr
+
+            @attr.s(frozen=True)
+            class Row:
+                x = attr.ib()
+
+            rows = [Row(x) for x in range(9)]
+            """,
+            line=4,
+            column=7,
+            message="attrs class `Row` without `slots=True`",
+            target_version=(3, 9),
+            fixed="""
+            import attr
+
+            @attr.s(frozen=True, slots=True)
+            class Row:
+                x = attr.ib()
+
+            rows = [Row(x) for x in range(9)]
             """,
         ),
     ]
@@ -218,7 +260,9 @@ class DataclassWithoutSlots(ClassRule):
         few = view.made_few_times(index, info) or view.subclassed_without_slots
         if info.owns_resources or view.extended_outside(fields) or few:
             return  # a service object, or instances that need a __dict__, or few of them
-        self.report(info.node.name, self._fix(index, info, slottable) if view.safe_to_slot else None, name=info.name)
+        fix = self._fix(index, info, slottable) if view.safe_to_slot else None
+        kind = "dataclass" if slottable.is_dataclass else "attrs class"  # the message names what the class is
+        self.report(info.node.name, fix, kind=kind, name=info.name)
 
     def _slottable_decorator(self, info: ClassInfo) -> Optional[_Slottable]:
         for decorator, qualified in zip(info.node.decorators, info.decorator_names):

@@ -739,7 +739,9 @@ def _constant_key(subscript: cst.CSTNode) -> bool:
 def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
     """The write only runs while the container is small: it sits in the body
     of an ``if``/``while`` whose test measures ``len()`` of the same container
-    or checks that it is still empty (``if not c:``, a one-time fill)."""
+    or checks that it is still empty (``if not c:``, a one-time fill), or of an
+    ``if not other:`` whose body fills ``other`` (a lazy initialisation that
+    fills several tables at once)."""
     return _SizeGuards()(path)
 
 
@@ -775,8 +777,38 @@ class _SizeGuards:
 
 
 def _guards(parent: cst.CSTNode, child: cst.CSTNode, target: str) -> bool:
-    """``child`` is the body of an ``if``/``while`` whose test measures ``target``."""
-    return isinstance(parent, (cst.If, cst.While)) and child is parent.body and _measures(parent.test, target)
+    """``child`` is the body of an ``if``/``while`` whose test measures
+    ``target``, or of an ``if not other:`` that fills ``other``."""
+    if not (isinstance(parent, (cst.If, cst.While)) and child is parent.body):
+        return False
+    return _measures(parent.test, target) or (isinstance(parent, cst.If) and _fills_what_it_tests(parent))
+
+
+def _fills_what_it_tests(node: cst.If) -> bool:
+    """``if not c:`` whose body fills ``c`` in one of its own statements (not
+    under a further condition): the body runs once."""
+    test = node.test
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+        return False
+    tested = dotted_name(test.expression)
+    lines = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
+    return tested is not None and any(
+        _fills(small, tested)
+        for line in lines if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+        for small in line.body
+    )
+
+
+def _fills(small: cst.CSTNode, name: str) -> bool:
+    """``name.append(...)``-like calls and ``name[k] = v``."""
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        func = small.value.func
+        return isinstance(func, cst.Attribute) and func.attr.value in GROW_METHODS and dotted_name(func.value) == name
+    if isinstance(small, cst.Assign):
+        return any(
+            isinstance(t.target, cst.Subscript) and dotted_name(t.target.value) == name for t in small.targets
+        )
+    return False
 
 
 def _measures(test: cst.CSTNode, target: str) -> bool:
