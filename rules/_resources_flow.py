@@ -65,8 +65,8 @@ class LocalFlow:
 
     def inside(self, node: cst.CSTNode, statements: Sequence[cst.CSTNode]) -> bool:
         """``node`` (of the scope) is in one of ``statements``."""
-        kept = {id(statement) for statement in statements}
-        return any(id(ancestor) in kept for ancestor in self.info.ancestors(node))
+        positions = self.info.positions()  # asked for each release: no climb of its ancestors
+        return any(positions.below(node, statement) for statement in statements)
 
 
 @dataclass(frozen=True)

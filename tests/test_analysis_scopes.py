@@ -49,7 +49,7 @@ def test_source_order_ranks_nodes_as_they_start_in_the_source():
     assert function not in order
 
 
-def test_positions_tell_where_a_node_falls_among_the_reads_of_a_name():
+def test_positions_tell_what_is_below_a_node_and_where_it_falls_among_the_reads_of_a_name():
     function = cst.parse_statement(
         "def f(x):\n    h = open(x)\n    h.read()\n    if x:\n        h = open(h.name)\n        g(h)\n    return h\n"
     )
@@ -61,6 +61,11 @@ def test_positions_tell_where_a_node_falls_among_the_reads_of_a_name():
     assert positions.reads_around("h", first) == (0, 0)  # no read before it, none in it
     assert positions.reads_around("h", second) == (1, 2)  # `h.read()` before it, `h.name` in its own value
     assert positions.reads("y") == () and positions.reads_around("y", second) == (0, 0)
+    branch = function.body.body[2]
+    assert positions.below(second, branch) and positions.below(reads[2], branch)
+    assert not positions.below(reads[0], branch) and not positions.below(reads[3], branch)
+    assert not positions.below(branch, branch) and not positions.below(branch, second)
+    assert not positions.below(function, branch) and not positions.below(branch, cst.Name("elsewhere"))
     assert info.positions() is positions
 
 

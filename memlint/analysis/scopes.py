@@ -298,7 +298,8 @@ class Positions:
     Asked of every binding of a name, "which reads come after this statement"
     would otherwise scan all the reads each time: in an ``if``/``elif`` chain
     that binds one name in each of N arms, N bindings times N reads. Here it
-    is a bisect."""
+    is a bisect, and "is this node inside that one" two comparisons, not a
+    climb as deep as the chain is long."""
 
     __slots__ = ("_loads", "_rank", "_last", "_reads")
 
@@ -307,6 +308,11 @@ class Positions:
         self._rank = source_order(info)
         self._last = _last_descendants(info, self._rank)
         self._reads: Dict[str, Tuple[Tuple[cst.Name, ...], List[int]]] = {}
+
+    def below(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        """``node`` is a descendant of ``ancestor`` (False for a node outside the scope)."""
+        start, rank = self._rank.get(ancestor), self._rank.get(node)
+        return start is not None and rank is not None and start < rank <= self._last[ancestor]
 
     def reads(self, name: str) -> Tuple[cst.Name, ...]:
         """The reads of ``name`` (ScopeInfo.loads_of) in source order."""
