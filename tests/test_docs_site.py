@@ -71,10 +71,17 @@ def nav_pages(nav):
             yield value
 
 
+def built_page(page):
+    """Where mkdocs writes a page (directory URLs): a/b.md -> a/b/index.html; an
+    index.md or README.md -> its directory's index.html."""
+    stem = Path(page).with_suffix("")
+    directory = stem.parent if stem.name in ("index", "README") else stem
+    return directory / "index.html"
+
+
 def test_the_site_builds_strictly_with_every_page_and_the_schema(site):
     for page in nav_pages(mkdocs_config()["nav"]):
-        built = "index.html" if page == "index.md" else page[: -len(".md")].replace("README", "") + "/index.html"
-        assert (site / built.replace("//", "/")).is_file(), page
+        assert (site / built_page(page)).is_file(), page
     # A finding's URL (JSON `url`, SARIF `helpUri`) is RULE_PAGES + code: a page of this site.
     for rule in builtin_rules():
         assert (site / "rules" / rule.code / "index.html").is_file(), rule.code
