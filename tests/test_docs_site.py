@@ -31,7 +31,7 @@ DOCS = ROOT / "docs"
 # Every page of the site, and the README, which says much of the same.
 PAGES = sorted(DOCS.rglob("*.md")) + [ROOT / "README.md"]
 # Pages whose inline code also names other programs' flags (pytest's, python's, the benchmark's).
-OTHER_PROGRAMS_FLAGS = {"fix-safety.md", "profile.md", "precision.md", "README.md"}
+OTHER_PROGRAMS_FLAGS = {"fix-safety.md", "profile.md"}
 
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
