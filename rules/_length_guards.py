@@ -2,7 +2,8 @@
 is used (RULES.md, "Bounded by the code"): ``len(x) == 1`` around the use (an
 ``if``, the left side of an ``and``, a conditional expression), or ``if len(x) > 1:
 return`` before it. ``len(d)`` bounds ``d.keys()``, ``d.values()`` and ``d.items()`` too,
-and a name bound once to ``len(x)`` of a name bound once stands for the call."""
+a name bound once to ``len(x)`` of a name bound once stands for the call, and
+a guard on ``len(self.xs)`` bounds a name bound once to ``self.xs``."""
 from __future__ import annotations
 
 from typing import Optional, Union
@@ -90,7 +91,19 @@ def _caps(context: Context, test: cst.BaseExpression, collection: cst.BaseExpres
     if offset is None or limit is None or not 0 <= limit + offset <= SMALL:
         return False
     measured = _measured(context, test.left)
-    return measured is not None and _same_items(measured, collection)
+    if measured is None:
+        return False
+    return _same_items(measured, collection) or _same_items(measured, _aliased(context, collection))
+
+
+def _aliased(context: Context, collection: cst.BaseExpression) -> cst.BaseExpression:
+    """What a name bound once to another name or attribute refers to
+    (``rv = self.symbols``), else ``collection`` itself."""
+    if isinstance(collection, cst.Name):
+        value = sole_value(context, collection.value)
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            return value
+    return collection
 
 
 def _measured(context: Context, length: cst.BaseExpression) -> Optional[cst.BaseExpression]:

@@ -38,7 +38,8 @@ class MaterializedForFirst(Rule):
     expression. A test of `len(d)` bounds `d.keys()`, `d.values()` and
     `d.items()` as well, and a length kept in a name counts when neither the
     name nor the collection is bound again or changed (`n = len(found)`, then
-    `if n == 1:`).
+    `if n == 1:`); a test of `len(self.xs)` bounds a name bound once to
+    `self.xs`.
 
     ## Why is this bad?
     The whole list is built (every element computed and stored) to keep one
