@@ -17,6 +17,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from memlint.engine import RECURSION_LIMIT, Finding, LintResult, lint_text, recursion_limit
+from memlint.imports_cleanup import remove_unused_imports
 from memlint.nodes import children
 from memlint.rule import Applicability, EnsureImport, Fix, Rule
 from memlint.suppress import lines_with_breaks
@@ -308,7 +309,8 @@ def _fix_rounds(
             return
         kept = drop_overlapping(result.module, fixes)
         codes = ", ".join(sorted({f.diagnostic.code for f in result.findings if f.fix in kept}))
-        new_text = keep_untouched(outcome.text, result.module.code, apply_fixes(result.module, kept).code)
+        fixed = remove_unused_imports(result.module, apply_fixes(result.module, kept), filename)
+        new_text = keep_untouched(outcome.text, result.module.code, fixed.code)
         if new_text is None:
             outcome.warnings.append(
                 f"{filename}: libcst cannot reproduce this file's text exactly; fixes for {codes} were not applied"
