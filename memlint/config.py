@@ -42,6 +42,7 @@ DEFAULT_EXCLUDE = (
 
 Version = Tuple[int, int]
 OLDEST_SUPPORTED: Version = (3, 9)  # memlint's own requires-python: the default target
+DEFAULT_LINE_LENGTH = 88  # black's and ruff's default
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Settings:
     exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: Tuple[str, ...] = ()
     target_version: Version = OLDEST_SUPPORTED
+    # The longest line a fix writes: ``line-length``, else ruff's or black's in the same pyproject.toml.
+    line_length: int = DEFAULT_LINE_LENGTH
     unsafe_fixes: bool = False
     fixable: Tuple[str, ...] = ("ALL",)
     unfixable: Tuple[str, ...] = ()
@@ -134,6 +137,8 @@ def _check_type(value: Any, expected: str) -> bool:
         return isinstance(value, str)
     if expected == "table":
         return isinstance(value, dict)
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
     if expected == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     raise AssertionError(expected)
@@ -148,6 +153,7 @@ _TOP_LEVEL_KEYS: Dict[str, Tuple[str, str]] = {
     "exclude": (_STRING_LIST, "exclude"),
     "extend-exclude": (_STRING_LIST, "extend_exclude"),
     "target-version": ("string", "target_version"),
+    "line-length": ("integer", "line_length"),
     "unsafe-fixes": ("boolean", "unsafe_fixes"),
     "fixable": (_STRING_LIST, "fixable"),
     "unfixable": (_STRING_LIST, "unfixable"),
@@ -209,10 +215,16 @@ def memlint_table(data: Mapping[str, Any], path: str) -> Optional[Any]:
 
 
 def settings_from_table(
-    table: Mapping[str, Any], path: str, registry: Registry, requires_python: Optional[str] = None
+    table: Mapping[str, Any],
+    path: str,
+    registry: Registry,
+    requires_python: Optional[str] = None,
+    formatter_line_length: Optional[int] = None,
 ) -> Settings:
     """Validate a ``[tool.memlint]`` table into Settings; errors name file and key."""
     values: Dict[str, Any] = {"root": os.path.dirname(os.path.abspath(path)), "source": path}
+    if formatter_line_length is not None:
+        values["line_length"] = formatter_line_length
     floor = requires_python_floor(requires_python) if requires_python else None
     if floor is not None:
         values["target_version"] = floor
@@ -239,6 +251,8 @@ def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
         return parse_version(value, where)
     if key == "file-timeout":
         return parse_timeout(value, where)
+    if key == "line-length" and value < 1:
+        raise ConfigError(f"{where}: the line length must be at least 1, not {value}")
     if key == "baseline":  # relative to the configuration file
         return os.path.join(os.path.dirname(os.path.abspath(path)), value)
     if key == "per-file-ignores":
@@ -343,7 +357,7 @@ class ConfigResolver:
             floor = requires_python_floor(spec) if spec else None
             return self._apply_overrides(Settings(root=directory, target_version=floor or OLDEST_SUPPORTED))
         data = load_toml(pyproject)
-        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, _requires_python(data, pyproject)))
+        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, *_project_facts(data, pyproject)))
 
     def _from_file(self, path: str, data: Optional[Dict[str, Any]] = None, explicit: bool = False) -> Settings:
         if explicit and not os.path.isfile(path):
@@ -354,10 +368,28 @@ class ConfigResolver:
             table = {}
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: 'tool.memlint' must be a table")
-        return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data, path)))
+        return self._apply_overrides(settings_from_table(table, path, self.registry, *_project_facts(data, path)))
 
     def _apply_overrides(self, settings: Settings) -> Settings:
         return apply_overrides(settings, self.overrides)
+
+
+def _project_facts(data: Mapping[str, Any], pyproject: str) -> Tuple[Optional[str], Optional[int]]:
+    """What the rest of a pyproject.toml says about the project: its
+    ``requires-python`` and its formatter's line length."""
+    return _requires_python(data, pyproject), _formatter_line_length(data)
+
+
+def _formatter_line_length(data: Mapping[str, Any]) -> Optional[int]:
+    """``line-length`` of ``[tool.ruff]``, else of ``[tool.black]``; a value
+    that is not a positive integer is theirs to report, and ignored."""
+    tool = data.get("tool", {})
+    for name in ("ruff", "black"):
+        table = tool.get(name) if isinstance(tool, dict) else None
+        value = table.get("line-length") if isinstance(table, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+    return None
 
 
 def _requires_python(data: Mapping[str, Any], pyproject: str) -> Optional[str]:
