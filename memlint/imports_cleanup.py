@@ -9,6 +9,11 @@ unsure, the import stays:
 - an import that was already unused is not the fixes' doing;
 - ``__future__`` imports, star imports, explicit re-exports (``import a as
   a``) and everything in an ``__init__.py`` (its imports are its API);
+- a name another module of the project imports from this one (``from
+  this import name``, as the project index records it), and every import
+  when the index does not cover the whole project (other modules unknown).
+  The index does not see ``import this`` followed by ``this.name``, nor
+  ``from this import *``: those are the cases a fix can still break;
 - imports that are not module-level statements (``if TYPE_CHECKING:``,
   ``try:``, function bodies);
 - a name a string may use: a string that reads as an expression naming it
@@ -26,13 +31,16 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import Iterable, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 import libcst as cst
 
 from memlint.analysis.imports import import_bindings
 from memlint.edits import comments
 from memlint.nodes import children
+
+if TYPE_CHECKING:
+    from memlint.analysis.project import Project
 
 # Calls that reach a module's names through strings or the namespace itself.
 _DYNAMIC_LOOKUPS = frozenset({"globals", "locals", "vars", "dir", "eval", "exec"})
@@ -42,10 +50,13 @@ _Import = Union[cst.Import, cst.ImportFrom]
 _Separated = TypeVar("_Separated", cst.ImportAlias, cst.BaseSmallStatement)
 
 
-def remove_unused_imports(before: cst.Module, after: cst.Module, filename: str) -> cst.Module:
+def remove_unused_imports(
+    before: cst.Module, after: cst.Module, filename: str, project: Optional[Project]
+) -> cst.Module:
     """``after`` (the fixed ``before``) without the module-level imports whose
     names the fix made unused."""
-    if os.path.basename(filename) == "__init__.py":
+    imported_elsewhere = _imported_by_other_modules(project)
+    if os.path.basename(filename) == "__init__.py" or imported_elsewhere is None:
         return after
     bound = {name for statement in _module_imports(after) for name in _removable_names(statement)}
     if not bound:
@@ -54,10 +65,25 @@ def remove_unused_imports(before: cst.Module, after: cst.Module, filename: str) 
     unused = bound - used_after
     if not unused or used_after & _DYNAMIC_LOOKUPS:
         return after
-    doomed = (unused & _uses(before)[0]) - _mentioned(unused, strings, after.code)
+    doomed = (unused & _uses(before)[0]) - imported_elsewhere - _mentioned(unused, strings, after.code)
     if not doomed:
         return after
     return _without_imports_of(after, doomed)
+
+
+def _imported_by_other_modules(project: Optional[Project]) -> Optional[Set[str]]:
+    """The names of the linted module that other modules import from it;
+    None when the index does not know every module."""
+    if project is None or not project.index.complete:
+        return None
+    prefix = project.module.name + "."
+    return {
+        target[len(prefix):].split(".")[0]
+        for module, summary in project.index.modules.items()
+        if module != project.module.name
+        for target in summary.exports.values()
+        if target.startswith(prefix)
+    }
 
 
 def _module_imports(module: cst.Module) -> Iterable[_Import]:

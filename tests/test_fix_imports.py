@@ -6,6 +6,7 @@ import pytest
 
 from memlint import testing
 
+from memlint.analysis.project import single_file_project
 from memlint.config import Settings
 from memlint.fixes import fix_allowed, fix_text, parses
 from memlint.imports_cleanup import remove_unused_imports
@@ -13,10 +14,12 @@ from memlint.registry import Registry, RuleSource, get_registry
 from memlint.rule import Applicability, EnsureImport, FixAvailability, Replace, Rule
 
 
-def cleaned(before, after, filename="example.py"):
-    """The text of ``after`` (a fixed ``before``) once the cleanup ran."""
+def cleaned(before, after, filename="example.py", project=None):
+    """The text of ``after`` (a fixed ``before``) once the cleanup ran; by
+    default the file is the whole project."""
     before, after = textwrap.dedent(before), textwrap.dedent(after)
-    result = remove_unused_imports(cst.parse_module(before), cst.parse_module(after), filename).code
+    project = project or single_file_project(before)
+    result = remove_unused_imports(cst.parse_module(before), cst.parse_module(after), filename, project).code
     assert parses(result)
     return result
 
@@ -316,6 +319,19 @@ def test_an_init_module_keeps_its_imports():
     assert cleaned(before, after, "pkg/m.py") == "x = 1\n"
 
 
+def test_a_name_another_module_imports_stays():
+    before, after = "from functools import cache\nx = cache(1)\n", "from functools import cache\nx = 1\n"
+    files = {"pkg/__init__.py": "", "pkg/a.py": before, "pkg/b.py": "from .a import cache\n"}
+    assert cleaned(before, after, "pkg/a.py", testing.project_of(files, "pkg/a.py")) == after
+    files["pkg/b.py"] = "from .a import x\n"
+    assert cleaned(before, after, "pkg/a.py", testing.project_of(files, "pkg/a.py")) == "x = 1\n"
+
+
+def test_without_the_whole_project_every_import_stays():
+    before, after = "from functools import cache\nx = cache(1)\n", "from functools import cache\nx = 1\n"
+    assert cleaned(before, after, project=single_file_project(before, complete=False)) == after
+
+
 class DecorateWithLruCache(Rule):
     """A stand-in for MEM301's fix: ``@cache`` becomes ``@lru_cache(maxsize=8)``."""
 
@@ -333,7 +349,7 @@ def fixed(source, filename="example.py"):
     registry = Registry([RuleSource(DecorateWithLruCache, "test")])
     settings = Settings()
     allowed = fix_allowed(settings, registry, unsafe=False)
-    outcome = fix_text(source, filename, settings, [DecorateWithLruCache], allowed)
+    outcome = fix_text(source, filename, settings, [DecorateWithLruCache], allowed, single_file_project(source))
     assert outcome.warnings == []
     return outcome.text
 

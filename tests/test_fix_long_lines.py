@@ -6,8 +6,8 @@ import libcst as cst
 import pytest
 
 from memlint import testing
-from memlint.config import DEFAULT_LINE_LENGTH, ConfigResolver
-from memlint.config import Settings
+from memlint.analysis.project import single_file_project
+from memlint.config import DEFAULT_LINE_LENGTH, ConfigResolver, Settings
 from memlint.errors import ConfigError
 from memlint.fixes import fix_allowed, fix_text, parses
 from memlint.long_lines import wrap_long_lines
@@ -166,7 +166,8 @@ class AddSlots(Rule):
 
 def fixed(source, settings):
     registry = Registry([RuleSource(AddSlots, "test")])
-    outcome = fix_text(source, "example.py", settings, [AddSlots], fix_allowed(settings, registry, unsafe=False))
+    allowed = fix_allowed(settings, registry, unsafe=False)
+    outcome = fix_text(source, "example.py", settings, [AddSlots], allowed, single_file_project(source))
     assert outcome.warnings == []
     return outcome.text
 
