@@ -42,7 +42,7 @@ from memlint.nodes import children
 if TYPE_CHECKING:
     from memlint.analysis.project import Project
 
-# Calls that reach a module's names through strings or the namespace itself.
+# Builtins that reach a module's names through strings or the namespace itself.
 _DYNAMIC_LOOKUPS = frozenset({"globals", "locals", "vars", "dir", "eval", "exec"})
 _DOCTEST_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.)(?:\s|$)(.*)$", re.MULTILINE)
 
@@ -55,8 +55,7 @@ def remove_unused_imports(
 ) -> cst.Module:
     """``after`` (the fixed ``before``) without the module-level imports whose
     names the fix made unused."""
-    imported_elsewhere = _imported_by_other_modules(project)
-    if os.path.basename(filename) == "__init__.py" or imported_elsewhere is None:
+    if os.path.basename(filename) == "__init__.py" or project is None or not project.index.complete:
         return after
     bound = {name for statement in _module_imports(after) for name in _removable_names(statement)}
     if not bound:
@@ -65,17 +64,14 @@ def remove_unused_imports(
     unused = bound - used_after
     if not unused or used_after & _DYNAMIC_LOOKUPS:
         return after
-    doomed = (unused & _uses(before)[0]) - imported_elsewhere - _mentioned(unused, strings, after.code)
+    doomed = (unused & _uses(before)[0]) - _imported_by_other_modules(project) - _mentioned(unused, strings, after.code)
     if not doomed:
         return after
     return _without_imports_of(after, doomed)
 
 
-def _imported_by_other_modules(project: Optional[Project]) -> Optional[Set[str]]:
-    """The names of the linted module that other modules import from it;
-    None when the index does not know every module."""
-    if project is None or not project.index.complete:
-        return None
+def _imported_by_other_modules(project: Project) -> Set[str]:
+    """The names of the linted module that other modules import from it."""
     prefix = project.module.name + "."
     return {
         target[len(prefix):].split(".")[0]
