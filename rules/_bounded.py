@@ -41,7 +41,9 @@ _SIZE_OF_ARGUMENT = {
     "itertools.islice": 0,
     "itertools.chain.from_iterable": 0,
 }
-_VIEWS = ("items", "keys", "values")
+# Calls whose items are the items of their first argument, in some order.
+_ROW_KEEPING = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.iter"})
+VIEWS = ("items", "keys", "values")  # dict views: as many items as the dict
 _SPLITS = ("split", "rsplit")
 _DISPLAYS = (cst.List, cst.Tuple, cst.Set)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
@@ -112,9 +114,9 @@ class _Sizes:
     def _call(self, call: cst.Call, tables: FrozenSet[str], depth: int) -> bool:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
         if any(a.star for a in call.args):
-            return False
+            return self._transposition(call, depth)
         func = call.func
-        if isinstance(func, cst.Attribute) and not positional and func.attr.value in _VIEWS:
+        if isinstance(func, cst.Attribute) and not positional and func.attr.value in VIEWS:
             return self.bounded(func.value, tables, depth)
         if isinstance(func, cst.Attribute) and func.attr.value in _SPLITS:
             return _split_bounded(call)
@@ -132,6 +134,41 @@ class _Sizes:
             inputs = positional[1:] if name == "builtins.map" else positional
             return any(self.bounded(value, tables, depth) for value in inputs)
         return len(positional) > index and self.bounded(positional[index], tables, depth)
+
+    def _transposition(self, call: cst.Call, depth: int) -> bool:
+        """``zip(*rows)`` yields one tuple per column: bounded when every row has
+        the same small, known width (``zip(*d.items())`` yields two)."""
+        if len(call.args) != 1 or call.args[0].star != "*" or self.context.qualified_name(call.func) != "builtins.zip":
+            return False
+        width = self._row_width(call.args[0].value, depth)
+        return width is not None and width <= SMALL
+
+    def _row_width(self, rows: cst.BaseExpression, depth: int) -> Optional[int]:
+        """How many items each row of ``rows`` has, when the code fixes it: the
+        pairs of ``d.items()`` or ``enumerate(...)``, the tuples of ``zip(a, b)``,
+        a comprehension or display of tuples written with that many items."""
+        if depth > 8:
+            return None
+        if isinstance(rows, cst.Name):
+            value = sole_value(self.context, rows.value)
+            return None if value is None else self._row_width(value, depth + 1)
+        if isinstance(rows, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return _tuple_width(rows.elt)
+        if isinstance(rows, _DISPLAYS):
+            widths = {_tuple_width(e.value) if isinstance(e, cst.Element) else None for e in rows.elements}
+            return widths.pop() if len(widths) == 1 else None
+        if not isinstance(rows, cst.Call) or any(a.star or a.keyword for a in rows.args):
+            return None
+        if isinstance(rows.func, cst.Attribute) and rows.func.attr.value == "items" and not rows.args:
+            return 2
+        name = self.context.qualified_name(rows.func)
+        if name == "builtins.enumerate":
+            return 2
+        if name == "builtins.zip":
+            return len(rows.args)
+        if name in _ROW_KEEPING and rows.args:
+            return self._row_width(rows.args[0].value, depth + 1)
+        return None
 
     def _range(self, args: Sequence[cst.BaseExpression], tables: FrozenSet[str]) -> bool:
         numbers = [self._number(a, tables) for a in args]
@@ -174,6 +211,13 @@ class _Sizes:
         if not isinstance(node, _DISPLAYS):
             return False
         return all(integer_literal(e.value) is not None or self._literal_table(e.value) for e in node.elements)
+
+
+def _tuple_width(node: cst.BaseExpression) -> Optional[int]:
+    """The number of items of a tuple display without ``*`` parts."""
+    if isinstance(node, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in node.elements):
+        return len(node.elements)
+    return None
 
 
 def _target_names(target: cst.BaseExpression) -> List[str]:

@@ -1,33 +1,44 @@
 """Shared by the MEM2 rules: a test of ``len(x)`` that bounds ``x`` where it
-is used (RULES.md, "Bounded by the code"): ``len(x) == 1`` around the use, or
-``if len(x) > 1: return`` before it."""
+is used (RULES.md, "Bounded by the code"): ``len(x) == 1`` around the use (an
+``if``, the left side of an ``and``, a conditional expression), or ``if len(x) > 1:
+return`` before it. ``len(d)`` bounds ``d.keys()``, ``d.values()`` and ``d.items()`` too."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Sequence, Union
 
 import libcst as cst
 
 from memlint.analysis.scopes import SCOPE_TYPES
 
-from ._bounded import SMALL, integer_literal
+from ._bounded import SMALL, VIEWS, integer_literal
 
 
 def length_guarded(collection: cst.BaseExpression, path: Sequence[cst.CSTNode]) -> bool:
     """Whether a test on ``len(collection)`` bounds it where the last node of
     ``path`` runs: in the body of ``if len(c) == k`` (or ``< k``, ``<= k``, in an
-    ``and``), in the ``else`` of ``if len(c) > k``, or after ``if len(c) > k:
-    return`` (a body that always leaves) in the same block."""
+    ``and``), in the ``else`` of ``if len(c) > k``, right of ``len(c) == k and``
+    or ``len(c) != k or``, in a branch of ``... if len(c) == k else ...``, or
+    after ``if len(c) > k: return`` (a body that always leaves) in the same block."""
     for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
         if isinstance(parent, SCOPE_TYPES):
             return False
-        if isinstance(parent, cst.If):
-            if child is parent.body and _caps(parent.test, collection, upper=True):
-                return True
-            if child is parent.orelse and _caps(parent.test, collection, upper=False):
+        if isinstance(parent, (cst.If, cst.IfExp)) and _in_branch(parent, child, collection):
+            return True
+        if isinstance(parent, cst.BooleanOperation) and child is parent.right:
+            # The right side runs only when the left side is true (and) or false (or).
+            if _caps(parent.left, collection, upper=isinstance(parent.operator, cst.And)):
                 return True
         if isinstance(parent, cst.IndentedBlock) and _left_when_long(parent, child, collection):
             return True
     return False
+
+
+def _in_branch(test_holder: Union[cst.If, cst.IfExp], child: cst.CSTNode, collection: cst.BaseExpression) -> bool:
+    """Whether ``child`` is the branch of an ``if`` statement or expression
+    that runs only while its test bounds ``collection``."""
+    if child is test_holder.body and _caps(test_holder.test, collection, upper=True):
+        return True
+    return child is test_holder.orelse and _caps(test_holder.test, collection, upper=False)
 
 
 def _left_when_long(block: cst.IndentedBlock, statement: cst.CSTNode, collection: cst.BaseExpression) -> bool:
@@ -76,5 +87,19 @@ def _caps(test: cst.BaseExpression, collection: cst.BaseExpression, upper: bool)
         and isinstance(left.func, cst.Name)
         and left.func.value == "len"
         and len(left.args) == 1
-        and left.args[0].value.deep_equals(collection)
+        and _same_items(left.args[0].value, collection)
+    )
+
+
+def _same_items(measured: cst.BaseExpression, collection: cst.BaseExpression) -> bool:
+    """Whether ``collection`` has as many items as ``measured``: the same
+    expression, or a view of it (``len(d)`` counts ``d.keys()``, ``d.items()``)."""
+    if collection.deep_equals(measured):
+        return True
+    return (
+        isinstance(collection, cst.Call)
+        and not collection.args
+        and isinstance(collection.func, cst.Attribute)
+        and collection.func.attr.value in VIEWS
+        and collection.func.value.deep_equals(measured)
     )

@@ -12,6 +12,7 @@ from typing import List, NamedTuple, Optional, Sequence, Union
 import libcst as cst
 
 from memlint.analysis.functions import all_params, named_params
+from memlint.analysis.scopes import ScopeInfo
 from memlint.context import Context
 
 from ._lifetime_flow import is_name, within
@@ -37,7 +38,22 @@ def uses(context: Context, node: Union[cst.Lambda, cst.FunctionDef], name: str) 
     info = context.scope_info(node)
     # Defaults and annotations run once, in the scope around: `app=self.app` keeps the app, not `self`.
     in_body = [load for load in info.loads_of(name) if not within(info, load, node.params)]
-    return not info.binds(name) and bool(in_body)
+    return not info.binds(name) and any(not _bound_inside(context, info, load, node, name) for load in in_body)
+
+
+def _bound_inside(
+    context: Context, info: ScopeInfo, load: cst.Name, outer: Union[cst.Lambda, cst.FunctionDef], name: str
+) -> bool:
+    """Whether a def or lambda nested in ``outer`` around ``load`` binds
+    ``name`` itself (``def i_op(self, other): ... self ...``): the read is
+    of that scope's own variable, not of the one ``outer`` closes over."""
+    for scope in info.ancestors_of_type(load, (cst.FunctionDef, cst.Lambda)):
+        if scope is outer:
+            return False
+        assert isinstance(scope, (cst.FunctionDef, cst.Lambda))
+        if context.scope_info(scope).binds(name) and not within(info, load, scope.params):
+            return True
+    return False
 
 
 def instance_captures(

@@ -71,6 +71,15 @@ def broken(index: ClassIndex, child: ClassInfo, parent: ClassInfo, attribute: st
     return bool(holding) and holding <= parent.releases
 
 
+def drops_kept(parent: ClassInfo, method: Method, child: str) -> bool:
+    """The attributes where ``method`` keeps the local ``child``
+    (``self.current = child``, ``self.kids[k] = child``,
+    ``self.kids.append(child)``) are all ones the parent resets or empties
+    itself outside its constructors: the parent drops the child."""
+    kept = {fill.attribute for fill in method.fills if is_name(fill.value, child)}
+    return bool(kept) and kept <= parent.releases
+
+
 def passed_elsewhere(index: ClassIndex, child: ClassInfo, method: Method, parameter: cst.Param) -> bool:
     """The module builds the child, but never with a keeper's own instance for
     ``parameter`` of ``__init__``: the parameter gets some other object of

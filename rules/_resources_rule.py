@@ -24,8 +24,11 @@ def exempt(creation: Creation, context: Context) -> bool:
     the leak is what it tests), the constructor is a mock here (inside
     `with patch("...open", ...)`, under `@patch.object(m, "Popen")`), or the
     process ends after starting a child (`os._exit()`, `os.exec*()`): the
-    child outlives it on purpose."""
+    child outlives it on purpose, or the code runs only as a script (under
+    the module's `if __name__ == "__main__":`): the process ends with it."""
     if creation.resource.kind.process and process_ends_after(context, creation.path):
+        return True
+    if len(creation.path) > 1 and is_main_guard(creation.path[1]):  # path[1]: the module-level statement
         return True
     function = next((n for n in reversed(creation.path) if isinstance(n, cst.FunctionDef)), None)
     if function is not None and context.scope_info(function).loads_of("ResourceWarning"):
@@ -39,6 +42,19 @@ def exempt(creation: Creation, context: Context) -> bool:
              or bool(m.findall(call, m.Name(last))))  # patch.object(subprocess.Popen, "_execute_child")
         for call in calls
     )
+
+
+def is_main_guard(node: cst.CSTNode) -> bool:
+    """`if __name__ == "__main__":` (either side of the `==`)."""
+    if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison) or len(node.test.comparisons) != 1:
+        return False
+    comparison = node.test.comparisons[0]
+    if not isinstance(comparison.operator, cst.Equal):
+        return False
+    sides = (node.test.left, comparison.comparator)
+    names = [side for side in sides if m.matches(side, m.Name("__name__"))]
+    strings = [side for side in sides if isinstance(side, cst.SimpleString) and side.evaluated_value == "__main__"]
+    return len(names) == 1 and len(strings) == 1
 
 
 def _names_target(string: cst.SimpleString, name: str) -> bool:

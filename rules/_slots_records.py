@@ -109,12 +109,15 @@ class ProjectView(NamedTuple):
         return self.assigned_outside is not None and bool(self.assigned_outside - set(fields))
 
     def made_few_times(self, index: ClassIndex, info: ClassInfo) -> bool:
-        """Constructed somewhere, but never in a loop, a comprehension or into
-        a container: once per process or per call, not a record (RULES.md).
+        """No construction in the project repeats (in a loop, a comprehension
+        or into a container): the class is made once per process or per call,
+        or never by the project itself (built by name from settings, by
+        generated code, or only by users): no evidence of many instances, so
+        it is not judged a record (RULES.md: the index decides doubtful cases).
         Without the index: the module calls it only at module or class level."""
         if self.evidence is None:
             return self.made_at_import_only(index, info)
-        return self.evidence[1] > 0 and not self.evidence[0]
+        return not self.evidence[0]
 
     def made_at_import_only(self, index: ClassIndex, info: ClassInfo) -> bool:
         """The module constructs the class only at module or class level

@@ -25,9 +25,12 @@ class BuiltinSubclassWithoutSlots(ClassRule):
     a base the rule cannot see, `class X(NamedTuple)` (typing's form already
     has no `__dict__`), classes with a metaclass or a class-replacing
     decorator, classes defined inside functions, and test files; classes
-    whose instances are only made at import time (module or class level
-    constants, `FIRST = Item(1)`, and no construction in a loop or
-    comprehension anywhere in the project): a fixed handful of instances.
+    that the project index shows are made a few times only: no construction
+    in a loop, a comprehension or into a container anywhere in the project
+    (import-time constants such as `FIRST = Item(1)`, one per call, or
+    never by name in the project); classes that a subclass without
+    `__slots__` extends (its instances keep a `__dict__` anyway). Without
+    the index, only import-time constants of the module are left out.
 
     ## Why is this bad?
     The builtin base stores the value compactly, but the subclass adds a
@@ -43,6 +46,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
     class Point(namedtuple("Point", "x y")):
         def norm(self):
             return (self.x ** 2 + self.y ** 2) ** 0.5
+
+    path = [Point(x, x * x) for x in range(1000)]
     ```
 
     ## Use instead
@@ -109,6 +114,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
 
                 def norm(self):
                     return (self.x ** 2 + self.y ** 2) ** 0.5
+
+            path = [Point(x, x) for x in range(9)]
             """,
             line=3,
             column=7,
@@ -122,6 +129,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
 
                 def norm(self):
                     return (self.x ** 2 + self.y ** 2) ** 0.5
+
+            path = [Point(x, x) for x in range(9)]
             """,
         ),
         Invalid(
@@ -129,6 +138,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
             class Name(str):
                 def upper_first(self):
                     return self[:1].upper() + self[1:]
+
+            names = [Name(word) for word in "a b c".split()]
             """,
             line=1,
             column=7,
@@ -139,6 +150,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
 
                 def upper_first(self):
                     return self[:1].upper() + self[1:]
+
+            names = [Name(word) for word in "a b c".split()]
             """,
         ),
         Invalid(
@@ -148,6 +161,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
             class Key(bytes):
                 def ref(self):
                     return weakref.ref(self)
+
+            keys = [Key(b"k%d" % i) for i in range(9)]
             """,
             line=3,
             column=7,
@@ -164,8 +179,8 @@ class BuiltinSubclassWithoutSlots(ClassRule):
         if base is None or info.slots is not None or info.dynamic:
             return
         view = project_view(self.context, info)
-        if view.made_at_import_only(index, info):
-            return  # import-time constants: a fixed handful of instances
+        if view.made_few_times(index, info) or view.subclassed_without_slots:
+            return  # a fixed handful of instances, or subclasses that keep a __dict__ anyway
         stores = (store for method in info.methods for store in method.stores)
         if info.foreign_attrs or view.extended_outside([]) or any(not isinstance(s.statement, cst.Del) for s in stores):
             return  # sets attributes on instances (here or in another module): it needs the __dict__

@@ -21,7 +21,8 @@ class CloseNotInFinally(ResourceRule):
     Not reported: everything MEM501 exempts (a resource returned or yielded,
     also by a factory that closes it and re-raises in an `except`; a `Popen`
     followed by `os._exit()`; stored where it may be released later; passed to
-    `contextlib.closing` or `ExitStack.enter_context`; entered by `with`), a
+    `contextlib.closing` or `ExitStack.enter_context`; entered by `with`;
+    script code under `if __name__ == "__main__":`), a
     release in a `finally` block, a release by the statement right after the
     creation (bare annotations such as `out: bytes` in between run nothing),
     and a resource created in a `try` whose `except Exception:` (or bare
@@ -124,6 +125,17 @@ class CloseNotInFinally(ResourceRule):
                     sock.close()
                     raise
                 return sock
+            """
+        ),
+        # script code: an exception ends the process, which releases the file
+        Valid(
+            """
+            import sys
+
+            if __name__ == "__main__":
+                out = open(sys.argv[1], "w")
+                out.write(render())
+                out.close()
             """
         ),
     ]

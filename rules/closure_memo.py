@@ -1,8 +1,10 @@
 from typing import Dict, Iterator, List, Sequence, Set, Tuple
 
 import libcst as cst
+from memlint.lazy_matchers import m
 
 from memlint.analysis.blocks import small_statements
+from memlint.analysis.scopes import ScopeInfo
 from memlint.analysis.flow import Effect, Use, classify, container_kind, grows_without_bound, local_uses, statement_of
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
@@ -19,7 +21,9 @@ class ClosureMemo(Rule):
     decorators do: `return functools.wraps(fn)(wrapper)`), and nothing ever
     evicts from the dict (`pop`, `popitem`, `clear`, `del`, a reset).
 
-    Not reported: memos the code bounds (RULES.md, "Bounded by the code"):
+    Not reported: counters, whose writes store a value made from the dict's
+    own entry (`d[k] += 1`, `n = d.get(k, 0)` then `d[k] = n + 1`): they
+    remember a number per key, not a result per call. Memos the code bounds (RULES.md, "Bounded by the code"):
     writes with a constant key (`memo["value"] = ...`), writes that only run
     while the dict is small (`if len(memo) < 100:`), and keys from a fixed
     set (a loop over a literal collection or `range(4)`, pure calls of those).
@@ -103,6 +107,28 @@ class ClosureMemo(Rule):
                 return hit
             """
         ),
+        # counters per key: each write updates the dict's own entry, nothing is memoized
+        Valid(
+            """
+            from collections import defaultdict
+
+            def numbering():
+                counts = defaultdict(int)
+                def next_name(kind):
+                    n = str(counts[kind])
+                    counts[kind] += 1
+                    return kind + "_" + n
+                return next_name
+
+            def tally():
+                seen = {}
+                def hit(key):
+                    n = seen.get(key, 0)
+                    seen[key] = n + 1
+                    return n
+                return hit
+            """
+        ),
         # rebound by the inner function: a fresh dict per call
         Valid(
             """
@@ -148,6 +174,22 @@ class ClosureMemo(Rule):
             """,
             line=6,
             column=9,
+        ),
+        # the looked-up name is rebound to a computed result: a memo, not a counter
+        Invalid(
+            """
+            def memoize(fn):
+                memo = {}
+                def wrapper(k):
+                    v = memo.get(k)
+                    if v is None:
+                        v = fn(k)
+                        memo[k] = v
+                    return v
+                return wrapper
+            """,
+            line=7,
+            column=13,
         ),
         # the memo is returned from an `else` branch
         Invalid(
@@ -211,11 +253,36 @@ class ClosureMemo(Rule):
         if any(use.effect in (Effect.REMOVE, Effect.ALIAS) for use, _ in uses):
             return
         in_inner = [(use, path) for use, path in uses if inner in path]
-        writes = [path for use, path in in_inner if grows_without_bound(use, path)]
+        counted = _read_into(inner_info, {statement_of(path) for _, path in in_inner})
+        writes = [
+            path for use, path in in_inner
+            if grows_without_bound(use, path) and not _updates_a_count(use, path, counted)
+        ]
         written_by = {statement_of(path) for path in writes}
         # A read that feeds a write of the same statement (`d[k] = d.get(k, 0) + 1`) counts, not memoizes.
         if writes and any(_is_lookup(use, path, written_by) for use, path in in_inner):
             self.report(statement_of(writes[0]), name=name, inner=inner.name.value)
+
+
+def _read_into(info: ScopeInfo, reading: Set[cst.CSTNode]) -> Set[str]:
+    """Names the inner function binds only from a statement that reads the
+    dict (`n = d.get(k, 0)`): they hold an entry's old value."""
+    return {
+        name for name, bindings in info.bindings.items()
+        if all(binding.kind == "assign" and binding.statement in reading for binding in bindings)
+    }
+
+
+def _updates_a_count(use: Use, path: Sequence[cst.CSTNode], counted: Set[str]) -> bool:
+    """The write stores a value made from the entry it replaces: `d[k] += 1`,
+    or `d[k] = n + 1` where `n` was read from the dict."""
+    if isinstance(statement_of(path), cst.AugAssign):
+        return True
+    return any(
+        isinstance(found, cst.Name) and found.value in counted
+        for value in use.stored
+        for found in m.findall(value, m.Name())
+    )
 
 
 def _assigns_a_dict(statement: cst.CSTNode) -> bool:

@@ -36,7 +36,8 @@ class DataclassWithoutSlots(ClassRule):
     the project index: not reported when another module sets an attribute
     that is not a field on instances, when the project constructs the class
     only outside loops and comprehensions and keeps no instance in a
-    container, or when a subclass without slots extends it.
+    container (or never constructs it by name), or when a subclass without
+    slots extends it.
 
     ## Why is this bad?
     A dataclass without slots keeps its fields in a per-instance `__dict__`:
@@ -52,6 +53,8 @@ class DataclassWithoutSlots(ClassRule):
     class Point:
         x: float
         y: float
+
+    path = [Point(x, x * x) for x in range(1000)]
     ```
 
     ## Use instead
@@ -133,6 +136,9 @@ class DataclassWithoutSlots(ClassRule):
             class Point:
                 x: float
                 y: float = 0.0
+
+            def line(n):
+                return [Point(x) for x in range(n)]
             """,
             line=4,
             column=7,
@@ -143,6 +149,9 @@ class DataclassWithoutSlots(ClassRule):
             class Point:
                 x: float
                 y: float = 0.0
+
+            def line(n):
+                return [Point(x) for x in range(n)]
             """,
         ),
         Invalid(
@@ -155,6 +164,8 @@ class DataclassWithoutSlots(ClassRule):
 
                 def __repr__(self):
                     return super().__repr__()
+
+            children = [Child(x) for x in range(3)]
             """,
             line=4,
             column=7,
@@ -170,6 +181,8 @@ class DataclassWithoutSlots(ClassRule):
 
                 def ref(self):
                     return weakref.ref(self)
+
+            nodes = [Node(x) for x in range(3)]
             """,
             line=5,
             column=7,
@@ -186,6 +199,8 @@ class DataclassWithoutSlots(ClassRule):
 
                 def ref(self):
                     return weakref.ref(self)
+
+            nodes = [Node(x) for x in range(3)]
             """,
             line=5,
             column=7,
@@ -200,6 +215,8 @@ class DataclassWithoutSlots(ClassRule):
 
                 def ref(self):
                     return weakref.ref(self)
+
+            nodes = [Node(x) for x in range(3)]
             """,
         ),
     ]

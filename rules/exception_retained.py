@@ -154,6 +154,19 @@ class ExceptionRetained(Rule):
             column=13,
             message="exception e kept in self.error",
         ),
+        Invalid(
+            """
+            class Connection:
+                def received(self, data):
+                    try:
+                        parse(data)
+                    except ValueError as e:
+                        self.lost_errors.append(e)
+            """,
+            line=6,
+            column=13,
+            message="exception e kept in container self.lost_errors",
+        ),
     ]
 
     requires = (CLASSES,)
@@ -235,7 +248,8 @@ class ExceptionRetained(Rule):
         info = self.context.scope_info(site.node)
         if site.instance_parameter == root:
             attribute = first_attribute(holder)
-            self._on_instance.append(OnInstance(node, held.what, f"container {root}", site.owner, attribute))
+            where = f"container {root}.{attribute}" if attribute is not None else f"container {root}"
+            self._on_instance.append(OnInstance(node, held.what, where, site.owner, attribute))
         elif not info.binds(root) or any(b.kind == "param" for b in info.bindings_of(root)):
             self._report(node, held.what, f"container {root}")  # outlives the function
         elif held.handler is not None:  # (a frame in a local container dies with the function)

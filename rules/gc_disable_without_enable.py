@@ -2,7 +2,7 @@ from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
 import libcst as cst
 
-from memlint.analysis.blocks import statement_site, statements_after
+from memlint.analysis.blocks import following_statements, statement_site, statements_after
 from memlint.analysis.functions import enclosing_function
 from memlint.context import Context
 from memlint.rule import Applicability, Edit, FixAvailability, Invalid, Rule, Valid
@@ -29,6 +29,11 @@ class GcDisableWithoutEnable(Rule):
     BaseException:` (or bare `except:`) that re-raises, beside an enable on
     the normal path. A `gc.disable()` in a class's `__enter__` is fine when the
     same class's `__exit__` calls `gc.enable()`.
+
+    Not reported: a `gc.disable()` that is the last thing its function does
+    (nothing but a bare `return` after it), such as the handler of a
+    `--disable-gc` option: switching the collector off is then the function's
+    purpose, and no exception can come between it and the return.
 
     ## Why is this bad?
     While the cyclic collector is disabled, every reference cycle the program
@@ -212,6 +217,8 @@ class GcDisableWithoutEnable(Rule):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for disable in self._disables:
+            if disable.entered is None and _last_in_function(disable.path):
+                continue  # the function's purpose is to switch the collector off
             if not (self._restored(disable.path) or self._paired_exit(disable.entered)):
                 self.report(disable.call, self._fix(disable.path))
 
@@ -250,3 +257,22 @@ class GcDisableWithoutEnable(Rule):
         if enable is None:
             return None  # no enable follows: the code may mean to leave it off
         return restore_fix(self.context, site, enable, self._saves)
+
+
+def _last_in_function(path: Tuple[cst.CSTNode, ...]) -> bool:
+    """The call is a statement of its own in a function (not a module) and
+    nothing but a bare `return` runs after it there."""
+    line = next((index for index in range(len(path) - 1, -1, -1) if isinstance(path[index], cst.SimpleStatementLine)), None)
+    if line is None or not any(isinstance(node, cst.FunctionDef) for node in path):
+        return False
+    statement = path[line]
+    assert isinstance(statement, cst.SimpleStatementLine)
+    if len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr) or statement.body[0].value is not path[-1]:
+        return False
+    return all(_is_bare_return(after) for after in following_statements(path[:line + 1]))
+
+
+def _is_bare_return(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, cst.Return) and small.value is None for small in statement.body
+    )

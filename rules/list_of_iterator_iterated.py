@@ -29,7 +29,10 @@ class ListOfIteratorIterated(Rule):
     from, assigns into, calls a method of, or passes on an iterable the
     `map`/`filter`/`zip` reads (`for k in list(filter(None, d)): del d[k]`
     needs the copy); nor when the list is kept, indexed, measured, sorted or
-    reversed; nor when `list`, `map`, `filter` or `zip` is shadowed.
+    reversed; nor when `list`, `map`, `filter` or `zip` is shadowed; nor
+    where the code bounds the list (RULES.md, "Bounded by the code"): a
+    transposition `zip(*rows)` of rows of a known width yields one tuple per
+    column (`zip(*d.items())` yields two, and the `*` holds every row anyway).
 
     ## Why is this bad?
     `map`, `filter` and `zip` are already lazy iterators; wrapping them in

@@ -33,7 +33,10 @@ class MaterializedForFirst(Rule):
     Not reported where the code bounds the list (RULES.md, "Bounded by the
     code"): inputs of fixed size (a literal display, `range(3)`), or a test
     of their length around the use: inside `if len(it) == 1:`, in the `else`
-    of `if len(it) > 1:`, or after `if len(it) > 1: return`.
+    of `if len(it) > 1:`, after `if len(it) > 1: return`, right of
+    `len(it) == 1 and`, or in the matching branch of a conditional
+    expression. A test of `len(d)` bounds `d.keys()`, `d.values()` and
+    `d.items()` as well.
 
     ## Why is this bad?
     The whole list is built (every element computed and stored) to keep one

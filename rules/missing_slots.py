@@ -34,7 +34,9 @@ class MissingSlots(ClassRule):
     - classes the project constructs only a few times: every construction
       site is outside loops and comprehensions and keeps no instance in a
       container (once per process or per call: a service object, a transient
-      adapter);
+      adapter), or that it never constructs by name (built from settings by
+      `import_string`, by generated code, or only by its users): nothing
+      shows that many instances exist;
     - service objects by their code: classes that own threads, locks, files,
       in-memory buffers, sockets, executors or connections, define
       `close`/`start`/`run`/`__enter__`/`__del__`, construct objects with
@@ -72,6 +74,8 @@ class MissingSlots(ClassRule):
         def __init__(self, x, y):
             self.x = x
             self.y = y
+
+    path = [Point(x, x * x) for x in range(1000)]
     ```
 
     ## Use instead
@@ -110,9 +114,10 @@ class MissingSlots(ClassRule):
     0/1.
 
     ## Known problems
-    Record-likeness is a heuristic: memlint cannot count instances. A class
-    that the project never constructs itself (a public API class its users
-    build) is judged by its code alone. Add `# noqa: MEM101`, or list the
+    Record-likeness is a heuristic: memlint cannot count instances. A public
+    record class that only the project's users construct is not reported;
+    without a project index (flake8 or stdin with no cached index) a class is
+    judged by its own module alone. Add `# noqa: MEM101`, or list the
     class's base or decorator in `ignore-bases` / `ignore-decorators`.
 
     ## References
@@ -151,6 +156,21 @@ class MissingSlots(ClassRule):
                 def __init__(self, x):
                     self.x = x
             """, filename="pkg/idle_test/mock_points.py"),
+        # the project never constructs it (built by name from settings, or only by users): no evidence of records
+        Valid("""
+            class MinimumLengthValidator:
+                def __init__(self, min_length=8):
+                    self.min_length = min_length
+            """),
+        # constructed once per call, never in a loop, comprehension or container
+        Valid("""
+            class Summary:
+                def __init__(self, total):
+                    self.total = total
+
+            def summarize(values):
+                return Summary(sum(values))
+            """),
     ]
     INVALID = [
         Invalid(
@@ -164,6 +184,9 @@ class MissingSlots(ClassRule):
 
                 def norm(self):
                     return (self.x ** 2 + self.y ** 2) ** 0.5
+
+            def grid(n):
+                return [Point(x, y) for x in range(n) for y in range(n)]
             """,
             line=1,
             column=7,
@@ -179,6 +202,9 @@ class MissingSlots(ClassRule):
 
                 def norm(self):
                     return (self.x ** 2 + self.y ** 2) ** 0.5
+
+            def grid(n):
+                return [Point(x, y) for x in range(n) for y in range(n)]
             """,
         ),
         # a class attribute default would clash with the slot: no fix
@@ -189,6 +215,9 @@ class MissingSlots(ClassRule):
 
                 def __init__(self, start):
                     self.count = start
+
+            def counters(starts):
+                return [Counter(start) for start in starts]
             """,
             line=1,
             column=7,

@@ -7,7 +7,8 @@ from memlint.analysis.classes import (
 )
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
 
-from ._lifetime_cycle import broken, passed_elsewhere, reaching, used_as_class, weak_parent_fix
+from ._lifetime_cycle import broken, drops_kept, passed_elsewhere, reaching, used_as_class, weak_parent_fix
+from ._lifetime_weak import weakly_referenceable
 
 
 class ParentChildCycle(Rule):
@@ -186,11 +187,15 @@ class ParentChildCycle(Rule):
         parent = self._parent_class(index, child, method, stored.parameter) if index.module_class(child.node) else None
         if parent is None or broken(index, child, parent, stored.attribute):
             return
+        weak = weakly_referenceable(self.context.project, parent) is not False
         self.report(
             stored.statement,
-            weak_parent_fix(index, child, method, stored, parent),
+            weak_parent_fix(index, child, method, stored, parent) if weak else None,
             what=f"{child.name}.{stored.attribute} holds the {parent.name} that keeps {child.name} instances",
-            suggestion=f"store weakref.ref({stored.parameter.name.value}) and read it through a property",
+            suggestion=(
+                f"store weakref.ref({stored.parameter.name.value}) and read it through a property" if weak
+                else _unlink(parent, f"self.{stored.attribute}")
+            ),
         )
 
     def _parent_class(
@@ -220,9 +225,21 @@ class ParentChildCycle(Rule):
         index = self.context.fact(CLASSES)
         if any(reference.attribute in info.releases for info in index.classes.values()):
             return  # some class unlinks `<child>.<attribute>` itself
+        if drops_kept(parent, method, reference.holder):
+            return  # the parent lets go of the child itself (`self.current = None` once it is done)
         instance = method.site.instance_parameter
+        weak = weakly_referenceable(self.context.project, parent) is not False
         self.report(
             reference.statement,
             what=f"{reference.holder}.{reference.attribute} = {instance} while {parent.name} keeps {reference.holder}",
-            suggestion=f"store weakref.ref({instance}) in the child instead",
+            suggestion=(
+                f"store weakref.ref({instance}) in the child instead" if weak
+                else _unlink(parent, f"{reference.holder}.{reference.attribute}")
+            ),
         )
+
+
+def _unlink(parent: ClassInfo, link: str) -> str:
+    """The advice when ``weakref.ref`` rejects the parent (a ``tuple`` or ``int``
+    subclass, slots without ``__weakref__``): a weak reference is no option."""
+    return f"{parent.name} instances cannot be weakly referenced: set {link} to None when the child is done"

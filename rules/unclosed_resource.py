@@ -63,7 +63,9 @@ class UnclosedResource(ResourceRule):
     `open(fd, closefd=False)`. Code that expects the constructor to fail
     (inside `assertRaises`/`pytest.raises`, or a `try` whose handlers expect
     it), mentions `ResourceWarning` or mocks the constructor (`patch("...open")`)
-    is not reported either. A resource released on some paths only is
+    is not reported either, nor code that runs only when the module is run
+    as a script (in its `if __name__ == "__main__":` block, functions defined
+    there included): the process ends with it. A resource released on some paths only is
     MEM502's business.
 
     ## Why is this bad?
@@ -152,6 +154,20 @@ class UnclosedResource(ResourceRule):
 
             def head_commit():
                 return Popen(["git", "rev-parse", "HEAD"], stdout=PIPE).communicate()[0]
+            """
+        ),
+        # script code: the process ends with the main block (also functions defined in it)
+        Valid(
+            """
+            import sys
+            from urllib.request import urlopen
+
+            if __name__ == "__main__":
+                def newest_version():
+                    for line in urlopen("https://example.org/manual/"):
+                        return line
+
+                print(open(sys.argv[1]).read())
             """
         ),
     ]

@@ -165,7 +165,11 @@ def test_oldest_supported_is_memlints_own_requires_python(repo_root):
 
 
 def test_mem102_follows_the_projects_oldest_python_not_the_interpreter(tmp_path, run_memlint):
-    write(tmp_path / "p.py", "from dataclasses import dataclass\n\n\n@dataclass\nclass Point:\n    x: int\n    y: int\n")
+    write(
+        tmp_path / "p.py",
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Point:\n    x: int\n    y: int\n\n\n"
+        "points = [Point(x, x) for x in range(9)]\n",
+    )
     assert run_memlint("--no-cache", "p.py", cwd=tmp_path).stdout == b""  # 3.9: no slots=True yet
     write(tmp_path / "setup.cfg", "[options]\npython_requires = >=3.10\n")
     result = run_memlint("--no-cache", "p.py", cwd=tmp_path)

@@ -127,7 +127,10 @@ def test_rule_pack_rules_are_never_preview(mem101_in_preview):
 
 def test_cli_preview_flag_and_config(tmp_path, mem101_in_preview):
     source = tmp_path / "m.py"
-    source.write_text("class Point:\n    def __init__(self, x):\n        self.x = x\n", encoding="utf-8")
+    source.write_text(
+        "class Point:\n    def __init__(self, x):\n        self.x = x\n\n\npoints = [Point(x) for x in range(9)]\n",
+        encoding="utf-8",
+    )
 
     def codes(*args):
         done = subprocess.run(

@@ -45,8 +45,10 @@ def fetch(pin: Pin, dest: Path) -> Path:
         return target
     with tempfile.TemporaryDirectory() as download:
         subprocess.run(
+            # `--platform any` picks the pure-Python wheel (the pin) even where a
+            # compiled one exists for this interpreter (aiohttp, black).
             [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-             "-d", download, f"{pin.project}=={pin.version}"],
+             "--platform", "any", "-d", download, f"{pin.project}=={pin.version}"],
             check=True,
         )
         wheel = Path(download) / pin.wheel
