@@ -227,6 +227,10 @@ RECORD_INIT = """\
         self.updated_at = updated_at
         self.owner_name = owner_name
         self.description = description
+
+
+def load(rows):
+    return [Record(*row) for row in rows]  # many records: MEM101 wants __slots__
 """
 
 
