@@ -46,6 +46,12 @@ def wrapped(before, after, line_length=40):
             id="tabs-nested-call",
         ),
         pytest.param(
+            "class A:\r\n    pass\r\n",
+            "class A:\r\n    x = ('alpha', 'beta', 'gamma', 'delta')\r\n",
+            "class A:\r\n    x = (\r\n        'alpha',\r\n        'beta',\r\n        'gamma',\r\n        'delta',\r\n    )\r\n",
+            id="crlf",
+        ),
+        pytest.param(
             """\
             class A:
               x = 1
