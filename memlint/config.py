@@ -125,11 +125,11 @@ def _glob_match(relative: str, pattern: str) -> bool:
 
 # -- parsing --------------------------------------------------------------------
 
-_STRING_LIST = "list of strings"
+STRING_LIST = "list of strings"
 
 
 def _check_type(value: Any, expected: str) -> bool:
-    if expected == _STRING_LIST:
+    if expected == STRING_LIST:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if expected == "boolean":
         return isinstance(value, bool)
@@ -144,25 +144,86 @@ def _check_type(value: Any, expected: str) -> bool:
     raise AssertionError(expected)
 
 
-# key -> (expected TOML type, Settings attribute)
-_TOP_LEVEL_KEYS: Dict[str, Tuple[str, str]] = {
-    "select": (_STRING_LIST, "select"),
-    "extend-select": (_STRING_LIST, "extend_select"),
-    "ignore": (_STRING_LIST, "ignore"),
-    "per-file-ignores": ("table", "per_file_ignores"),
-    "exclude": (_STRING_LIST, "exclude"),
-    "extend-exclude": (_STRING_LIST, "extend_exclude"),
-    "target-version": ("string", "target_version"),
-    "line-length": ("integer", "line_length"),
-    "unsafe-fixes": ("boolean", "unsafe_fixes"),
-    "fixable": (_STRING_LIST, "fixable"),
-    "unfixable": (_STRING_LIST, "unfixable"),
-    "enable-inference": ("boolean", "enable_inference"),
-    "preview": ("boolean", "preview"),
-    "report-unknown": ("boolean", "report_unknown"),
-    "file-timeout": ("number", "file_timeout"),
-    "rules": ("table", "rule_options"),
-    "baseline": ("string", "baseline"),
+# What an option's value must be beyond its TOML type (Option.value).
+SELECTORS = "rule selectors"  # codes, code prefixes, rule names or ALL, each known
+VERSION = "Python version"  # py310 or 3.10 (parse_version)
+SECONDS = "seconds"  # a finite number >= 0 (parse_timeout)
+PATH = "path"  # a file name relative to the pyproject.toml
+IGNORES = "per-file ignores"  # file pattern -> rule selectors
+RULE_OPTIONS = "rule options"  # rule code or name -> its options (validate_rule_options)
+AT_LEAST_ONE = "integer >= 1"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of ``[tool.memlint]``. This table is the one list of the keys:
+    validation reads it, and so do the JSON schema and the configuration
+    reference generated from it (:mod:`memlint.config_schema`)."""
+
+    type: str  # the expected TOML type, as errors name it (see _check_type)
+    attr: str  # the Settings attribute it sets; its default is the key's
+    help: str  # what it does, for the schema's description and the reference page
+    value: str = ""  # what a value must be beyond its type (the constants below); "": anything
+
+
+OPTIONS: Dict[str, Option] = {
+    "select": Option(STRING_LIST, "select", (
+        "The rules to run: codes (`MEM202`), code prefixes (`MEM2`, `MEM`), rule names "
+        "(`list-of-range-iterated`) or `ALL`. A prefix or `ALL` does not enable preview rules "
+        "(see `preview`); an exact code or name does. `--select` replaces it."), SELECTORS),
+    "extend-select": Option(STRING_LIST, "extend_select", (
+        "More rules to run, added to `select` (same forms); `--extend-select` adds to it."), SELECTORS),
+    "ignore": Option(STRING_LIST, "ignore", (
+        "Rules not to run (same forms as `select`). The more specific selector wins: "
+        "`select = [\"MEM1\"]` with `ignore = [\"MEM\"]` still runs the MEM1 rules. "
+        "`--ignore` adds to it."), SELECTORS),
+    "per-file-ignores": Option("table", "per_file_ignores", (
+        "Rules not to run on some files: a table from a file pattern to a list of selectors, "
+        "`{ \"tests/*\" = [\"MEM5\"] }`. Patterns are relative to the directory of the "
+        "`pyproject.toml`; a pattern matches the whole path, a leading directory, or (without "
+        "a `/`) any one path component."), IGNORES),
+    "exclude": Option(STRING_LIST, "exclude", (
+        "File patterns not to lint (matched like `per-file-ignores` patterns). Setting it "
+        "replaces the defaults; `extend-exclude` keeps them. `--exclude` replaces it.")),
+    "extend-exclude": Option(STRING_LIST, "extend_exclude", (
+        "More file patterns not to lint, added to `exclude`; `--extend-exclude` adds to it.")),
+    "target-version": Option("string", "target_version", (
+        "The oldest Python the code must run on, `py310` or `3.10`: fixes use no syntax or "
+        "library feature newer than it. Default: the lower bound of `[project] requires-python` "
+        "of the `pyproject.toml`, else of `[options] python_requires` of the `setup.cfg` beside "
+        f"it, else py{OLDEST_SUPPORTED[0]}{OLDEST_SUPPORTED[1]} (the oldest Python memlint "
+        "supports), never the running interpreter. `--target-version` overrides it."), VERSION),
+    "line-length": Option("integer", "line_length", (
+        "The longest line a fix writes: a line a fix makes longer is wrapped one item per "
+        "line with a trailing comma, as black would. Default: `line-length` of `[tool.ruff]`, "
+        "else of `[tool.black]`, in the same `pyproject.toml`, else 88. It changes no finding."),
+        AT_LEAST_ONE),
+    "unsafe-fixes": Option("boolean", "unsafe_fixes", (
+        "Let `--fix` apply unsafe fixes too (those that can change behaviour in code memlint "
+        "cannot see), as `--unsafe-fixes` does; `--no-unsafe-fixes` overrides it.")),
+    "fixable": Option(STRING_LIST, "fixable", (
+        "The rules whose fixes `--fix` may apply (same forms as `select`)."), SELECTORS),
+    "unfixable": Option(STRING_LIST, "unfixable", (
+        "Rules whose fixes `--fix` never applies; their findings are still reported."), SELECTORS),
+    "enable-inference": Option("boolean", "enable_inference", (
+        "Let the `__slots__` rules ask astroid about base classes defined in other modules. "
+        "Slower, and such runs are not cached. Same as `--enable-inference`.")),
+    "preview": Option("boolean", "preview", (
+        "Also run the preview rules, those below the precision bar on real code "
+        "(`memlint rule --all` lists them). Same as `--preview`; `--no-preview` overrides it.")),
+    "report-unknown": Option("boolean", "report_unknown", (
+        "MEM101 and MEM105 also report a class when the `__slots__` layout of a base class "
+        "cannot be known. Same as `--report-unknown`.")),
+    "file-timeout": Option("number", "file_timeout", (
+        "Seconds memlint may spend on one file; a file over it is an error naming the file, "
+        "and the other files are still reported. 0: no limit. `--file-timeout` overrides it."), SECONDS),
+    "rules": Option("table", "rule_options", (
+        "Options of single rules, one table per rule by code or name: "
+        "`[tool.memlint.rules.MEM301]` with `maxsize = 1024`. Unknown rules, unknown options "
+        "and values of another type than the option's default are errors."), RULE_OPTIONS),
+    "baseline": Option("string", "baseline", (
+        "A baseline file written by `--write-baseline`, relative to the `pyproject.toml`: "
+        "the findings it records are not reported. `--baseline FILE` overrides it."), PATH),
 }
 
 
@@ -229,43 +290,40 @@ def settings_from_table(
     if floor is not None:
         values["target_version"] = floor
     for key, value in table.items():
-        if key not in _TOP_LEVEL_KEYS:
-            raise ConfigError(f"{path}: unknown key 'tool.memlint.{key}' (known: {', '.join(sorted(_TOP_LEVEL_KEYS))})")
-        expected, attr = _TOP_LEVEL_KEYS[key]
-        if not _check_type(value, expected):
-            raise ConfigError(f"{path}: 'tool.memlint.{key}' must be a {expected}, not {type(value).__name__}")
-        values[attr] = _convert(key, value, path, registry)
-    if "exclude" in table:
-        values["exclude"] = tuple(values["exclude"])
+        option = OPTIONS.get(key)
+        if option is None:
+            raise ConfigError(f"{path}: unknown key 'tool.memlint.{key}' (known: {', '.join(sorted(OPTIONS))})")
+        if not _check_type(value, option.type):
+            raise ConfigError(f"{path}: 'tool.memlint.{key}' must be a {option.type}, not {type(value).__name__}")
+        values[option.attr] = _convert(key, option, value, path, registry)
     return Settings(**values)
 
 
-def _convert(key: str, value: Any, path: str, registry: Registry) -> Any:
+def _convert(key: str, option: Option, value: Any, path: str, registry: Registry) -> Any:
+    """A value of the right TOML type checked as its option's ``value`` says."""
     where = f"{path}: 'tool.memlint.{key}'"
-    if key in ("select", "extend-select", "ignore", "fixable", "unfixable"):
+    if option.value == SELECTORS:
         registry.check_selectors(value, where, ConfigError)
         return tuple(value)
-    if key in ("exclude", "extend-exclude"):
-        return tuple(value)
-    if key == "target-version":
+    if option.value == VERSION:
         return parse_version(value, where)
-    if key == "file-timeout":
+    if option.value == SECONDS:
         return parse_timeout(value, where)
-    if key == "line-length" and value < 1:
+    if option.value == AT_LEAST_ONE and value < 1:
         raise ConfigError(f"{where}: the line length must be at least 1, not {value}")
-    if key == "baseline":  # relative to the configuration file
+    if option.value == PATH:  # relative to the configuration file
         return os.path.join(os.path.dirname(os.path.abspath(path)), value)
-    if key == "per-file-ignores":
+    if option.value == IGNORES:
         result = []
         for pattern, codes in value.items():
-            if not _check_type(codes, _STRING_LIST):
+            if not _check_type(codes, STRING_LIST):
                 raise ConfigError(f"{where}.{pattern!r} must be a list of strings")
             registry.check_selectors(codes, f"{where}.{pattern!r}", ConfigError)
             result.append((pattern, tuple(codes)))
         return tuple(result)
-    if key == "rules":
+    if option.value == RULE_OPTIONS:
         return dict(validate_rule_options(code, options, path, registry) for code, options in value.items())
-    return value
+    return tuple(value) if option.type == STRING_LIST else value
 
 
 def validate_rule_options(code: str, options: Any, path: str, registry: Registry) -> Tuple[str, Dict[str, Any]]:

@@ -150,6 +150,10 @@ def main(argv: List[str]) -> int:
         with open(os.path.join(directory, name), "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     print(f"wrote {len(builtin) + 1} files to {directory}")
+    if not argv:  # the schema and configuration reference list the rules too
+        from memlint import config_schema
+
+        config_schema.main([])
     return 0
 
 

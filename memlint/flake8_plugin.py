@@ -33,6 +33,13 @@ class Flake8Selection:
     def __init__(self, options: Any = None) -> None:
         self._decision_for: Any = None
         self._selected: Any = None
+        # The selectors the user wrote: as in memlint, only a code named
+        # exactly (not a prefix such as MEM2) turns a preview rule on.
+        self.named: Tuple[str, ...] = tuple(
+            str(selector).strip().upper()
+            for name in ("select", "extend_select")
+            for selector in (getattr(options, name, None) or ())
+        )
         if options is not None:
             try:
                 from flake8.style_guide import Decision, DecisionEngine  # type: ignore[import-untyped]

@@ -16,7 +16,7 @@ from memlint.cache import Cache, ProjectFacts, content_digest, default_cache_dir
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
 from memlint.errors import UsageError
-from memlint.registry import Registry, load_rules, registry_for
+from memlint.registry import Registry, load_rules, preview_reason, registry_for
 from memlint.runner import CachedProjects, cacheable, entry_holds
 
 if TYPE_CHECKING:
@@ -68,14 +68,20 @@ class _Process:
 
 
 def flake8_settings(settings: Settings, selection: Flake8Selection, registry: Registry) -> Settings:
-    """The file's settings with flake8's selection instead of memlint's. When
-    flake8 selects every rule the selection reads ``ALL``, as the ``memlint``
-    command's default does: both then share cache entries."""
-    codes = [rule.code for rule in registry.rules]
-    selected = tuple(code for code in codes if selection(code))
+    """The file's settings with flake8's selection instead of memlint's. A
+    preview rule runs as under ``memlint``: with ``preview = true`` or when a
+    flake8 selector names its code exactly (``--select MEM2`` does not). When
+    flake8 selects what the ``memlint`` command's default selects, the
+    selection reads ``ALL``: both then share cache entries."""
+    selected = tuple(
+        rule.code for rule in registry.rules
+        if selection(rule.code)
+        and (settings.preview or preview_reason(rule) is None or rule.code in selection.named)
+    )
+    default = tuple(rule.code for rule in registry.select(["ALL"], [], settings.preview))
     return replace(
         settings,
-        select=("ALL",) if len(selected) == len(codes) else selected,
+        select=("ALL",) if selected == default else selected,
         extend_select=(),
         ignore=(),
         per_file_ignores=(),

@@ -70,7 +70,10 @@ class Registry:
         return source.rule if source else None
 
     def expand(self, selector: str) -> List[Type[Rule]]:
-        """The rules a selector names: a rule name, ``ALL``, or a code prefix."""
+        """The rules a selector names: a rule name, ``ALL``, or a code prefix.
+        An empty selector names nothing (as a prefix it would name every rule)."""
+        if not selector.strip():
+            return []
         by_name = self.by_name.get(selector)
         if by_name is not None:
             return [by_name.rule]

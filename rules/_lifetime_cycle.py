@@ -64,20 +64,37 @@ def reaching(function: cst.FunctionDef, parameter: cst.Param) -> Set[ArgumentSlo
 def broken(index: ClassIndex, child: ClassInfo, parent: ClassInfo, attribute: str) -> bool:
     """The code breaks the cycle itself, outside the constructors: the child
     unlinks its parent (``self.parent = None``, ``del self.parent``), or the
-    parent drops the children (resets or empties each attribute holding them)."""
-    if attribute in child.releases:
+    parent drops the children (resets or empties each attribute holding them),
+    also in a method inherited from a class of the module."""
+    if attribute in _releases_with_bases(index, child):
         return True
     holding = index.attributes_holding(parent, child.name)
-    return bool(holding) and holding <= parent.releases
+    return bool(holding) and holding <= _releases_with_bases(index, parent)
 
 
-def drops_kept(parent: ClassInfo, method: Method, child: str) -> bool:
+def drops_kept(index: ClassIndex, parent: ClassInfo, method: Method, child: str) -> bool:
     """The attributes where ``method`` keeps the local ``child``
     (``self.current = child``, ``self.kids[k] = child``,
     ``self.kids.append(child)``) are all ones the parent resets or empties
-    itself outside its constructors: the parent drops the child."""
+    itself outside its constructors, also in a method inherited from a
+    class of the module: the parent drops the child."""
     kept = {fill.attribute for fill in method.fills if is_name(fill.value, child)}
-    return bool(kept) and kept <= parent.releases
+    return bool(kept) and kept <= _releases_with_bases(index, parent)
+
+
+def _releases_with_bases(index: ClassIndex, info: ClassInfo) -> Set[str]:
+    """``releases`` of the class and of its bases defined in the module."""
+    found: Set[str] = set()
+    pending, seen = [info], {info.node}
+    while pending:
+        current = pending.pop()
+        found |= current.releases
+        for arg in current.node.bases:
+            base = index.by_name.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
+            if base is not None and base.node not in seen:
+                seen.add(base.node)
+                pending.append(base)
+    return found
 
 
 def passed_elsewhere(index: ClassIndex, child: ClassInfo, method: Method, parameter: cst.Param) -> bool:

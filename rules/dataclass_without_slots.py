@@ -88,7 +88,7 @@ class DataclassWithoutSlots(ClassRule):
 
     code = "MEM102"
     name = "dataclass-without-slots"
-    message = "dataclass `{name}` without `slots=True`: every instance carries a `__dict__`"
+    message = "{kind} `{name}` without `slots=True`: every instance carries a `__dict__`"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
 
@@ -142,6 +142,7 @@ class DataclassWithoutSlots(ClassRule):
             """,
             line=4,
             column=7,
+            message="dataclass `Point` without `slots=True`",
             fixed="""
             from dataclasses import dataclass
 
@@ -219,6 +220,30 @@ class DataclassWithoutSlots(ClassRule):
             nodes = [Node(x) for x in range(3)]
             """,
         ),
+        Invalid(
+            """
+            import attr
+
+            @attr.s(frozen=True)
+            class Row:
+                x = attr.ib()
+
+            rows = [Row(x) for x in range(9)]
+            """,
+            line=4,
+            column=7,
+            message="attrs class `Row` without `slots=True`",
+            target_version=(3, 9),
+            fixed="""
+            import attr
+
+            @attr.s(frozen=True, slots=True)
+            class Row:
+                x = attr.ib()
+
+            rows = [Row(x) for x in range(9)]
+            """,
+        ),
     ]
 
     def applies(self) -> bool:
@@ -235,7 +260,9 @@ class DataclassWithoutSlots(ClassRule):
         few = view.made_few_times(index, info) or view.subclassed_without_slots
         if info.owns_resources or view.extended_outside(fields) or few:
             return  # a service object, or instances that need a __dict__, or few of them
-        self.report(info.node.name, self._fix(index, info, slottable) if view.safe_to_slot else None, name=info.name)
+        fix = self._fix(index, info, slottable) if view.safe_to_slot else None
+        kind = "dataclass" if slottable.is_dataclass else "attrs class"  # the message names what the class is
+        self.report(info.node.name, fix, kind=kind, name=info.name)
 
     def _slottable_decorator(self, info: ClassInfo) -> Optional[_Slottable]:
         for decorator, qualified in zip(info.node.decorators, info.decorator_names):

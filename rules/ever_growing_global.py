@@ -28,7 +28,8 @@ class EverGrowingGlobal(Rule):
     named for registering: `register_codec(name, codec)`), writes that cannot
     grow the container (`_state["last"] = x`, `_slots[i] = x` on a list) or
     only run while it is small (`if len(_seen) < 100: _seen.add(x)`) or
-    empty (`if not _table: _table.update(build())`), and keys bounded by the
+    empty (`if not _table: _table.update(build())`, also when that block
+    fills another container beside `_table`), and keys bounded by the
     code: keys made of literals, module-level constants and loop variables
     over them (`for a, b in _PAIRS: _map[ord(a)] = b`), keys the function
     first checks against a constant collection (`if name not in _BACKENDS:
@@ -177,6 +178,20 @@ class EverGrowingGlobal(Rule):
                         return func(*args)
                     return wrapper
                 return decorator
+            """
+        ),
+        # a lazy initialisation: `_patterns` is filled in the same block, so it runs once
+        Valid(
+            """
+            _patterns = []
+            _wilds = []
+
+            def special_function_rule(integral):
+                if not _patterns:
+                    a = Wild("a")
+                    _wilds.extend((a,))
+                    _patterns.extend(((a, "rule"),))
+                return match(integral, _patterns)
             """
         ),
     ]

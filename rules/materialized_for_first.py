@@ -36,7 +36,10 @@ class MaterializedForFirst(Rule):
     of `if len(it) > 1:`, after `if len(it) > 1: return`, right of
     `len(it) == 1 and`, or in the matching branch of a conditional
     expression. A test of `len(d)` bounds `d.keys()`, `d.values()` and
-    `d.items()` as well.
+    `d.items()` as well, and a length kept in a name counts when neither the
+    name nor the collection is bound again or changed (`n = len(found)`, then
+    `if n == 1:`); a test of `len(self.xs)` bounds a name bound once to
+    `self.xs`.
 
     ## Why is this bad?
     The whole list is built (every element computed and stored) to keep one
@@ -149,7 +152,7 @@ class MaterializedForFirst(Rule):
         """The code bounds the list: bounded inputs, or a length test on them around this use."""
         if bounded(self.context, materialized):
             return True
-        return inputs is not None and length_guarded(inputs, self.context.ancestors)
+        return inputs is not None and length_guarded(self.context, inputs)
 
     def _fix(self, node: cst.CSTNode, source: cst.BaseExpression) -> Optional[Replace]:
         if self._catches_index_error() or not builtin_available(self.context, "next", "iter"):

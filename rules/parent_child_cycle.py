@@ -32,7 +32,10 @@ class ParentChildCycle(Rule):
     cycle the code breaks itself outside the constructors (the child unlinks
     its parent, `self.parent = None` or `del self.parent` in `remove()`, or the
     parent drops the children, resetting or emptying every attribute that
-    holds them in `stop()`/`close()`); a "parent" that is a class object
+    holds them in `stop()`/`close()`, also where the method that links a
+    child keeps it: `self.current = p` reset by a completion callback,
+    `self.protocols[name] = p` deleted when the process ends; a release in a
+    method inherited from a class of the module counts); a "parent" that is a class object
     (the method reads its `__name__` or passes it to `issubclass`: classes are
     cyclic and live for the process anyway); an annotated parameter that the
     module's own constructions of the child never fill with a keeper's
@@ -83,7 +86,10 @@ class ParentChildCycle(Rule):
     `__slots__`, and nothing else in the class is called `_<attr>`. It is
     unsafe: the child no longer keeps its parent alive, so a parent that was
     only reachable through a child is freed and the property returns `None`;
-    the parent's class must support weak references.
+    the parent's class must support weak references: when the project index
+    shows it does not (a `tuple` or `int` subclass, slots without
+    `__weakref__`, also in a subclass), the fix is withheld and the message
+    advises setting the link to `None` when the child is done.
 
     ## Known problems
     Only the module's top-level classes are analysed: dataclass fields
@@ -225,7 +231,7 @@ class ParentChildCycle(Rule):
         index = self.context.fact(CLASSES)
         if any(reference.attribute in info.releases for info in index.classes.values()):
             return  # some class unlinks `<child>.<attribute>` itself
-        if drops_kept(parent, method, reference.holder):
+        if drops_kept(index, parent, method, reference.holder):
             return  # the parent lets go of the child itself (`self.current = None` once it is done)
         instance = method.site.instance_parameter
         weak = weakly_referenceable(self.context.project, parent) is not False

@@ -1,8 +1,8 @@
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Set
 
 import libcst as cst
 
-from memlint.analysis.classes import CLASSES
+from memlint.analysis.classes import CLASSES, ClassInfo
 from memlint.analysis.functions import enclosing_function
 from memlint.context import Context
 from memlint.rule import Applicability, FixAvailability, Invalid, Rule, Valid
@@ -37,16 +37,19 @@ class SelfReferenceStored(Rule):
     when it finishes); bound methods handed to another object
     (`bus.subscribe("x", self.m)`); callables received as parameters
     (`self.on_press = on_press`); attributes the class resets to `None` or
-    deletes somewhere, or a container there that the class empties
-    (`self.pending.pop(key)`, `.clear()`, `del self.pending[key]`): the
-    author breaks the cycle explicitly; values stored on another object
+    deletes somewhere (also a stored function that deletes itself when it
+    runs: `def insert(b): f(b); del self.insert`), or a container there that
+    the class empties (`self.pending.pop(key)`, `.clear()`,
+    `del self.pending[key]`): the author breaks the cycle explicitly; values stored on another object
     (`self.machine.on_input = self.handle`), which the instance may not own.
 
     Names resolve by scope, not by spelling: the instance is the method's
     first parameter whatever it is called (`def watch(this): this.cb =
     this.refresh` is reported), and a nested function or lambda whose own
     parameter is named `self` captures nothing (`self.key = lambda self:
-    self.name` is not reported); static and class methods have no instance.
+    self.name` is not reported), nor does a `self` read in a def nested
+    deeper that binds `self` itself (`def bind(obj): def op(self, other):
+    ...`); static and class methods have no instance.
 
     ## Why is this bad?
     A bound method holds its instance: storing it on the instance makes a
@@ -189,7 +192,7 @@ class SelfReferenceStored(Rule):
         index = self.context.fact(CLASSES)
         for stored in self._stored:
             info = index.module_class(stored.owner)
-            if info is None or all(attribute in info.releases for attribute in stored.attributes):
+            if info is None or all(attribute in _released(info) for attribute in stored.attributes):
                 continue  # the class breaks the cycle itself: it resets the attribute or empties it
             plain = info.plain_methods
             what = next((c.what for c in stored.captures if c.bound_method is None or c.bound_method in plain), None)
@@ -205,3 +208,12 @@ class SelfReferenceStored(Rule):
         captures = instance_captures(self.context, value, method.node, instance) if attributes else []
         if captures:
             self._stored.append(_Stored(node, method.owner, attributes, captures))
+
+
+def _released(info: ClassInfo) -> Set[str]:
+    """Attributes the class lets go of itself: its ``releases``, and those a
+    def or lambda nested in a method resets when it runs (a one-shot override
+    that deletes itself: ``def insert(b): f(b); del self.insert``)."""
+    nested = {store.name for method in info.methods for store in method.stores if store.nested and store.resets}
+    return info.releases | nested
+

@@ -178,3 +178,9 @@ def test_a_parent_child_cycle_counts_the_instances_only_the_collector_frees(tmp_
     [cycle] = [f for f in json.loads((tmp_path / "r.json").read_text())["findings"] if f["code"] == "MEM401"]
     assert cycle["line"] == 3 and cycle["count"] > 0
     assert "of `Child` found in unreachable cycles" in cycle["evidence"]
+
+
+def test_help_needs_no_command(run_memlint, tmp_path):
+    result = run_memlint("profile", "--help", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == b""
+    assert result.stdout.decode().startswith("usage: memlint profile ")

@@ -728,7 +728,9 @@ def _constant_key(subscript: cst.CSTNode) -> bool:
 def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
     """The write only runs while the container is small: it sits in the body
     of an ``if``/``while`` whose test measures ``len()`` of the same container
-    or checks that it is still empty (``if not c:``, a one-time fill)."""
+    or checks that it is still empty (``if not c:``, a one-time fill), or of an
+    ``if not other:`` whose body fills ``other`` (a lazy initialisation that
+    fills several tables at once)."""
     target = dotted_name(path[-1])
     if target is None:
         return False
@@ -737,6 +739,35 @@ def _size_guarded(path: Sequence[cst.CSTNode]) -> bool:
             return False
         if isinstance(parent, (cst.If, cst.While)) and child is parent.body and _measures(parent.test, target):
             return True
+        if isinstance(parent, cst.If) and child is parent.body and _fills_what_it_tests(parent):
+            return True
+    return False
+
+
+def _fills_what_it_tests(node: cst.If) -> bool:
+    """``if not c:`` whose body fills ``c`` in one of its own statements (not
+    under a further condition): the body runs once."""
+    test = node.test
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+        return False
+    tested = dotted_name(test.expression)
+    lines = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
+    return tested is not None and any(
+        _fills(small, tested)
+        for line in lines if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+        for small in line.body
+    )
+
+
+def _fills(small: cst.CSTNode, name: str) -> bool:
+    """``name.append(...)``-like calls and ``name[k] = v``."""
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        func = small.value.func
+        return isinstance(func, cst.Attribute) and func.attr.value in GROW_METHODS and dotted_name(func.value) == name
+    if isinstance(small, cst.Assign):
+        return any(
+            isinstance(t.target, cst.Subscript) and dotted_name(t.target.value) == name for t in small.targets
+        )
     return False
 
 

@@ -53,6 +53,8 @@ def split_command(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
 
 
 def main(argv: Sequence[str]) -> int:
+    if any(arg in ("-h", "--help") for arg in argv[: argv.index("--") if "--" in argv else len(argv)]):
+        _parser().parse_args(["--help"])  # prints the help and exits 0
     own, command = split_command(argv)
     args = _parser().parse_args(own)
     if args.top < 0:
