@@ -32,7 +32,11 @@ def run_memlint():
 
 @pytest.fixture
 def project(tmp_path):
-    """pkg/a.py with MEM202 (fixable) and MEM602 on lines 2 and 3, pkg/clean.py clean."""
+    """pkg/a.py with MEM202 (fixable) and MEM602 on lines 2 and 3, pkg/clean.py clean.
+
+    MEM202 runs by default only while the precision ledger (memlint/ledger.py) keeps it out
+    of preview: a test that needs its finding or its fix selects it by its code, as a user
+    would (``--extend-select MEM202``)."""
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "a.py").write_text(LOOP)
     (tmp_path / "pkg" / "clean.py").write_text("x = 1\n")

@@ -12,6 +12,7 @@ from memlint.registry import get_registry
 from memlint.rule import Rule
 
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
+WITH_MEM202 = ("--extend-select", "MEM202")  # runs MEM202 even while the ledger keeps it in preview
 
 
 def findings(result):
@@ -24,15 +25,15 @@ def findings(result):
 @pytest.mark.parametrize(
     "source, args, expected",
     [
-        ("for i in range(n):  # noqa: MEM202\n    pass\n", [], [("1", "21", "MEM003")]),
+        ("for i in range(n):  # noqa: MEM202\n    pass\n", WITH_MEM202, [("1", "21", "MEM003")]),
         ("for i in range(n):  # noqa: MEM202\n    pass\n", ["--select", "MEM6,MEM003"], []),  # MEM202 did not run
-        ("for i in list(range(n)):  # noqa: MEM202\n    pass\n", [], []),
-        ("for i in list(range(n)):  # noqa: MEM2\n    pass\n", [], []),
+        ("for i in list(range(n)):  # noqa: MEM202\n    pass\n", WITH_MEM202, []),
+        ("for i in list(range(n)):  # noqa: MEM2\n    pass\n", WITH_MEM202, []),
         ("x = 1  # noqa: E501\n", [], []),
-        ("x = '# noqa: MEM202'\n", [], []),
-        ("x = 1  # noqa: MEM202, MEM003\n", [], []),
+        ("x = '# noqa: MEM202'\n", WITH_MEM202, []),
+        ("x = 1  # noqa: MEM202, MEM003\n", WITH_MEM202, []),
         ("# memlint: noqa: MEM601\nx = 1\n", [], [("1", "1", "MEM003")]),
-        ("# memlint: noqa: MEM202\nfor i in list(range(n)):\n    pass\n", [], []),
+        ("# memlint: noqa: MEM202\nfor i in list(range(n)):\n    pass\n", WITH_MEM202, []),
     ],
 )
 def test_unused_noqa(tmp_path, run_memlint, source, args, expected):
@@ -42,7 +43,7 @@ def test_unused_noqa(tmp_path, run_memlint, source, args, expected):
 
 def test_unused_noqa_message_names_only_the_unused_codes(tmp_path, run_memlint):
     (tmp_path / "x.py").write_text("import gc\nwhile True:\n    gc.collect()  # noqa: MEM602, E501, MEM202, MEM999\n")
-    result = run_memlint("--no-cache", "x.py", cwd=tmp_path)
+    result = run_memlint("--no-cache", *WITH_MEM202, "x.py", cwd=tmp_path)
     assert result.stdout.decode().splitlines() == [
         "x.py:3:19: MEM003 unused noqa: nothing here is reported as MEM202, MEM999"
     ]
@@ -86,7 +87,7 @@ def test_add_noqa_adds_and_merges_and_then_all_checks_pass(tmp_path, run_memlint
 def test_add_noqa_keeps_encoding_bom_and_newlines(tmp_path, run_memlint):
     path = tmp_path / "w.py"
     path.write_bytes("\ufeff# caf\u00e9\r\nfor i in list(range(n)):\r\n    pass\r\n".encode("utf-8"))
-    run_memlint("--no-cache", "--add-noqa", "w.py", cwd=tmp_path)
+    run_memlint("--no-cache", *WITH_MEM202, "--add-noqa", "w.py", cwd=tmp_path)
     assert path.read_bytes() == "\ufeff# caf\u00e9\r\nfor i in list(range(n)):  # noqa: MEM202\r\n    pass\r\n".encode("utf-8")
 
 
@@ -117,16 +118,16 @@ def test_baseline_hides_recorded_findings_across_edits_but_not_new_ones(tmp_path
     path = tmp_path / "pkg" / "a.py"
     path.parent.mkdir()
     path.write_text(LOOP)
-    written = run_memlint("--write-baseline", "baseline.json", ".", cwd=tmp_path)
+    written = run_memlint(*WITH_MEM202, "--write-baseline", "baseline.json", ".", cwd=tmp_path)
     assert (written.returncode, written.stdout, written.stderr.decode()) == (0, b"", "Recorded 2 findings in baseline.json\n")
     data = json.loads((tmp_path / "baseline.json").read_text())
     assert data["findings"][0] == {"code": "MEM202", "path": "pkg/a.py", "text": "for i in list(range(n)):", "occurrence": 0}
 
-    clean = run_memlint("--baseline", "baseline.json", ".", cwd=tmp_path)
+    clean = run_memlint(*WITH_MEM202, "--baseline", "baseline.json", ".", cwd=tmp_path)
     assert (clean.returncode, clean.stdout, clean.stderr.decode()) == (0, b"", "All checks passed! (2 findings in the baseline)\n")
     # Lines above, and re-indentation, do not resurrect a finding; a second identical one is new.
     path.write_text("import gc\n\n\nif True:\n  for i in list(range(n)):\n      gc.collect()\nfor i in list(range(n)):\n    pass\n")
-    edited = run_memlint("--baseline", "baseline.json", ".", cwd=tmp_path)
+    edited = run_memlint(*WITH_MEM202, "--baseline", "baseline.json", ".", cwd=tmp_path)
     assert findings(edited) == [("7", "10", "MEM202")]
     assert edited.stderr.decode() == "Found 1 problem (1 fixable with --fix); 2 more in the baseline\n"
 

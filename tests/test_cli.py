@@ -9,6 +9,7 @@ from memlint.docs import render_rule
 from memlint.registry import get_registry, preview_reason
 
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
+WITH_MEM202 = ("--extend-select", "MEM202")  # runs MEM202 even while the ledger keeps it in preview
 
 
 def lines(result):
@@ -16,7 +17,7 @@ def lines(result):
 
 
 def test_text_output_and_exit_code(project, run_memlint):
-    result = run_memlint("pkg", cwd=project)
+    result = run_memlint(*WITH_MEM202, "pkg", cwd=project)
     assert result.returncode == 1
     assert lines(result) == [
         "pkg/a.py:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly",
@@ -30,7 +31,7 @@ def test_check_subcommand_and_clean_exit(project, run_memlint):
 
 
 def test_json_output(project, run_memlint):
-    result = run_memlint("--output-format", "json", "pkg/a.py", cwd=project)
+    result = run_memlint(*WITH_MEM202, "--output-format", "json", "pkg/a.py", cwd=project)
     data = json.loads(result.stdout)
     assert [(d["code"], d["line"], d["column"]) for d in data] == [("MEM202", 2, 10), ("MEM602", 3, 5)]
     first = data[0]
@@ -46,9 +47,9 @@ def test_json_output(project, run_memlint):
 
 
 def test_github_and_sarif_formats(project, run_memlint):
-    github = run_memlint("--format", "github", "pkg/a.py", cwd=project)
+    github = run_memlint(*WITH_MEM202, "--format", "github", "pkg/a.py", cwd=project)
     assert lines(github)[0].startswith("::warning title=memlint (MEM202),file=pkg/a.py,line=2,col=10,")
-    sarif = json.loads(run_memlint("--format", "sarif", "pkg/a.py", cwd=project).stdout)
+    sarif = json.loads(run_memlint(*WITH_MEM202, "--format", "sarif", "pkg/a.py", cwd=project).stdout)
     results = sarif["runs"][0]["results"]
     assert [r["ruleId"] for r in results] == ["MEM202", "MEM602"]
     assert results[0]["locations"][0]["physicalLocation"]["region"]["startColumn"] == 10
@@ -59,8 +60,8 @@ def test_github_and_sarif_formats(project, run_memlint):
     [
         (["--select", "MEM6"], ["MEM602"]),
         (["--select", "list-of-range-iterated"], ["MEM202"]),
-        (["--ignore", "MEM602"], ["MEM202"]),
-        (["--select", "MEM2", "--extend-select", "MEM602"], ["MEM202", "MEM602"]),
+        (["--preview", "--ignore", "MEM602"], ["MEM202"]),
+        (["--preview", "--select", "MEM2", "--extend-select", "MEM602"], ["MEM202", "MEM602"]),
         (["--select", "MEM6", "--ignore", "MEM"], ["MEM602"]),  # the more specific selector wins
     ],
 )
@@ -70,7 +71,7 @@ def test_selection(project, run_memlint, args, codes):
 
 
 def test_statistics_and_exit_zero(project, run_memlint):
-    result = run_memlint("--statistics", "--exit-zero", "pkg", cwd=project)
+    result = run_memlint(*WITH_MEM202, "--statistics", "--exit-zero", "pkg", cwd=project)
     assert result.returncode == 0
     assert lines(result)[-2:] == [
         "1     MEM202 list(range(...)) is only iterated: iterate the range directly",
@@ -102,7 +103,7 @@ def test_syntax_error_reported_and_run_goes_on(project, run_memlint):
     result = run_memlint("pkg", cwd=project)
     assert result.returncode == 1
     assert "pkg/bad.py:1:7: MEM001 syntax error: invalid syntax" in lines(result)
-    assert any("MEM202" in line for line in lines(result))
+    assert any("MEM602" in line for line in lines(result))
 
 
 def test_undecodable_file(project, run_memlint):
@@ -117,17 +118,17 @@ def test_unreadable_directory_entry(project, run_memlint):
     result = run_memlint("pkg", cwd=project)
     assert result.returncode == 1
     assert "memlint: warning: pkg/dangling.py: is a broken symbolic link; skipped" in result.stderr.decode()
-    assert any("MEM202" in line for line in lines(result))
+    assert any("MEM602" in line for line in lines(result))
 
 
 def test_fix_writes_safe_fixes_only(project, run_memlint):
     target = project / "pkg" / "a.py"
-    result = run_memlint("--fix", "pkg/a.py", cwd=project)
+    result = run_memlint(*WITH_MEM202, "--fix", "pkg/a.py", cwd=project)
     assert target.read_text() == "import gc\nfor i in range(n):\n    gc.collect()\n"
     assert result.returncode == 1  # MEM602 remains
     assert lines(result) == ["pkg/a.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
     assert result.stderr.decode() == "Fixed 1 problem in 1 file; 1 remaining\n"
-    again = run_memlint("--fix", "pkg/a.py", cwd=project)
+    again = run_memlint(*WITH_MEM202, "--fix", "pkg/a.py", cwd=project)
     assert again.stderr.decode() == "Found 1 problem\n"
 
 
@@ -147,12 +148,12 @@ def test_fix_keeps_bom_crlf_encoding_and_mode(tmp_path, run_memlint):
     original = "\ufeff# caf\u00e9\r\nfor i in list(range(n)):\r\n    pass\r\n".encode("utf-8")
     path.write_bytes(original)
     path.chmod(0o751)
-    run_memlint("--fix", "w.py", cwd=tmp_path)
+    run_memlint(*WITH_MEM202, "--fix", "w.py", cwd=tmp_path)
     assert path.read_bytes() == "\ufeff# caf\u00e9\r\nfor i in range(n):\r\n    pass\r\n".encode("utf-8")
     assert stat.S_IMODE(path.stat().st_mode) == 0o751
     latin = tmp_path / "l.py"
     latin.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in list(range(n)):\n    pass\n")
-    run_memlint("--fix", "l.py", cwd=tmp_path)
+    run_memlint(*WITH_MEM202, "--fix", "l.py", cwd=tmp_path)
     assert latin.read_bytes() == b"# -*- coding: latin-1 -*-\n# caf\xe9\nfor i in range(n):\n    pass\n"
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".memlint-")]
 
@@ -160,12 +161,13 @@ def test_fix_keeps_bom_crlf_encoding_and_mode(tmp_path, run_memlint):
 def test_fix_leaves_clean_files_untouched(project, run_memlint):
     clean = project / "pkg" / "clean.py"
     before = clean.stat().st_mtime_ns
-    run_memlint("--fix", "pkg", cwd=project)
+    run_memlint(*WITH_MEM202, "--fix", "pkg", cwd=project)
+    assert (project / "pkg" / "a.py").read_text() != LOOP  # a.py was fixed
     assert clean.stat().st_mtime_ns == before
 
 
 def test_diff_writes_nothing(project, run_memlint):
-    result = run_memlint("--diff", "pkg/a.py", cwd=project)
+    result = run_memlint(*WITH_MEM202, "--diff", "pkg/a.py", cwd=project)
     assert result.returncode == 1
     assert lines(result) == [
         "--- a/pkg/a.py",
@@ -180,9 +182,9 @@ def test_diff_writes_nothing(project, run_memlint):
 
 
 def test_stdin(project, run_memlint):
-    result = run_memlint("-", "--stdin-filename", "pkg/x.py", cwd=project, stdin=LOOP.encode())
+    result = run_memlint(*WITH_MEM202, "-", "--stdin-filename", "pkg/x.py", cwd=project, stdin=LOOP.encode())
     assert lines(result)[0] == "pkg/x.py:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly"
-    fixed = run_memlint("--fix", "-", cwd=project, stdin=LOOP.encode())
+    fixed = run_memlint(*WITH_MEM202, "--fix", "-", cwd=project, stdin=LOOP.encode())
     assert fixed.stdout == b"import gc\nfor i in range(n):\n    gc.collect()\n"
     assert "-:3:5: MEM602" in fixed.stderr.decode()
 
@@ -261,7 +263,9 @@ def test_version(run_memlint):
 
 
 def test_config_subcommand(project, run_memlint):
-    (project / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.9"\n[tool.memlint]\nignore = ["MEM6"]\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nrequires-python = ">=3.9"\n[tool.memlint]\nextend-select = ["MEM202"]\nignore = ["MEM6"]\n'
+    )
     data = json.loads(run_memlint("config", "pkg", cwd=project).stdout)
     assert data["target_version"] == [3, 9]
     assert "MEM602" not in data["enabled_rules"] and "MEM202" in data["enabled_rules"]
@@ -281,8 +285,8 @@ def test_internal_error_without_traceback_unless_verbose(tmp_path, run_memlint):
 def test_jobs_give_the_same_output(tmp_path, run_memlint):
     for i in range(12):
         (tmp_path / f"m{i:02}.py").write_text(LOOP)
-    serial = run_memlint("-j1", ".", cwd=tmp_path)
-    parallel = run_memlint("-j2", ".", cwd=tmp_path)
+    serial = run_memlint(*WITH_MEM202, "-j1", ".", cwd=tmp_path)
+    parallel = run_memlint(*WITH_MEM202, "-j2", ".", cwd=tmp_path)
     assert serial.stdout == parallel.stdout and len(lines(serial)) == 24
 
 
@@ -290,11 +294,11 @@ def test_a_file_named_like_a_subcommand_is_linted(project, run_memlint):
     script = project / "config"
     script.write_text("#!/usr/bin/env python3\n" + LOOP)
     for args in (["--", "config"], ["config"], ["--fix", "--", "config"]):
-        result = run_memlint("--no-cache", *args, cwd=project)
+        result = run_memlint("--no-cache", *WITH_MEM202, *args, cwd=project)
         assert result.returncode == 1 and lines(result)[-1].startswith("config:4:5: MEM602"), (args, result.stderr)
     assert script.read_text() == "#!/usr/bin/env python3\n" + LOOP.replace("list(range(n))", "range(n)")
     (project / "-x.py").write_text(LOOP)
-    dash = run_memlint("--no-cache", "--", "-x.py", cwd=project)
+    dash = run_memlint("--no-cache", *WITH_MEM202, "--", "-x.py", cwd=project)
     assert dash.returncode == 1 and lines(dash)[0].startswith("-x.py:2:10: MEM202")
     script.unlink()
     subcommand = run_memlint("config", cwd=project)  # no such file: the subcommand

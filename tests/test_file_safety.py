@@ -18,6 +18,9 @@ from memlint.runner import FileReport, Mode, discover_files, process_path, run_f
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
 FIXED = "import gc\nfor i in range(n):\n    gc.collect()\n"
 FIX = Mode(fix=True)
+# MEM202 (LOOP's finding with a safe fix) runs even while the precision ledger keeps it in preview.
+WITH_MEM202 = ("--extend-select", "MEM202")
+SETTINGS = Settings(extend_select=("MEM202",))
 
 
 def codes(report):
@@ -39,7 +42,7 @@ def test_an_edit_saved_while_fixing_is_not_overwritten(tmp_path, monkeypatch):
         return report
 
     monkeypatch.setattr(memlint.runner, "process_source", lint_then_save)
-    report = process_path(str(path), Settings(), FIX)
+    report = process_path(str(path), SETTINGS, FIX)
     assert path.read_text() == edited
     assert report.warnings == [f"{path}: changed on disk while memlint was fixing it; not written (run memlint again)"]
     assert report.fixed == 0 and codes(report) == [("MEM202", 2), ("MEM602", 3)]  # the findings of what was read
@@ -52,7 +55,7 @@ def test_fix_writes_through_a_symlink_to_its_target(tmp_path):
     target.write_text(LOOP)
     link = tmp_path / "link.py"
     link.symlink_to(os.path.join("real", "a.py"))
-    report = process_path(str(link), Settings(), FIX)
+    report = process_path(str(link), SETTINGS, FIX)
     assert report.fixed == 1 and report.warnings == [] and report.errors == []
     assert link.is_symlink() and os.readlink(link) == os.path.join("real", "a.py")
     assert target.read_text() == FIXED
@@ -65,7 +68,7 @@ def test_fix_keeps_owner_group_and_mode(tmp_path):
     path.write_text(LOOP)
     os.chown(path, 4242, 4343)
     path.chmod(0o2751)  # set-group-id survives the chown that comes first
-    report = process_path(str(path), Settings(), FIX)
+    report = process_path(str(path), SETTINGS, FIX)
     assert report.fixed == 1 and path.read_text() == FIXED
     info = path.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4242, 4343, 0o2751)
@@ -75,7 +78,7 @@ def test_fix_refuses_a_read_only_file(tmp_path, run_memlint):
     path = tmp_path / "a.py"
     path.write_text(LOOP)
     path.chmod(0o444)
-    result = run_memlint("--no-cache", "--fix", "a.py", cwd=tmp_path)
+    result = run_memlint("--no-cache", *WITH_MEM202, "--fix", "a.py", cwd=tmp_path)
     assert path.read_text() == LOOP and stat.S_IMODE(path.stat().st_mode) == 0o444
     assert result.returncode == 1 and len(result.stdout.splitlines()) == 2  # both findings, unfixed
     assert result.stderr.decode().splitlines() == ["memlint: warning: a.py: read-only; fixes not applied", "Found 2 problems (1 fixable with --fix)"]
@@ -85,7 +88,7 @@ def test_fix_refuses_a_file_with_other_hard_links(tmp_path):
     path = tmp_path / "a.py"
     path.write_text(LOOP)
     os.link(path, tmp_path / "b.py")
-    report = process_path(str(path), Settings(), FIX)
+    report = process_path(str(path), SETTINGS, FIX)
     assert report.fixed == 0 and codes(report) == [("MEM202", 2), ("MEM602", 3)]
     assert report.warnings == [f"{path}: has other hard links (replacing it would leave them unfixed); fixes not applied"]
     assert (tmp_path / "b.py").read_text() == path.read_text() == LOOP
@@ -104,7 +107,7 @@ def test_fix_refuses_a_file_with_other_hard_links(tmp_path):
 def test_fix_keeps_every_byte_it_does_not_touch(tmp_path, before, after):
     path = tmp_path / "a.py"
     path.write_bytes(before.encode())
-    report = process_path(str(path), Settings(), FIX)
+    report = process_path(str(path), SETTINGS, FIX)
     assert report.fixed == 1 and report.warnings == []
     assert path.read_bytes() == after.encode()
 
@@ -119,7 +122,7 @@ def test_keep_untouched_refuses_an_unexplained_round_trip():
 def test_fix_in_a_file_with_syntax_newer_than_the_interpreter(tmp_path):
     path = tmp_path / "a.py"
     path.write_text("type Items = list[int]\n" + LOOP)
-    report = process_path(str(path), Settings(target_version=(3, 12)), FIX)
+    report = process_path(str(path), Settings(extend_select=("MEM202",), target_version=(3, 12)), FIX)
     assert report.warnings == [] and report.fixed == 1
     assert path.read_text() == "type Items = list[int]\n" + FIXED
 
@@ -152,7 +155,7 @@ def run_bounded(*args, cwd):
 
 
 def test_special_files_in_a_walk_are_skipped_with_a_warning(special_tree):
-    result = run_bounded("-j1", ".", cwd=special_tree)
+    result = run_bounded("-j1", *WITH_MEM202, ".", cwd=special_tree)
     assert result.returncode == 1 and len(result.stdout.splitlines()) == 2
     assert result.stderr.decode().splitlines() == [
         "memlint: warning: ./.#lock.py: is a broken symbolic link; skipped",
@@ -177,7 +180,7 @@ def test_special_files_named_explicitly(special_tree, run_memlint):
 def test_a_file_deleted_after_discovery_is_a_warning(tmp_path):
     (tmp_path / "a.py").write_text(LOOP)
     (tmp_path / "gone.py").write_text(LOOP)
-    resolver = ConfigResolver(get_registry())
+    resolver = ConfigResolver(get_registry(), overrides={"extend_select": ("MEM202",)})
     files = discover_files([str(tmp_path)], resolver)
     (tmp_path / "gone.py").unlink()
     reports = run_files(files, resolver, Mode(), 1)
@@ -204,7 +207,7 @@ def test_an_unreadable_directory_is_an_error_that_names_it(tmp_path, monkeypatch
     assert [(r.path, r.errors) for r in problems] == [
         (str(tmp_path / "locked"), [f"{tmp_path / 'locked'}: cannot read directory: Permission denied"])
     ]
-    assert main(["--no-cache", "-j1", str(tmp_path)]) == 2
+    assert main(["--no-cache", "-j1", *WITH_MEM202, str(tmp_path)]) == 2
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 2  # the other files are still linted
     assert f"memlint: error: {tmp_path / 'locked'}: cannot read directory: Permission denied\n" in err

@@ -9,6 +9,9 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # flake8 reports unparsable/undecodable files itself (E999/E902); its plugins never see them.
 ENGINE_ONLY = ("MEM001", "MEM002")
+# flake8 chooses which codes memlint reports, but preview rules (memlint/ledger.py) run only with
+# memlint's `preview = true`: this runs MEM202 (LOOP's finding) even while it is in preview.
+PREVIEW_CONFIG = "[tool.memlint]\npreview = true\n"
 
 
 def _copy_fixtures(tmp_path):
@@ -33,6 +36,7 @@ def test_flake8_and_memlint_agree_on_fixtures(tmp_path):
 
 def test_flake8_reads_rule_options_and_noqa(tmp_path):
     source = "import gc\nfor i in list(range(n)):  # noqa: MEM202\n    gc.collect()\n"
+    (tmp_path / "pyproject.toml").write_text(PREVIEW_CONFIG)
     (tmp_path / "x.py").write_text(source)
     result = _run(["flake8", "--select", "MEM", "x.py"], tmp_path)
     assert result.stdout.splitlines() == ["x.py:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap"]
@@ -77,10 +81,17 @@ def test_unselected_plugin_costs_nothing_and_reads_no_config(tmp_path, args):
 
 def test_plain_flake8_reports_mem_codes_as_flake8_does_for_plugins(tmp_path):
     # flake8 >= 6 selects every installed plugin's codes by default.
-    (tmp_path / "x.py").write_text(LOOP)
+    (tmp_path / "x.py").write_text("import gc\nfor i in range(n):\n    gc.collect()\n")
     result = _run(["flake8", "x.py"], tmp_path)
-    codes = [line.split()[1] for line in result.stdout.splitlines()]
-    assert [code for code in codes if code.startswith("MEM")] == ["MEM202", "MEM602"]
+    assert mem_codes(result) == ["MEM602"]
+    # Preview rules too, when memlint's configuration turns preview on.
+    (tmp_path / "x.py").write_text(LOOP)
+    (tmp_path / "pyproject.toml").write_text(PREVIEW_CONFIG)
+    assert mem_codes(_run(["flake8", "x.py"], tmp_path)) == ["MEM202", "MEM602"]
+
+
+def mem_codes(result):
+    return [code for code in (line.split()[1] for line in result.stdout.splitlines()) if code.startswith("MEM")]
 
 
 def test_extend_select_adds_mem_codes_to_a_selection(tmp_path):
@@ -102,6 +113,7 @@ def test_config_errors_name_the_file_without_a_traceback(tmp_path, content, mess
 
 
 def test_flake8_reads_the_result_cache_of_the_memlint_command(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PREVIEW_CONFIG)
     (tmp_path / "x.py").write_text(LOOP)
     assert _run(["memlint", "-j1", "x.py"], tmp_path).returncode == 1
     [entry] = [

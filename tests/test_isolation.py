@@ -16,6 +16,7 @@ FINDINGS = [
     "{name}:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly",
     "{name}:3:5: MEM602 gc.collect() inside a loop: each call walks the whole heap",
 ]
+WITH_MEM202 = ("--extend-select", "MEM202")  # runs MEM202 even while the ledger keeps it in preview
 
 
 def findings(*names):
@@ -99,7 +100,7 @@ def test_an_exception_in_the_task_fails_that_job_only():
 @pytest.mark.parametrize("jobs", ["-j1", "-j2"])
 def test_a_killed_worker_costs_one_file_and_exit_2(tmp_path, run_memlint, jobs):
     write_tree(tmp_path, "a.py", "b_crash.py", "c.py", "d.py")
-    result = run_memlint(jobs, "--no-cache", "--max-memory", "0", "a.py", "b_crash.py", "c.py", "d.py",
+    result = run_memlint(jobs, "--no-cache", *WITH_MEM202, "--max-memory", "0", "a.py", "b_crash.py", "c.py", "d.py",
                          cwd=tmp_path, env={"MEMLINT_TEST_FAULT": "kill:b_crash"})
     assert result.stdout.decode().splitlines() == findings("a.py", "c.py", "d.py")
     assert result.stderr.decode().splitlines() == [
@@ -121,7 +122,7 @@ def test_a_crash_names_the_memory_limit_in_force(tmp_path, run_memlint):
 @pytest.mark.parametrize("jobs", ["-j1", "-j2"])
 def test_a_file_past_the_timeout_is_an_error_and_the_run_goes_on(tmp_path, run_memlint, jobs):
     write_tree(tmp_path, "a.py", "b_slow.py", "c.py")
-    result = run_memlint(jobs, "--no-cache", "--file-timeout", "1", "a.py", "b_slow.py", "c.py", cwd=tmp_path,
+    result = run_memlint(jobs, "--no-cache", *WITH_MEM202, "--file-timeout", "1", "a.py", "b_slow.py", "c.py", cwd=tmp_path,
                          env={"MEMLINT_TEST_FAULT": "hang:b_slow"})
     assert result.stdout.decode().splitlines() == findings("a.py", "c.py")
     assert result.stderr.decode().splitlines()[0] == (
@@ -133,7 +134,8 @@ def test_a_file_past_the_timeout_is_an_error_and_the_run_goes_on(tmp_path, run_m
 def test_the_file_timeout_comes_from_the_configuration(tmp_path, run_memlint):
     (tmp_path / "pyproject.toml").write_text("[tool.memlint]\nfile-timeout = 1.5\n")
     write_tree(tmp_path, "a.py", "b_slow.py")
-    result = run_memlint("-j1", "--no-cache", "a.py", "b_slow.py", cwd=tmp_path, env={"MEMLINT_TEST_FAULT": "hang:b_slow"})
+    result = run_memlint("-j1", "--no-cache", *WITH_MEM202, "a.py", "b_slow.py", cwd=tmp_path,
+                         env={"MEMLINT_TEST_FAULT": "hang:b_slow"})
     assert result.stderr.decode().splitlines()[0] == (
         "memlint: error: b_slow.py: took longer than 1.5 s (the file timeout, --file-timeout); skipped"
     )
@@ -170,7 +172,7 @@ def big_literal(kilobytes):
 def test_a_file_past_the_memory_limit_is_an_error_and_the_run_goes_on(tmp_path, run_memlint, jobs):
     write_tree(tmp_path, "a.py", "c.py")
     (tmp_path / "b_big.py").write_text(big_literal(1000))
-    result = run_memlint(jobs, "--no-cache", "--max-memory", "300", "a.py", "b_big.py", "c.py", cwd=tmp_path)
+    result = run_memlint(jobs, "--no-cache", *WITH_MEM202, "--max-memory", "300", "a.py", "b_big.py", "c.py", cwd=tmp_path)
     assert result.stdout.decode().splitlines() == findings("a.py", "c.py")
     assert result.stderr.decode().splitlines() == [
         "memlint: error: b_big.py: ran out of memory (the memory limit is 300 MB per worker process, --max-memory)",
@@ -211,7 +213,7 @@ def test_a_killed_parent_leaves_no_worker_behind(tmp_path):
     for i in range(100):
         (tmp_path / f"m{i:03}.py").write_text(body)
     with subprocess.Popen(
-        [sys.executable, "-m", "memlint", "-j2", "--no-cache", "."],
+        [sys.executable, "-m", "memlint", "-j2", "--no-cache", *WITH_MEM202, "."],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     ) as run:
         time.sleep(3)
@@ -244,7 +246,7 @@ def test_stalling_inputs_end_within_their_budget(tmp_path, run_memlint):
     (tmp_path / "lambdas.py").write_text("f = " + "lambda: " * 2048 + "1\n")
     methods = "".join(f"    def m{i}(self):\n        return [x for x in list(range(self.n + {i}))]\n" for i in range(5000))
     (tmp_path / "methods.py").write_text("class Big:\n" + methods)
-    result = run_memlint("-j2", "--no-cache", "--max-memory", "2000", "--file-timeout", "60",
+    result = run_memlint("-j2", "--no-cache", *WITH_MEM202, "--max-memory", "2000", "--file-timeout", "60",
                          "a.py", "big_literal.py", "lambdas.py", "methods.py", cwd=tmp_path)
     errors = result.stderr.decode().splitlines()[:-1]  # the last line is the summary
     budgets = [BUDGET_LINE.match(line) for line in errors]

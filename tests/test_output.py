@@ -14,6 +14,7 @@ from memlint.output import rule_urls
 from memlint.registry import get_registry
 
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
+WITH_MEM202 = ("--extend-select", "MEM202")  # runs MEM202 even while the ledger keeps it in preview
 URL_FOR = rule_urls(get_registry())
 SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
 HOSTILE_NAMES = [
@@ -119,7 +120,7 @@ def test_a_file_name_that_is_not_utf8_prints_in_every_format(tmp_path, run_memli
         handle.write(LOOP)
     (tmp_path / "plain.py").write_text(LOOP)
     result = run_memlint(
-        "--no-cache", "--format", output_format, ".", cwd=tmp_path, env={"PYTHONIOENCODING": "utf-8:strict"}
+        "--no-cache", *WITH_MEM202, "--format", output_format, ".", cwd=tmp_path, env={"PYTHONIOENCODING": "utf-8:strict"}
     )
     assert result.returncode == 1, result.stderr
     out = result.stdout.decode("utf-8")  # strict: valid UTF-8

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
+WITH_MEM202 = ("--extend-select", "MEM202")  # runs MEM202 even while the ledger keeps it in preview
 SARIF_SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
 
@@ -21,7 +22,7 @@ def err(result):
 
 
 def test_full_format_shows_the_line_a_caret_and_fixability(project, run_memlint):
-    result = run_memlint("--output-format", "full", "pkg/a.py", cwd=project)
+    result = run_memlint(*WITH_MEM202, "--output-format", "full", "pkg/a.py", cwd=project)
     assert out(result) == (
         "pkg/a.py:2:10: MEM202 [*] list(range(...)) is only iterated: iterate the range directly\n"
         "  |\n"
@@ -43,10 +44,10 @@ def test_full_format_keeps_tabs_and_neutralises_control_characters(tmp_path, run
 
 
 def test_concise_is_the_default_when_piped_and_text_is_its_old_name(project, run_memlint):
-    default = run_memlint("pkg/a.py", cwd=project)
+    default = run_memlint(*WITH_MEM202, "pkg/a.py", cwd=project)
     assert out(default).splitlines()[0] == "pkg/a.py:2:10: MEM202 list(range(...)) is only iterated: iterate the range directly"
-    assert run_memlint("--format", "concise", "pkg/a.py", cwd=project).stdout == default.stdout
-    assert run_memlint("--format", "text", "pkg/a.py", cwd=project).stdout == default.stdout
+    assert run_memlint(*WITH_MEM202, "--format", "concise", "pkg/a.py", cwd=project).stdout == default.stdout
+    assert run_memlint(*WITH_MEM202, "--format", "text", "pkg/a.py", cwd=project).stdout == default.stdout
 
 
 def test_a_rule_page_on_a_terminal_is_in_colour_unless_no_color(project, on_a_terminal):
@@ -60,9 +61,9 @@ def test_a_rule_page_on_a_terminal_is_in_colour_unless_no_color(project, on_a_te
 
 def test_a_terminal_gets_the_full_format_in_colour_unless_no_color(project, on_a_terminal):
     env = {k: "" for k in ("NO_COLOR",)}
-    coloured = on_a_terminal(["pkg/a.py"], project, env)
+    coloured = on_a_terminal([*WITH_MEM202, "pkg/a.py"], project, env)
     assert coloured.startswith("\x1b[1mpkg/a.py:2:10:\x1b[0m \x1b[1;31mMEM202\x1b[0m \x1b[36m[*]\x1b[0m list(range(...))")
-    plain = on_a_terminal(["pkg/a.py"], project, {"NO_COLOR": "1"})
+    plain = on_a_terminal([*WITH_MEM202, "pkg/a.py"], project, {"NO_COLOR": "1"})
     assert "\x1b" not in plain
     assert plain.splitlines()[:4] == [
         "pkg/a.py:2:10: MEM202 [*] list(range(...)) is only iterated: iterate the range directly",
@@ -86,24 +87,24 @@ def test_a_terminal_gets_the_full_format_in_colour_unless_no_color(project, on_a
 )
 def test_summary_line(tmp_path, run_memlint, source, args, summary):
     (tmp_path / "x.py").write_text(source)
-    assert err(run_memlint(*args, "x.py", cwd=tmp_path)).splitlines() == [summary]
-    assert err(run_memlint("-q", *args, "x.py", cwd=tmp_path)) == ""
+    assert err(run_memlint(*WITH_MEM202, *args, "x.py", cwd=tmp_path)).splitlines() == [summary]
+    assert err(run_memlint("-q", *WITH_MEM202, *args, "x.py", cwd=tmp_path)) == ""
 
 
 def test_statistics_in_every_format(project, run_memlint):
-    text = run_memlint("--statistics", "pkg", cwd=project)
+    text = run_memlint(*WITH_MEM202, "--statistics", "pkg", cwd=project)
     assert out(text).splitlines() == [
         "1     MEM202 list(range(...)) is only iterated: iterate the range directly",
         "1     MEM602 gc.collect() inside a loop: each call walks the whole heap",
     ]
-    data = json.loads(out(run_memlint("--statistics", "--format", "json", "pkg", cwd=project)))
+    data = json.loads(out(run_memlint(*WITH_MEM202, "--statistics", "--format", "json", "pkg", cwd=project)))
     assert [(c["code"], c["name"], c["count"], c["fixable"], c["url"]) for c in data] == [
         ("MEM202", "list-of-range-iterated", 1, 1, "https://memlint.invalid/docs/rules/MEM202"),
         ("MEM602", "gc-collect-in-loop", 1, 0, "https://memlint.invalid/docs/rules/MEM602"),
     ]
-    github = out(run_memlint("--statistics", "--format", "github", "pkg", cwd=project)).splitlines()
+    github = out(run_memlint(*WITH_MEM202, "--statistics", "--format", "github", "pkg", cwd=project)).splitlines()
     assert github[0] == "::notice title=memlint statistics::1 MEM202 list(range(...)) is only iterated: iterate the range directly"
-    sarif = json.loads(out(run_memlint("--statistics", "--format", "sarif", "pkg", cwd=project)))
+    sarif = json.loads(out(run_memlint(*WITH_MEM202, "--statistics", "--format", "sarif", "pkg", cwd=project)))
     jsonschema.Draft4Validator(SARIF_SCHEMA, format_checker=jsonschema.FormatChecker()).validate(sarif)
     run = sarif["runs"][0]
     assert [r["ruleId"] for r in run["results"]] == ["MEM202", "MEM602"]
@@ -117,7 +118,7 @@ def test_diff_applies_with_git(tmp_path, run_memlint):
     git("init", "-q")
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "a.py").write_text("x = 1\nfor i in list(range(n)): pass")  # no final newline
-    diff = out(run_memlint("--diff", ".", cwd=tmp_path))
+    diff = out(run_memlint(*WITH_MEM202, "--diff", ".", cwd=tmp_path))
     assert diff == (
         "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1,2 +1,2 @@\n x = 1\n"
         "-for i in list(range(n)): pass\n\\ No newline at end of file\n"
@@ -139,7 +140,7 @@ def test_a_closed_pipe_ends_the_run_quietly(project):
 
 
 def test_repeated_select_adds_up(project, run_memlint):
-    result = run_memlint("--select", "MEM2", "--select", "MEM6", "pkg/a.py", cwd=project)
+    result = run_memlint("--preview", "--select", "MEM2", "--select", "MEM6", "pkg/a.py", cwd=project)
     assert [line.split()[1] for line in out(result).splitlines()] == ["MEM202", "MEM602"]
 
 

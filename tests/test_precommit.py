@@ -37,6 +37,8 @@ def _run_hook(repo, *args):
 
 
 def test_hook_fails_on_bad_file_and_fix_hook_rewrites(hook_repo):
+    # MEM202 by its code, in the project's configuration: it may be a preview rule (memlint/ledger.py).
+    (hook_repo / "pyproject.toml").write_text('[tool.memlint]\nextend-select = ["MEM202"]\n')
     (hook_repo / "bad.py").write_text(BAD)
     (hook_repo / "good.py").write_text("x = 1\n")
     _git("add", ".", cwd=hook_repo)

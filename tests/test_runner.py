@@ -13,6 +13,7 @@ from memlint.registry import get_registry
 from memlint.runner import Mode, discover_files, process_source, run_files
 
 LOOP = "import gc\nfor i in list(range(n)):\n    gc.collect()\n"
+WITH_MEM202 = ("--extend-select", "MEM202")  # runs MEM202 even while the ledger keeps it in preview
 
 
 def test_pool_reports_in_path_order_with_chunks(tmp_path):
@@ -37,8 +38,8 @@ def test_positions_are_computed_only_for_files_with_findings(monkeypatch):
 
 def test_timings_go_to_stderr_and_leave_stdout_alone(tmp_path, run_memlint):
     (tmp_path / "a.py").write_text(LOOP)
-    plain = run_memlint("--no-cache", "a.py", cwd=tmp_path)
-    timed = run_memlint("--no-cache", "--timings", "a.py", cwd=tmp_path)
+    plain = run_memlint("--no-cache", *WITH_MEM202, "a.py", cwd=tmp_path)
+    timed = run_memlint("--no-cache", *WITH_MEM202, "--timings", "a.py", cwd=tmp_path)
     assert timed.stdout == plain.stdout and timed.returncode == plain.returncode == 1
     err = timed.stderr.decode().splitlines()
     assert err[0].startswith("memlint: timings, seconds summed over 1 files")
@@ -60,7 +61,7 @@ def test_rules_are_wrapped_for_timing_only_when_asked(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Rule, "get_visitors", spy)
     (tmp_path / "a.py").write_text(LOOP)
-    resolver = ConfigResolver(get_registry())
+    resolver = ConfigResolver(get_registry(), overrides={"extend_select": ("MEM202",)})
     [plain] = run_files([str(tmp_path / "a.py")], resolver, Mode(), jobs=1)
     assert overridden and not any(overridden) and plain.timings == {}
     [timed] = run_files([str(tmp_path / "a.py")], resolver, Mode(timings=True), jobs=1)
