@@ -42,6 +42,7 @@ DEFAULT_EXCLUDE = (
 
 Version = Tuple[int, int]
 OLDEST_SUPPORTED: Version = (3, 9)  # memlint's own requires-python: the default target
+DEFAULT_LINE_LENGTH = 88  # black's and ruff's default
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Settings:
     exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: Tuple[str, ...] = ()
     target_version: Version = OLDEST_SUPPORTED
+    # The longest line a fix writes: ``line-length``, else ruff's or black's in the same pyproject.toml.
+    line_length: int = DEFAULT_LINE_LENGTH
     unsafe_fixes: bool = False
     fixable: Tuple[str, ...] = ("ALL",)
     unfixable: Tuple[str, ...] = ()
@@ -134,6 +137,8 @@ def _check_type(value: Any, expected: str) -> bool:
         return isinstance(value, str)
     if expected == "table":
         return isinstance(value, dict)
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
     if expected == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     raise AssertionError(expected)
@@ -146,6 +151,7 @@ SECONDS = "seconds"  # a finite number >= 0 (parse_timeout)
 PATH = "path"  # a file name relative to the pyproject.toml
 IGNORES = "per-file ignores"  # file pattern -> rule selectors
 RULE_OPTIONS = "rule options"  # rule code or name -> its options (validate_rule_options)
+AT_LEAST_ONE = "integer >= 1"
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,11 @@ OPTIONS: Dict[str, Option] = {
         "of the `pyproject.toml`, else of `[options] python_requires` of the `setup.cfg` beside "
         f"it, else py{OLDEST_SUPPORTED[0]}{OLDEST_SUPPORTED[1]} (the oldest Python memlint "
         "supports), never the running interpreter. `--target-version` overrides it."), VERSION),
+    "line-length": Option("integer", "line_length", (
+        "The longest line a fix writes: a line a fix makes longer is wrapped one item per "
+        "line with a trailing comma, as black would. Default: `line-length` of `[tool.ruff]`, "
+        "else of `[tool.black]`, in the same `pyproject.toml`, else 88. It changes no finding."),
+        AT_LEAST_ONE),
     "unsafe-fixes": Option("boolean", "unsafe_fixes", (
         "Let `--fix` apply unsafe fixes too (those that can change behaviour in code memlint "
         "cannot see), as `--unsafe-fixes` does; `--no-unsafe-fixes` overrides it.")),
@@ -265,10 +276,16 @@ def memlint_table(data: Mapping[str, Any], path: str) -> Optional[Any]:
 
 
 def settings_from_table(
-    table: Mapping[str, Any], path: str, registry: Registry, requires_python: Optional[str] = None
+    table: Mapping[str, Any],
+    path: str,
+    registry: Registry,
+    requires_python: Optional[str] = None,
+    formatter_line_length: Optional[int] = None,
 ) -> Settings:
     """Validate a ``[tool.memlint]`` table into Settings; errors name file and key."""
     values: Dict[str, Any] = {"root": os.path.dirname(os.path.abspath(path)), "source": path}
+    if formatter_line_length is not None:
+        values["line_length"] = formatter_line_length
     floor = requires_python_floor(requires_python) if requires_python else None
     if floor is not None:
         values["target_version"] = floor
@@ -292,6 +309,8 @@ def _convert(key: str, option: Option, value: Any, path: str, registry: Registry
         return parse_version(value, where)
     if option.value == SECONDS:
         return parse_timeout(value, where)
+    if option.value == AT_LEAST_ONE and value < 1:
+        raise ConfigError(f"{where}: the line length must be at least 1, not {value}")
     if option.value == PATH:  # relative to the configuration file
         return os.path.join(os.path.dirname(os.path.abspath(path)), value)
     if option.value == IGNORES:
@@ -396,7 +415,7 @@ class ConfigResolver:
             floor = requires_python_floor(spec) if spec else None
             return self._apply_overrides(Settings(root=directory, target_version=floor or OLDEST_SUPPORTED))
         data = load_toml(pyproject)
-        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, _requires_python(data, pyproject)))
+        return self._apply_overrides(settings_from_table({}, pyproject, self.registry, *_project_facts(data, pyproject)))
 
     def _from_file(self, path: str, data: Optional[Dict[str, Any]] = None, explicit: bool = False) -> Settings:
         if explicit and not os.path.isfile(path):
@@ -407,10 +426,28 @@ class ConfigResolver:
             table = {}
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: 'tool.memlint' must be a table")
-        return self._apply_overrides(settings_from_table(table, path, self.registry, _requires_python(data, path)))
+        return self._apply_overrides(settings_from_table(table, path, self.registry, *_project_facts(data, path)))
 
     def _apply_overrides(self, settings: Settings) -> Settings:
         return apply_overrides(settings, self.overrides)
+
+
+def _project_facts(data: Mapping[str, Any], pyproject: str) -> Tuple[Optional[str], Optional[int]]:
+    """What the rest of a pyproject.toml says about the project: its
+    ``requires-python`` and its formatter's line length."""
+    return _requires_python(data, pyproject), _formatter_line_length(data)
+
+
+def _formatter_line_length(data: Mapping[str, Any]) -> Optional[int]:
+    """``line-length`` of ``[tool.ruff]``, else of ``[tool.black]``; a value
+    that is not a positive integer is theirs to report, and ignored."""
+    tool = data.get("tool", {})
+    for name in ("ruff", "black"):
+        table = tool.get(name) if isinstance(tool, dict) else None
+        value = table.get("line-length") if isinstance(table, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+    return None
 
 
 def _requires_python(data: Mapping[str, Any], pyproject: str) -> Optional[str]:

@@ -22,7 +22,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Type
 
 from memlint.config import (
-    IGNORES, OPTIONS, RULE_OPTIONS, SECONDS, SELECTORS, STRING_LIST, VERSION, Option, Settings,
+    AT_LEAST_ONE, IGNORES, OPTIONS, RULE_OPTIONS, SECONDS, SELECTORS, STRING_LIST, VERSION, Option, Settings,
 )
 from memlint.urls import DOCUMENTATION
 
@@ -44,6 +44,7 @@ _JSON_TYPES: Dict[str, Dict[str, Any]] = {
     "boolean": {"type": "boolean"},
     "string": {"type": "string"},
     "number": {"type": "number"},
+    "integer": {"type": "integer"},
     "table": {"type": "object"},
 }
 
@@ -134,6 +135,8 @@ def _property(option: Option, rules: Sequence[Type[Rule]]) -> Dict[str, Any]:
         schema["pattern"] = _VERSION_PATTERN
     elif option.value == SECONDS:
         schema["minimum"] = 0
+    elif option.value == AT_LEAST_ONE:
+        schema["minimum"] = 1
     elif option.value == RULE_OPTIONS:
         schema["patternProperties"] = _rule_tables(rules)
         schema["additionalProperties"] = False

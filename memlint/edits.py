@@ -106,3 +106,70 @@ def comments(node: cst.CSTNode) -> List[str]:
 def replace_keeping_comments(old: cst.CSTNode, new: cst.CSTNode) -> Optional[Replace]:
     """A Replace edit, or None when ``new`` would drop a comment of ``old``."""
     return Replace(old, new) if comments(old) == comments(new) else None
+
+
+Bracketed = Union[cst.Call, cst.Tuple, cst.List, cst.Set, cst.Dict, cst.ImportFrom]
+
+
+def one_per_line(node: cst.CSTNode, step: str) -> Optional[Bracketed]:
+    """``node``'s bracketed items one per line, each indented by ``step`` more
+    than the line the bracket opens on, with a trailing comma, the closing
+    bracket on a line of its own (black's layout, which its "magic trailing
+    comma" keeps); a ``from`` import gains brackets. None when ``node`` has no
+    bracketed items (a tuple needs one pair of parentheses), or a trailing
+    comma would not parse (``f(x for x in y)``)."""
+    opening, closing = _line_break(step), cst.SimpleWhitespace("")
+    if isinstance(node, cst.Call):
+        if not node.args or (len(node.args) == 1 and _bare_generator(node.args[0].value)):
+            return None
+        args = [arg.with_changes(whitespace_after_arg=closing) for arg in node.args]
+        return node.with_changes(whitespace_before_args=opening, args=_items_on_lines(args, step))
+    if isinstance(node, cst.ImportFrom):
+        if isinstance(node.names, cst.ImportStar):
+            return None
+        return node.with_changes(
+            lpar=cst.LeftParen(whitespace_after=opening),
+            names=_items_on_lines(node.names, step),
+            rpar=cst.RightParen(whitespace_before=closing),
+        )
+    if isinstance(node, cst.Tuple) and node.elements and len(node.lpar) == 1:
+        return node.with_changes(
+            lpar=[cst.LeftParen(whitespace_after=opening)],
+            elements=_items_on_lines(node.elements, step),
+            rpar=[cst.RightParen(whitespace_before=closing)],
+        )
+    if isinstance(node, cst.List) and node.elements:
+        return node.with_changes(
+            lbracket=cst.LeftSquareBracket(whitespace_after=opening),
+            elements=_items_on_lines(node.elements, step),
+            rbracket=cst.RightSquareBracket(whitespace_before=closing),
+        )
+    if isinstance(node, (cst.Set, cst.Dict)) and node.elements:
+        return node.with_changes(
+            lbrace=cst.LeftCurlyBrace(whitespace_after=opening),
+            elements=_items_on_lines(node.elements, step),
+            rbrace=cst.RightCurlyBrace(whitespace_before=closing),
+        )
+    return None
+
+
+def _bare_generator(value: cst.BaseExpression) -> bool:
+    """``f(x for x in y)``: the call's brackets are the generator's."""
+    return isinstance(value, cst.GeneratorExp) and not value.lpar
+
+
+def _items_on_lines(items: Sequence[Any], step: str) -> List[Any]:
+    """Every item followed by a comma and a line break: indented by ``step``
+    before the next item, not indented before the closing bracket."""
+    last = len(items) - 1
+    return [
+        item.with_changes(
+            comma=cst.Comma(whitespace_after=_line_break("" if index == last else step))
+        )
+        for index, item in enumerate(items)
+    ]
+
+
+def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets, then the line's indentation and ``indent``."""
+    return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(indent))

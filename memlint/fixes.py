@@ -16,7 +16,10 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
+from memlint.config import DEFAULT_LINE_LENGTH
 from memlint.engine import RECURSION_LIMIT, Finding, LintResult, lint_text, recursion_limit
+from memlint.imports_cleanup import remove_unused_imports
+from memlint.long_lines import wrap_long_lines
 from memlint.nodes import children
 from memlint.rule import Applicability, EnsureImport, Fix, Rule
 from memlint.suppress import lines_with_breaks
@@ -286,7 +289,7 @@ def fix_text(
     try:
         # libcst's transformers and code generation recurse once per nesting level.
         with recursion_limit(RECURSION_LIMIT):
-            _fix_rounds(outcome, filename, lint, allowed, getattr(settings, "target_version", None))
+            _fix_rounds(outcome, filename, lint, allowed, settings, project)
     except RecursionError:
         outcome.warnings.append(f"{filename}: too deeply nested to apply the remaining fixes")
     return outcome
@@ -297,9 +300,15 @@ def _fix_rounds(
     filename: str,
     lint: Callable[[str], LintResult],
     allowed: Callable[[Finding], bool],
-    target_version: Optional[Tuple[int, int]],
+    settings: object,
+    project: Optional[Project],
 ) -> None:
-    """Apply rounds of fixes to ``outcome``; its text and result always agree."""
+    """Apply rounds of fixes to ``outcome``; its text and result always agree.
+    Each round also removes the imports it made unused (those ``project``
+    shows no other module imports) and wraps the lines it made longer than
+    the settings' line length."""
+    target_version: Optional[Tuple[int, int]] = getattr(settings, "target_version", None)
+    line_length: int = getattr(settings, "line_length", DEFAULT_LINE_LENGTH)
     cpython = compiles(outcome.text)  # else: syntax newer than this interpreter, checked by libcst alone
     for _ in range(MAX_ROUNDS):
         result = outcome.result
@@ -308,7 +317,9 @@ def _fix_rounds(
             return
         kept = drop_overlapping(result.module, fixes)
         codes = ", ".join(sorted({f.diagnostic.code for f in result.findings if f.fix in kept}))
-        new_text = keep_untouched(outcome.text, result.module.code, apply_fixes(result.module, kept).code)
+        fixed = remove_unused_imports(result.module, apply_fixes(result.module, kept), filename, project)
+        fixed = wrap_long_lines(outcome.text, fixed, line_length)
+        new_text = keep_untouched(outcome.text, result.module.code, fixed.code)
         if new_text is None:
             outcome.warnings.append(
                 f"{filename}: libcst cannot reproduce this file's text exactly; fixes for {codes} were not applied"

@@ -163,7 +163,7 @@ class UnboundedCache(Rule):
             line=3,
             column=1,
             fixed="""
-            from functools import lru_cache, cache
+            from functools import lru_cache
 
             @lru_cache(maxsize=1024)
             def load_profile(user_id):

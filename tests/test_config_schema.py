@@ -99,6 +99,7 @@ INVALID = [
     'target-version = "py3"',
     'target-version = "3"',
     "file-timeout = -1",
+    "line-length = 0",
     "[tool.memlint.rules.MEM999]",
     "[tool.memlint.rules.missing-slot]",
     "[tool.memlint.rules.MEM601]\nx = 1",
@@ -123,7 +124,7 @@ VALUES_BY_TYPE = {
     STRING_LIST: ["MEM"],
     "boolean": True,
     "string": "x",
-    "number": 5,
+    "number": 2.5,  # not an integer either
     "table": {},
 }
 
