@@ -7,7 +7,7 @@ from memlint.rule import Applicability, FixAvailability, Invalid, Replace, Rule,
 from memlint.edits import replace_keeping_comments
 
 from ._bounded import bounded
-from ._rewrite import builtin_available, awaits_per_item, iterable_operand, list_call_argument
+from ._rewrite import builtin_available, awaits_per_item, iterable_operand, list_call_argument, sole_argument_call
 
 # Element expressions that may do something: dropping them changes behaviour.
 _EFFECTS = m.Call() | m.Await() | m.Yield() | m.NamedExpr()
@@ -123,4 +123,7 @@ class LenOfMaterialized(Rule):
         else:
             for_in = cst.CompFor(target=cst.Name("_"), iter=iterable_operand(counted))
         generator = cst.GeneratorExp(elt=cst.Integer("1"), for_in=for_in, lpar=[], rpar=[])
+        if isinstance(counted, cst.ListComp):  # the count keeps the list's layout
+            counting = sole_argument_call(node, counted, generator).with_changes(func=cst.Name("sum"))
+            return replace_keeping_comments(node, counting)
         return replace_keeping_comments(node, cst.Call(cst.Name("sum"), [cst.Arg(generator)]))
