@@ -96,9 +96,8 @@ REPEATS = 3
 
 def lint_cpu_seconds(text, _):
     """The CPU time of linting ``text`` with every rule, the cyclic garbage
-    collector off: its full collections cost more as the heap grows, which
-    would make a linear shape measure above linear; the test is about the
-    cost of the rules and analyses."""
+    collector off: when and how long it collects depends on the whole heap
+    of the process, not on the rules and analyses this test is about."""
     settings = Settings(preview=True)  # every rule: preview rules cost the same under --preview
     rules = settings.enabled_rules(get_registry())
     gc.collect()
