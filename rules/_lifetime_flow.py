@@ -11,12 +11,12 @@ when every path reaches such a statement before leaving the function.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Set, Tuple, Union
+from typing import FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
 from memlint.analysis.blocks import in_finally, statements
-from memlint.analysis.scopes import ScopeInfo
+from memlint.analysis.scopes import Positions, ScopeInfo
 
 _LOOPS = (cst.For, cst.While)
 _TRIES = (cst.Try, cst.TryStar)
@@ -59,6 +59,8 @@ def handed_on(info: ScopeInfo, store: cst.CSTNode, name: str) -> bool:
 
 
 _SMALL = (cst.BaseSmallStatement,)
+# The nodes whose part holding a statement decides what runs after it.
+_DECIDING = (*_SCOPES, *_BLOCKS, cst.Module, *_LOOPS, *_TRIES)
 Fate = Optional[bool]  # True: handed on or dropped; False: may leave the function held; None: passes
 
 
@@ -67,32 +69,35 @@ class _Paths:
 
     def __init__(self, info: ScopeInfo, name: str, store: cst.CSTNode) -> None:
         self.info = info
-        self._reading: Set[int] = set()  # ids of the nodes that hold a read of the name
-        self._handing: Set[int] = set()  # the same, for reads that pass the value itself on
-        for load in info.loads_of(name):
-            around = [load, *info.ancestors(load)]
-            self._reading.update(id(node) for node in around)
-            if not _consumed(info, load):
-                self._handing.update(id(node) for node in around)
-        self._rebinding = {id(b.statement) for b in info.bindings_of(name) if b.kind in ("assign", "del")}
-        self._rebinding.discard(id(store))  # storing again is the same state, not a drop
+        # Facts of the name, not of this store: each store of the name asks again.
+        self._reading, self._handing = info.answer(_holding_reads, name)
+        self._rebinding = info.answer(_rebinding_statements, name)
+        self._store = store  # storing again is the same state, not a drop
         self._looping: Set[cst.CSTNode] = set()  # loops whose next round is being followed
 
     def after(self, node: cst.CSTNode) -> Fate:
-        """Along the statements that run once ``node`` completes."""
+        """Along the statements that run once ``node`` completes.
+
+        Only the enclosing blocks, loops and ``try`` statements decide
+        anything: the others (an ``if``, each ``elif`` of a chain) pass, so
+        the climb goes from one of those to the next (ScopeInfo.nearest
+        remembers it: the stores of an ``elif`` chain do not each climb
+        the chain), and asks which of its parts holds ``node``."""
+        positions = self.info.positions()
         while True:
-            parent = self.info.parent(node)
+            parent = self.info.nearest(node, _DECIDING)
             if parent is None or isinstance(parent, _SCOPES):
                 return False  # the end of the function: it returns still holding the value
             fate: Fate = None
             if isinstance(parent, (*_BLOCKS, cst.Module)):
-                fate = self._sequence(_following(parent, node))
-            elif isinstance(parent, _LOOPS) and node is parent.body:
+                fate = self._sequence(_following(positions, parent, node))
+            elif isinstance(parent, _LOOPS) and positions.holds(parent.body, node):
                 return self._loop_back(parent)
             elif isinstance(parent, _TRIES):
-                if node is parent.body and parent.orelse is not None:
+                in_body = positions.holds(parent.body, node)
+                if in_body and parent.orelse is not None:
                     fate = self._sequence(statements(parent.orelse.body))
-                if fate is None and parent.finalbody is not None and node is not parent.finalbody:
+                if fate is None and parent.finalbody is not None and not positions.holds(parent.finalbody, node):
                     fate = self._sequence(statements(parent.finalbody.body))
             if fate is not None:
                 return fate
@@ -131,7 +136,7 @@ class _Paths:
             if not isinstance(loop, _LOOPS) or loop in self._looping:
                 return None  # back where the analysis of that loop started
             return self.after(loop) if isinstance(statement, cst.Break) else self._loop_back(loop)
-        if id(statement) in self._rebinding:
+        if id(statement) in self._rebinding and statement is not self._store:
             value = statement.value if isinstance(statement, cst.Assign) else None
             return None if value is not None and id(value) in self._reading else True
         if isinstance(statement, cst.BaseCompoundStatement) and not isinstance(statement, _SCOPES):
@@ -143,6 +148,34 @@ class _Paths:
                 return True  # every branch, an `else` included, ends by raising or returning it
             return False if any(id(node) not in self._handing for node in exits) else None
         return None
+
+
+def _holding_reads(info: ScopeInfo, name: str) -> Tuple[FrozenSet[int], FrozenSet[int]]:
+    """The ids of the nodes that hold a read of ``name`` (the reads and their
+    ancestors), and of those that hold a read passing the value itself on
+    (one not :func:`_consumed`). A climb stops at a node already marked, whose
+    ancestors are too: all the reads cost the size of the scope, not reads
+    times depth (an ``elif`` chain nests as deep as it is long)."""
+    reading: Set[int] = set()
+    handing: Set[int] = set()
+    for load in info.loads_of(name):
+        _mark_up(info, load, reading)
+        if not _consumed(info, load):
+            _mark_up(info, load, handing)
+    return frozenset(reading), frozenset(handing)
+
+
+def _mark_up(info: ScopeInfo, node: cst.CSTNode, marked: Set[int]) -> None:
+    """Add ``node`` and its ancestors to ``marked``."""
+    current: Optional[cst.CSTNode] = node
+    while current is not None and id(current) not in marked:
+        marked.add(id(current))
+        current = info.parent(current)
+
+
+def _rebinding_statements(info: ScopeInfo, name: str) -> FrozenSet[int]:
+    """The ids of the statements that assign or delete ``name``."""
+    return frozenset(id(b.statement) for b in info.bindings_of(name) if b.kind in ("assign", "del"))
 
 
 def _consumed(info: ScopeInfo, load: cst.Name) -> bool:
@@ -198,9 +231,10 @@ def _breaks(loop: cst.CSTNode) -> bool:
     return False
 
 
-def _following(block: cst.CSTNode, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
+def _following(positions: Positions, block: cst.CSTNode, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    """The statements of ``block`` after the one that holds ``node``."""
     body = list(getattr(block, "body", ()))
-    position = next((i for i, statement in enumerate(body) if statement is node), len(body))
+    position = next((i for i, statement in enumerate(body) if positions.holds(statement, node)), len(body))
     return body[position + 1:]
 
 

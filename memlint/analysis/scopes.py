@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from bisect import bisect_left, bisect_right
-from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, TypeVar, Union, cast
 
 import libcst as cst
 from memlint.analysis.functions import all_params
@@ -59,7 +59,7 @@ class ScopeInfo:
         # types -> id(node) -> the nearest ancestor-or-self of those types
         self._nearest: Dict[Tuple[type, ...], Dict[int, Optional[cst.CSTNode]]] = {}
         self._positions: Optional[Positions] = None
-        self._answers: Dict[Tuple[NameQuestion, str], bool] = {}
+        self._answers: Dict[Tuple[NameQuestion[object], str], object] = {}
         _ScopeCollector(self).collect()
 
     def binds(self, name: str) -> bool:
@@ -114,13 +114,13 @@ class ScopeInfo:
             self._positions = Positions(self)
         return self._positions
 
-    def answer(self, question: "NameQuestion", name: str) -> bool:
+    def answer(self, question: "NameQuestion[Answer]", name: str) -> Answer:
         """``question(self, name)``, computed once per name: a rule asking it
         for each binding of a name would scan all the bindings each time."""
         key = (question, name)
         if key not in self._answers:
             self._answers[key] = question(self, name)
-        return self._answers[key]
+        return cast(Answer, self._answers[key])
 
     def _add(self, binding: Binding) -> None:
         self.bindings.setdefault(binding.name, []).append(binding)
@@ -287,8 +287,10 @@ def source_order(info: ScopeInfo) -> Dict[cst.CSTNode, int]:
 
 
 # A question about one name of a scope that does not depend on where it is
-# asked (``del name`` somewhere in a ``finally``): ScopeInfo.answer asks it once.
-NameQuestion = Callable[[ScopeInfo, str], bool]
+# asked (``del name`` somewhere in a ``finally``, the nodes that hold a read of
+# the name): ScopeInfo.answer asks it once.
+Answer = TypeVar("Answer")
+NameQuestion = Callable[[ScopeInfo, str], Answer]
 
 
 class Positions:
@@ -313,6 +315,10 @@ class Positions:
         """``node`` is a descendant of ``ancestor`` (False for a node outside the scope)."""
         start, rank = self._rank.get(ancestor), self._rank.get(node)
         return start is not None and rank is not None and start < rank <= self._last[ancestor]
+
+    def holds(self, ancestor: cst.CSTNode, node: cst.CSTNode) -> bool:
+        """``node`` is ``ancestor`` or one of its descendants."""
+        return node is ancestor or self.below(node, ancestor)
 
     def reads(self, name: str) -> Tuple[cst.Name, ...]:
         """The reads of ``name`` (ScopeInfo.loads_of) in source order."""
