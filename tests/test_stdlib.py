@@ -42,6 +42,25 @@ def memlint(*args, cwd):
     return result, time.monotonic() - start
 
 
+def unexplained_errors(lines, cwd):
+    """memlint's error lines, less those for a file libcst itself cannot parse
+    although CPython can (3.9's ``test/ann_module.py``: ``(pars): bool = True``):
+    memlint must report those as libcst's limit (issue 14), and does."""
+    import libcst
+
+    unexplained = []
+    for line in lines:
+        limit = re.match(r"memlint: error: (.+?): libcst cannot parse this file, which CPython accepts", line)
+        if limit:
+            try:
+                libcst.parse_module((cwd / limit[1]).read_bytes())
+            except libcst.ParserSyntaxError:
+                continue
+        if line.startswith("memlint: error"):
+            unexplained.append(line)
+    return unexplained
+
+
 def digests(files):
     return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
@@ -54,12 +73,13 @@ def test_the_standard_library_lints_and_fixes_cleanly(tmp_path):
 
     lint, lint_seconds = memlint("--exit-zero", "--format", "json", "stdlib", cwd=tmp_path)
     lint_err = lint.stderr.decode().splitlines()
-    assert lint.returncode == 0 and not [line for line in lint_err if line.startswith("memlint: error")], lint_err[:20]
+    limits = [line for line in lint_err if line.startswith("memlint: error")]
+    assert lint.returncode == (2 if limits else 0) and unexplained_errors(lint_err, tmp_path) == [], lint_err[:20]
     findings = json.loads(lint.stdout)
 
     fix, fix_seconds = memlint("--fix", "--unsafe-fixes", "stdlib", cwd=tmp_path)
     fix_err = fix.stderr.decode().splitlines()
-    assert fix.returncode in (0, 1) and not [line for line in fix_err if line.startswith("memlint: error")], fix_err[:20]
+    assert fix.returncode in ((2,) if limits else (0, 1)) and unexplained_errors(fix_err, tmp_path) == [], fix_err[:20]
     summary = re.match(r"Fixed (\d+) problems? in (\d+) files?", fix_err[-1])
     assert summary, fix_err[-1]
     broken = [str(path) for path in compiled if not compiles(path)]
@@ -68,7 +88,7 @@ def test_the_standard_library_lints_and_fixes_cleanly(tmp_path):
     before = digests(files)
     again, again_seconds = memlint("--fix", "--unsafe-fixes", "stdlib", cwd=tmp_path)
     again_err = again.stderr.decode().splitlines()
-    assert again.returncode in (0, 1) and not again_err[-1].startswith("Fixed"), again_err
+    assert again.returncode in ((2,) if limits else (0, 1)) and not again_err[-1].startswith("Fixed"), again_err
     assert digests(files) == before
 
     warned = [line for line in fix_err if line.startswith("memlint: warning:")]
