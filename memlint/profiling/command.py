@@ -53,8 +53,8 @@ def split_command(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
 
 
 def main(argv: Sequence[str]) -> int:
-    if any(arg in ("-h", "--help") for arg in argv[: argv.index("--") if "--" in argv else len(argv)]):
-        _parser().parse_args(["--help"])  # prints the help and exits 0
+    if "--" not in argv:
+        _parser().parse_args(argv)  # --help prints the help and exits 0 with no command to run
     own, command = split_command(argv)
     args = _parser().parse_args(own)
     if args.top < 0:
