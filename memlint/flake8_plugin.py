@@ -36,7 +36,7 @@ class Flake8Selection:
         # The selectors the user wrote: as in memlint, only a code named
         # exactly (not a prefix such as MEM2) turns a preview rule on.
         self.named: Tuple[str, ...] = tuple(
-            str(selector).strip().upper()
+            str(selector).strip()
             for name in ("select", "extend_select")
             for selector in (getattr(options, name, None) or ())
         )

@@ -16,7 +16,7 @@ from memlint.cache import Cache, ProjectFacts, content_digest, default_cache_dir
 from memlint.config import ConfigResolver, Settings
 from memlint.diagnostics import Diagnostic
 from memlint.errors import UsageError
-from memlint.registry import Registry, load_rules, preview_reason, registry_for
+from memlint.registry import Registry, load_rules, may_run, registry_for
 from memlint.runner import CachedProjects, cacheable, entry_holds
 
 if TYPE_CHECKING:
@@ -75,8 +75,7 @@ def flake8_settings(settings: Settings, selection: Flake8Selection, registry: Re
     selection reads ``ALL``: both then share cache entries."""
     selected = tuple(
         rule.code for rule in registry.rules
-        if selection(rule.code)
-        and (settings.preview or preview_reason(rule) is None or rule.code in selection.named)
+        if selection(rule.code) and may_run(rule, settings.preview, selection.named)
     )
     default = tuple(rule.code for rule in registry.select(["ALL"], [], settings.preview))
     return replace(

@@ -96,9 +96,14 @@ class Registry:
         (its code or its name): a prefix or ``ALL`` does not enable it."""
         return [
             rule for rule in self.rules
-            if _specificity(rule, select) > _specificity(rule, ignore)
-            and (preview or preview_reason(rule) is None or _named_exactly(rule, select))
+            if _specificity(rule, select) > _specificity(rule, ignore) and may_run(rule, preview, select)
         ]
+
+
+def may_run(rule: Type[Rule], preview: bool, selectors: Sequence[str]) -> bool:
+    """Whether the ledger lets a selected rule run: it is on by default,
+    preview rules are on, or a selector names it exactly (code or name)."""
+    return preview or preview_reason(rule) is None or _named_exactly(rule, selectors)
 
 
 def preview_reason(rule: type) -> Optional[str]:
